@@ -1,0 +1,349 @@
+//! CloudEvents 1.0 (JSON format) → casebook events. Pure parsing and validation; the store
+//! decides which customer an event belongs to.
+//!
+//! Mapping (also in README.md):
+//! - `source` names the system: a plain name (`shop`) or a URI-reference whose last segment is
+//!   the name (`/acme/shop`, `urn:acme:shop`, `https://acme.example/shop`).
+//! - `type`'s last dot-separated segment is the kind (`com.acme.shop.order_placed` → `order_placed`).
+//! - `subject` is the customer's id in that system; the extensions `customeremail`,
+//!   `customerphone` and `customername` help link and name the customer, `casebookcustomer`
+//!   and `casebookcase` name casebook's own ids.
+//! - `time` is when it happened (ingestion time when absent); `data.title`, `data.body` and
+//!   `data.actor` strings are what the timeline shows; `data` is kept whole.
+
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::domain::customer::{normalize_email, normalize_phone};
+use crate::domain::event::{is_valid_name, title_from_kind, MAX_TITLE_CHARS};
+use crate::domain::time::{parse_rfc3339, Timestamp};
+use crate::domain::Invalid;
+
+/// The largest single event accepted, serialized (CloudEvents intermediaries must forward 64 KiB).
+pub const MAX_EVENT_BYTES: usize = 256 * 1024;
+/// The most events in one batch.
+pub const MAX_BATCH_EVENTS: usize = 1_000;
+
+const CONTEXT_ATTRIBUTES: &[&str] = &[
+    "specversion",
+    "id",
+    "source",
+    "type",
+    "subject",
+    "time",
+    "datacontenttype",
+    "dataschema",
+    "data",
+    "data_base64",
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncomingEvent {
+    /// casebook's source name, derived from the `source` attribute.
+    pub source: String,
+    /// The `source` attribute as sent.
+    pub ce_source: String,
+    pub id: String,
+    pub ce_type: String,
+    pub kind: String,
+    pub occurred_at: Option<Timestamp>,
+    pub subject: Option<String>,
+    pub customer_email: Option<String>,
+    pub customer_phone: Option<String>,
+    pub customer_name: Option<String>,
+    pub customer_id: Option<Uuid>,
+    pub case_id: Option<Uuid>,
+    pub title: String,
+    pub body: Option<String>,
+    pub actor: Option<String>,
+    pub data: Value,
+    /// Extension attributes as sent, and `ce_source` when it differs from the source name.
+    pub extensions: Map<String, Value>,
+}
+
+fn string_attr(obj: &Map<String, Value>, name: &'static str, required: bool) -> Result<Option<String>, Invalid> {
+    match obj.get(name) {
+        None | Some(Value::Null) if required => Err(Invalid::field(
+            name,
+            format!("is required: every CloudEvent needs specversion, id, source and type (`{name}` is missing)"),
+        )),
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Err(Invalid::field(name, "must not be empty")),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(Invalid::field(name, format!("must be a string, not {}", json_kind(other)))),
+    }
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The casebook source name in a CloudEvents `source`.
+pub fn source_name(ce_source: &str) -> Option<String> {
+    let last = ce_source
+        .trim()
+        .trim_end_matches(['/', ':'])
+        .rsplit(['/', ':'])
+        .next()?
+        .to_lowercase();
+    is_valid_name(&last).then_some(last)
+}
+
+/// The casebook kind in a CloudEvents `type`.
+pub fn kind_name(ce_type: &str) -> Option<String> {
+    let last = ce_type.trim().rsplit('.').next()?.to_lowercase();
+    is_valid_name(&last).then_some(last)
+}
+
+fn is_valid_attribute_name(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 20 && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+fn truncate_chars(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// Parses and checks one event in the CloudEvents JSON format.
+pub fn parse_event(v: &Value) -> Result<IncomingEvent, Invalid> {
+    let obj = v.as_object().ok_or_else(|| {
+        Invalid::general(format!(
+            "a CloudEvent must be a JSON object with specversion, id, source and type, not {}",
+            json_kind(v)
+        ))
+    })?;
+    let specversion = string_attr(obj, "specversion", true)?.unwrap_or_default();
+    if specversion != "1.0" {
+        return Err(Invalid::field(
+            "specversion",
+            format!("is `{specversion}`; casebook takes CloudEvents 1.0: set \"specversion\": \"1.0\""),
+        ));
+    }
+    let id = string_attr(obj, "id", true)?.unwrap_or_default();
+    if id.len() > 256 {
+        return Err(Invalid::field("id", "is longer than 256 bytes"));
+    }
+    let ce_source = string_attr(obj, "source", true)?.unwrap_or_default();
+    let source = source_name(&ce_source).ok_or_else(|| {
+        Invalid::field(
+            "source",
+            format!(
+                "`{ce_source}` does not end in a source name: use a plain name such as `shop`, or a URI ending in one (`/acme/shop`, `urn:acme:shop`); names are lower-case letters, digits, `_`, `-`, `.`"
+            ),
+        )
+    })?;
+    let ce_type = string_attr(obj, "type", true)?.unwrap_or_default();
+    let kind = kind_name(&ce_type).ok_or_else(|| {
+        Invalid::field(
+            "type",
+            format!("`{ce_type}` does not end in a kind name such as `order_placed` (as in `com.acme.shop.order_placed`)"),
+        )
+    })?;
+    let occurred_at = match string_attr(obj, "time", false)? {
+        None => None,
+        Some(t) => Some(parse_rfc3339(&t).ok_or_else(|| {
+            Invalid::field("time", format!("`{t}` is not an RFC 3339 time such as 2024-05-01T12:30:00Z"))
+        })?),
+    };
+    let subject = string_attr(obj, "subject", false)?.map(|s| s.trim().to_string());
+    if subject.as_ref().is_some_and(|s| s.len() > 256) {
+        return Err(Invalid::field("subject", "is longer than 256 bytes"));
+    }
+    let content_type = string_attr(obj, "datacontenttype", false)?;
+    string_attr(obj, "dataschema", false)?;
+
+    let data = match (obj.get("data"), obj.get("data_base64")) {
+        (Some(_), Some(_)) => {
+            return Err(Invalid::general("an event carries `data` or `data_base64`, not both"));
+        }
+        (Some(d), None) => {
+            let json = content_type
+                .as_deref()
+                .map(|ct| {
+                    let ct = ct.split(';').next().unwrap_or("").trim().to_lowercase();
+                    ct == "application/json" || ct == "text/json" || ct.ends_with("+json")
+                })
+                .unwrap_or(true);
+            if !json && !d.is_string() {
+                return Err(Invalid::field(
+                    "data",
+                    "must be a string when datacontenttype is not JSON (or send binary data in data_base64)",
+                ));
+            }
+            d.clone()
+        }
+        (None, Some(Value::String(b64))) => serde_json::json!({ "data_base64": b64 }),
+        (None, Some(_)) => return Err(Invalid::field("data_base64", "must be a base64 string")),
+        (None, None) => Value::Null,
+    };
+
+    let mut extensions = Map::new();
+    for (name, value) in obj {
+        if CONTEXT_ATTRIBUTES.contains(&name.as_str()) {
+            continue;
+        }
+        if !is_valid_attribute_name(name) {
+            let hint: String = name.to_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).take(20).collect();
+            return Err(Invalid::general(format!(
+                "`{name}` is not a valid CloudEvents attribute name (lower-case letters and digits, at most 20): did you mean `{hint}`?"
+            )));
+        }
+        match value {
+            Value::String(_) | Value::Number(_) | Value::Bool(_) => {}
+            other => {
+                return Err(Invalid::general(format!(
+                    "extension attribute `{name}` must be a string, number or boolean, not {}",
+                    json_kind(other)
+                )))
+            }
+        }
+        extensions.insert(name.clone(), value.clone());
+    }
+    let ext_string = |name: &str| extensions.get(name).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+
+    let customer_email = match ext_string("customeremail") {
+        None => None,
+        Some(e) => Some(normalize_email(e).ok_or_else(|| {
+            Invalid::general(format!("customeremail `{e}` is not an email address"))
+        })?),
+    };
+    let customer_phone = match ext_string("customerphone") {
+        None => None,
+        Some(p) => Some(normalize_phone(p).ok_or_else(|| {
+            Invalid::general(format!("customerphone `{p}` is not a phone number (digits, spaces, + - ( ) only)"))
+        })?),
+    };
+    let customer_name = ext_string("customername").map(|n| truncate_chars(n, 200));
+    let uuid_ext = |name: &str| -> Result<Option<Uuid>, Invalid> {
+        match ext_string(name) {
+            None => Ok(None),
+            Some(s) => s
+                .parse()
+                .map(Some)
+                .map_err(|_| Invalid::general(format!("{name} `{s}` is not a casebook id (a UUID)"))),
+        }
+    };
+    let customer_id = uuid_ext("casebookcustomer")?;
+    let case_id = uuid_ext("casebookcase")?;
+    if subject.is_none() && customer_email.is_none() && customer_phone.is_none() && customer_id.is_none() {
+        return Err(Invalid::field(
+            "subject",
+            "casebook cannot tell which customer this is about: set `subject` to the customer's id in your system, or the extension `customeremail` (or `customerphone`)",
+        ));
+    }
+    if ce_source != source {
+        extensions.insert("ce_source".into(), Value::String(ce_source.clone()));
+    }
+
+    let data_str = |name: &str| data.get(name).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+    let title = data_str("title")
+        .map(|t| truncate_chars(t, MAX_TITLE_CHARS))
+        .unwrap_or_else(|| title_from_kind(&kind));
+    let body = data_str("body").map(str::to_string);
+    let actor = data_str("actor").map(|a| truncate_chars(a, 200));
+
+    Ok(IncomingEvent {
+        source,
+        ce_source,
+        id,
+        ce_type,
+        kind,
+        occurred_at,
+        subject,
+        customer_email,
+        customer_phone,
+        customer_name,
+        customer_id,
+        case_id,
+        title,
+        body,
+        actor,
+        data,
+        extensions,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn base() -> Value {
+        json!({
+            "specversion": "1.0",
+            "id": "ord-1",
+            "source": "https://shop.acme.example/shop",
+            "type": "com.acme.shop.order_placed",
+            "subject": "C-1042",
+            "time": "2024-05-01T12:30:00Z",
+            "customeremail": "Anna@Example.com",
+            "data": {"title": "Order #1 placed", "total": 42.5}
+        })
+    }
+
+    #[test]
+    fn maps_a_good_event() {
+        let e = parse_event(&base()).unwrap();
+        assert_eq!(e.source, "shop");
+        assert_eq!(e.kind, "order_placed");
+        assert_eq!(e.subject.as_deref(), Some("C-1042"));
+        assert_eq!(e.customer_email.as_deref(), Some("anna@example.com"));
+        assert_eq!(e.title, "Order #1 placed");
+        assert_eq!(e.data["total"], json!(42.5));
+        assert_eq!(e.extensions["ce_source"], json!("https://shop.acme.example/shop"));
+        assert_eq!(e.occurred_at.unwrap().to_rfc3339(), "2024-05-01T12:30:00+00:00");
+    }
+
+    #[test]
+    fn source_and_kind_names() {
+        assert_eq!(source_name("shop").as_deref(), Some("shop"));
+        assert_eq!(source_name("/acme/billing/").as_deref(), Some("billing"));
+        assert_eq!(source_name("urn:acme:phone").as_deref(), Some("phone"));
+        assert_eq!(source_name("https://x.example/"), None, "the host is not a name");
+        assert_eq!(kind_name("order_placed").as_deref(), Some("order_placed"));
+        assert_eq!(kind_name("com.acme.Payment_Failed").as_deref(), Some("payment_failed"));
+    }
+
+    #[test]
+    fn refuses_bad_events_with_reasons() {
+        let cases: Vec<(Value, &str)> = vec![
+            (json!([]), "JSON object"),
+            (json!({"id": "1", "source": "shop", "type": "x"}), "specversion"),
+            (json!({"specversion": "0.3", "id": "1", "source": "shop", "type": "x", "subject": "s"}), "CloudEvents 1.0"),
+            (json!({"specversion": "1.0", "source": "shop", "type": "x", "subject": "s"}), "`id` is missing"),
+            (json!({"specversion": "1.0", "id": 5, "source": "shop", "type": "x", "subject": "s"}), "must be a string"),
+            (json!({"specversion": "1.0", "id": "1", "source": "shop", "type": "x"}), "which customer"),
+            (json!({"specversion": "1.0", "id": "1", "source": "shop", "type": "x", "subject": "s", "time": "noon"}), "RFC 3339"),
+            (json!({"specversion": "1.0", "id": "1", "source": "shop", "type": "x", "subject": "s", "customer_email": "a@b.c"}), "customeremail"),
+            (json!({"specversion": "1.0", "id": "1", "source": "shop", "type": "x", "subject": "s", "customeremail": "nope"}), "not an email"),
+            (json!({"specversion": "1.0", "id": "1", "source": "shop", "type": "x", "subject": "s", "data": 1, "data_base64": "AA=="}), "not both"),
+            (json!({"specversion": "1.0", "id": "1", "source": "shop", "type": "x", "subject": "s", "ext": {"a": 1}}), "string, number or boolean"),
+            (json!({"specversion": "1.0", "id": "1", "source": "SHOP!", "type": "x", "subject": "s"}), "source name"),
+        ];
+        for (v, expected) in cases {
+            let err = parse_event(&v).unwrap_err().to_string();
+            assert!(err.contains(expected), "{v}: `{err}` lacks `{expected}`");
+        }
+    }
+
+    #[test]
+    fn title_defaults_and_truncation() {
+        let mut v = base();
+        v["data"] = json!({"title": "x".repeat(1000)});
+        assert!(parse_event(&v).unwrap().title.chars().count() <= MAX_TITLE_CHARS + 1);
+        v["data"] = json!("plain");
+        assert_eq!(parse_event(&v).unwrap().title, "Order placed");
+        v["datacontenttype"] = json!("text/plain");
+        v["data"] = json!({"a": 1});
+        assert!(parse_event(&v).is_err());
+    }
+}

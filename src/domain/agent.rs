@@ -1,0 +1,189 @@
+//! Agents, roles and the permission rules. Every rule is a plain function of who asks and what
+//! they touch, so the server checks and the tests read the same code.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::case::Case;
+use super::named_enum;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Agent,
+    Lead,
+    Admin,
+}
+named_enum!(Role, "role", { Agent => "agent", Lead => "lead", Admin => "admin" });
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Agent {
+    pub id: Uuid,
+    /// Login-style name, unique.
+    pub name: String,
+    pub role: Role,
+    pub teams: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Agent {
+    pub fn in_team(&self, team: &str) -> bool {
+        self.teams.iter().any(|t| t == team)
+    }
+}
+
+/// Who a bearer token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    Agent(Agent),
+    /// A token that may only post events of one source.
+    Ingest { token_id: Uuid, source: String },
+}
+
+/// Why an action is not allowed, in words the caller can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denied(pub String);
+
+pub type Allowed = Result<(), Denied>;
+
+/// Ingest tokens post their own source only; admins may post any source (backfills);
+/// agents and leads do not post events.
+pub fn may_post_events(p: &Principal, source: &str) -> Allowed {
+    match p {
+        Principal::Ingest { source: own, .. } if own == source => Ok(()),
+        Principal::Ingest { source: own, .. } => Err(Denied(format!(
+            "this ingest token may only post events of source `{own}`, not `{source}`: use a token made for `{source}` (casebook admin ingest-token add {source})"
+        ))),
+        Principal::Agent(a) if a.role == Role::Admin => Ok(()),
+        Principal::Agent(_) => Err(Denied(
+            "posting events needs an ingest token (casebook admin ingest-token add SOURCE) or an admin".into(),
+        )),
+    }
+}
+
+fn leads_team(agent: &Agent, team: &str) -> bool {
+    agent.role == Role::Admin || (agent.role == Role::Lead && agent.in_team(team))
+}
+
+/// Working a case (status, RASA steps, resolution): its assignee, a lead of its team, an admin.
+pub fn may_work_case(agent: &Agent, case: &Case) -> Allowed {
+    if case.assignee_id == Some(agent.id) || leads_team(agent, &case.team) {
+        return Ok(());
+    }
+    Err(Denied(match case.assignee_id {
+        None => "the case is unassigned: assign it to yourself first (PATCH assignee_id)".into(),
+        Some(_) => format!(
+            "the case is assigned to someone else; only its assignee or a lead of team `{}` may change it",
+            case.team
+        ),
+    }))
+}
+
+/// Reassigning: leads of the case's team and admins; an agent may take an unassigned case
+/// for themselves (and hand their own case back to the queue).
+pub fn may_assign(agent: &Agent, case: &Case, new_assignee: Option<Uuid>) -> Allowed {
+    if leads_team(agent, &case.team) {
+        return Ok(());
+    }
+    let claiming = case.assignee_id.is_none() && new_assignee == Some(agent.id);
+    let releasing = case.assignee_id == Some(agent.id) && new_assignee.is_none();
+    if claiming || releasing || case.assignee_id == new_assignee {
+        return Ok(());
+    }
+    Err(Denied(format!(
+        "only a lead of team `{}` or an admin may reassign this case; an agent may only take an unassigned case for themselves",
+        case.team
+    )))
+}
+
+/// Reprioritising: leads of the case's team and admins.
+pub fn may_reprioritise(agent: &Agent, case: &Case) -> Allowed {
+    if leads_team(agent, &case.team) {
+        return Ok(());
+    }
+    Err(Denied(format!(
+        "only a lead of team `{}` or an admin may change a case's priority",
+        case.team
+    )))
+}
+
+/// Follow-ups: the assignee, the creator, leads (of any team the assignee shares) and admins.
+pub fn may_change_followup(agent: &Agent, assignee_id: Uuid, created_by: Uuid) -> Allowed {
+    if agent.id == assignee_id || agent.id == created_by || matches!(agent.role, Role::Lead | Role::Admin) {
+        return Ok(());
+    }
+    Err(Denied(
+        "only the follow-up's assignee, its creator, a lead or an admin may change it".into(),
+    ))
+}
+
+/// Giving a follow-up to someone else: leads and admins; agents give follow-ups to themselves.
+pub fn may_assign_followup(agent: &Agent, assignee_id: Uuid) -> Allowed {
+    if agent.id == assignee_id || matches!(agent.role, Role::Lead | Role::Admin) {
+        return Ok(());
+    }
+    Err(Denied("agents may only give follow-ups to themselves; ask a lead to assign it to someone else".into()))
+}
+
+pub fn may_manage_agents(agent: &Agent) -> Allowed {
+    if agent.role == Role::Admin {
+        return Ok(());
+    }
+    Err(Denied("managing agents and tokens needs an admin".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::case::tests::sample_case;
+    use crate::domain::time::now;
+
+    fn agent(role: Role, teams: &[&str]) -> Agent {
+        Agent {
+            id: Uuid::now_v7(),
+            name: "x".into(),
+            role,
+            teams: teams.iter().map(|s| s.to_string()).collect(),
+            created_at: now(),
+        }
+    }
+
+    #[test]
+    fn case_permissions() {
+        let me = agent(Role::Agent, &["support"]);
+        let other = agent(Role::Agent, &["support"]);
+        let lead = agent(Role::Lead, &["support"]);
+        let foreign_lead = agent(Role::Lead, &["billing"]);
+        let admin = agent(Role::Admin, &[]);
+        let mut case = sample_case();
+        case.team = "support".into();
+        case.assignee_id = None;
+
+        assert!(may_work_case(&me, &case).is_err());
+        assert!(may_assign(&me, &case, Some(me.id)).is_ok(), "claiming an unassigned case");
+        assert!(may_assign(&me, &case, Some(other.id)).is_err());
+        case.assignee_id = Some(me.id);
+        assert!(may_work_case(&me, &case).is_ok());
+        assert!(may_work_case(&other, &case).is_err());
+        assert!(may_assign(&other, &case, Some(other.id)).is_err(), "no stealing");
+        assert!(may_assign(&me, &case, None).is_ok(), "handing back");
+        assert!(may_assign(&lead, &case, Some(other.id)).is_ok());
+        assert!(may_assign(&foreign_lead, &case, Some(other.id)).is_err());
+        assert!(may_reprioritise(&me, &case).is_err());
+        assert!(may_reprioritise(&lead, &case).is_ok());
+        assert!(may_reprioritise(&admin, &case).is_ok());
+        assert!(may_work_case(&admin, &case).is_ok());
+    }
+
+    #[test]
+    fn posting_events() {
+        let ingest = Principal::Ingest { token_id: Uuid::now_v7(), source: "shop".into() };
+        assert!(may_post_events(&ingest, "shop").is_ok());
+        let err = may_post_events(&ingest, "billing").unwrap_err();
+        assert!(err.0.contains("`shop`"));
+        assert!(may_post_events(&Principal::Agent(agent(Role::Agent, &[])), "shop").is_err());
+        assert!(may_post_events(&Principal::Agent(agent(Role::Admin, &[])), "shop").is_ok());
+    }
+}

@@ -1,0 +1,332 @@
+//! Cases: one support conversation, its status machine, priorities, SLA due times, notes and
+//! the resolution.
+
+use chrono::{DateTime, Utc};
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::followup::FollowUp;
+use super::named_enum;
+use super::rasa::Checklist;
+use super::{optional_text, required_text, Invalid};
+
+pub const MAX_SUBJECT_CHARS: usize = 300;
+pub const MAX_NOTE_CHARS: usize = 20_000;
+pub const MAX_SUMMARY_CHARS: usize = 4_000;
+pub const MAX_WHY_CHARS: usize = 500;
+pub const MAX_WHYS: usize = 5;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    New,
+    Open,
+    Pending,
+    Resolved,
+    Closed,
+}
+named_enum!(CaseStatus, "status", {
+    New => "new", Open => "open", Pending => "pending", Resolved => "resolved", Closed => "closed"
+});
+
+impl CaseStatus {
+    /// The status machine: new → open → pending → resolved → closed, with the moves back a
+    /// real conversation needs (the customer answers, a resolved case is reopened).
+    /// `closed` is final: a returning customer gets a new case.
+    pub fn can_become(self, to: CaseStatus) -> bool {
+        use CaseStatus::*;
+        matches!(
+            (self, to),
+            (New, Open | Pending | Resolved)
+                | (Open, Pending | Resolved)
+                | (Pending, Open | Resolved)
+                | (Resolved, Open | Closed)
+        )
+    }
+
+    pub fn is_active(self) -> bool {
+        matches!(self, CaseStatus::New | CaseStatus::Open | CaseStatus::Pending)
+    }
+}
+
+/// Checks a status change and explains a refused one.
+pub fn check_transition(from: CaseStatus, to: CaseStatus, has_resolution: bool) -> Result<(), Invalid> {
+    if from == to {
+        return Ok(());
+    }
+    if !from.can_become(to) {
+        let allowed: Vec<&str> = CaseStatus::ALL.iter().filter(|s| from.can_become(**s)).map(|s| s.as_str()).collect();
+        let hint = if allowed.is_empty() {
+            "a closed case is final: open a new case for the customer".to_string()
+        } else {
+            format!("from `{from}` it may become {}", allowed.join(", "))
+        };
+        return Err(Invalid::field("status", format!("a `{from}` case cannot become `{to}`: {hint}")));
+    }
+    if matches!(to, CaseStatus::Resolved | CaseStatus::Closed) && !has_resolution {
+        return Err(Invalid::field(
+            "status",
+            "record the resolution first (PUT /api/v1/cases/{id}/resolution): it sets the status",
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Low,
+    Normal,
+    High,
+    Urgent,
+}
+named_enum!(Priority, "priority", { Low => "low", Normal => "normal", High => "high", Urgent => "urgent" });
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Phone,
+    Chat,
+    Email,
+    Web,
+    Social,
+    InPerson,
+}
+named_enum!(Channel, "channel", {
+    Phone => "phone", Chat => "chat", Email => "email", Web => "web", Social => "social", InPerson => "in_person"
+});
+
+/// The default SLA policy: (first response, resolution) for a priority.
+pub fn default_sla(priority: Priority) -> (Duration, Duration) {
+    match priority {
+        Priority::Urgent => (Duration::minutes(15), Duration::hours(4)),
+        Priority::High => (Duration::hours(1), Duration::hours(8)),
+        Priority::Normal => (Duration::hours(4), Duration::hours(24)),
+        Priority::Low => (Duration::hours(24), Duration::hours(72)),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Memorable,
+    Positive,
+    Negative,
+    Forgettable,
+}
+named_enum!(Outcome, "outcome", {
+    Memorable => "memorable", Positive => "positive", Negative => "negative", Forgettable => "forgettable"
+});
+
+/// How soon a follow-up should be due after a resolution with this outcome, if one is proposed.
+/// A bad experience gets a follow-up within minutes: that is what keeps the customer.
+pub fn proposed_followup_delay(outcome: Outcome) -> Option<Duration> {
+    match outcome {
+        Outcome::Negative => Some(Duration::minutes(10)),
+        Outcome::Forgettable => Some(Duration::days(1)),
+        Outcome::Positive | Outcome::Memorable => None,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Resolution {
+    pub summary: String,
+    /// The root cause as a chain of "why" answers, the first the most immediate.
+    pub root_cause: Vec<String>,
+    pub outcome: Outcome,
+    /// Why the case was resolved with the RASA checklist incomplete, when it was.
+    pub rasa_incomplete_reason: Option<String>,
+    pub resolved_by: Uuid,
+    pub resolved_at: DateTime<Utc>,
+}
+
+/// What a client sends to resolve a case.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolutionInput {
+    /// The case revision the client last read.
+    pub revision: i64,
+    pub summary: String,
+    #[serde(default)]
+    pub root_cause: Vec<String>,
+    pub outcome: Outcome,
+    /// `resolved` (the default) or `closed`.
+    #[serde(default)]
+    pub status: Option<CaseStatus>,
+    #[serde(default)]
+    pub rasa_incomplete_reason: Option<String>,
+}
+
+/// Validates a resolution against the case's RASA checklist. Returns the cleaned resolution
+/// fields and the status to set.
+pub fn validate_resolution(
+    input: &ResolutionInput,
+    checklist: &Checklist,
+) -> Result<(String, Vec<String>, Option<String>, CaseStatus), Invalid> {
+    let summary = required_text("summary", &input.summary, MAX_SUMMARY_CHARS)?;
+    if input.root_cause.len() > MAX_WHYS {
+        return Err(Invalid::field(
+            "root_cause",
+            format!("has {} whys; keep the chain to {MAX_WHYS}", input.root_cause.len()),
+        ));
+    }
+    let mut whys = Vec::new();
+    for why in &input.root_cause {
+        if let Some(w) = optional_text("root_cause", why, MAX_WHY_CHARS)? {
+            whys.push(w);
+        }
+    }
+    let status = input.status.unwrap_or(CaseStatus::Resolved);
+    if !matches!(status, CaseStatus::Resolved | CaseStatus::Closed) {
+        return Err(Invalid::field("status", "a resolution sets the status to `resolved` or `closed`"));
+    }
+    let reason = match &input.rasa_incomplete_reason {
+        Some(r) => optional_text("rasa_incomplete_reason", r, MAX_SUMMARY_CHARS)?,
+        None => None,
+    };
+    if !checklist.complete && reason.is_none() {
+        let missing: Vec<&str> = checklist.missing().iter().map(|s| s.as_str()).collect();
+        return Err(Invalid::field(
+            "rasa_incomplete_reason",
+            format!(
+                "the RASA checklist is incomplete ({} not done): finish the steps, or say why in rasa_incomplete_reason",
+                missing.join(", ")
+            ),
+        ));
+    }
+    Ok((summary, whys, if checklist.complete { None } else { reason }, status))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteVisibility {
+    #[default]
+    Internal,
+    Customer,
+}
+named_enum!(NoteVisibility, "visibility", { Internal => "internal", Customer => "customer" });
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Note {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub author_id: Uuid,
+    pub body: String,
+    pub visibility: NoteVisibility,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Case {
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    pub subject: String,
+    pub channel: Channel,
+    pub status: CaseStatus,
+    pub priority: Priority,
+    pub queue: String,
+    pub team: String,
+    pub assignee_id: Option<Uuid>,
+    pub first_response_due: Option<DateTime<Utc>>,
+    pub resolution_due: Option<DateTime<Utc>>,
+    /// Increases with every change; a change must carry the revision it read.
+    pub revision: i64,
+    pub created_by: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub resolution: Option<Resolution>,
+}
+
+/// A case with everything worked on it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CaseDetail {
+    #[serde(flatten)]
+    pub case: Case,
+    pub notes: Vec<Note>,
+    pub rasa: Checklist,
+    pub followups: Vec<FollowUp>,
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::domain::rasa::{fold, RasaStep, StepEntry};
+    use crate::domain::time::now;
+
+    pub(crate) fn sample_case() -> Case {
+        let t = now();
+        Case {
+            id: Uuid::now_v7(),
+            customer_id: Uuid::now_v7(),
+            subject: "Parcel never arrived".into(),
+            channel: Channel::Phone,
+            status: CaseStatus::Open,
+            priority: Priority::Normal,
+            queue: "general".into(),
+            team: "support".into(),
+            assignee_id: None,
+            first_response_due: None,
+            resolution_due: None,
+            revision: 1,
+            created_by: Uuid::now_v7(),
+            created_at: t,
+            updated_at: t,
+            resolution: None,
+        }
+    }
+
+    #[test]
+    fn status_machine() {
+        use CaseStatus::*;
+        assert!(New.can_become(Open));
+        assert!(Pending.can_become(Open));
+        assert!(Resolved.can_become(Open));
+        assert!(!Closed.can_become(Open));
+        assert!(!Open.can_become(New));
+        assert!(check_transition(Open, Resolved, false).unwrap_err().message.contains("resolution first"));
+        assert!(check_transition(Open, Resolved, true).is_ok());
+        assert!(check_transition(Closed, Open, true).unwrap_err().message.contains("final"));
+        assert!(check_transition(Open, Open, false).is_ok());
+        assert!(check_transition(Open, New, false).unwrap_err().message.contains("pending, resolved"));
+    }
+
+    fn input(summary: &str, reason: Option<&str>) -> ResolutionInput {
+        ResolutionInput {
+            revision: 1,
+            summary: summary.into(),
+            root_cause: vec!["courier lost it".into(), " ".into()],
+            outcome: Outcome::Negative,
+            status: None,
+            rasa_incomplete_reason: reason.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn resolution_rules() {
+        let empty = fold(&[]);
+        let err = validate_resolution(&input("Refunded", None), &empty).unwrap_err();
+        assert_eq!(err.field, Some("rasa_incomplete_reason"));
+        assert!(err.message.contains("receive, appreciate, summarize, ask"));
+        let (summary, whys, reason, status) =
+            validate_resolution(&input("Refunded", Some("caller hung up")), &empty).unwrap();
+        assert_eq!((summary.as_str(), whys.len(), reason.as_deref(), status), ("Refunded", 1, Some("caller hung up"), CaseStatus::Resolved));
+        assert_eq!(validate_resolution(&input("  ", Some("x")), &empty).unwrap_err().field, Some("summary"));
+
+        let t = now();
+        let entries: Vec<StepEntry> = RasaStep::ALL
+            .iter()
+            .map(|s| StepEntry { step: *s, notes: "ok".into(), done: true, author_id: Uuid::nil(), at: t })
+            .collect();
+        let full = fold(&entries);
+        let (_, _, reason, _) = validate_resolution(&input("Refunded", Some("ignored")), &full).unwrap();
+        assert_eq!(reason, None, "a complete checklist needs no reason");
+    }
+
+    #[test]
+    fn negative_outcomes_get_fast_followups() {
+        assert!(proposed_followup_delay(Outcome::Negative).unwrap() <= Duration::minutes(15));
+        assert_eq!(proposed_followup_delay(Outcome::Memorable), None);
+    }
+}

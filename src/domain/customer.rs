@@ -1,0 +1,186 @@
+//! Customers and how they are found: normalised emails and phones, external ids per source,
+//! and the search terms that one prefix index serves.
+
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Customer {
+    pub id: Uuid,
+    pub display_name: String,
+    pub emails: Vec<String>,
+    pub phones: Vec<String>,
+    /// The customer's id in each source system, e.g. `{"shop": "C-1042"}` (the first one known
+    /// for a source; `identities` lists them all).
+    pub external_ids: BTreeMap<String, String>,
+    pub identities: Vec<Identity>,
+    pub tier: Option<String>,
+    pub tags: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityKind {
+    Email,
+    Phone,
+    External,
+}
+super::named_enum!(IdentityKind, "identity kind", { Email => "email", Phone => "phone", External => "external" });
+
+/// One way to recognise a customer: an email, a phone, or an id in a source system.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+pub struct Identity {
+    pub kind: IdentityKind,
+    /// The source system for `external`; empty for emails and phones.
+    pub source: String,
+    pub value: String,
+}
+
+impl Identity {
+    pub fn email(value: String) -> Self {
+        Identity { kind: IdentityKind::Email, source: String::new(), value }
+    }
+    pub fn phone(value: String) -> Self {
+        Identity { kind: IdentityKind::Phone, source: String::new(), value }
+    }
+    pub fn external(source: &str, value: &str) -> Self {
+        Identity { kind: IdentityKind::External, source: source.to_string(), value: value.to_string() }
+    }
+}
+
+/// Lower-cases and checks an email address; `None` when it is not one.
+pub fn normalize_email(raw: &str) -> Option<String> {
+    let e = raw.trim().to_lowercase();
+    let (local, domain) = e.split_once('@')?;
+    let ok = !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && e.len() <= 254
+        && !e.chars().any(|c| c.is_whitespace() || c.is_control());
+    ok.then_some(e)
+}
+
+/// Reduces a phone number to `+` and digits (E.164 style when it had a country code);
+/// `None` when it has fewer than 5 digits or letters in it.
+pub fn normalize_phone(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    if raw.chars().any(|c| !(c.is_ascii_digit() || " +-().\u{a0}/".contains(c))) {
+        return None;
+    }
+    let digits: String = raw.chars().filter(|c| c.is_ascii_digit()).collect();
+    if digits.len() < 5 || digits.len() > 20 {
+        return None;
+    }
+    Some(if raw.starts_with('+') { format!("+{digits}") } else { digits })
+}
+
+/// The name as it sorts and is searched: lower case, single spaces.
+pub fn fold_name(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// Every prefix-searchable term for a customer: the whole name and each word of it, emails,
+/// phone digits (also without a 1–3 digit country code), and external ids.
+pub fn search_terms(display_name: &str, identities: &[Identity]) -> Vec<String> {
+    let mut terms = Vec::new();
+    let name = fold_name(display_name);
+    if !name.is_empty() {
+        for word in name.split(' ') {
+            terms.push(word.to_string());
+        }
+        terms.push(name);
+    }
+    for id in identities {
+        match id.kind {
+            IdentityKind::Email => terms.push(id.value.clone()),
+            IdentityKind::Phone => {
+                let digits = id.value.trim_start_matches('+');
+                terms.push(digits.to_string());
+                if id.value.starts_with('+') {
+                    for cc in 1..=3 {
+                        if digits.len() > cc + 4 {
+                            terms.push(digits[cc..].to_string());
+                        }
+                    }
+                }
+            }
+            IdentityKind::External => terms.push(id.value.to_lowercase()),
+        }
+    }
+    terms.retain(|t| !t.is_empty());
+    terms.sort();
+    terms.dedup();
+    terms
+}
+
+/// The term a search query looks for: phone-like queries become digits, the rest is folded.
+pub fn query_term(q: &str) -> Option<String> {
+    let q = q.trim();
+    if q.is_empty() {
+        return None;
+    }
+    let phone_like = q.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    let digits: String = q.chars().filter(|c| c.is_ascii_digit()).collect();
+    if phone_like && digits.len() >= 3 {
+        return Some(digits);
+    }
+    Some(fold_name(q))
+}
+
+/// The exclusive upper bound of a prefix range: every string that starts with `prefix` sorts
+/// (byte-wise) at or after `prefix` and before this.
+pub fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{10ffff}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_contacts() {
+        assert_eq!(normalize_email(" Anna.Rossi@Example.COM ").as_deref(), Some("anna.rossi@example.com"));
+        assert_eq!(normalize_email("no-at-sign"), None);
+        assert_eq!(normalize_email("a@b"), None);
+        assert_eq!(normalize_email("a b@c.d"), None);
+        assert_eq!(normalize_phone("+39 (333) 123-4567").as_deref(), Some("+393331234567"));
+        assert_eq!(normalize_phone("0612 3456").as_deref(), Some("06123456"));
+        assert_eq!(normalize_phone("call me"), None);
+        assert_eq!(normalize_phone("12"), None);
+    }
+
+    #[test]
+    fn terms_cover_names_contacts_and_ids() {
+        let ids = vec![
+            Identity::email("anna@example.com".into()),
+            Identity::phone("+393331234567".into()),
+            Identity::external("shop", "C-1042"),
+        ];
+        let terms = search_terms("Anna  Rossi", &ids);
+        for t in ["anna", "rossi", "anna rossi", "anna@example.com", "393331234567", "3331234567", "c-1042"] {
+            assert!(terms.contains(&t.to_string()), "{t} missing from {terms:?}");
+        }
+        assert_eq!(query_term("+39 333").as_deref(), Some("39333"));
+        assert_eq!(query_term("  ANNA   R ").as_deref(), Some("anna r"));
+        assert_eq!(query_term("   "), None);
+        assert!("anna rossi" < prefix_end("anna r").as_str());
+        assert!("anna rossi" > "anna r");
+        assert!("annb" > prefix_end("anna").as_str());
+    }
+
+    #[test]
+    fn unicode_names_fold() {
+        let terms = search_terms("Łukasz Żółć 山田", &[]);
+        assert!(terms.contains(&"łukasz".to_string()));
+        assert!(terms.contains(&"山田".to_string()));
+    }
+}

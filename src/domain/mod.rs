@@ -1,0 +1,123 @@
+//! The domain: plain types and rules, no I/O. Everything here is reachable from unit tests
+//! without a database, a network or a terminal.
+
+pub mod agent;
+pub mod case;
+pub mod cursor;
+pub mod customer;
+pub mod event;
+pub mod followup;
+pub mod rasa;
+pub mod time;
+
+use uuid::Uuid;
+
+/// A new identifier: UUIDv7 (time-ordered, random), used for every entity.
+pub fn new_id() -> Uuid {
+    Uuid::now_v7()
+}
+
+/// A rule was broken by the input; `field` names the offending field (JSON name) when there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub field: Option<&'static str>,
+    pub message: String,
+}
+
+impl Invalid {
+    pub fn field(field: &'static str, message: impl Into<String>) -> Self {
+        Invalid {
+            field: Some(field),
+            message: message.into(),
+        }
+    }
+    pub fn general(message: impl Into<String>) -> Self {
+        Invalid {
+            field: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.field {
+            Some(field) => write!(f, "{field}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+/// Trims a required free-text field and checks its length in characters.
+pub fn required_text(field: &'static str, value: &str, max_chars: usize) -> Result<String, Invalid> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(Invalid::field(field, "must not be empty"));
+    }
+    optional_text(field, trimmed, max_chars).map(|s| s.unwrap_or_default())
+}
+
+/// Like [`required_text`] but an empty value is `None`.
+pub fn optional_text(field: &'static str, value: &str, max_chars: usize) -> Result<Option<String>, Invalid> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    let chars = trimmed.chars().count();
+    if chars > max_chars {
+        return Err(Invalid::field(
+            field,
+            format!("is {chars} characters long; the limit is {max_chars}: shorten it or split it in two"),
+        ));
+    }
+    Ok(Some(trimmed.to_string()))
+}
+
+/// Generates `as_str`, `ALL`, `Display` and `FromStr` (with an error listing the valid values)
+/// for a fieldless enum whose serde names are snake_case.
+macro_rules! named_enum {
+    ($ty:ident, $what:literal, { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $ty {
+            pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($ty::$variant => $name),+ }
+            }
+        }
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        impl std::str::FromStr for $ty {
+            type Err = $crate::domain::Invalid;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($name => Ok($ty::$variant),)+
+                    other => Err($crate::domain::Invalid::general(format!(
+                        "unknown {} `{}`: use one of {}",
+                        $what,
+                        other,
+                        [$($name),+].join(", ")
+                    ))),
+                }
+            }
+        }
+    };
+}
+pub(crate) use named_enum;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_rules() {
+        assert_eq!(required_text("summary", "  hi  ", 10).unwrap(), "hi");
+        assert!(required_text("summary", "   ", 10).unwrap_err().message.contains("empty"));
+        let long = "é".repeat(11);
+        let err = required_text("summary", &long, 10).unwrap_err();
+        assert_eq!(err.field, Some("summary"));
+        assert!(err.message.contains("11 characters"));
+        assert_eq!(optional_text("x", "  ", 3).unwrap(), None);
+    }
+}

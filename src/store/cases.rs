@@ -1,0 +1,507 @@
+//! Cases and the work on them: notes, RASA entries, resolution. Field changes are
+//! compare-and-swap on the revision the caller read; notes and RASA entries only append.
+
+use serde_json::json;
+use sqlx::any::AnyRow;
+use uuid::Uuid;
+
+use super::events::{record_activity, Activity};
+use super::{
+    col_enum, col_i64, col_opt_enum, col_opt_str, col_opt_ts, col_opt_uuid, col_str, col_ts, col_uuid, to_json,
+    Result, Sql, Store,
+};
+use crate::domain::agent::Agent;
+use crate::domain::case::{default_sla, Case, CaseDetail, CaseStatus, Channel, Note, NoteVisibility, Priority, Resolution};
+use crate::domain::cursor::TimeCursor;
+use crate::domain::rasa::{fold, Checklist, RasaStep, StepEntry};
+use crate::domain::time::{now, to_micros, Timestamp};
+use crate::domain::new_id;
+
+const CASE_COLUMNS: &str = "id, customer_id, subject, channel, status, priority, queue, team, assignee_id, \
+    first_response_due, resolution_due, revision, created_by, created_at, updated_at, resolution_summary, \
+    resolution_root_cause, resolution_outcome, resolution_rasa_incomplete_reason, resolved_by, resolved_at";
+
+/// The outcome of a change that carried the revision it read.
+#[derive(Debug)]
+pub enum Cas<T> {
+    Applied(T),
+    /// Someone changed it since: here is what it is now.
+    Stale(Box<T>),
+    NotFound,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    pub customer_id: Uuid,
+    pub subject: String,
+    pub channel: Channel,
+    pub priority: Priority,
+    pub queue: String,
+    pub team: String,
+    pub assignee_id: Option<Uuid>,
+    pub status: CaseStatus,
+}
+
+/// Field changes to a case; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct CaseChanges {
+    pub status: Option<CaseStatus>,
+    pub priority: Option<Priority>,
+    /// `Some(None)` unassigns.
+    pub assignee_id: Option<Option<Uuid>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub statuses: Vec<CaseStatus>,
+    pub priorities: Vec<Priority>,
+    /// `Some(None)`: unassigned cases only.
+    pub assignee: Option<Option<Uuid>>,
+    pub customer_id: Option<Uuid>,
+    pub queue: Option<String>,
+    pub team: Option<String>,
+}
+
+fn case_from_row(row: &AnyRow) -> Result<Case> {
+    let resolution = match col_opt_str(row, "resolution_summary")? {
+        None => None,
+        Some(summary) => Some(Resolution {
+            summary,
+            root_cause: col_opt_str(row, "resolution_root_cause")?
+                .map(|s| serde_json::from_str(&s))
+                .transpose()
+                .map_err(|e| super::StoreError::Corrupt(format!("resolution_root_cause: {e}")))?
+                .unwrap_or_default(),
+            outcome: col_opt_enum(row, "resolution_outcome")?
+                .ok_or_else(|| super::StoreError::Corrupt("a resolution without an outcome".into()))?,
+            rasa_incomplete_reason: col_opt_str(row, "resolution_rasa_incomplete_reason")?,
+            resolved_by: col_opt_uuid(row, "resolved_by")?.unwrap_or_default(),
+            resolved_at: col_opt_ts(row, "resolved_at")?.unwrap_or_default(),
+        }),
+    };
+    Ok(Case {
+        id: col_uuid(row, "id")?,
+        customer_id: col_uuid(row, "customer_id")?,
+        subject: col_str(row, "subject")?,
+        channel: col_enum(row, "channel")?,
+        status: col_enum(row, "status")?,
+        priority: col_enum(row, "priority")?,
+        queue: col_str(row, "queue")?,
+        team: col_str(row, "team")?,
+        assignee_id: col_opt_uuid(row, "assignee_id")?,
+        first_response_due: col_opt_ts(row, "first_response_due")?,
+        resolution_due: col_opt_ts(row, "resolution_due")?,
+        revision: col_i64(row, "revision")?,
+        created_by: col_uuid(row, "created_by")?,
+        created_at: col_ts(row, "created_at")?,
+        updated_at: col_ts(row, "updated_at")?,
+        resolution,
+    })
+}
+
+fn note_from_row(row: &AnyRow) -> Result<Note> {
+    Ok(Note {
+        id: col_uuid(row, "id")?,
+        case_id: col_uuid(row, "case_id")?,
+        author_id: col_uuid(row, "author_id")?,
+        body: col_str(row, "body")?,
+        visibility: col_enum(row, "visibility")?,
+        created_at: col_ts(row, "created_at")?,
+    })
+}
+
+fn sla_due(created_at: Timestamp, priority: Priority) -> (Timestamp, Timestamp) {
+    let (first, resolve) = default_sla(priority);
+    (created_at + first, created_at + resolve)
+}
+
+fn preview(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("").trim();
+    match line.char_indices().nth(80) {
+        Some((i, _)) => format!("{}…", &line[..i]),
+        None => line.to_string(),
+    }
+}
+
+impl Store {
+    pub async fn create_case(&self, input: NewCase, by: &Agent) -> Result<Case> {
+        let t = now();
+        let (first_due, resolve_due) = sla_due(t, input.priority);
+        let case = Case {
+            id: new_id(),
+            customer_id: input.customer_id,
+            subject: input.subject,
+            channel: input.channel,
+            status: input.status,
+            priority: input.priority,
+            queue: input.queue,
+            team: input.team,
+            assignee_id: input.assignee_id,
+            first_response_due: Some(first_due),
+            resolution_due: Some(resolve_due),
+            revision: 1,
+            created_by: by.id,
+            created_at: t,
+            updated_at: t,
+            resolution: None,
+        };
+        let mut tx = self.begin_write().await?;
+        sqlx::query(&format!(
+            "INSERT INTO cases ({CASE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULL, NULL, NULL, NULL, NULL, NULL)"
+        ))
+        .bind(case.id.to_string())
+        .bind(case.customer_id.to_string())
+        .bind(case.subject.clone())
+        .bind(case.channel.as_str())
+        .bind(case.status.as_str())
+        .bind(case.priority.as_str())
+        .bind(case.queue.clone())
+        .bind(case.team.clone())
+        .bind(case.assignee_id.map(|a| a.to_string()))
+        .bind(to_micros(first_due))
+        .bind(to_micros(resolve_due))
+        .bind(case.revision)
+        .bind(case.created_by.to_string())
+        .bind(to_micros(t))
+        .bind(to_micros(t))
+        .execute(&mut *tx)
+        .await?;
+        record_activity(
+            &mut tx,
+            Activity {
+                customer_id: case.customer_id,
+                case_id: Some(case.id),
+                key: format!("{}:opened", case.id),
+                kind: "case_opened",
+                title: format!("Case opened: {}", case.subject),
+                body: None,
+                actor: Some(by.name.clone()),
+                data: json!({"channel": case.channel, "priority": case.priority, "queue": case.queue}),
+                at: t,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(case)
+    }
+
+    pub async fn case(&self, id: Uuid) -> Result<Option<Case>> {
+        sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(self.reader())
+            .await?
+            .map(|r| case_from_row(&r))
+            .transpose()
+    }
+
+    pub async fn checklist(&self, case_id: Uuid) -> Result<Checklist> {
+        let rows = sqlx::query("SELECT step, notes, done, author_id, created_at FROM rasa_entries WHERE case_id = $1 ORDER BY created_at, id")
+            .bind(case_id.to_string())
+            .fetch_all(self.reader())
+            .await?;
+        let mut entries = Vec::with_capacity(rows.len());
+        for row in &rows {
+            entries.push(StepEntry {
+                step: col_enum(row, "step")?,
+                notes: col_str(row, "notes")?,
+                done: col_i64(row, "done")? != 0,
+                author_id: col_uuid(row, "author_id")?,
+                at: col_ts(row, "created_at")?,
+            });
+        }
+        Ok(fold(&entries))
+    }
+
+    pub async fn notes(&self, case_id: Uuid) -> Result<Vec<Note>> {
+        sqlx::query("SELECT id, case_id, author_id, body, visibility, created_at FROM case_notes WHERE case_id = $1 ORDER BY created_at, id")
+            .bind(case_id.to_string())
+            .fetch_all(self.reader())
+            .await?
+            .iter()
+            .map(note_from_row)
+            .collect()
+    }
+
+    pub async fn case_detail(&self, id: Uuid) -> Result<Option<CaseDetail>> {
+        let Some(case) = self.case(id).await? else { return Ok(None) };
+        let notes = self.notes(id).await?;
+        let rasa = self.checklist(id).await?;
+        let followups = self.followups_of_case(id).await?;
+        Ok(Some(CaseDetail { case, notes, rasa, followups }))
+    }
+
+    /// Cases newest first, filtered, one keyset page.
+    pub async fn list_cases(&self, f: &CaseFilter, limit: u32, after: Option<&TimeCursor>) -> Result<(Vec<Case>, Option<TimeCursor>)> {
+        let mut sql = Sql::new(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE 1 = 1"));
+        if !f.statuses.is_empty() {
+            sql.push(" AND status IN (");
+            for (i, s) in f.statuses.iter().enumerate() {
+                sql.push(if i == 0 { "" } else { ", " }).bind(s.as_str());
+            }
+            sql.push(")");
+        }
+        if !f.priorities.is_empty() {
+            sql.push(" AND priority IN (");
+            for (i, p) in f.priorities.iter().enumerate() {
+                sql.push(if i == 0 { "" } else { ", " }).bind(p.as_str());
+            }
+            sql.push(")");
+        }
+        match f.assignee {
+            None => {}
+            Some(None) => {
+                sql.push(" AND assignee_id IS NULL");
+            }
+            Some(Some(a)) => {
+                sql.push(" AND assignee_id = ").bind(a.to_string());
+            }
+        }
+        if let Some(c) = f.customer_id {
+            sql.push(" AND customer_id = ").bind(c.to_string());
+        }
+        if let Some(q) = &f.queue {
+            sql.push(" AND queue = ").bind(q.clone());
+        }
+        if let Some(t) = &f.team {
+            sql.push(" AND team = ").bind(t.clone());
+        }
+        if let Some(c) = after {
+            sql.push(" AND (created_at, id) < (").bind(c.at).push(", ").bind(c.id.to_string()).push(")");
+        }
+        sql.push(" ORDER BY created_at DESC, id DESC LIMIT ").bind(i64::from(limit) + 1);
+        let (text, args) = sql.finish();
+        let rows = sqlx::query_with(&text, args).fetch_all(self.reader()).await?;
+        let mut cases = rows.iter().map(case_from_row).collect::<Result<Vec<_>>>()?;
+        let next = if cases.len() > limit as usize {
+            cases.truncate(limit as usize);
+            cases.last().map(|c| TimeCursor { at: to_micros(c.created_at), id: c.id })
+        } else {
+            None
+        };
+        Ok((cases, next))
+    }
+
+    /// Applies field changes to `read` (the case as the caller saw it, already checked against
+    /// the rules) if nobody changed it since.
+    pub async fn update_case(&self, read: &Case, changes: &CaseChanges, by: &Agent) -> Result<Cas<Case>> {
+        let t = now();
+        let mut next = read.clone();
+        if let Some(s) = changes.status {
+            next.status = s;
+        }
+        if let Some(p) = changes.priority {
+            next.priority = p;
+            let (first, resolve) = sla_due(read.created_at, p);
+            next.first_response_due = Some(first);
+            next.resolution_due = Some(resolve);
+        }
+        if let Some(a) = changes.assignee_id {
+            next.assignee_id = a;
+        }
+        next.revision = read.revision + 1;
+        next.updated_at = t;
+        let mut tx = self.begin_write().await?;
+        let updated = sqlx::query(
+            "UPDATE cases SET status = $1, priority = $2, assignee_id = $3, first_response_due = $4, resolution_due = $5, \
+             revision = $6, updated_at = $7 WHERE id = $8 AND revision = $9",
+        )
+        .bind(next.status.as_str())
+        .bind(next.priority.as_str())
+        .bind(next.assignee_id.map(|a| a.to_string()))
+        .bind(next.first_response_due.map(to_micros))
+        .bind(next.resolution_due.map(to_micros))
+        .bind(next.revision)
+        .bind(to_micros(t))
+        .bind(read.id.to_string())
+        .bind(read.revision)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            drop(tx);
+            return self.stale(read.id).await;
+        }
+        let mut activity = Vec::new();
+        if next.status != read.status {
+            activity.push(("case_status_changed", format!("Case {} → {}", read.status, next.status), json!({"from": read.status, "to": next.status})));
+        }
+        if next.priority != read.priority {
+            activity.push(("case_reprioritised", format!("Priority {} → {}", read.priority, next.priority), json!({"from": read.priority, "to": next.priority})));
+        }
+        if next.assignee_id != read.assignee_id {
+            let title = match next.assignee_id {
+                Some(_) => "Case assigned".to_string(),
+                None => "Case unassigned".to_string(),
+            };
+            activity.push(("case_assigned", title, json!({"from": read.assignee_id, "to": next.assignee_id})));
+        }
+        for (kind, title, data) in activity {
+            record_activity(
+                &mut tx,
+                Activity {
+                    customer_id: read.customer_id,
+                    case_id: Some(read.id),
+                    key: format!("{}:{kind}:{}", read.id, next.revision),
+                    kind,
+                    title,
+                    body: Some(read.subject.clone()),
+                    actor: Some(by.name.clone()),
+                    data,
+                    at: t,
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Cas::Applied(next))
+    }
+
+    async fn stale(&self, id: Uuid) -> Result<Cas<Case>> {
+        Ok(match self.case(id).await? {
+            Some(current) => Cas::Stale(Box::new(current)),
+            None => Cas::NotFound,
+        })
+    }
+
+    /// Records the resolution and the status it sets, if nobody changed the case since `read`.
+    pub async fn resolve_case(&self, read: &Case, resolution: Resolution, status: CaseStatus, by: &Agent) -> Result<Cas<Case>> {
+        let t = now();
+        let mut next = read.clone();
+        next.status = status;
+        next.revision = read.revision + 1;
+        next.updated_at = t;
+        let mut tx = self.begin_write().await?;
+        let updated = sqlx::query(
+            "UPDATE cases SET status = $1, revision = $2, updated_at = $3, resolution_summary = $4, resolution_root_cause = $5, \
+             resolution_outcome = $6, resolution_rasa_incomplete_reason = $7, resolved_by = $8, resolved_at = $9 \
+             WHERE id = $10 AND revision = $11",
+        )
+        .bind(status.as_str())
+        .bind(next.revision)
+        .bind(to_micros(t))
+        .bind(resolution.summary.clone())
+        .bind(to_json(&resolution.root_cause))
+        .bind(resolution.outcome.as_str())
+        .bind(resolution.rasa_incomplete_reason.clone())
+        .bind(resolution.resolved_by.to_string())
+        .bind(to_micros(resolution.resolved_at))
+        .bind(read.id.to_string())
+        .bind(read.revision)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            drop(tx);
+            return self.stale(read.id).await;
+        }
+        record_activity(
+            &mut tx,
+            Activity {
+                customer_id: read.customer_id,
+                case_id: Some(read.id),
+                key: format!("{}:case_resolved:{}", read.id, next.revision),
+                kind: "case_resolved",
+                title: format!("Case resolved ({}): {}", resolution.outcome, read.subject),
+                body: Some(resolution.summary.clone()),
+                actor: Some(by.name.clone()),
+                data: json!({"outcome": resolution.outcome, "root_cause": resolution.root_cause, "status": status}),
+                at: t,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        next.resolution = Some(resolution);
+        Ok(Cas::Applied(next))
+    }
+
+    /// Appends a note to a case (notes are never edited).
+    pub async fn add_note(&self, case: &Case, body: String, visibility: NoteVisibility, by: &Agent) -> Result<Note> {
+        let note = Note { id: new_id(), case_id: case.id, author_id: by.id, body, visibility, created_at: now() };
+        let mut tx = self.begin_write().await?;
+        sqlx::query("INSERT INTO case_notes (id, case_id, author_id, body, visibility, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(note.id.to_string())
+            .bind(case.id.to_string())
+            .bind(by.id.to_string())
+            .bind(note.body.clone())
+            .bind(visibility.as_str())
+            .bind(to_micros(note.created_at))
+            .execute(&mut *tx)
+            .await?;
+        record_activity(
+            &mut tx,
+            Activity {
+                customer_id: case.customer_id,
+                case_id: Some(case.id),
+                key: format!("{}:note_added", note.id),
+                kind: "note_added",
+                title: match visibility {
+                    NoteVisibility::Internal => format!("Internal note: {}", preview(&note.body)),
+                    NoteVisibility::Customer => format!("Note to customer: {}", preview(&note.body)),
+                },
+                body: Some(note.body.clone()),
+                actor: Some(by.name.clone()),
+                data: json!({"note_id": note.id, "visibility": visibility}),
+                at: note.created_at,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(note)
+    }
+
+    /// Appends a RASA entry (the step's notes as they now stand, and whether it is done) and
+    /// returns the checklist folded from all entries.
+    pub async fn add_rasa_entry(&self, case: &Case, step: RasaStep, notes: String, done: bool, by: &Agent) -> Result<Checklist> {
+        let before = self.checklist(case.id).await?;
+        let id = new_id();
+        let t = now();
+        let mut tx = self.begin_write().await?;
+        sqlx::query("INSERT INTO rasa_entries (id, case_id, step, notes, done, author_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(id.to_string())
+            .bind(case.id.to_string())
+            .bind(step.as_str())
+            .bind(notes.clone())
+            .bind(i64::from(done))
+            .bind(by.id.to_string())
+            .bind(to_micros(t))
+            .execute(&mut *tx)
+            .await?;
+        let was_done = before.steps[step.index()].done_at.is_some();
+        if done && !was_done {
+            record_activity(
+                &mut tx,
+                Activity {
+                    customer_id: case.customer_id,
+                    case_id: Some(case.id),
+                    key: format!("{id}:rasa_step_done"),
+                    kind: "rasa_step_done",
+                    title: format!("RASA: {step} done"),
+                    body: (!notes.is_empty()).then(|| notes.clone()),
+                    actor: Some(by.name.clone()),
+                    data: json!({"step": step}),
+                    at: t,
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.checklist(case.id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn previews_are_one_short_line() {
+        assert_eq!(preview("first line\nsecond"), "first line");
+        assert_eq!(preview(&"ü".repeat(100)).chars().count(), 81);
+    }
+
+    #[test]
+    fn sla_follows_priority() {
+        let t = now();
+        let (urgent, _) = sla_due(t, Priority::Urgent);
+        let (low, _) = sla_due(t, Priority::Low);
+        assert!(urgent < low);
+    }
+}

@@ -1,0 +1,230 @@
+//! Customers: reading, searching, and the writes ingestion and seeding make.
+
+use std::collections::{BTreeMap, HashMap};
+
+use sqlx::any::AnyRow;
+use uuid::Uuid;
+
+use super::{col_enum, col_json, col_opt_str, col_str, col_ts, col_uuid, to_json, Result, Sql, Store, Tx};
+use crate::domain::cursor::TextCursor;
+use crate::domain::customer::{fold_name, prefix_end, search_terms, Customer, Identity, IdentityKind};
+use crate::domain::time::{to_micros, Timestamp};
+
+/// A customer about to be written.
+#[derive(Debug, Clone)]
+pub struct NewCustomer {
+    pub id: Uuid,
+    pub display_name: String,
+    pub tier: Option<String>,
+    pub tags: Vec<String>,
+    pub identities: Vec<Identity>,
+    pub created_at: Timestamp,
+}
+
+/// Rows per multi-row INSERT: well under both databases' bind-parameter limits.
+pub(crate) const ROWS_PER_INSERT: usize = 400;
+
+/// Writes customers with their identities and search terms; returns how many identities were
+/// linked (fewer than given when another writer linked one first).
+pub(crate) async fn insert_customers(tx: &mut Tx, customers: &[NewCustomer]) -> Result<usize> {
+    for chunk in customers.chunks(ROWS_PER_INSERT) {
+        let mut sql = Sql::new("INSERT INTO customers (id, display_name, sort_name, tier, tags, created_at, updated_at) VALUES ");
+        for (i, c) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            sql.bind(c.id.to_string()).push(", ");
+            sql.bind(c.display_name.clone()).push(", ");
+            sql.bind(fold_name(&c.display_name)).push(", ");
+            sql.bind(c.tier.clone()).push(", ");
+            sql.bind(to_json(&c.tags)).push(", ");
+            sql.bind(to_micros(c.created_at)).push(", ");
+            sql.bind(to_micros(c.created_at)).push(")");
+        }
+        let (text, args) = sql.finish();
+        sqlx::query_with(&text, args).execute(&mut **tx).await?;
+    }
+    let ids: Vec<(Uuid, Identity)> =
+        customers.iter().flat_map(|c| c.identities.iter().map(move |i| (c.id, i.clone()))).collect();
+    let linked = insert_identities(tx, &ids, customers.first().map(|c| c.created_at).unwrap_or_else(crate::domain::time::now)).await?;
+    let terms: Vec<(Uuid, String)> = customers
+        .iter()
+        .flat_map(|c| search_terms(&c.display_name, &c.identities).into_iter().map(move |t| (c.id, t)))
+        .collect();
+    insert_search_terms(tx, &terms).await?;
+    Ok(linked.len())
+}
+
+/// Links identities to customers. An identity already linked elsewhere stays where it is;
+/// returns the identities this call linked.
+pub(crate) async fn insert_identities(tx: &mut Tx, ids: &[(Uuid, Identity)], at: Timestamp) -> Result<Vec<Identity>> {
+    let mut linked = Vec::new();
+    for chunk in ids.chunks(ROWS_PER_INSERT) {
+        let mut sql = Sql::new("INSERT INTO customer_identities (kind, source, value, customer_id, created_at) VALUES ");
+        for (i, (customer, id)) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            sql.bind(id.kind.as_str()).push(", ");
+            sql.bind(id.source.clone()).push(", ");
+            sql.bind(id.value.clone()).push(", ");
+            sql.bind(customer.to_string()).push(", ");
+            sql.bind(to_micros(at)).push(")");
+        }
+        sql.push(" ON CONFLICT (kind, source, value) DO NOTHING RETURNING kind, source, value");
+        let (text, args) = sql.finish();
+        for row in sqlx::query_with(&text, args).fetch_all(&mut **tx).await? {
+            linked.push(Identity { kind: col_enum(&row, "kind")?, source: col_str(&row, "source")?, value: col_str(&row, "value")? });
+        }
+    }
+    Ok(linked)
+}
+
+pub(crate) async fn insert_search_terms(tx: &mut Tx, terms: &[(Uuid, String)]) -> Result<()> {
+    for chunk in terms.chunks(ROWS_PER_INSERT) {
+        let mut sql = Sql::new("INSERT INTO customer_search (term, customer_id) VALUES ");
+        for (i, (customer, term)) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            sql.bind(term.clone()).push(", ");
+            sql.bind(customer.to_string()).push(")");
+        }
+        sql.push(" ON CONFLICT (term, customer_id) DO NOTHING");
+        let (text, args) = sql.finish();
+        sqlx::query_with(&text, args).execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Finds the customers that own any of these identities.
+pub(crate) async fn lookup_identities(tx: &mut Tx, ids: &[Identity]) -> Result<HashMap<Identity, Uuid>> {
+    let mut found = HashMap::new();
+    for chunk in ids.chunks(ROWS_PER_INSERT) {
+        let mut sql = Sql::new("SELECT kind, source, value, customer_id FROM customer_identities WHERE (kind, source, value) IN (VALUES ");
+        for (i, id) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            sql.bind(id.kind.as_str()).push(", ");
+            sql.bind(id.source.clone()).push(", ");
+            sql.bind(id.value.clone()).push(")");
+        }
+        sql.push(")");
+        let (text, args) = sql.finish();
+        for row in sqlx::query_with(&text, args).fetch_all(&mut **tx).await? {
+            let id = Identity { kind: col_enum(&row, "kind")?, source: col_str(&row, "source")?, value: col_str(&row, "value")? };
+            found.insert(id, col_uuid(&row, "customer_id")?);
+        }
+    }
+    Ok(found)
+}
+
+fn customer_from_row(row: &AnyRow, identities: Vec<Identity>) -> Result<Customer> {
+    let mut emails = Vec::new();
+    let mut phones = Vec::new();
+    let mut external_ids = BTreeMap::new();
+    for id in &identities {
+        match id.kind {
+            IdentityKind::Email => emails.push(id.value.clone()),
+            IdentityKind::Phone => phones.push(id.value.clone()),
+            IdentityKind::External => {
+                external_ids.entry(id.source.clone()).or_insert_with(|| id.value.clone());
+            }
+        }
+    }
+    Ok(Customer {
+        id: col_uuid(row, "id")?,
+        display_name: col_str(row, "display_name")?,
+        emails,
+        phones,
+        external_ids,
+        identities,
+        tier: col_opt_str(row, "tier")?,
+        tags: col_json(row, "tags")?,
+        created_at: col_ts(row, "created_at")?,
+        updated_at: col_ts(row, "updated_at")?,
+    })
+}
+
+fn bind_id_list(sql: &mut Sql, ids: &[Uuid]) {
+    sql.push("(");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(id.to_string());
+    }
+    sql.push(")");
+}
+
+impl Store {
+    pub async fn customer(&self, id: Uuid) -> Result<Option<Customer>> {
+        Ok(self.customers_by_ids(&[id]).await?.pop())
+    }
+
+    /// Customers in the order of `ids` (unknown ids are left out).
+    pub async fn customers_by_ids(&self, ids: &[Uuid]) -> Result<Vec<Customer>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new("SELECT kind, source, value, customer_id FROM customer_identities WHERE customer_id IN ");
+        bind_id_list(&mut sql, ids);
+        sql.push(" ORDER BY created_at, kind, source, value");
+        let (text, args) = sql.finish();
+        let mut identities: HashMap<Uuid, Vec<Identity>> = HashMap::new();
+        for row in sqlx::query_with(&text, args).fetch_all(self.reader()).await? {
+            identities.entry(col_uuid(&row, "customer_id")?).or_default().push(Identity {
+                kind: col_enum(&row, "kind")?,
+                source: col_str(&row, "source")?,
+                value: col_str(&row, "value")?,
+            });
+        }
+        let mut sql = Sql::new("SELECT id, display_name, tier, tags, created_at, updated_at FROM customers WHERE id IN ");
+        bind_id_list(&mut sql, ids);
+        let (text, args) = sql.finish();
+        let mut by_id = HashMap::new();
+        for row in sqlx::query_with(&text, args).fetch_all(self.reader()).await? {
+            let id = col_uuid(&row, "id")?;
+            by_id.insert(id, customer_from_row(&row, identities.remove(&id).unwrap_or_default())?);
+        }
+        Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+    }
+
+    /// Customers whose name (or a word of it), email, phone or external id starts with `term`
+    /// (already folded by [`crate::domain::customer::query_term`]), in the order of the best
+    /// matching term; or all customers by name when `term` is `None`.
+    pub async fn search_customers(
+        &self,
+        term: Option<&str>,
+        limit: u32,
+        after: Option<&TextCursor>,
+    ) -> Result<(Vec<Customer>, Option<TextCursor>)> {
+        let mut sql;
+        match term {
+            Some(term) => {
+                sql = Sql::new("SELECT customer_id AS id, MIN(term) AS k FROM customer_search WHERE term >= ");
+                sql.bind(term.to_string()).push(" AND term < ").bind(prefix_end(term));
+                sql.push(" GROUP BY customer_id");
+                if let Some(c) = after {
+                    sql.push(" HAVING (MIN(term), customer_id) > (").bind(c.key.clone()).push(", ").bind(c.id.to_string()).push(")");
+                }
+                sql.push(" ORDER BY MIN(term), customer_id LIMIT ");
+            }
+            None => {
+                sql = Sql::new("SELECT id, sort_name AS k FROM customers");
+                if let Some(c) = after {
+                    sql.push(" WHERE (sort_name, id) > (").bind(c.key.clone()).push(", ").bind(c.id.to_string()).push(")");
+                }
+                sql.push(" ORDER BY sort_name, id LIMIT ");
+            }
+        }
+        sql.bind(i64::from(limit) + 1);
+        let (text, args) = sql.finish();
+        let rows = sqlx::query_with(&text, args).fetch_all(self.reader()).await?;
+        let mut keys = Vec::with_capacity(rows.len());
+        for row in &rows {
+            keys.push(TextCursor { key: col_str(row, "k")?, id: col_uuid(row, "id")? });
+        }
+        let next = if keys.len() > limit as usize {
+            keys.truncate(limit as usize);
+            keys.last().cloned()
+        } else {
+            None
+        };
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.id).collect();
+        Ok((self.customers_by_ids(&ids).await?, next))
+    }
+}

@@ -1,0 +1,411 @@
+//! Events: ingestion (with the customer each one belongs to) and the unified timeline.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{Map, Value};
+use sqlx::any::AnyRow;
+use uuid::Uuid;
+
+use super::customers::{insert_customers, insert_identities, insert_search_terms, lookup_identities, NewCustomer, ROWS_PER_INSERT};
+use super::{col_json, col_opt_str, col_opt_uuid, col_str, col_ts, col_uuid, to_json, Result, Sql, Store, StoreError, Tx};
+use crate::cloudevents::IncomingEvent;
+use crate::domain::cursor::TimeCursor;
+use crate::domain::customer::{search_terms, Identity};
+use crate::domain::event::{Event, TimelineFilter, CASEBOOK_SOURCE};
+use crate::domain::new_id;
+use crate::domain::time::{now, to_micros, Timestamp};
+use crate::domain::Invalid;
+
+/// What became of one ingested event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IngestOutcome {
+    Created { event_id: Uuid, customer_id: Uuid },
+    /// The same (`source`, `id`) was ingested before: nothing changed.
+    Duplicate { event_id: Uuid, customer_id: Uuid },
+    Rejected(Invalid),
+}
+
+/// An event row about to be written.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    pub source: String,
+    pub source_event_id: String,
+    pub kind: String,
+    pub ce_type: String,
+    pub occurred_at: Timestamp,
+    pub title: String,
+    pub body: Option<String>,
+    pub actor: Option<String>,
+    pub data: Value,
+    pub extensions: Map<String, Value>,
+    pub case_id: Option<Uuid>,
+    pub ingested_at: Timestamp,
+}
+
+const EVENT_COLUMNS: &str =
+    "id, customer_id, source, source_event_id, kind, ce_type, occurred_at, title, body, actor, data, extensions, case_id, ingested_at";
+
+/// Inserts events, skipping any whose (source, source_event_id) exists; returns the ids inserted.
+pub(crate) async fn insert_events(tx: &mut Tx, events: &[NewEvent]) -> Result<HashSet<Uuid>> {
+    let mut inserted = HashSet::with_capacity(events.len());
+    for chunk in events.chunks(ROWS_PER_INSERT / 2) {
+        let mut sql = Sql::new(&format!("INSERT INTO events ({EVENT_COLUMNS}) VALUES "));
+        for (i, e) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            sql.bind(e.id.to_string()).push(", ");
+            sql.bind(e.customer_id.to_string()).push(", ");
+            sql.bind(e.source.clone()).push(", ");
+            sql.bind(e.source_event_id.clone()).push(", ");
+            sql.bind(e.kind.clone()).push(", ");
+            sql.bind(e.ce_type.clone()).push(", ");
+            sql.bind(to_micros(e.occurred_at)).push(", ");
+            sql.bind(e.title.clone()).push(", ");
+            sql.bind(e.body.clone()).push(", ");
+            sql.bind(e.actor.clone()).push(", ");
+            sql.bind(to_json(&e.data)).push(", ");
+            sql.bind(to_json(&e.extensions)).push(", ");
+            sql.bind(e.case_id.map(|c| c.to_string())).push(", ");
+            sql.bind(to_micros(e.ingested_at)).push(")");
+        }
+        sql.push(" ON CONFLICT (source, source_event_id) DO NOTHING RETURNING id");
+        let (text, args) = sql.finish();
+        for row in sqlx::query_with(&text, args).fetch_all(&mut **tx).await? {
+            inserted.insert(col_uuid(&row, "id")?);
+        }
+    }
+    Ok(inserted)
+}
+
+/// One piece of case activity for the customer's timeline.
+pub(crate) struct Activity<'a> {
+    pub customer_id: Uuid,
+    pub case_id: Option<Uuid>,
+    /// Makes the event unique: ids of what it records, so a replay does not add it twice.
+    pub key: String,
+    pub kind: &'a str,
+    pub title: String,
+    pub body: Option<String>,
+    pub actor: Option<String>,
+    pub data: Value,
+    pub at: Timestamp,
+}
+
+pub(crate) async fn record_activity(tx: &mut Tx, a: Activity<'_>) -> Result<()> {
+    let e = NewEvent {
+        id: new_id(),
+        customer_id: a.customer_id,
+        source: CASEBOOK_SOURCE.into(),
+        source_event_id: a.key,
+        kind: a.kind.into(),
+        ce_type: format!("dev.casebook.{}", a.kind),
+        occurred_at: a.at,
+        title: a.title,
+        body: a.body,
+        actor: a.actor,
+        data: a.data,
+        extensions: Map::new(),
+        case_id: a.case_id,
+        ingested_at: a.at,
+    };
+    insert_events(tx, std::slice::from_ref(&e)).await?;
+    Ok(())
+}
+
+fn event_from_row(row: &AnyRow) -> Result<Event> {
+    Ok(Event {
+        id: col_uuid(row, "id")?,
+        customer_id: col_uuid(row, "customer_id")?,
+        source: col_str(row, "source")?,
+        source_event_id: col_str(row, "source_event_id")?,
+        kind: col_str(row, "kind")?,
+        ce_type: col_str(row, "ce_type")?,
+        occurred_at: col_ts(row, "occurred_at")?,
+        title: col_str(row, "title")?,
+        body: col_opt_str(row, "body")?,
+        actor: col_opt_str(row, "actor")?,
+        data: col_json(row, "data")?,
+        case_id: col_opt_uuid(row, "case_id")?,
+        ingested_at: col_ts(row, "ingested_at")?,
+    })
+}
+
+/// A concurrent writer (another API node) linked an identity or stored an event this batch
+/// meant to; the batch is retried on fresh data.
+struct Raced;
+
+enum Attempt {
+    Done(Vec<IngestOutcome>),
+    Raced,
+}
+
+impl From<Raced> for Attempt {
+    fn from(_: Raced) -> Self {
+        Attempt::Raced
+    }
+}
+
+fn identities_of(e: &IncomingEvent) -> Vec<Identity> {
+    let mut ids = Vec::new();
+    if let Some(s) = &e.subject {
+        ids.push(Identity::external(&e.source, s));
+    }
+    if let Some(m) = &e.customer_email {
+        ids.push(Identity::email(m.clone()));
+    }
+    if let Some(p) = &e.customer_phone {
+        ids.push(Identity::phone(p.clone()));
+    }
+    ids
+}
+
+fn new_customer_name(e: &IncomingEvent) -> String {
+    if let Some(n) = &e.customer_name {
+        return n.clone();
+    }
+    if let Some(n) = e.data.get("customer_name").and_then(Value::as_str).filter(|s| !s.trim().is_empty()) {
+        return n.trim().chars().take(200).collect();
+    }
+    if let Some(m) = &e.customer_email {
+        return m.clone();
+    }
+    if let Some(s) = &e.subject {
+        return format!("{} {s}", e.source);
+    }
+    e.customer_phone.clone().unwrap_or_else(|| "Unknown customer".into())
+}
+
+impl Store {
+    /// Stores validated events, finding or creating the customer of each:
+    /// 1. `casebookcustomer`, when given, names the customer;
+    /// 2. else the customer already linked to (`source`, `subject`), then to `customeremail`,
+    ///    then to `customerphone`;
+    /// 3. else a new customer, named by `customername` (or `data.customer_name`, the email, or
+    ///    "source subject").
+    ///
+    /// Identities the event carries that are not linked yet are linked to its customer; an
+    /// identity linked to another customer stays there (customers are never merged silently).
+    /// Events already stored (same source and id) are reported as duplicates and change nothing.
+    pub async fn ingest(&self, events: &[IncomingEvent]) -> Result<Vec<IngestOutcome>> {
+        for _ in 0..5 {
+            match self.try_ingest(events).await? {
+                Attempt::Done(outcomes) => return Ok(outcomes),
+                Attempt::Raced => tracing::debug!("ingest raced with another writer; retrying"),
+            }
+        }
+        Err(StoreError::Corrupt("ingestion kept racing with concurrent writers; retry the request".into()))
+    }
+
+    async fn try_ingest(&self, events: &[IncomingEvent]) -> Result<Attempt> {
+        let mut tx = self.begin_write().await?;
+        let mut outcomes: Vec<Option<IngestOutcome>> = vec![None; events.len()];
+
+        // Duplicates: stored before, or earlier in this batch.
+        let mut existing: HashMap<(String, String), (Uuid, Uuid)> = HashMap::new();
+        for chunk in events.chunks(ROWS_PER_INSERT) {
+            let mut sql = Sql::new("SELECT source, source_event_id, id, customer_id FROM events WHERE (source, source_event_id) IN (VALUES ");
+            for (i, e) in chunk.iter().enumerate() {
+                sql.push(if i == 0 { "(" } else { ", (" });
+                sql.bind(e.source.clone()).push(", ").bind(e.id.clone()).push(")");
+            }
+            sql.push(")");
+            let (text, args) = sql.finish();
+            for row in sqlx::query_with(&text, args).fetch_all(&mut *tx).await? {
+                existing.insert(
+                    (col_str(&row, "source")?, col_str(&row, "source_event_id")?),
+                    (col_uuid(&row, "id")?, col_uuid(&row, "customer_id")?),
+                );
+            }
+        }
+
+        // Customers and cases named by casebook id must exist.
+        let named_customers: Vec<Uuid> = events.iter().filter_map(|e| e.customer_id).collect();
+        let known_customers = self.existing_ids(&mut tx, "customers", &named_customers).await?;
+        let named_cases: Vec<Uuid> = events.iter().filter_map(|e| e.case_id).collect();
+        let known_cases = self.existing_ids(&mut tx, "cases", &named_cases).await?;
+
+        let all_identities: Vec<Identity> = events.iter().flat_map(identities_of).collect();
+        let mut owner = lookup_identities(&mut tx, &all_identities).await?;
+
+        let mut new_customers: Vec<NewCustomer> = Vec::new();
+        let mut new_links: Vec<(Uuid, Identity)> = Vec::new();
+        let mut rows: Vec<NewEvent> = Vec::new();
+        let mut pending: HashMap<(String, String), usize> = HashMap::new();
+        let t = now();
+
+        for (i, e) in events.iter().enumerate() {
+            let key = (e.source.clone(), e.id.clone());
+            if let Some((event_id, customer_id)) = existing.get(&key) {
+                outcomes[i] = Some(IngestOutcome::Duplicate { event_id: *event_id, customer_id: *customer_id });
+                continue;
+            }
+            if let Some(first) = pending.get(&key) {
+                let r: &NewEvent = &rows[*first];
+                outcomes[i] = Some(IngestOutcome::Duplicate { event_id: r.id, customer_id: r.customer_id });
+                continue;
+            }
+            if let Some(c) = e.customer_id.filter(|c| !known_customers.contains(c)) {
+                outcomes[i] = Some(IngestOutcome::Rejected(Invalid::general(format!(
+                    "casebookcustomer `{c}` is not a known customer: leave it out to match by subject or customeremail"
+                ))));
+                continue;
+            }
+            if let Some(c) = e.case_id.filter(|c| !known_cases.contains(c)) {
+                outcomes[i] = Some(IngestOutcome::Rejected(Invalid::general(format!("casebookcase `{c}` is not a known case"))));
+                continue;
+            }
+            let ids = identities_of(e);
+            let customer_id = match e.customer_id.or_else(|| ids.iter().find_map(|id| owner.get(id).copied())) {
+                Some(c) => {
+                    for id in ids {
+                        if !owner.contains_key(&id) {
+                            owner.insert(id.clone(), c);
+                            new_links.push((c, id));
+                        }
+                    }
+                    c
+                }
+                None => {
+                    let c = NewCustomer {
+                        id: new_id(),
+                        display_name: new_customer_name(e),
+                        tier: None,
+                        tags: Vec::new(),
+                        identities: ids.clone(),
+                        created_at: t,
+                    };
+                    for id in ids {
+                        owner.insert(id, c.id);
+                    }
+                    let cid = c.id;
+                    new_customers.push(c);
+                    cid
+                }
+            };
+            pending.insert(key, rows.len());
+            outcomes[i] = Some(IngestOutcome::Created { event_id: Uuid::nil(), customer_id });
+            rows.push(NewEvent {
+                id: new_id(),
+                customer_id,
+                source: e.source.clone(),
+                source_event_id: e.id.clone(),
+                kind: e.kind.clone(),
+                ce_type: e.ce_type.clone(),
+                occurred_at: e.occurred_at.unwrap_or(t),
+                title: e.title.clone(),
+                body: e.body.clone(),
+                actor: e.actor.clone(),
+                data: e.data.clone(),
+                extensions: e.extensions.clone(),
+                case_id: e.case_id,
+                ingested_at: t,
+            });
+        }
+
+        if !new_customers.is_empty() {
+            let expected: usize = new_customers.iter().map(|c| c.identities.len()).sum();
+            let linked = insert_customers(&mut tx, &new_customers).await?;
+            // A shortfall means another node linked one of these identities first.
+            if linked != expected {
+                return Ok(Raced.into());
+            }
+        }
+        if !new_links.is_empty() {
+            let linked = insert_identities(&mut tx, &new_links, t).await?;
+            if linked.len() != new_links.len() {
+                return Ok(Raced.into());
+            }
+            let terms: Vec<(Uuid, String)> = new_links
+                .iter()
+                .flat_map(|(c, id)| search_terms("", std::slice::from_ref(id)).into_iter().map(move |term| (*c, term)))
+                .collect();
+            insert_search_terms(&mut tx, &terms).await?;
+        }
+        let inserted = insert_events(&mut tx, &rows).await?;
+        if inserted.len() != rows.len() {
+            return Ok(Raced.into());
+        }
+        tx.commit().await?;
+
+        let mut row_iter = rows.iter();
+        let outcomes = outcomes
+            .into_iter()
+            .map(|o| match o.expect("every event has an outcome") {
+                IngestOutcome::Created { customer_id, .. } => {
+                    let r = row_iter.next().expect("one row per created event");
+                    IngestOutcome::Created { event_id: r.id, customer_id }
+                }
+                other => other,
+            })
+            .collect();
+        Ok(Attempt::Done(outcomes))
+    }
+
+    async fn existing_ids(&self, tx: &mut Tx, table: &str, ids: &[Uuid]) -> Result<HashSet<Uuid>> {
+        let mut found = HashSet::new();
+        for chunk in ids.chunks(ROWS_PER_INSERT) {
+            let mut sql = Sql::new(&format!("SELECT id FROM {table} WHERE id IN ("));
+            for (i, id) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(id.to_string());
+            }
+            sql.push(")");
+            let (text, args) = sql.finish();
+            for row in sqlx::query_with(&text, args).fetch_all(&mut **tx).await? {
+                found.insert(col_uuid(&row, "id")?);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Writes prepared rows directly (seeding and benchmarks); existing events are skipped.
+    pub async fn insert_prepared(&self, customers: &[NewCustomer], events: &[NewEvent]) -> Result<usize> {
+        let mut tx = self.begin_write().await?;
+        insert_customers(&mut tx, customers).await?;
+        let n = insert_events(&mut tx, events).await?.len();
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// One page of a customer's timeline, newest first, strictly after `before`.
+    pub async fn timeline(
+        &self,
+        customer_id: Uuid,
+        filter: &TimelineFilter,
+        limit: u32,
+        before: Option<&TimeCursor>,
+    ) -> Result<(Vec<Event>, Option<TimeCursor>)> {
+        let mut sql = Sql::new(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE customer_id = "));
+        sql.bind(customer_id.to_string());
+        for (column, values) in [(" AND source IN (", &filter.sources), (" AND kind IN (", &filter.kinds)] {
+            if values.is_empty() {
+                continue;
+            }
+            sql.push(column);
+            for (i, v) in values.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(v.clone());
+            }
+            sql.push(")");
+        }
+        if let Some(c) = before {
+            sql.push(" AND (occurred_at, id) < (").bind(c.at).push(", ").bind(c.id.to_string()).push(")");
+        }
+        sql.push(" ORDER BY occurred_at DESC, id DESC LIMIT ").bind(i64::from(limit) + 1);
+        let (text, args) = sql.finish();
+        let rows = sqlx::query_with(&text, args).fetch_all(self.reader()).await?;
+        let mut events = rows.iter().map(event_from_row).collect::<Result<Vec<_>>>()?;
+        let next = if events.len() > limit as usize {
+            events.truncate(limit as usize);
+            events.last().map(|e| TimeCursor { at: to_micros(e.occurred_at), id: e.id })
+        } else {
+            None
+        };
+        Ok((events, next))
+    }
+}

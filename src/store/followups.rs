@@ -1,0 +1,252 @@
+//! Follow-up tasks. Changes are compare-and-swap on the revision the caller read.
+
+use serde_json::json;
+use sqlx::any::AnyRow;
+use uuid::Uuid;
+
+use super::cases::Cas;
+use super::events::{record_activity, Activity};
+use super::{col_enum, col_i64, col_opt_ts, col_opt_uuid, col_str, col_ts, col_uuid, Result, Sql, Store};
+use crate::domain::agent::Agent;
+use crate::domain::case::Channel;
+use crate::domain::cursor::TimeCursor;
+use crate::domain::followup::{FollowUp, FollowUpStatus};
+use crate::domain::new_id;
+use crate::domain::time::{now, to_micros, Timestamp};
+
+const FOLLOWUP_COLUMNS: &str =
+    "id, customer_id, case_id, assignee_id, due_at, channel, note, status, revision, created_by, created_at, updated_at, done_at";
+
+fn followup_from_row(row: &AnyRow) -> Result<FollowUp> {
+    Ok(FollowUp {
+        id: col_uuid(row, "id")?,
+        customer_id: col_uuid(row, "customer_id")?,
+        case_id: col_opt_uuid(row, "case_id")?,
+        assignee_id: col_uuid(row, "assignee_id")?,
+        due_at: col_ts(row, "due_at")?,
+        channel: col_enum(row, "channel")?,
+        note: col_str(row, "note")?,
+        status: col_enum(row, "status")?,
+        revision: col_i64(row, "revision")?,
+        created_by: col_uuid(row, "created_by")?,
+        created_at: col_ts(row, "created_at")?,
+        updated_at: col_ts(row, "updated_at")?,
+        done_at: col_opt_ts(row, "done_at")?,
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct NewFollowUp {
+    pub customer_id: Uuid,
+    pub case_id: Option<Uuid>,
+    pub assignee_id: Uuid,
+    pub due_at: Timestamp,
+    pub channel: Channel,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FollowUpChanges {
+    pub status: Option<FollowUpStatus>,
+    pub due_at: Option<Timestamp>,
+    pub note: Option<String>,
+    pub assignee_id: Option<Uuid>,
+    pub channel: Option<Channel>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FollowUpFilter {
+    pub assignee: Option<Uuid>,
+    pub statuses: Vec<FollowUpStatus>,
+    pub customer_id: Option<Uuid>,
+    pub case_id: Option<Uuid>,
+    pub due_before: Option<Timestamp>,
+}
+
+impl Store {
+    pub async fn create_followup(&self, input: NewFollowUp, by: &Agent) -> Result<FollowUp> {
+        let t = now();
+        let f = FollowUp {
+            id: new_id(),
+            customer_id: input.customer_id,
+            case_id: input.case_id,
+            assignee_id: input.assignee_id,
+            due_at: input.due_at,
+            channel: input.channel,
+            note: input.note,
+            status: FollowUpStatus::Open,
+            revision: 1,
+            created_by: by.id,
+            created_at: t,
+            updated_at: t,
+            done_at: None,
+        };
+        let mut tx = self.begin_write().await?;
+        sqlx::query(&format!(
+            "INSERT INTO followups ({FOLLOWUP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL)"
+        ))
+        .bind(f.id.to_string())
+        .bind(f.customer_id.to_string())
+        .bind(f.case_id.map(|c| c.to_string()))
+        .bind(f.assignee_id.to_string())
+        .bind(to_micros(f.due_at))
+        .bind(f.channel.as_str())
+        .bind(f.note.clone())
+        .bind(f.status.as_str())
+        .bind(f.revision)
+        .bind(f.created_by.to_string())
+        .bind(to_micros(t))
+        .bind(to_micros(t))
+        .execute(&mut *tx)
+        .await?;
+        record_activity(
+            &mut tx,
+            Activity {
+                customer_id: f.customer_id,
+                case_id: f.case_id,
+                key: format!("{}:followup_created", f.id),
+                kind: "followup_created",
+                title: format!("Follow-up by {} due {}", f.channel, f.due_at.format("%Y-%m-%d %H:%M UTC")),
+                body: (!f.note.is_empty()).then(|| f.note.clone()),
+                actor: Some(by.name.clone()),
+                data: json!({"followup_id": f.id, "due_at": f.due_at, "assignee_id": f.assignee_id}),
+                at: t,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(f)
+    }
+
+    pub async fn followup(&self, id: Uuid) -> Result<Option<FollowUp>> {
+        sqlx::query(&format!("SELECT {FOLLOWUP_COLUMNS} FROM followups WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(self.reader())
+            .await?
+            .map(|r| followup_from_row(&r))
+            .transpose()
+    }
+
+    pub async fn followups_of_case(&self, case_id: Uuid) -> Result<Vec<FollowUp>> {
+        sqlx::query(&format!("SELECT {FOLLOWUP_COLUMNS} FROM followups WHERE case_id = $1 ORDER BY due_at, id"))
+            .bind(case_id.to_string())
+            .fetch_all(self.reader())
+            .await?
+            .iter()
+            .map(followup_from_row)
+            .collect()
+    }
+
+    /// Follow-ups soonest due first, one keyset page.
+    pub async fn list_followups(&self, f: &FollowUpFilter, limit: u32, after: Option<&TimeCursor>) -> Result<(Vec<FollowUp>, Option<TimeCursor>)> {
+        let mut sql = Sql::new(&format!("SELECT {FOLLOWUP_COLUMNS} FROM followups WHERE 1 = 1"));
+        if let Some(a) = f.assignee {
+            sql.push(" AND assignee_id = ").bind(a.to_string());
+        }
+        if !f.statuses.is_empty() {
+            sql.push(" AND status IN (");
+            for (i, s) in f.statuses.iter().enumerate() {
+                sql.push(if i == 0 { "" } else { ", " }).bind(s.as_str());
+            }
+            sql.push(")");
+        }
+        if let Some(c) = f.customer_id {
+            sql.push(" AND customer_id = ").bind(c.to_string());
+        }
+        if let Some(c) = f.case_id {
+            sql.push(" AND case_id = ").bind(c.to_string());
+        }
+        if let Some(d) = f.due_before {
+            sql.push(" AND due_at < ").bind(to_micros(d));
+        }
+        if let Some(c) = after {
+            sql.push(" AND (due_at, id) > (").bind(c.at).push(", ").bind(c.id.to_string()).push(")");
+        }
+        sql.push(" ORDER BY due_at, id LIMIT ").bind(i64::from(limit) + 1);
+        let (text, args) = sql.finish();
+        let rows = sqlx::query_with(&text, args).fetch_all(self.reader()).await?;
+        let mut items = rows.iter().map(followup_from_row).collect::<Result<Vec<_>>>()?;
+        let next = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(|x| TimeCursor { at: to_micros(x.due_at), id: x.id })
+        } else {
+            None
+        };
+        Ok((items, next))
+    }
+
+    /// Applies changes to `read` (already checked against the rules) if nobody changed it since.
+    pub async fn update_followup(&self, read: &FollowUp, changes: &FollowUpChanges, by: &Agent) -> Result<Cas<FollowUp>> {
+        let t = now();
+        let mut next = read.clone();
+        if let Some(s) = changes.status {
+            next.status = s;
+            next.done_at = match s {
+                FollowUpStatus::Done => read.done_at.or(Some(t)),
+                _ => None,
+            };
+        }
+        if let Some(d) = changes.due_at {
+            next.due_at = d;
+        }
+        if let Some(n) = &changes.note {
+            next.note = n.clone();
+        }
+        if let Some(a) = changes.assignee_id {
+            next.assignee_id = a;
+        }
+        if let Some(c) = changes.channel {
+            next.channel = c;
+        }
+        next.revision = read.revision + 1;
+        next.updated_at = t;
+        let mut tx = self.begin_write().await?;
+        let updated = sqlx::query(
+            "UPDATE followups SET status = $1, due_at = $2, note = $3, assignee_id = $4, channel = $5, revision = $6, \
+             updated_at = $7, done_at = $8 WHERE id = $9 AND revision = $10",
+        )
+        .bind(next.status.as_str())
+        .bind(to_micros(next.due_at))
+        .bind(next.note.clone())
+        .bind(next.assignee_id.to_string())
+        .bind(next.channel.as_str())
+        .bind(next.revision)
+        .bind(to_micros(t))
+        .bind(next.done_at.map(to_micros))
+        .bind(read.id.to_string())
+        .bind(read.revision)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            drop(tx);
+            return Ok(match self.followup(read.id).await? {
+                Some(current) => Cas::Stale(Box::new(current)),
+                None => Cas::NotFound,
+            });
+        }
+        if next.status != read.status {
+            let (kind, title) = match next.status {
+                FollowUpStatus::Done => ("followup_done", "Follow-up done"),
+                FollowUpStatus::Cancelled => ("followup_cancelled", "Follow-up cancelled"),
+                FollowUpStatus::Open => ("followup_reopened", "Follow-up reopened"),
+            };
+            record_activity(
+                &mut tx,
+                Activity {
+                    customer_id: read.customer_id,
+                    case_id: read.case_id,
+                    key: format!("{}:{kind}:{}", read.id, next.revision),
+                    kind,
+                    title: title.to_string(),
+                    body: (!next.note.is_empty()).then(|| next.note.clone()),
+                    actor: Some(by.name.clone()),
+                    data: json!({"followup_id": read.id, "due_at": next.due_at, "on_time": next.done_at.map(|d| d <= next.due_at)}),
+                    at: t,
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Cas::Applied(next))
+    }
+}

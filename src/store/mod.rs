@@ -1,0 +1,280 @@
+//! The server's storage: one SQL dialect shared by SQLite (embedded default) and PostgreSQL
+//! (several stateless API nodes on one database), through sqlx's `Any` driver.
+//!
+//! Portable on purpose: ids are UUID text, times `i64` microseconds, JSON text, every text
+//! column compares byte-wise (PostgreSQL columns are `COLLATE "C"`), placeholders are `$N`
+//! (SQLite accepts them too). Only the DDL differs per backend.
+
+pub mod agents;
+pub mod cases;
+pub mod customers;
+pub mod events;
+pub mod followups;
+mod rows;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyArguments, AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, Arguments, ConnectOptions, Connection, Encode, Executor, Type};
+
+pub use rows::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+    #[error("{0}")]
+    Config(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+pub type Tx = sqlx::Transaction<'static, Any>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    read: AnyPool,
+    /// On SQLite, one connection: writes are serialised in-process instead of fighting over
+    /// the file lock. On PostgreSQL, the same pool as `read`.
+    write: AnyPool,
+    backend: Backend,
+}
+
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("migrations/sqlite_0001_init.sql"))];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("migrations/postgres_0001_init.sql"))];
+/// Held while migrating, so that several nodes starting at once migrate one after another.
+const MIGRATION_LOCK: i64 = 0x6361_7365_626f_6f6b; // "casebook"
+
+/// Options for opening a store.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub max_connections: u32,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions { max_connections: 8 }
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `url`:
+    /// `sqlite://PATH` or `postgres://…`.
+    pub async fn open(url: &str) -> Result<Store> {
+        Self::open_with(url, StoreOptions::default()).await
+    }
+
+    pub async fn open_with(url: &str, opts: StoreOptions) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = normalize_url(url)?;
+        let connect = AnyConnectOptions::from_str(&url)
+            .map_err(|e| StoreError::Config(format!("cannot use database URL: {e}")))?
+            .disable_statement_logging();
+        let store = match backend {
+            Backend::Sqlite => {
+                let pool = |max: u32| {
+                    AnyPoolOptions::new()
+                        .max_connections(max)
+                        .min_connections(1)
+                        .acquire_timeout(Duration::from_secs(10))
+                        .after_connect(|conn, _| {
+                            Box::pin(async move {
+                                conn.execute(
+                                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32768;",
+                                )
+                                .await?;
+                                Ok(())
+                            })
+                        })
+                };
+                let write = pool(1).connect_with(connect.clone()).await.map_err(open_error(&url))?;
+                let read = pool(opts.max_connections.max(1)).connect_with(connect).await.map_err(open_error(&url))?;
+                Store { read, write, backend }
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(opts.max_connections.max(2))
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(connect)
+                    .await
+                    .map_err(open_error(&url))?;
+                Store { read: pool.clone(), write: pool, backend }
+            }
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub(crate) fn reader(&self) -> &AnyPool {
+        &self.read
+    }
+
+    /// A transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so that it never fails half-way on a lock upgrade.
+    pub async fn begin_write(&self) -> Result<Tx> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.write.begin().await?,
+        })
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let migrations = match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS,
+            Backend::Postgres => POSTGRES_MIGRATIONS,
+        };
+        let mut conn = self.write.acquire().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_lock($1)").bind(MIGRATION_LOCK).execute(&mut *conn).await?;
+        }
+        let result: Result<()> = async {
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+            )
+            .await?;
+            let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations").fetch_all(&mut *conn).await?;
+            if let Some(newest) = applied.iter().max() {
+                let known = migrations.iter().map(|m| m.0).max().unwrap_or(0);
+                if *newest > known {
+                    return Err(StoreError::Config(format!(
+                        "the database has schema version {newest}, newer than this casebook knows ({known}): upgrade casebook"
+                    )));
+                }
+            }
+            for (version, name, sql) in migrations {
+                if applied.contains(version) {
+                    continue;
+                }
+                let mut tx = match self.backend {
+                    Backend::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await?,
+                    Backend::Postgres => conn.begin().await?,
+                };
+                sqlx::raw_sql(sql).execute(&mut *tx).await?;
+                sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+                    .bind(*version)
+                    .bind(*name)
+                    .bind(crate::domain::time::to_micros(crate::domain::time::now()))
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                tracing::info!(version, name, "applied migration");
+            }
+            Ok(())
+        }
+        .await;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_unlock($1)").bind(MIGRATION_LOCK).execute(&mut *conn).await?;
+        }
+        result
+    }
+
+    /// Closes the pools, waiting for connections to be returned.
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+fn open_error(url: &str) -> impl Fn(sqlx::Error) -> StoreError + '_ {
+    move |e| StoreError::Config(format!("cannot open database {}: {e}", redact(url)))
+}
+
+/// A database URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Checks a database URL and prepares it: SQLite files get their folder created and are
+/// opened read-write-create.
+pub fn normalize_url(url: &str) -> Result<(Backend, String)> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok((Backend::Postgres, url.to_string()));
+    }
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .ok_or_else(|| {
+            StoreError::Config(format!(
+                "`{}` is not a database URL casebook knows: use sqlite://PATH or postgres://USER@HOST/DB",
+                redact(url)
+            ))
+        })?;
+    let (file, query) = match path.split_once('?') {
+        Some((f, q)) => (f, Some(q)),
+        None => (path, None),
+    };
+    if file.is_empty() {
+        return Err(StoreError::Config("the SQLite URL names no file: use sqlite://PATH".into()));
+    }
+    if file != ":memory:" {
+        if let Some(dir) = Path::new(file).parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::Config(format!("cannot create the database folder {}: {e}", dir.display()))
+                })?;
+            }
+        }
+    }
+    let query = query.map(str::to_string).unwrap_or_else(|| "mode=rwc".to_string());
+    Ok((Backend::Sqlite, format!("sqlite://{file}?{query}")))
+}
+
+/// SQL text with `$N` placeholders and the arguments that go with them, for queries whose
+/// shape depends on the request (filters, multi-row inserts).
+pub(crate) struct Sql {
+    pub text: String,
+    args: AnyArguments<'static>,
+    n: usize,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Self {
+        Sql { text: text.to_string(), args: AnyArguments::default(), n: 0 }
+    }
+
+    pub fn push(&mut self, s: &str) -> &mut Self {
+        self.text.push_str(s);
+        self
+    }
+
+    /// Appends a placeholder for `value`.
+    pub fn bind<T>(&mut self, value: T) -> &mut Self
+    where
+        T: 'static + Encode<'static, Any> + Type<Any> + Send,
+    {
+        self.n += 1;
+        self.text.push('$');
+        self.text.push_str(&self.n.to_string());
+        // Encoding into the Any buffer only fails for types Any does not support, which the
+        // bounds above rule out.
+        self.args.add(value).expect("a value Any can encode");
+        self
+    }
+
+    /// The text and its arguments: `let (text, args) = sql.finish(); sqlx::query_with(&text, args)`.
+    pub fn finish(self) -> (String, AnyArguments<'static>) {
+        (self.text, self.args)
+    }
+}
