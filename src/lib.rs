@@ -3,3 +3,4 @@
 pub mod cloudevents;
 pub mod domain;
 pub mod store;
+pub mod server;

@@ -1,0 +1,166 @@
+//! Request extractors whose rejections are problem documents: bearer auth, JSON bodies, query
+//! strings and ids in paths.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use super::problem::ApiError;
+use super::AppState;
+use crate::domain::agent::{Agent, Principal};
+
+/// Whoever the bearer token belongs to.
+pub struct Auth(pub Principal);
+
+/// An agent (of any role); ingest tokens are refused.
+pub struct AgentAuth(pub Agent);
+
+fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
+    let value = headers.get(AUTHORIZATION).ok_or_else(|| {
+        ApiError::unauthorized("this request needs a token: send `Authorization: Bearer <token>` (casebook admin agent add NAME prints one)")
+    })?;
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::unauthorized("the Authorization header is not readable text"))?;
+    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(ApiError::unauthorized("use `Authorization: Bearer <token>`"));
+    }
+    Ok(token.trim())
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = bearer(&parts.headers)?;
+        match state.store.principal(token).await? {
+            Some(p) => Ok(Auth(p)),
+            None => Err(ApiError::unauthorized(
+                "the token is not known or was revoked: check CASEBOOK_TOKEN, or ask an admin for a new one",
+            )),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for AgentAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match Auth::from_request_parts(parts, state).await?.0 {
+            Principal::Agent(a) => Ok(AgentAuth(a)),
+            Principal::Ingest { .. } => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Not allowed",
+                "an ingest token may only post events (POST /api/v1/events); use an agent's token for this",
+            )),
+        }
+    }
+}
+
+/// The raw body, with size limits reported as problems.
+pub struct Body(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for Body {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Bytes::from_request(req, state).await.map(Body).map_err(|e| match e {
+            BytesRejection::FailedToBufferBody(inner) if inner.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                "Request too large",
+                "the request body is larger than this endpoint takes: send fewer or smaller items per request",
+            ),
+            other => ApiError::bad_request("unreadable-body", format!("the request body could not be read: {other}")),
+        })
+    }
+}
+
+/// Whether a content type is JSON (`application/json` or any `+json`).
+pub fn is_json(content_type: &str) -> bool {
+    let ct = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    ct == "application/json" || ct.ends_with("+json")
+}
+
+/// Parses JSON, telling malformed JSON (400) from well-formed JSON of the wrong shape (422).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        use serde_json::error::Category;
+        match e.classify() {
+            Category::Data => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation-failed",
+                "Invalid input",
+                format!("the JSON body does not fit: {e}"),
+            ),
+            _ => ApiError::bad_request("malformed-json", format!("the body is not valid JSON: {e}")),
+        }
+    })
+}
+
+/// A JSON request body.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(ct) = req.headers().get(CONTENT_TYPE) {
+            let ct = ct.to_str().unwrap_or("");
+            if !is_json(ct) {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported-media-type",
+                    "Unsupported media type",
+                    format!("send JSON with `Content-Type: application/json`, not `{ct}`"),
+                ));
+            }
+        }
+        let Body(bytes) = Body::from_request(req, state).await?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Query-string parameters, parsed by the handler for good messages.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or("");
+        serde_urlencoded::from_str(q)
+            .map(ApiQuery)
+            .map_err(|e| ApiError::bad_request("invalid-parameter", format!("the query string does not fit: {e}")))
+    }
+}
+
+/// Parses an id from a path segment.
+pub fn parse_id(what: &str, raw: &str) -> Result<Uuid, ApiError> {
+    raw.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-id",
+            "Invalid id",
+            format!("`{raw}` is not a {what} id: casebook ids are UUIDs such as 0190c8a2-7b1e-7cc0-8d4e-3f2a1b0c9d8e"),
+        )
+    })
+}
+
+/// Parses `limit`: 1 to `max`, `default` when absent.
+pub fn parse_limit(raw: Option<&str>, default: u32, max: u32) -> Result<u32, ApiError> {
+    match raw {
+        None | Some("") => Ok(default),
+        Some(s) => match s.parse::<u32>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => Err(ApiError::invalid_parameter("limit", format!("`{s}` is not a whole number from 1 to {max}"))),
+        },
+    }
+}

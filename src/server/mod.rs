@@ -1,0 +1,198 @@
+//! The shared HTTP API (`casebook serve`): axum over the store, stateless, so that several
+//! processes on one PostgreSQL database behave as one.
+
+pub mod extract;
+pub mod problem;
+pub mod routes;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::store::Store;
+use problem::{ApiError, Problem};
+use routes::{cases, customers, events, followups, meta};
+
+/// The largest JSON body outside event ingestion.
+pub const MAX_JSON_BYTES: usize = 1024 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "casebook API",
+        version = "1",
+        description = "The shared API behind the casebook console: customers and their unified timeline, CloudEvents ingestion, cases, RASA checklists, resolutions and follow-ups. Every /api/v1 route but this document needs `Authorization: Bearer <token>`. Errors are RFC 9457 problem documents (application/problem+json) with a stable `code`."
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(Problem)),
+    tags(
+        (name = "meta", description = "Liveness, identity, agents and tokens"),
+        (name = "customers", description = "Customers and their unified timeline"),
+        (name = "events", description = "CloudEvents 1.0 ingestion"),
+        (name = "cases", description = "Cases and the work on them"),
+        (name = "followups", description = "Follow-up tasks")
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new())]);
+    }
+}
+
+fn api_router() -> OpenApiRouter<AppState> {
+    let ingest = OpenApiRouter::new()
+        .routes(routes!(events::post_events))
+        .layer(DefaultBodyLimit::max(events::MAX_BATCH_BYTES + 1));
+    let rest = OpenApiRouter::new()
+        .routes(routes!(meta::healthz))
+        .routes(routes!(openapi_document))
+        .routes(routes!(meta::me))
+        .routes(routes!(meta::list_agents, meta::add_agent))
+        .routes(routes!(meta::add_ingest_token))
+        .routes(routes!(customers::search))
+        .routes(routes!(customers::get))
+        .routes(routes!(customers::timeline))
+        .routes(routes!(cases::list, cases::create))
+        .routes(routes!(cases::get, cases::patch))
+        .routes(routes!(cases::add_note))
+        .routes(routes!(cases::put_rasa_step))
+        .routes(routes!(cases::put_resolution))
+        .routes(routes!(followups::list, followups::create))
+        .routes(routes!(followups::get, followups::patch))
+        .layer(DefaultBodyLimit::max(MAX_JSON_BYTES));
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(ingest).merge(rest)
+}
+
+/// The OpenAPI 3.1 document of this API, generated from the handlers and their types.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_router().into_openapi()
+}
+
+/// [`openapi`] as pretty JSON, built once.
+pub fn openapi_json() -> &'static str {
+    static DOC: OnceLock<String> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let mut s = openapi().to_pretty_json().expect("the OpenAPI document serialises");
+        s.push('\n');
+        s
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta", security(),
+    responses((status = 200, description = "This document", content_type = "application/json", body = Object)))]
+async fn openapi_document() -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], openapi_json()).into_response()
+}
+
+async fn not_found(req: Request) -> ApiError {
+    ApiError::not_found(format!(
+        "there is no route {} {}: GET /api/v1/openapi.json lists them",
+        req.method(),
+        req.uri().path()
+    ))
+}
+
+async fn method_not_allowed(req: Request) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "Method not allowed",
+        format!("{} is not supported on {}: GET /api/v1/openapi.json lists what is", req.method(), req.uri().path()),
+    )
+}
+
+/// Logs each request's method, route (never headers or tokens), status and time.
+async fn log_requests(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "(unmatched)".into());
+    let res = next.run(req).await;
+    let status = res.status().as_u16();
+    let ms = start.elapsed().as_secs_f64() * 1000.0;
+    if status >= 500 {
+        tracing::warn!(%method, %route, status, ms, "request");
+    } else {
+        tracing::debug!(%method, %route, status, ms, "request");
+    }
+    res
+}
+
+/// The API as an axum router.
+pub fn router(state: AppState) -> Router {
+    let (router, _) = api_router().split_for_parts();
+    router
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(log_requests))
+        .with_state(state)
+}
+
+/// Serves the API on `listener` until `shutdown` completes, then finishes open requests.
+pub async fn run(listener: TcpListener, store: Store, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    axum::serve(listener, router(AppState { store })).with_graceful_shutdown(shutdown).await
+}
+
+/// A server running in this process (demo, tests, benchmarks).
+pub struct Running {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, lets open requests finish, and waits.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if self.stop.is_some() {
+            self.task.abort();
+        }
+    }
+}
+
+/// Starts the API on `addr` (`127.0.0.1:0` picks a free port) in a background task.
+pub async fn spawn(store: Store, addr: &str) -> std::io::Result<Running> {
+    let listener = TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(run(listener, store, async {
+        let _ = rx.await;
+    }));
+    Ok(Running { addr, stop: Some(tx), task })
+}

@@ -1,0 +1,137 @@
+//! Errors as RFC 9457 problem details (`application/problem+json`): a stable `type` and
+//! `code`, and a `detail` a person can act on.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::agent::Denied;
+use crate::domain::Invalid;
+use crate::store::StoreError;
+
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+/// One field that failed validation.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldError {
+    pub field: Option<String>,
+    pub message: String,
+}
+
+/// A problem document (RFC 9457).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem: `urn:casebook:problem:<code>`.
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    /// A short, fixed summary of the kind of problem.
+    pub title: String,
+    pub status: u16,
+    /// What went wrong this time, and what to do about it.
+    pub detail: String,
+    /// The stable machine-readable code (the last part of `type`).
+    pub code: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// For conflicts: the current state of what the request tried to change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub current: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiError(pub Box<Problem>);
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, title: &str, detail: impl Into<String>) -> Self {
+        ApiError(Box::new(Problem {
+            type_uri: format!("urn:casebook:problem:{code}"),
+            title: title.to_string(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            code: code.to_string(),
+            errors: Vec::new(),
+            current: None,
+        }))
+    }
+
+    pub fn bad_request(code: &str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, "Bad request", detail)
+    }
+
+    pub fn invalid_parameter(name: &str, detail: impl std::fmt::Display) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid-parameter", "Invalid query parameter", format!("{name}: {detail}"))
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "Not signed in", detail)
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
+    }
+
+    pub fn conflict(detail: impl Into<String>, current: &impl Serialize) -> Self {
+        let mut e = Self::new(StatusCode::CONFLICT, "stale-revision", "Changed by someone else", detail);
+        e.0.current = serde_json::to_value(current).ok();
+        e
+    }
+
+    pub fn internal(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", detail)
+    }
+
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+impl From<Invalid> for ApiError {
+    fn from(e: Invalid) -> Self {
+        let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation-failed", "Invalid input", e.to_string());
+        err.0.errors.push(FieldError { field: e.field.map(str::to_string), message: e.message });
+        err
+    }
+}
+
+impl From<Denied> for ApiError {
+    fn from(d: Denied) -> Self {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", d.0)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        let unavailable = matches!(
+            &e,
+            StoreError::Db(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_))
+        );
+        let incident = crate::domain::new_id();
+        tracing::error!(%incident, error = %e, "storage error");
+        if unavailable {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Temporarily unavailable",
+                format!("the database is busy or unreachable (incident {incident}); retry in a moment"),
+            )
+        } else {
+            ApiError::internal(format!("the server failed to complete the request (incident {incident}); it was logged"))
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let mut res = (status, axum::Json(&*self.0)).into_response();
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_CONTENT_TYPE));
+        if status == StatusCode::UNAUTHORIZED {
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"casebook\""));
+        }
+        res
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,7 @@
+//! The API's handlers, one module per resource.
+
+pub mod cases;
+pub mod customers;
+pub mod events;
+pub mod followups;
+pub mod meta;
