@@ -1,6 +1,17 @@
 //! casebook: a terminal console for customer-support teams, and the shared API behind it.
+//!
+//! - [`domain`]: the types and rules, no I/O;
+//! - [`cloudevents`]: CloudEvents 1.0 JSON → events;
+//! - [`store`]: SQLite and PostgreSQL storage;
+//! - [`server`]: the HTTP API (`casebook serve`);
+//! - [`seed`], [`demo`], [`bench`], [`cli`]: the commands around them.
 
+pub mod bench;
+pub mod cli;
 pub mod cloudevents;
+pub mod demo;
 pub mod domain;
-pub mod store;
+pub mod paths;
+pub mod seed;
 pub mod server;
+pub mod store;

@@ -88,15 +88,7 @@ impl Store {
         if exists.is_some() {
             return Err(AdminError::Exists(agent.name));
         }
-        sqlx::query("INSERT INTO agents (id, name, role, teams, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(agent.id.to_string())
-            .bind(agent.name.clone())
-            .bind(agent.role.as_str())
-            .bind(to_json(&agent.teams))
-            .bind(to_micros(agent.created_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from)?;
+        insert_agent_row(&mut tx, &agent).await?;
         insert_token(&mut tx, &token, "agent", Some(agent.id), None).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok((agent, token))
@@ -176,6 +168,19 @@ impl Store {
             .map(agent_from_row)
             .collect()
     }
+}
+
+/// Writes an agent row as it is (creation and seeding).
+pub(crate) async fn insert_agent_row(tx: &mut super::Tx, agent: &Agent) -> Result<()> {
+    sqlx::query("INSERT INTO agents (id, name, role, teams, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(agent.id.to_string())
+        .bind(agent.name.clone())
+        .bind(agent.role.as_str())
+        .bind(to_json(&agent.teams))
+        .bind(to_micros(agent.created_at))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 async fn insert_token(

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::events::{record_activity, Activity};
 use super::{
     col_enum, col_i64, col_opt_enum, col_opt_str, col_opt_ts, col_opt_uuid, col_str, col_ts, col_uuid, to_json,
-    Result, Sql, Store,
+    Result, Sql, Store, Tx,
 };
 use crate::domain::agent::Agent;
 use crate::domain::case::{default_sla, Case, CaseDetail, CaseStatus, Channel, Note, NoteVisibility, Priority, Resolution};
@@ -123,6 +123,65 @@ fn preview(text: &str) -> String {
     }
 }
 
+/// Writes a case row as it is (creation and seeding).
+pub(crate) async fn insert_case_row(tx: &mut Tx, case: &Case) -> Result<()> {
+    let r = case.resolution.as_ref();
+    sqlx::query(&format!(
+        "INSERT INTO cases ({CASE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
+    ))
+    .bind(case.id.to_string())
+    .bind(case.customer_id.to_string())
+    .bind(case.subject.clone())
+    .bind(case.channel.as_str())
+    .bind(case.status.as_str())
+    .bind(case.priority.as_str())
+    .bind(case.queue.clone())
+    .bind(case.team.clone())
+    .bind(case.assignee_id.map(|a| a.to_string()))
+    .bind(case.first_response_due.map(to_micros))
+    .bind(case.resolution_due.map(to_micros))
+    .bind(case.revision)
+    .bind(case.created_by.to_string())
+    .bind(to_micros(case.created_at))
+    .bind(to_micros(case.updated_at))
+    .bind(r.map(|r| r.summary.clone()))
+    .bind(r.map(|r| to_json(&r.root_cause)))
+    .bind(r.map(|r| r.outcome.as_str()))
+    .bind(r.and_then(|r| r.rasa_incomplete_reason.clone()))
+    .bind(r.map(|r| r.resolved_by.to_string()))
+    .bind(r.map(|r| to_micros(r.resolved_at)))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn insert_note_row(tx: &mut Tx, note: &Note) -> Result<()> {
+    sqlx::query("INSERT INTO case_notes (id, case_id, author_id, body, visibility, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(note.id.to_string())
+        .bind(note.case_id.to_string())
+        .bind(note.author_id.to_string())
+        .bind(note.body.clone())
+        .bind(note.visibility.as_str())
+        .bind(to_micros(note.created_at))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub(crate) async fn insert_rasa_row(tx: &mut Tx, id: Uuid, case_id: Uuid, e: &StepEntry) -> Result<()> {
+    sqlx::query("INSERT INTO rasa_entries (id, case_id, step, notes, done, author_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(id.to_string())
+        .bind(case_id.to_string())
+        .bind(e.step.as_str())
+        .bind(e.notes.clone())
+        .bind(i64::from(e.done))
+        .bind(e.author_id.to_string())
+        .bind(to_micros(e.at))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 impl Store {
     pub async fn create_case(&self, input: NewCase, by: &Agent) -> Result<Case> {
         let t = now();
@@ -146,26 +205,7 @@ impl Store {
             resolution: None,
         };
         let mut tx = self.begin_write().await?;
-        sqlx::query(&format!(
-            "INSERT INTO cases ({CASE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULL, NULL, NULL, NULL, NULL, NULL)"
-        ))
-        .bind(case.id.to_string())
-        .bind(case.customer_id.to_string())
-        .bind(case.subject.clone())
-        .bind(case.channel.as_str())
-        .bind(case.status.as_str())
-        .bind(case.priority.as_str())
-        .bind(case.queue.clone())
-        .bind(case.team.clone())
-        .bind(case.assignee_id.map(|a| a.to_string()))
-        .bind(to_micros(first_due))
-        .bind(to_micros(resolve_due))
-        .bind(case.revision)
-        .bind(case.created_by.to_string())
-        .bind(to_micros(t))
-        .bind(to_micros(t))
-        .execute(&mut *tx)
-        .await?;
+        insert_case_row(&mut tx, &case).await?;
         record_activity(
             &mut tx,
             Activity {
@@ -416,15 +456,7 @@ impl Store {
     pub async fn add_note(&self, case: &Case, body: String, visibility: NoteVisibility, by: &Agent) -> Result<Note> {
         let note = Note { id: new_id(), case_id: case.id, author_id: by.id, body, visibility, created_at: now() };
         let mut tx = self.begin_write().await?;
-        sqlx::query("INSERT INTO case_notes (id, case_id, author_id, body, visibility, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(note.id.to_string())
-            .bind(case.id.to_string())
-            .bind(by.id.to_string())
-            .bind(note.body.clone())
-            .bind(visibility.as_str())
-            .bind(to_micros(note.created_at))
-            .execute(&mut *tx)
-            .await?;
+        insert_note_row(&mut tx, &note).await?;
         record_activity(
             &mut tx,
             Activity {
@@ -454,16 +486,8 @@ impl Store {
         let id = new_id();
         let t = now();
         let mut tx = self.begin_write().await?;
-        sqlx::query("INSERT INTO rasa_entries (id, case_id, step, notes, done, author_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(id.to_string())
-            .bind(case.id.to_string())
-            .bind(step.as_str())
-            .bind(notes.clone())
-            .bind(i64::from(done))
-            .bind(by.id.to_string())
-            .bind(to_micros(t))
-            .execute(&mut *tx)
-            .await?;
+        let entry = StepEntry { step, notes: notes.clone(), done, author_id: by.id, at: t };
+        insert_rasa_row(&mut tx, id, case.id, &entry).await?;
         let was_done = before.steps[step.index()].done_at.is_some();
         if done && !was_done {
             record_activity(

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::cases::Cas;
 use super::events::{record_activity, Activity};
-use super::{col_enum, col_i64, col_opt_ts, col_opt_uuid, col_str, col_ts, col_uuid, Result, Sql, Store};
+use super::{col_enum, col_i64, col_opt_ts, col_opt_uuid, col_str, col_ts, col_uuid, Result, Sql, Store, Tx};
 use crate::domain::agent::Agent;
 use crate::domain::case::Channel;
 use crate::domain::cursor::TimeCursor;
@@ -63,6 +63,29 @@ pub struct FollowUpFilter {
     pub due_before: Option<Timestamp>,
 }
 
+/// Writes a follow-up row as it is (creation and seeding).
+pub(crate) async fn insert_followup_row(tx: &mut Tx, f: &FollowUp) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO followups ({FOLLOWUP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+    ))
+    .bind(f.id.to_string())
+    .bind(f.customer_id.to_string())
+    .bind(f.case_id.map(|c| c.to_string()))
+    .bind(f.assignee_id.to_string())
+    .bind(to_micros(f.due_at))
+    .bind(f.channel.as_str())
+    .bind(f.note.clone())
+    .bind(f.status.as_str())
+    .bind(f.revision)
+    .bind(f.created_by.to_string())
+    .bind(to_micros(f.created_at))
+    .bind(to_micros(f.updated_at))
+    .bind(f.done_at.map(to_micros))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 impl Store {
     pub async fn create_followup(&self, input: NewFollowUp, by: &Agent) -> Result<FollowUp> {
         let t = now();
@@ -82,23 +105,7 @@ impl Store {
             done_at: None,
         };
         let mut tx = self.begin_write().await?;
-        sqlx::query(&format!(
-            "INSERT INTO followups ({FOLLOWUP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL)"
-        ))
-        .bind(f.id.to_string())
-        .bind(f.customer_id.to_string())
-        .bind(f.case_id.map(|c| c.to_string()))
-        .bind(f.assignee_id.to_string())
-        .bind(to_micros(f.due_at))
-        .bind(f.channel.as_str())
-        .bind(f.note.clone())
-        .bind(f.status.as_str())
-        .bind(f.revision)
-        .bind(f.created_by.to_string())
-        .bind(to_micros(t))
-        .bind(to_micros(t))
-        .execute(&mut *tx)
-        .await?;
+        insert_followup_row(&mut tx, &f).await?;
         record_activity(
             &mut tx,
             Activity {

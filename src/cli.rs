@@ -1,0 +1,264 @@
+//! The `casebook` command line.
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+
+use crate::domain::agent::Role;
+use crate::domain::time::parse_rfc3339;
+use crate::seed::{default_anchor, SeedOptions};
+use crate::store::agents::AdminError;
+use crate::store::{redact, Store};
+
+#[derive(Parser)]
+#[command(name = "casebook", version, about = "A terminal console for customer-support teams, and the shared API behind it")]
+#[command(arg_required_else_help = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct DatabaseArg {
+    /// sqlite://PATH or postgres://USER@HOST/DB [default: server.db in the data dir]
+    #[arg(long, env = "CASEBOOK_DATABASE_URL")]
+    database: Option<String>,
+}
+
+impl DatabaseArg {
+    fn url(&self) -> String {
+        self.database.clone().unwrap_or_else(crate::paths::default_database_url)
+    }
+
+    async fn open(&self) -> anyhow::Result<Store> {
+        let url = self.url();
+        Store::open(&url).await.with_context(|| format!("opening the database {}", redact(&url)))
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the shared API (migrates the database on start)
+    Serve {
+        /// Address to listen on
+        #[arg(long, env = "CASEBOOK_LISTEN", default_value = "127.0.0.1:7878")]
+        listen: String,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+    /// Manage agents and tokens
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Fill a database with realistic, deterministic demo data
+    Seed {
+        #[arg(long, default_value_t = 200)]
+        customers: usize,
+        #[arg(long, default_value_t = 60)]
+        events_per_customer: usize,
+        /// Random seed: the same seed and anchor give the same data
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// "Now" for the data, RFC 3339 [default: the current minute]
+        #[arg(long)]
+        anchor: Option<String>,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+    /// Start an embedded server on seeded demo data (nothing to configure)
+    Demo {
+        /// Address to listen on
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: String,
+        #[arg(long, default_value_t = 300)]
+        customers: usize,
+        #[arg(long, default_value_t = 60)]
+        events_per_customer: usize,
+    },
+    /// Measure the API: timeline and search latency under concurrency, ingestion rate
+    Bench(crate::bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Agents
+    Agent {
+        #[command(subcommand)]
+        command: AgentCommand,
+    },
+    /// Tokens for systems that post events
+    IngestToken {
+        #[command(subcommand)]
+        command: IngestTokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AgentCommand {
+    /// Add an agent and print its token (shown once)
+    Add {
+        name: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// A team the agent works in (repeatable)
+        #[arg(long = "team")]
+        teams: Vec<String>,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+    /// Print a new token for an existing agent (shown once)
+    Token {
+        name: String,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+    /// List agents
+    List {
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum IngestTokenCommand {
+    /// Make a token that may only post events of SOURCE (shown once)
+    Add {
+        source: String,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse::<Role>().map_err(|e| e.message)
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("CASEBOOK_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+fn admin_error(e: AdminError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { listen, db } => {
+            init_logging();
+            let store = db.open().await?;
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}: is another casebook running there? pick another with --listen"))?;
+            tracing::info!(addr = %listener.local_addr()?, database = %redact(&db.url()), "casebook API listening");
+            crate::server::run(listener, store.clone(), shutdown_signal()).await?;
+            store.close().await;
+            tracing::info!("stopped");
+        }
+        Command::Admin { command } => match command {
+            AdminCommand::Agent { command: AgentCommand::Add { name, role, teams, db } } => {
+                let store = db.open().await?;
+                let (agent, token) = store.add_agent(&name, role, &teams).await.map_err(admin_error)?;
+                eprintln!("Added {} `{}` (id {}), teams: {}.", agent.role, agent.name, agent.id, agent.teams.join(", "));
+                eprintln!("Their token, shown once (it is stored only as a hash):");
+                println!("{token}");
+            }
+            AdminCommand::Agent { command: AgentCommand::Token { name, db } } => {
+                let store = db.open().await?;
+                let Some(agent) = store.agent_by_name(&name).await? else {
+                    bail!("no agent named `{name}`: `casebook admin agent list` shows them");
+                };
+                let token = store.add_agent_token(agent.id).await?;
+                eprintln!("A new token for `{}`, shown once:", agent.name);
+                println!("{token}");
+            }
+            AdminCommand::Agent { command: AgentCommand::List { db } } => {
+                let store = db.open().await?;
+                for a in store.agents().await? {
+                    println!("{:<20} {:<6} {:<24} {}", a.name, a.role, a.teams.join(","), a.id);
+                }
+            }
+            AdminCommand::IngestToken { command: IngestTokenCommand::Add { source, db } } => {
+                let store = db.open().await?;
+                let token = store.add_ingest_token(&source).await.map_err(admin_error)?;
+                eprintln!("An ingest token for source `{}`, shown once (it may only post that source's events):", source.trim().to_lowercase());
+                println!("{token}");
+            }
+        },
+        Command::Seed { customers, events_per_customer, seed, anchor, db } => {
+            let anchor = match anchor {
+                Some(a) => parse_rfc3339(&a).with_context(|| format!("--anchor `{a}` is not an RFC 3339 time such as 2026-01-15T12:00:00Z"))?,
+                None => default_anchor(),
+            };
+            let store = db.open().await?;
+            let opts = SeedOptions { customers, events_per_customer, seed, anchor };
+            let started = std::time::Instant::now();
+            let report = crate::seed::seed(&store, &opts, |done| {
+                if done % 1000 == 0 || done == customers {
+                    eprint!("\rseeding: {done}/{customers} customers");
+                }
+            })
+            .await?;
+            eprintln!();
+            println!(
+                "Seeded {} customers, {} events, {} cases, {} follow-ups into {} in {:.1}s (seed {seed}, anchor {}).",
+                report.customers,
+                report.events,
+                report.cases,
+                report.followups,
+                redact(&db.url()),
+                started.elapsed().as_secs_f64(),
+                anchor.to_rfc3339()
+            );
+            println!("Agents: {}. Get a token with `casebook admin agent token NAME`.", report.agents.iter().map(|a| format!("{} ({})", a.name, a.role)).collect::<Vec<_>>().join(", "));
+        }
+        Command::Demo { listen, customers, events_per_customer } => {
+            init_logging();
+            crate::demo::run(&listen, customers, events_per_customer, shutdown_signal()).await?;
+        }
+        Command::Bench(args) => {
+            crate::bench::run(args).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Parses the command line and runs it; errors are printed as one readable message.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("casebook: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("casebook: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

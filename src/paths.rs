@@ -1,0 +1,37 @@
+//! Where casebook keeps things, from `directories::ProjectDirs`: the config dir (config.toml,
+//! themes/), the data dir (the server's SQLite database, the console's local store), the cache
+//! dir (benchmark databases) and the state dir (logs).
+
+use std::path::PathBuf;
+
+use directories::ProjectDirs;
+
+fn dirs() -> Option<ProjectDirs> {
+    ProjectDirs::from("", "", "casebook")
+}
+
+fn or_local(p: Option<PathBuf>, fallback: &str) -> PathBuf {
+    p.unwrap_or_else(|| PathBuf::from(fallback))
+}
+
+pub fn config_dir() -> PathBuf {
+    or_local(dirs().map(|d| d.config_dir().to_path_buf()), ".casebook/config")
+}
+
+pub fn data_dir() -> PathBuf {
+    or_local(dirs().map(|d| d.data_dir().to_path_buf()), ".casebook/data")
+}
+
+pub fn cache_dir() -> PathBuf {
+    or_local(dirs().map(|d| d.cache_dir().to_path_buf()), ".casebook/cache")
+}
+
+/// Logs: the state dir where the platform has one, else the cache dir.
+pub fn log_dir() -> PathBuf {
+    dirs().and_then(|d| d.state_dir().map(|p| p.to_path_buf())).unwrap_or_else(|| cache_dir().join("logs"))
+}
+
+/// The server's default database: `server.db` in the data dir.
+pub fn default_database_url() -> String {
+    format!("sqlite://{}", data_dir().join("server.db").display())
+}
