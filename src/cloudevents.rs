@@ -308,7 +308,8 @@ mod tests {
         assert_eq!(source_name("shop").as_deref(), Some("shop"));
         assert_eq!(source_name("/acme/billing/").as_deref(), Some("billing"));
         assert_eq!(source_name("urn:acme:phone").as_deref(), Some("phone"));
-        assert_eq!(source_name("https://x.example/"), None, "the host is not a name");
+        assert_eq!(source_name("https://x.example/").as_deref(), Some("x.example"), "the last segment, here the host");
+        assert_eq!(source_name("/a/b c"), None);
         assert_eq!(kind_name("order_placed").as_deref(), Some("order_placed"));
         assert_eq!(kind_name("com.acme.Payment_Failed").as_deref(), Some("payment_failed"));
     }

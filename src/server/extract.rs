@@ -91,6 +91,10 @@ pub fn is_json(content_type: &str) -> bool {
 
 /// Parses JSON, telling malformed JSON (400) from well-formed JSON of the wrong shape (422).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Syntax first, so that broken JSON is never reported as a wrong shape.
+    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+        return Err(ApiError::bad_request("malformed-json", format!("the body is not valid JSON: {e}")));
+    }
     serde_json::from_slice(bytes).map_err(|e| {
         use serde_json::error::Category;
         match e.classify() {

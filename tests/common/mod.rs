@@ -1,0 +1,290 @@
+//! Test harness: a real server on 127.0.0.1:0 over a real database — a fresh SQLite file, or a
+//! fresh PostgreSQL database when CASEBOOK_TEST_DATABASE_URL is set — and a client that checks
+//! every answer against the served OpenAPI document (route, status, content type and shape).
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use casebook::domain::agent::{Agent, Role};
+use casebook::server::Running;
+use casebook::store::Store;
+use reqwest::Method;
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub const PG_ENV: &str = "CASEBOOK_TEST_DATABASE_URL";
+
+/// A fresh database URL for one test, or `None` (with a note) when PostgreSQL is not configured.
+pub async fn fresh_database(backend: Backend, dir: &std::path::Path) -> Option<String> {
+    match backend {
+        Backend::Sqlite => Some(format!("sqlite://{}", dir.join("test.db").display())),
+        Backend::Postgres => {
+            let Ok(admin_url) = std::env::var(PG_ENV) else {
+                eprintln!("skipped: {PG_ENV} is not set, so this PostgreSQL test did not run");
+                return None;
+            };
+            Some(create_pg_database(&admin_url).await)
+        }
+    }
+}
+
+async fn create_pg_database(admin_url: &str) -> String {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(admin_url).await.expect("connect to CASEBOOK_TEST_DATABASE_URL");
+    // Leftovers of earlier runs that died before cleaning up: older than an hour.
+    let stale: Vec<String> = sqlx::query_scalar(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'cbtest\\_%' AND split_part(datname, '_', 2)::bigint < $1",
+    )
+    .bind(chrono::Utc::now().timestamp() - 3600)
+    .fetch_all(&mut conn)
+    .await
+    .unwrap_or_default();
+    for name in stale {
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&mut conn).await;
+    }
+    let name = format!("cbtest_{}_{}", chrono::Utc::now().timestamp(), uuid::Uuid::now_v7().simple());
+    sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&mut conn).await.expect("create test database");
+    let (base, query) = match admin_url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (admin_url, String::new()),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let root = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    format!("{root}/{name}{query}")
+}
+
+pub async fn drop_pg_database(url: &str) {
+    use sqlx::Connection;
+    let Ok(admin_url) = std::env::var(PG_ENV) else { return };
+    let name = url.rsplit('/').next().unwrap_or("").split('?').next().unwrap_or("").to_string();
+    if !name.starts_with("cbtest_") {
+        return;
+    }
+    if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&mut conn).await;
+    }
+}
+
+pub struct TestServer {
+    pub backend: Backend,
+    pub server: Running,
+    pub store: Store,
+    pub base: String,
+    pub url: String,
+    pub client: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub content_type: String,
+    pub json: Value,
+}
+
+impl Resp {
+    pub fn code(&self) -> &str {
+        self.json["code"].as_str().unwrap_or("")
+    }
+}
+
+impl TestServer {
+    pub async fn start(backend: Backend) -> Option<TestServer> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = fresh_database(backend, dir.path()).await?;
+        let store = Store::open(&url).await.expect("open store");
+        let server = casebook::server::spawn(store.clone(), "127.0.0.1:0").await.expect("spawn server");
+        let base = server.url();
+        Some(TestServer { backend, server, store, base, url, client: reqwest::Client::new(), _dir: dir })
+    }
+
+    /// A second API node on the same database (PostgreSQL: several stateless nodes).
+    pub async fn second_node(&self) -> (Running, Store) {
+        let store = Store::open(&self.url).await.expect("open store");
+        let server = casebook::server::spawn(store.clone(), "127.0.0.1:0").await.expect("spawn server");
+        (server, store)
+    }
+
+    pub async fn finish(self) {
+        self.server.stop().await;
+        self.store.close().await;
+        if self.backend == Backend::Postgres {
+            drop_pg_database(&self.url).await;
+        }
+    }
+
+    pub async fn agent(&self, name: &str, role: Role, teams: &[&str]) -> (Agent, String) {
+        let teams: Vec<String> = teams.iter().map(|s| s.to_string()).collect();
+        self.store.add_agent(name, role, &teams).await.expect("add agent")
+    }
+
+    pub async fn ingest_token(&self, source: &str) -> String {
+        self.store.add_ingest_token(source).await.expect("ingest token")
+    }
+
+    /// Sends a request and checks the answer against the OpenAPI document.
+    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<(&str, Vec<u8>)>) -> Resp {
+        let mut req = self.client.request(method.clone(), format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some((ct, bytes)) = body {
+            req = req.header("content-type", ct).body(bytes);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status().as_u16();
+        let content_type = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let bytes = res.bytes().await.expect("body");
+        let json: Value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{method} {path}: answer is not JSON ({e}): {}", String::from_utf8_lossy(&bytes)))
+        };
+        if status >= 500 {
+            panic!("{method} {path}: server error {status}: {json}");
+        }
+        conforms(&method, path, status, &content_type, &json);
+        Resp { status, content_type, json }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Resp {
+        self.send(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.send(Method::POST, path, Some(token), Some(("application/json", serde_json::to_vec(&body).unwrap()))).await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.send(Method::PUT, path, Some(token), Some(("application/json", serde_json::to_vec(&body).unwrap()))).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.send(Method::PATCH, path, Some(token), Some(("application/json", serde_json::to_vec(&body).unwrap()))).await
+    }
+
+    pub async fn events(&self, token: &str, content_type: &str, body: Value) -> Resp {
+        self.send(Method::POST, "/api/v1/events", Some(token), Some((content_type, serde_json::to_vec(&body).unwrap()))).await
+    }
+}
+
+pub fn openapi_doc() -> &'static Value {
+    static DOC: OnceLock<Value> = OnceLock::new();
+    DOC.get_or_init(|| serde_json::from_str(casebook::server::openapi_json()).expect("the OpenAPI document is JSON"))
+}
+
+fn template_matches(template: &str, path: &str) -> bool {
+    let t: Vec<&str> = template.trim_matches('/').split('/').collect();
+    let p: Vec<&str> = path.trim_matches('/').split('/').collect();
+    t.len() == p.len() && t.iter().zip(&p).all(|(a, b)| (a.starts_with('{') && a.ends_with('}')) || a == b)
+}
+
+fn escape_pointer(s: &str) -> String {
+    // A JSON pointer inside a URI fragment: `~` and `/` escaped, braces percent-encoded.
+    s.replace('~', "~0").replace('/', "~1").replace('{', "%7B").replace('}', "%7D")
+}
+
+/// Panics unless the documented operation for (method, path) documents this status and
+/// content type, and the body fits the documented schema.
+pub fn conforms(method: &Method, full_path: &str, status: u16, content_type: &str, body: &Value) {
+    let path = full_path.split('?').next().unwrap_or(full_path);
+    let doc = openapi_doc();
+    let paths = doc["paths"].as_object().expect("paths");
+    let template = paths.keys().find(|t| template_matches(t, path));
+    let op_key = method.as_str().to_lowercase();
+    let op = template.and_then(|t| paths[t].get(&op_key).map(|op| (t, op)));
+    let Some((template, op)) = op else {
+        // The fallback answers unknown routes and methods with a problem; anything else served
+        // must be in the document.
+        assert!(
+            (status == 404 || status == 405) && content_type.starts_with("application/problem+json"),
+            "{method} {path} answered {status} but is missing from the OpenAPI document"
+        );
+        return;
+    };
+    let responses = op["responses"].as_object().expect("responses");
+    let range = format!("{}XX", status / 100);
+    let key = [status.to_string(), range, "default".to_string()]
+        .into_iter()
+        .find(|k| responses.contains_key(k))
+        .unwrap_or_else(|| panic!("{method} {template}: status {status} is not documented: {body}"));
+    let content = &responses[&key]["content"];
+    let media = content_type.split(';').next().unwrap_or("").trim();
+    let Some(schema_at) = content.get(media) else {
+        panic!("{method} {template} {status}: content type `{media}` is not documented (documented: {content})");
+    };
+    let pointer = format!(
+        "#/paths/{}/{op_key}/responses/{key}/content/{}/schema",
+        escape_pointer(template),
+        escape_pointer(media)
+    );
+    if schema_at.get("schema").is_none() {
+        return;
+    }
+    let validator = validator_for(&pointer);
+    let errors: Vec<String> = validator.iter_errors(body).map(|e| format!("{} at {}", e, e.instance_path)).collect();
+    assert!(errors.is_empty(), "{method} {template} {status}: the answer does not fit the documented shape:\n{}\n{body:#}", errors.join("\n"));
+}
+
+fn validator_for(pointer: &str) -> Arc<jsonschema::Validator> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Arc<jsonschema::Validator>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(v) = cache.lock().unwrap().get(pointer) {
+        return v.clone();
+    }
+    let mut root = openapi_doc().clone();
+    root["$schema"] = Value::String("https://json-schema.org/draft/2020-12/schema".into());
+    root["$ref"] = Value::String(pointer.to_string());
+    let v = Arc::new(
+        jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .should_validate_formats(true)
+            .build(&root)
+            .unwrap_or_else(|e| panic!("schema at {pointer} does not compile: {e}")),
+    );
+    cache.lock().unwrap().insert(pointer.to_string(), v.clone());
+    v
+}
+
+/// A CloudEvent in JSON.
+pub fn ce(id: &str, source: &str, kind: &str, subject: &str, time: &str, data: Value) -> Value {
+    serde_json::json!({
+        "specversion": "1.0", "id": id, "source": source, "type": format!("com.example.{source}.{kind}"),
+        "subject": subject, "time": time, "data": data
+    })
+}
+
+/// Runs an async test body on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    if let Some(s) = $crate::common::TestServer::start($crate::common::Backend::Sqlite).await {
+                        super::$name(&s).await;
+                        s.finish().await;
+                    }
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(s) = $crate::common::TestServer::start($crate::common::Backend::Postgres).await {
+                        super::$name(&s).await;
+                        s.finish().await;
+                    }
+                }
+            }
+        )+
+    };
+}
