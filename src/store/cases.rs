@@ -338,6 +338,10 @@ impl Store {
         if let Some(a) = changes.assignee_id {
             next.assignee_id = a;
         }
+        if next == *read {
+            // Nothing changes: no new revision, no activity.
+            return Ok(Cas::Applied(next));
+        }
         next.revision = read.revision + 1;
         next.updated_at = t;
         let mut tx = self.begin_write().await?;
