@@ -118,7 +118,8 @@ impl Store {
         self.backend
     }
 
-    pub(crate) fn reader(&self) -> &AnyPool {
+    /// The pool for reads (reports, benchmarks and tests may query it directly).
+    pub fn reader(&self) -> &AnyPool {
         &self.read
     }
 
@@ -140,41 +141,7 @@ impl Store {
         if self.backend == Backend::Postgres {
             sqlx::query("SELECT pg_advisory_lock($1)").bind(MIGRATION_LOCK).execute(&mut *conn).await?;
         }
-        let result: Result<()> = async {
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-            )
-            .await?;
-            let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations").fetch_all(&mut *conn).await?;
-            if let Some(newest) = applied.iter().max() {
-                let known = migrations.iter().map(|m| m.0).max().unwrap_or(0);
-                if *newest > known {
-                    return Err(StoreError::Config(format!(
-                        "the database has schema version {newest}, newer than this casebook knows ({known}): upgrade casebook"
-                    )));
-                }
-            }
-            for (version, name, sql) in migrations {
-                if applied.contains(version) {
-                    continue;
-                }
-                let mut tx = match self.backend {
-                    Backend::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await?,
-                    Backend::Postgres => conn.begin().await?,
-                };
-                sqlx::raw_sql(sql).execute(&mut *tx).await?;
-                sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-                    .bind(*version)
-                    .bind(*name)
-                    .bind(crate::domain::time::to_micros(crate::domain::time::now()))
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                tracing::info!(version, name, "applied migration");
-            }
-            Ok(())
-        }
-        .await;
+        let result = apply_migrations(&mut conn, self.backend, migrations).await;
         if self.backend == Backend::Postgres {
             sqlx::query("SELECT pg_advisory_unlock($1)").bind(MIGRATION_LOCK).execute(&mut *conn).await?;
         }
@@ -186,6 +153,50 @@ impl Store {
         self.read.close().await;
         self.write.close().await;
     }
+}
+
+async fn apply_migrations(conn: &mut sqlx::pool::PoolConnection<Any>, backend: Backend, migrations: &[(i64, &str, &str)]) -> Result<()> {
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .execute(&mut **conn)
+    .await?;
+    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations").fetch_all(&mut **conn).await?;
+    let known = migrations.iter().map(|m| m.0).max().unwrap_or(0);
+    if let Some(newest) = applied.iter().max().filter(|n| **n > known) {
+        return Err(StoreError::Config(format!(
+            "the database has schema version {newest}, newer than this casebook knows ({known}): upgrade casebook"
+        )));
+    }
+    for (version, name, sql) in migrations {
+        if applied.contains(version) {
+            continue;
+        }
+        let mut tx = match backend {
+            Backend::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => conn.begin().await?,
+        };
+        for stmt in statements(sql) {
+            sqlx::query(stmt).execute(&mut *tx).await?;
+        }
+        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+            .bind(*version)
+            .bind(name.to_string())
+            .bind(crate::domain::time::to_micros(crate::domain::time::now()))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(version, name, "applied migration");
+    }
+    Ok(())
+}
+
+/// The statements of a migration file, split at `;` ending a line (migrations keep no such
+/// semicolon inside a literal or a body). One by one rather than through `sqlx::raw_sql`,
+/// whose future is not `Send` for every lifetime and would keep `Store::open` out of spawned
+/// tasks.
+fn statements(sql: &str) -> impl Iterator<Item = &str> {
+    sql.split(";\n").map(str::trim).filter(|s| s.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--")))
 }
 
 fn open_error(url: &str) -> impl Fn(sqlx::Error) -> StoreError + '_ {
@@ -276,5 +287,27 @@ impl Sql {
     /// The text and its arguments: `let (text, args) = sql.finish(); sqlx::query_with(&text, args)`.
     pub fn finish(self) -> (String, AnyArguments<'static>) {
         (self.text, self.args)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_split_into_statements() {
+        let n = statements(SQLITE_MIGRATIONS[0].2).count();
+        assert_eq!(n, statements(POSTGRES_MIGRATIONS[0].2).count(), "both backends get the same schema");
+        assert!(n > 10);
+        assert!(statements("-- only a comment\n;\n").next().is_none());
+    }
+
+    #[test]
+    fn urls() {
+        assert_eq!(normalize_url("sqlite:///tmp/x/a.db").unwrap(), (Backend::Sqlite, "sqlite:///tmp/x/a.db?mode=rwc".into()));
+        assert_eq!(normalize_url("postgres://u@h/db").unwrap().0, Backend::Postgres);
+        assert!(normalize_url("mysql://x").unwrap_err().to_string().contains("sqlite://PATH or postgres://"));
+        assert_eq!(redact("postgres://bob:secret@h/db"), "postgres://bob:***@h/db");
+        assert_eq!(redact("postgres://bob@h/db"), "postgres://bob@h/db");
     }
 }
