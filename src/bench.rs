@@ -113,9 +113,19 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let store = Store::open_with(&url, StoreOptions { max_connections: 8 }).await?;
     let have: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers").fetch_one(store.reader()).await?;
     if (have as usize) < args.customers {
-        println!("Seeding {} customers × {} events into {} (once; reruns reuse it)…", args.customers, args.events_per_customer, redact(&url));
+        println!(
+            "Seeding {} customers × {} events into {} (once; reruns reuse it)…",
+            args.customers,
+            args.events_per_customer,
+            redact(&url)
+        );
         let t = Instant::now();
-        let opts = SeedOptions { customers: args.customers, events_per_customer: args.events_per_customer, seed: 1, anchor: default_anchor() };
+        let opts = SeedOptions {
+            customers: args.customers,
+            events_per_customer: args.events_per_customer,
+            seed: 1,
+            anchor: default_anchor(),
+        };
         let r = seed(&store, &opts, |done| {
             if done % 1000 == 0 {
                 eprint!("\r  {done}/{}", args.customers)
@@ -123,11 +133,20 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         })
         .await?;
         eprintln!();
-        println!("Seeded {} events in {:.1}s ({:.0} events/s).", r.events, t.elapsed().as_secs_f64(), r.events as f64 / t.elapsed().as_secs_f64());
+        println!(
+            "Seeded {} events in {:.1}s ({:.0} events/s).",
+            r.events,
+            t.elapsed().as_secs_f64(),
+            r.events as f64 / t.elapsed().as_secs_f64()
+        );
     }
     let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events").fetch_one(store.reader()).await?;
     let (_, token) = store
-        .add_agent(&format!("bench-{}", &Uuid::now_v7().simple().to_string()[20..]), crate::domain::agent::Role::Admin, &[])
+        .add_agent(
+            &format!("bench-{}", &Uuid::now_v7().simple().to_string()[20..]),
+            crate::domain::agent::Role::Admin,
+            &[],
+        )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let ingest_token = store.add_ingest_token("shop").await.map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -135,9 +154,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         .bind(args.customers as i64)
         .fetch_all(store.reader())
         .await?;
-    let emails: Vec<String> = sqlx::query_scalar("SELECT value FROM customer_identities WHERE kind = 'email' ORDER BY value LIMIT 2000")
-        .fetch_all(store.reader())
-        .await?;
+    let emails: Vec<String> =
+        sqlx::query_scalar("SELECT value FROM customer_identities WHERE kind = 'email' ORDER BY value LIMIT 2000")
+            .fetch_all(store.reader())
+            .await?;
     if ids.is_empty() || emails.is_empty() {
         bail!("the database has no customers to read");
     }
@@ -151,7 +171,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         redact(&url),
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     );
-    let client = reqwest::Client::builder().pool_max_idle_per_host(args.clients * 2).build().context("building the HTTP client")?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.clients * 2)
+        .build()
+        .context("building the HTTP client")?;
 
     let ids = Arc::new(ids);
     let timeline = {
@@ -171,7 +194,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         let (client, base, token) = (client.clone(), base.clone(), token.clone());
         move |i: usize| {
             let q = &prefixes[i % prefixes.len()];
-            client.get(format!("{base}/api/v1/customers")).query(&[("q", q.as_str()), ("limit", "20")]).bearer_auth(&token)
+            client
+                .get(format!("{base}/api/v1/customers"))
+                .query(&[("q", q.as_str()), ("limit", "20")])
+                .bearer_auth(&token)
         }
     };
     let stats = load("search by email prefix", args.clients, args.requests, search).await?;
@@ -204,7 +230,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     };
     let bodies: Arc<Vec<Vec<u8>>> = Arc::new((0..args.batches).map(batch_body).collect());
     for posters in [1usize, 4] {
-        let (client, base, ingest_token, bodies2) = (client.clone(), base.clone(), ingest_token.clone(), bodies.clone());
+        let (client, base, ingest_token, bodies2) =
+            (client.clone(), base.clone(), ingest_token.clone(), bodies.clone());
         // Each round posts the same batches: the second round measures duplicate detection.
         let t = Instant::now();
         let stats = load(&format!("ingest {}-event batches", args.batch_size), posters, args.batches, move |i| {

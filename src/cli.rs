@@ -12,7 +12,11 @@ use crate::store::agents::AdminError;
 use crate::store::{redact, Store};
 
 #[derive(Parser)]
-#[command(name = "casebook", version, about = "A terminal console for customer-support teams, and the shared API behind it")]
+#[command(
+    name = "casebook",
+    version,
+    about = "A terminal console for customer-support teams, and the shared API behind it"
+)]
 #[command(arg_required_else_help = true)]
 pub struct Cli {
     #[command(subcommand)]
@@ -168,9 +172,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { listen, db } => {
             init_logging();
             let store = db.open().await?;
-            let listener = tokio::net::TcpListener::bind(&listen)
-                .await
-                .with_context(|| format!("cannot listen on {listen}: is another casebook running there? pick another with --listen"))?;
+            let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| {
+                format!("cannot listen on {listen}: is another casebook running there? pick another with --listen")
+            })?;
             tracing::info!(addr = %listener.local_addr()?, database = %redact(&db.url()), "casebook API listening");
             crate::server::run(listener, store.clone(), shutdown_signal()).await?;
             store.close().await;
@@ -180,7 +184,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             AdminCommand::Agent { command: AgentCommand::Add { name, role, teams, db } } => {
                 let store = db.open().await?;
                 let (agent, token) = store.add_agent(&name, role, &teams).await.map_err(admin_error)?;
-                eprintln!("Added {} `{}` (id {}), teams: {}.", agent.role, agent.name, agent.id, agent.teams.join(", "));
+                eprintln!(
+                    "Added {} `{}` (id {}), teams: {}.",
+                    agent.role,
+                    agent.name,
+                    agent.id,
+                    agent.teams.join(", ")
+                );
                 eprintln!("Their token, shown once (it is stored only as a hash):");
                 println!("{token}");
             }
@@ -202,13 +212,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             AdminCommand::IngestToken { command: IngestTokenCommand::Add { source, db } } => {
                 let store = db.open().await?;
                 let token = store.add_ingest_token(&source).await.map_err(admin_error)?;
-                eprintln!("An ingest token for source `{}`, shown once (it may only post that source's events):", source.trim().to_lowercase());
+                eprintln!(
+                    "An ingest token for source `{}`, shown once (it may only post that source's events):",
+                    source.trim().to_lowercase()
+                );
                 println!("{token}");
             }
         },
         Command::Seed { customers, events_per_customer, seed, anchor, db } => {
             let anchor = match anchor {
-                Some(a) => parse_rfc3339(&a).with_context(|| format!("--anchor `{a}` is not an RFC 3339 time such as 2026-01-15T12:00:00Z"))?,
+                Some(a) => parse_rfc3339(&a)
+                    .with_context(|| format!("--anchor `{a}` is not an RFC 3339 time such as 2026-01-15T12:00:00Z"))?,
                 None => default_anchor(),
             };
             let store = db.open().await?;
@@ -231,7 +245,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 started.elapsed().as_secs_f64(),
                 anchor.to_rfc3339()
             );
-            println!("Agents: {}. Get a token with `casebook admin agent token NAME`.", report.agents.iter().map(|a| format!("{} ({})", a.name, a.role)).collect::<Vec<_>>().join(", "));
+            println!(
+                "Agents: {}. Get a token with `casebook admin agent token NAME`.",
+                report.agents.iter().map(|a| format!("{} ({})", a.name, a.role)).collect::<Vec<_>>().join(", ")
+            );
         }
         Command::Demo { listen, customers, events_per_customer } => {
             init_logging();

@@ -24,18 +24,8 @@ pub const MAX_EVENT_BYTES: usize = 256 * 1024;
 /// The most events in one batch.
 pub const MAX_BATCH_EVENTS: usize = 1_000;
 
-const CONTEXT_ATTRIBUTES: &[&str] = &[
-    "specversion",
-    "id",
-    "source",
-    "type",
-    "subject",
-    "time",
-    "datacontenttype",
-    "dataschema",
-    "data",
-    "data_base64",
-];
+const CONTEXT_ATTRIBUTES: &[&str] =
+    &["specversion", "id", "source", "type", "subject", "time", "datacontenttype", "dataschema", "data", "data_base64"];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct IncomingEvent {
@@ -87,12 +77,7 @@ fn json_kind(v: &Value) -> &'static str {
 
 /// The casebook source name in a CloudEvents `source`.
 pub fn source_name(ce_source: &str) -> Option<String> {
-    let last = ce_source
-        .trim()
-        .trim_end_matches(['/', ':'])
-        .rsplit(['/', ':'])
-        .next()?
-        .to_lowercase();
+    let last = ce_source.trim().trim_end_matches(['/', ':']).rsplit(['/', ':']).next()?.to_lowercase();
     is_valid_name(&last).then_some(last)
 }
 
@@ -145,7 +130,9 @@ pub fn parse_event(v: &Value) -> Result<IncomingEvent, Invalid> {
     let kind = kind_name(&ce_type).ok_or_else(|| {
         Invalid::field(
             "type",
-            format!("`{ce_type}` does not end in a kind name such as `order_placed` (as in `com.acme.shop.order_placed`)"),
+            format!(
+                "`{ce_type}` does not end in a kind name such as `order_placed` (as in `com.acme.shop.order_placed`)"
+            ),
         )
     })?;
     let occurred_at = match string_attr(obj, "time", false)? {
@@ -212,9 +199,10 @@ pub fn parse_event(v: &Value) -> Result<IncomingEvent, Invalid> {
 
     let customer_email = match ext_string("customeremail") {
         None => None,
-        Some(e) => Some(normalize_email(e).ok_or_else(|| {
-            Invalid::general(format!("customeremail `{e}` is not an email address"))
-        })?),
+        Some(e) => Some(
+            normalize_email(e)
+                .ok_or_else(|| Invalid::general(format!("customeremail `{e}` is not an email address")))?,
+        ),
     };
     let customer_phone = match ext_string("customerphone") {
         None => None,
@@ -226,10 +214,9 @@ pub fn parse_event(v: &Value) -> Result<IncomingEvent, Invalid> {
     let uuid_ext = |name: &str| -> Result<Option<Uuid>, Invalid> {
         match ext_string(name) {
             None => Ok(None),
-            Some(s) => s
-                .parse()
-                .map(Some)
-                .map_err(|_| Invalid::general(format!("{name} `{s}` is not a casebook id (a UUID)"))),
+            Some(s) => {
+                s.parse().map(Some).map_err(|_| Invalid::general(format!("{name} `{s}` is not a casebook id (a UUID)")))
+            }
         }
     };
     let customer_id = uuid_ext("casebookcustomer")?;
@@ -245,9 +232,7 @@ pub fn parse_event(v: &Value) -> Result<IncomingEvent, Invalid> {
     }
 
     let data_str = |name: &str| data.get(name).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
-    let title = data_str("title")
-        .map(|t| truncate_chars(t, MAX_TITLE_CHARS))
-        .unwrap_or_else(|| title_from_kind(&kind));
+    let title = data_str("title").map(|t| truncate_chars(t, MAX_TITLE_CHARS)).unwrap_or_else(|| title_from_kind(&kind));
     let body = data_str("body").map(str::to_string);
     let actor = data_str("actor").map(|a| truncate_chars(a, 200));
 
@@ -319,15 +304,33 @@ mod tests {
         let cases: Vec<(Value, &str)> = vec![
             (json!([]), "JSON object"),
             (json!({"id": "1", "source": "shop", "type": "x"}), "specversion"),
-            (json!({"specversion": "0.3", "id": "1", "source": "shop", "type": "x", "subject": "s"}), "CloudEvents 1.0"),
+            (
+                json!({"specversion": "0.3", "id": "1", "source": "shop", "type": "x", "subject": "s"}),
+                "CloudEvents 1.0",
+            ),
             (json!({"specversion": "1.0", "source": "shop", "type": "x", "subject": "s"}), "`id` is missing"),
             (json!({"specversion": "1.0", "id": 5, "source": "shop", "type": "x", "subject": "s"}), "must be a string"),
             (json!({"specversion": "1.0", "id": "1", "source": "shop", "type": "x"}), "which customer"),
-            (json!({"specversion": "1.0", "id": "1", "source": "shop", "type": "x", "subject": "s", "time": "noon"}), "RFC 3339"),
-            (json!({"specversion": "1.0", "id": "1", "source": "shop", "type": "x", "subject": "s", "customer_email": "a@b.c"}), "customeremail"),
-            (json!({"specversion": "1.0", "id": "1", "source": "shop", "type": "x", "subject": "s", "customeremail": "nope"}), "not an email"),
-            (json!({"specversion": "1.0", "id": "1", "source": "shop", "type": "x", "subject": "s", "data": 1, "data_base64": "AA=="}), "not both"),
-            (json!({"specversion": "1.0", "id": "1", "source": "shop", "type": "x", "subject": "s", "ext": {"a": 1}}), "string, number or boolean"),
+            (
+                json!({"specversion": "1.0", "id": "1", "source": "shop", "type": "x", "subject": "s", "time": "noon"}),
+                "RFC 3339",
+            ),
+            (
+                json!({"specversion": "1.0", "id": "1", "source": "shop", "type": "x", "subject": "s", "customer_email": "a@b.c"}),
+                "customeremail",
+            ),
+            (
+                json!({"specversion": "1.0", "id": "1", "source": "shop", "type": "x", "subject": "s", "customeremail": "nope"}),
+                "not an email",
+            ),
+            (
+                json!({"specversion": "1.0", "id": "1", "source": "shop", "type": "x", "subject": "s", "data": 1, "data_base64": "AA=="}),
+                "not both",
+            ),
+            (
+                json!({"specversion": "1.0", "id": "1", "source": "shop", "type": "x", "subject": "s", "ext": {"a": 1}}),
+                "string, number or boolean",
+            ),
             (json!({"specversion": "1.0", "id": "1", "source": "SHOP!", "type": "x", "subject": "s"}), "source name"),
         ];
         for (v, expected) in cases {

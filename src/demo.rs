@@ -21,18 +21,31 @@ pub struct Demo {
 
 /// Seeds a fresh database and starts the API on `listen`.
 pub async fn start(listen: &str, customers: usize, events_per_customer: usize) -> anyhow::Result<Demo> {
-    let dir = tempfile::Builder::new().prefix("casebook-demo-").tempdir().context("creating a temporary folder for the demo")?;
+    let dir = tempfile::Builder::new()
+        .prefix("casebook-demo-")
+        .tempdir()
+        .context("creating a temporary folder for the demo")?;
     let url = format!("sqlite://{}", dir.path().join("demo.db").display());
     let store = Store::open(&url).await?;
-    let report = seed(&store, &SeedOptions { customers, events_per_customer, seed: 1, anchor: default_anchor() }, |_| {}).await?;
-    let token_for = |name: &str| report.agents.iter().find(|a| a.name == name).map(|a| a.id).context("the seeded team is missing an agent");
+    let report =
+        seed(&store, &SeedOptions { customers, events_per_customer, seed: 1, anchor: default_anchor() }, |_| {})
+            .await?;
+    let token_for = |name: &str| {
+        report.agents.iter().find(|a| a.name == name).map(|a| a.id).context("the seeded team is missing an agent")
+    };
     let agent_token = store.add_agent_token(token_for("anna")?).await?;
     let lead_token = store.add_agent_token(token_for("lena")?).await?;
-    let server = crate::server::spawn(store.clone(), listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let server =
+        crate::server::spawn(store.clone(), listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     Ok(Demo { server, store, agent_token, lead_token, dir })
 }
 
-pub async fn run(listen: &str, customers: usize, events_per_customer: usize, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+pub async fn run(
+    listen: &str,
+    customers: usize,
+    events_per_customer: usize,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
     let demo = start(listen, customers, events_per_customer).await?;
     let url = demo.server.url();
     println!("casebook demo: API on {url} with {customers} seeded customers (data in {}).", demo.dir.path().display());

@@ -13,7 +13,9 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::domain::agent::{Agent, Role};
-use crate::domain::case::{default_sla, Case, CaseStatus, Channel, Note, NoteVisibility, Outcome, Priority, Resolution};
+use crate::domain::case::{
+    default_sla, Case, CaseStatus, Channel, Note, NoteVisibility, Outcome, Priority, Resolution,
+};
 use crate::domain::customer::Identity;
 use crate::domain::event::title_from_kind;
 use crate::domain::followup::{FollowUp, FollowUpStatus};
@@ -54,26 +56,75 @@ const TEAM: &[(&str, Role, &[&str])] = &[
 
 /// (display form, ASCII form for emails).
 const FIRST: &[(&str, &str)] = &[
-    ("Anna", "anna"), ("Marco", "marco"), ("Giulia", "giulia"), ("Luca", "luca"), ("Sofia", "sofia"),
-    ("László", "laszlo"), ("Zsófia", "zsofia"), ("Bence", "bence"), ("Réka", "reka"), ("Dávid", "david"),
-    ("Emma", "emma"), ("Noah", "noah"), ("Olivia", "olivia"), ("Liam", "liam"), ("Mia", "mia"),
-    ("José", "jose"), ("Lucía", "lucia"), ("Mateo", "mateo"), ("Chloé", "chloe"), ("Louis", "louis"),
-    ("Aiko", "aiko"), ("Haruto", "haruto"), ("Priya", "priya"), ("Arjun", "arjun"), ("Fatima", "fatima"),
-    ("Omar", "omar"), ("Ingrid", "ingrid"), ("Lars", "lars"), ("Zoë", "zoe"), ("Kwame", "kwame"),
+    ("Anna", "anna"),
+    ("Marco", "marco"),
+    ("Giulia", "giulia"),
+    ("Luca", "luca"),
+    ("Sofia", "sofia"),
+    ("László", "laszlo"),
+    ("Zsófia", "zsofia"),
+    ("Bence", "bence"),
+    ("Réka", "reka"),
+    ("Dávid", "david"),
+    ("Emma", "emma"),
+    ("Noah", "noah"),
+    ("Olivia", "olivia"),
+    ("Liam", "liam"),
+    ("Mia", "mia"),
+    ("José", "jose"),
+    ("Lucía", "lucia"),
+    ("Mateo", "mateo"),
+    ("Chloé", "chloe"),
+    ("Louis", "louis"),
+    ("Aiko", "aiko"),
+    ("Haruto", "haruto"),
+    ("Priya", "priya"),
+    ("Arjun", "arjun"),
+    ("Fatima", "fatima"),
+    ("Omar", "omar"),
+    ("Ingrid", "ingrid"),
+    ("Lars", "lars"),
+    ("Zoë", "zoe"),
+    ("Kwame", "kwame"),
 ];
 const LAST: &[(&str, &str)] = &[
-    ("Rossi", "rossi"), ("Bianchi", "bianchi"), ("Ferrari", "ferrari"), ("Esposito", "esposito"),
-    ("Nagy", "nagy"), ("Kovács", "kovacs"), ("Szabó", "szabo"), ("Tóth", "toth"), ("Smith", "smith"),
-    ("Johnson", "johnson"), ("Williams", "williams"), ("García", "garcia"), ("Martínez", "martinez"),
-    ("Dubois", "dubois"), ("Müller", "muller"), ("Schmidt", "schmidt"), ("Yamada", "yamada"),
-    ("Sato", "sato"), ("Sharma", "sharma"), ("Haddad", "haddad"), ("Larsen", "larsen"), ("Mensah", "mensah"),
-    ("O'Brien", "obrien"), ("Nowak", "nowak"),
+    ("Rossi", "rossi"),
+    ("Bianchi", "bianchi"),
+    ("Ferrari", "ferrari"),
+    ("Esposito", "esposito"),
+    ("Nagy", "nagy"),
+    ("Kovács", "kovacs"),
+    ("Szabó", "szabo"),
+    ("Tóth", "toth"),
+    ("Smith", "smith"),
+    ("Johnson", "johnson"),
+    ("Williams", "williams"),
+    ("García", "garcia"),
+    ("Martínez", "martinez"),
+    ("Dubois", "dubois"),
+    ("Müller", "muller"),
+    ("Schmidt", "schmidt"),
+    ("Yamada", "yamada"),
+    ("Sato", "sato"),
+    ("Sharma", "sharma"),
+    ("Haddad", "haddad"),
+    ("Larsen", "larsen"),
+    ("Mensah", "mensah"),
+    ("O'Brien", "obrien"),
+    ("Nowak", "nowak"),
 ];
 const DOMAINS: &[&str] = &["example.com", "example.org", "example.net", "mail.example", "post.example"];
 const PRODUCTS: &[(&str, f64)] = &[
-    ("Trail running shoes", 129.0), ("Rain jacket", 89.5), ("Espresso machine", 349.0), ("Wool socks (3-pack)", 19.9),
-    ("Noise-cancelling headphones", 249.0), ("Yoga mat", 35.0), ("Smart thermostat", 199.0), ("Backpack 30L", 79.0),
-    ("Cast-iron pan", 45.0), ("Desk lamp", 59.0),
+    ("Trail running shoes", 129.0),
+    ("Rain jacket", 89.5),
+    ("Espresso machine", 349.0),
+    ("Wool socks (3-pack)", 19.9),
+    ("Noise-cancelling headphones", 249.0),
+    ("Yoga mat", 35.0),
+    ("Smart thermostat", 199.0),
+    ("Backpack 30L", 79.0),
+    ("Cast-iron pan", 45.0),
+    ("Desk lamp", 59.0),
 ];
 const NPS_COMMENTS: &[(u8, &str)] = &[
     (10, "Fantastic service, the agent went out of their way."),
@@ -164,7 +215,14 @@ fn event(
 }
 
 /// One source event of a random kind, with data as the source system would send it.
-fn source_event(rng: &mut ChaCha8Rng, c: &NewCustomer, idx: usize, n: usize, at: Timestamp, agents: &[Agent]) -> NewEvent {
+fn source_event(
+    rng: &mut ChaCha8Rng,
+    c: &NewCustomer,
+    idx: usize,
+    n: usize,
+    at: Timestamp,
+    agents: &[Agent],
+) -> NewEvent {
     let roll = rng.gen_range(0..100);
     let sid = |s: &str| format!("{s}-{}-{n}", idx);
     let order_no = 100_000 + idx * 97 + n;
@@ -172,35 +230,62 @@ fn source_event(rng: &mut ChaCha8Rng, c: &NewCustomer, idx: usize, n: usize, at:
         0..=17 => {
             let (product, price) = *PRODUCTS.choose(rng).expect("products");
             let qty = rng.gen_range(1..=3);
-            let kind = *["order_placed", "order_placed", "order_shipped", "order_delivered"].choose(rng).expect("kinds");
+            let kind =
+                *["order_placed", "order_placed", "order_shipped", "order_delivered"].choose(rng).expect("kinds");
             let title = match kind {
                 "order_placed" => format!("Order #{order_no} placed: {product} ×{qty}, €{:.2}", price * qty as f64),
                 "order_shipped" => format!("Order #{order_no} shipped"),
                 _ => format!("Order #{order_no} delivered"),
             };
-            event(rng, c.id, "shop", sid("shop"), kind, at, json!({
-                "title": title, "order": order_no, "product": product, "quantity": qty, "total": price * qty as f64, "currency": "EUR"
-            }))
+            event(
+                rng,
+                c.id,
+                "shop",
+                sid("shop"),
+                kind,
+                at,
+                json!({
+                    "title": title, "order": order_no, "product": product, "quantity": qty, "total": price * qty as f64, "currency": "EUR"
+                }),
+            )
         }
         18..=22 => {
             let kind = *["return_requested", "refund_issued"].choose(rng).expect("kinds");
-            let reason = *["wrong size", "damaged on arrival", "changed my mind", "late delivery"].choose(rng).expect("reasons");
-            event(rng, c.id, "shop", sid("shop"), kind, at, json!({
-                "title": format!("{} for order #{order_no}", title_from_kind(kind)), "order": order_no, "reason": reason
-            }))
+            let reason =
+                *["wrong size", "damaged on arrival", "changed my mind", "late delivery"].choose(rng).expect("reasons");
+            event(
+                rng,
+                c.id,
+                "shop",
+                sid("shop"),
+                kind,
+                at,
+                json!({
+                    "title": format!("{} for order #{order_no}", title_from_kind(kind)), "order": order_no, "reason": reason
+                }),
+            )
         }
         23..=34 => {
             let amount = rng.gen_range(900..25_000) as f64 / 100.0;
-            let kind = *["invoice_issued", "payment_succeeded", "payment_succeeded", "payment_failed", "subscription_renewed"]
-                .choose(rng)
-                .expect("kinds");
+            let kind =
+                *["invoice_issued", "payment_succeeded", "payment_succeeded", "payment_failed", "subscription_renewed"]
+                    .choose(rng)
+                    .expect("kinds");
             let title = match kind {
                 "payment_failed" => format!("Payment of €{amount:.2} failed: card declined"),
                 "payment_succeeded" => format!("Payment of €{amount:.2} received"),
                 "invoice_issued" => format!("Invoice INV-{order_no} issued, €{amount:.2}"),
                 _ => format!("Subscription renewed, €{amount:.2}"),
             };
-            event(rng, c.id, "billing", sid("billing"), kind, at, json!({"title": title, "amount": amount, "currency": "EUR"}))
+            event(
+                rng,
+                c.id,
+                "billing",
+                sid("billing"),
+                kind,
+                at,
+                json!({"title": title, "amount": amount, "currency": "EUR"}),
+            )
         }
         35..=46 => {
             let kind = *["ticket_opened", "message_in", "message_out", "ticket_closed"].choose(rng).expect("kinds");
@@ -210,51 +295,103 @@ fn source_event(rng: &mut ChaCha8Rng, c: &NewCustomer, idx: usize, n: usize, at:
                 "message_out" => Some("Thanks for reaching out, we are looking into it.".to_string()),
                 _ => None,
             };
-            event(rng, c.id, "helpdesk", sid("helpdesk"), kind, at, json!({
-                "title": format!("Ticket T-{order_no}: {subject}"), "body": body, "ticket": format!("T-{order_no}"),
-                "actor": if kind == "message_in" { c.display_name.clone() } else { agents[n % agents.len()].name.clone() }
-            }))
+            event(
+                rng,
+                c.id,
+                "helpdesk",
+                sid("helpdesk"),
+                kind,
+                at,
+                json!({
+                    "title": format!("Ticket T-{order_no}: {subject}"), "body": body, "ticket": format!("T-{order_no}"),
+                    "actor": if kind == "message_in" { c.display_name.clone() } else { agents[n % agents.len()].name.clone() }
+                }),
+            )
         }
         47..=56 => {
             let secs = rng.gen_range(40..1500);
             let dir = if rng.gen_bool(0.8) { "Inbound" } else { "Outbound" };
-            event(rng, c.id, "phone", sid("phone"), "call_ended", at, json!({
-                "title": format!("{dir} call, {}m {:02}s", secs / 60, secs % 60), "duration_seconds": secs, "direction": dir.to_lowercase(),
-                "actor": agents[n % agents.len()].name
-            }))
+            event(
+                rng,
+                c.id,
+                "phone",
+                sid("phone"),
+                "call_ended",
+                at,
+                json!({
+                    "title": format!("{dir} call, {}m {:02}s", secs / 60, secs % 60), "duration_seconds": secs, "direction": dir.to_lowercase(),
+                    "actor": agents[n % agents.len()].name
+                }),
+            )
         }
         57..=64 => {
             let kind = *["chat_started", "message_in", "chat_ended"].choose(rng).expect("kinds");
-            event(rng, c.id, "chat", sid("chat"), kind, at, json!({
-                "title": match kind { "message_in" => "Chat message", "chat_started" => "Chat started on the website", _ => "Chat ended" },
-                "body": if kind == "message_in" { Some("Is my order on its way? 📦") } else { None }
-            }))
+            event(
+                rng,
+                c.id,
+                "chat",
+                sid("chat"),
+                kind,
+                at,
+                json!({
+                    "title": match kind { "message_in" => "Chat message", "chat_started" => "Chat started on the website", _ => "Chat ended" },
+                    "body": if kind == "message_in" { Some("Is my order on its way? 📦") } else { None }
+                }),
+            )
         }
         65..=70 => {
             let kind = *["email_in", "email_out"].choose(rng).expect("kinds");
-            event(rng, c.id, "email", sid("email"), kind, at, json!({
-                "title": if kind == "email_in" { "Email: Question about my invoice" } else { "Email: Your invoice, corrected" },
-                "body": "Full message in the mail archive."
-            }))
+            event(
+                rng,
+                c.id,
+                "email",
+                sid("email"),
+                kind,
+                at,
+                json!({
+                    "title": if kind == "email_in" { "Email: Question about my invoice" } else { "Email: Your invoice, corrected" },
+                    "body": "Full message in the mail archive."
+                }),
+            )
         }
         71..=78 => {
             if rng.gen_bool(0.5) {
                 let (score, comment) = *NPS_COMMENTS.choose(rng).expect("comments");
-                event(rng, c.id, "survey", sid("survey"), "nps_response", at, json!({
-                    "title": format!("NPS {score}/10"), "score": score, "body": comment, "survey": "quarterly-nps"
-                }))
+                event(
+                    rng,
+                    c.id,
+                    "survey",
+                    sid("survey"),
+                    "nps_response",
+                    at,
+                    json!({
+                        "title": format!("NPS {score}/10"), "score": score, "body": comment, "survey": "quarterly-nps"
+                    }),
+                )
             } else {
                 let score = *[1, 2, 3, 4, 4, 5, 5, 5].choose(rng).expect("scores");
-                event(rng, c.id, "survey", sid("survey"), "csat_response", at, json!({
-                    "title": format!("CSAT {score}/5 after support contact"), "score": score
-                }))
+                event(
+                    rng,
+                    c.id,
+                    "survey",
+                    sid("survey"),
+                    "csat_response",
+                    at,
+                    json!({
+                        "title": format!("CSAT {score}/5 after support contact"), "score": score
+                    }),
+                )
             }
         }
         _ => {
-            let kind = *["login", "feature_used", "feature_used", "error_shown", "plan_changed"].choose(rng).expect("kinds");
+            let kind =
+                *["login", "feature_used", "feature_used", "error_shown", "plan_changed"].choose(rng).expect("kinds");
             let title = match kind {
                 "login" => "Signed in to the app".to_string(),
-                "feature_used" => format!("Used {}", ["order tracking", "wish list", "returns portal", "saved cards"].choose(rng).expect("f")),
+                "feature_used" => format!(
+                    "Used {}",
+                    ["order tracking", "wish list", "returns portal", "saved cards"].choose(rng).expect("f")
+                ),
                 "error_shown" => "Error E-502 shown on checkout".to_string(),
                 _ => "Plan changed to Plus".to_string(),
             };
@@ -315,7 +452,8 @@ fn customer_data(opts: &SeedOptions, idx: usize, agents: &[Agent]) -> CustomerDa
     if idx % 3 == 0 {
         let workers: Vec<&Agent> = agents.iter().filter(|a| a.role != Role::Admin).collect();
         let status = CaseStatus::ALL[(idx / 3) % CaseStatus::ALL.len()];
-        let priority = [Priority::Low, Priority::Normal, Priority::Normal, Priority::High, Priority::Urgent][(idx / 3) % 5];
+        let priority =
+            [Priority::Low, Priority::Normal, Priority::Normal, Priority::High, Priority::Urgent][(idx / 3) % 5];
         let channel = [Channel::Phone, Channel::Chat, Channel::Email, Channel::Phone][idx % 4];
         let assignee = workers[(idx / 3) % workers.len()];
         let opened = opts.anchor - Duration::minutes(rng.gen_range(5..(14 * 24 * 60)));
@@ -364,7 +502,10 @@ fn customer_data(opts: &SeedOptions, idx: usize, agents: &[Agent]) -> CustomerDa
         let resolved_at = opened + Duration::minutes(rng.gen_range(10..240)).min(opts.anchor - opened);
         let resolution = resolved.then(|| Resolution {
             summary: "Reshipped the order with express delivery and refunded the shipping fee.".into(),
-            root_cause: vec!["The parcel was lost at the depot".into(), "The courier skipped the scan on arrival".into()],
+            root_cause: vec![
+                "The parcel was lost at the depot".into(),
+                "The courier skipped the scan on arrival".into(),
+            ],
             outcome,
             rasa_incomplete_reason: (done_steps < 4).then(|| "Customer had to leave the call early".to_string()),
             resolved_by: assignee.id,
@@ -400,7 +541,12 @@ fn customer_data(opts: &SeedOptions, idx: usize, agents: &[Agent]) -> CustomerDa
         };
         events.push(activity("case_opened", opened, format!("Case opened: {subject}"), None));
         if let Some(r) = &case.resolution {
-            events.push(activity("case_resolved", r.resolved_at, format!("Case resolved ({}): {subject}", r.outcome), Some(r.summary.clone())));
+            events.push(activity(
+                "case_resolved",
+                r.resolved_at,
+                format!("Case resolved ({}): {subject}", r.outcome),
+                Some(r.summary.clone()),
+            ));
             if matches!(r.outcome, Outcome::Negative | Outcome::Forgettable) {
                 let due = r.resolved_at + Duration::minutes(10);
                 // Follow-ups done on time, done late, and still open (overdue or upcoming).
@@ -455,7 +601,12 @@ pub async fn seed(store: &Store, opts: &SeedOptions, mut progress: impl FnMut(us
     }
     // Use the agents as stored (a database seeded before keeps its ids).
     for a in &team {
-        report.agents.push(store.agent_by_name(&a.name).await?.ok_or_else(|| StoreError::Corrupt(format!("agent {} vanished", a.name)))?);
+        report.agents.push(
+            store
+                .agent_by_name(&a.name)
+                .await?
+                .ok_or_else(|| StoreError::Corrupt(format!("agent {} vanished", a.name)))?,
+        );
     }
     let workers = report.agents.clone();
     let mut start = 0;
@@ -464,7 +615,8 @@ pub async fn seed(store: &Store, opts: &SeedOptions, mut progress: impl FnMut(us
         let batch: Vec<CustomerData> = (start..end).map(|i| customer_data(opts, i, &workers)).collect();
         let ids: Vec<Uuid> = batch.iter().map(|d| d.customer.id).collect();
         let existing = store.customers_by_ids(&ids).await?;
-        let fresh: Vec<&CustomerData> = batch.iter().filter(|d| !existing.iter().any(|c| c.id == d.customer.id)).collect();
+        let fresh: Vec<&CustomerData> =
+            batch.iter().filter(|d| !existing.iter().any(|c| c.id == d.customer.id)).collect();
         let mut tx = store.begin_write().await?;
         let customers: Vec<NewCustomer> = fresh.iter().map(|d| d.customer.clone()).collect();
         crate::store::customers::insert_customers(&mut tx, &customers).await?;
@@ -505,7 +657,12 @@ mod tests {
     use super::*;
 
     fn opts(n: usize) -> SeedOptions {
-        SeedOptions { customers: n, events_per_customer: 30, seed: 7, anchor: crate::domain::time::parse_rfc3339("2026-01-15T12:00:00Z").unwrap() }
+        SeedOptions {
+            customers: n,
+            events_per_customer: 30,
+            seed: 7,
+            anchor: crate::domain::time::parse_rfc3339("2026-01-15T12:00:00Z").unwrap(),
+        }
     }
 
     #[test]
@@ -515,7 +672,10 @@ mod tests {
         let y = customer_data(&opts(300), 2, &a);
         assert_eq!(x.customer.id, y.customer.id);
         assert_eq!(x.customer.display_name, y.customer.display_name);
-        assert_eq!(x.events.iter().map(|e| e.id).collect::<Vec<_>>(), y.events.iter().map(|e| e.id).collect::<Vec<_>>());
+        assert_eq!(
+            x.events.iter().map(|e| e.id).collect::<Vec<_>>(),
+            y.events.iter().map(|e| e.id).collect::<Vec<_>>()
+        );
     }
 
     #[test]

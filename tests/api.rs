@@ -51,7 +51,9 @@ async fn health_me_and_agents(s: &TestServer) {
     let r = s.post("/api/v1/ingest-tokens", &admin, json!({"source": "billing"})).await;
     assert_eq!(r.status, 201);
     let billing = r.json["token"].as_str().unwrap();
-    let r = s.events(billing, SINGLE, ce("b1", "billing", "payment_failed", "A-1", "2024-01-01T00:00:00Z", json!({}))).await;
+    let r = s
+        .events(billing, SINGLE, ce("b1", "billing", "payment_failed", "A-1", "2024-01-01T00:00:00Z", json!({})))
+        .await;
     assert_eq!(r.status, 201);
 }
 
@@ -60,7 +62,14 @@ async fn ingestion_links_customers_and_is_idempotent(s: &TestServer) {
     let billing = s.ingest_token("billing").await;
     let (_, agent) = s.agent("anna", Role::Agent, &["support"]).await;
 
-    let mut first = ce("o-1", "https://shop.example/shop", "order_placed", "C-1042", "2024-05-01T12:00:00Z", json!({"title": "Order #1 placed", "total": 42.5}));
+    let mut first = ce(
+        "o-1",
+        "https://shop.example/shop",
+        "order_placed",
+        "C-1042",
+        "2024-05-01T12:00:00Z",
+        json!({"title": "Order #1 placed", "total": 42.5}),
+    );
     first["customeremail"] = json!("Anna.Rossi@Example.com");
     first["customername"] = json!("Anna Rossi");
     let r = s.events(&shop, SINGLE, first.clone()).await;
@@ -73,7 +82,14 @@ async fn ingestion_links_customers_and_is_idempotent(s: &TestServer) {
     assert_eq!(again.json["event_id"], r.json["event_id"]);
 
     // Another system, another id for the customer, the same email: the same customer.
-    let mut pay = ce("p-9", "billing", "payment_failed", "ACCT-7", "2024-05-02T09:00:00Z", json!({"title": "Card declined", "body": "Insufficient funds"}));
+    let mut pay = ce(
+        "p-9",
+        "billing",
+        "payment_failed",
+        "ACCT-7",
+        "2024-05-02T09:00:00Z",
+        json!({"title": "Card declined", "body": "Insufficient funds"}),
+    );
     pay["customeremail"] = json!("anna.rossi@example.com");
     let batch = json!([
         pay,
@@ -94,7 +110,10 @@ async fn ingestion_links_customers_and_is_idempotent(s: &TestServer) {
     assert_eq!(results[3]["problem"]["status"], 422);
     assert!(results[3]["problem"]["detail"].as_str().unwrap().contains("which customer"));
     assert_eq!(results[4]["problem"]["status"], 403);
-    assert_eq!((r.json["created"].as_u64(), r.json["rejected"].as_u64(), r.json["duplicates"].as_u64()), (Some(3), Some(2), Some(1)));
+    assert_eq!(
+        (r.json["created"].as_u64(), r.json["rejected"].as_u64(), r.json["duplicates"].as_u64()),
+        (Some(3), Some(2), Some(1))
+    );
 
     let c = s.get(&format!("/api/v1/customers/{customer}"), &agent).await;
     assert_eq!(c.json["display_name"], "Anna Rossi");
@@ -103,13 +122,22 @@ async fn ingestion_links_customers_and_is_idempotent(s: &TestServer) {
 
     let t = s.get(&format!("/api/v1/customers/{customer}/timeline"), &agent).await;
     let titles: Vec<&str> = t.json["events"].as_array().unwrap().iter().map(|e| e["title"].as_str().unwrap()).collect();
-    assert_eq!(titles, ["Payment succeeded", "Card declined", "Order #1 placed"], "newest first, titles from data or kind");
+    assert_eq!(
+        titles,
+        ["Payment succeeded", "Card declined", "Order #1 placed"],
+        "newest first, titles from data or kind"
+    );
     let card = &t.json["events"][1];
-    assert_eq!((card["source"].as_str(), card["kind"].as_str(), card["body"].as_str()), (Some("billing"), Some("payment_failed"), Some("Insufficient funds")));
+    assert_eq!(
+        (card["source"].as_str(), card["kind"].as_str(), card["body"].as_str()),
+        (Some("billing"), Some("payment_failed"), Some("Insufficient funds"))
+    );
 
     // An event of exactly 64 KiB of data is accepted.
     let big = "x".repeat(64 * 1024);
-    let r = s.events(&shop, SINGLE, ce("big", "shop", "note", "C-1042", "2024-05-04T00:00:00Z", json!({"body": big}))).await;
+    let r = s
+        .events(&shop, SINGLE, ce("big", "shop", "note", "C-1042", "2024-05-04T00:00:00Z", json!({"body": big})))
+        .await;
     assert_eq!(r.status, 201);
 }
 
@@ -141,7 +169,10 @@ async fn timeline_pages_filters_and_refuses_bad_input(s: &TestServer) {
         let page = s.get(&path, &admin).await;
         assert_eq!(page.status, 200, "{}", page.json);
         for e in page.json["events"].as_array().unwrap() {
-            seen.push((e["occurred_at"].as_str().unwrap().to_string(), e["source_event_id"].as_str().unwrap().to_string()));
+            seen.push((
+                e["occurred_at"].as_str().unwrap().to_string(),
+                e["source_event_id"].as_str().unwrap().to_string(),
+            ));
         }
         match page.json["next_cursor"].as_str() {
             Some(c) => cursor = Some(c.to_string()),
@@ -151,7 +182,11 @@ async fn timeline_pages_filters_and_refuses_bad_input(s: &TestServer) {
     assert_eq!(seen.len(), 25);
     let mut sorted = seen.clone();
     sorted.sort_by(|a, b| b.0.cmp(&a.0));
-    assert_eq!(seen.iter().map(|x| &x.0).collect::<Vec<_>>(), sorted.iter().map(|x| &x.0).collect::<Vec<_>>(), "newest first");
+    assert_eq!(
+        seen.iter().map(|x| &x.0).collect::<Vec<_>>(),
+        sorted.iter().map(|x| &x.0).collect::<Vec<_>>(),
+        "newest first"
+    );
     let mut ids: Vec<_> = seen.iter().map(|x| x.1.clone()).collect();
     ids.sort();
     ids.dedup();
@@ -159,7 +194,8 @@ async fn timeline_pages_filters_and_refuses_bad_input(s: &TestServer) {
 
     let billing = s.get(&format!("/api/v1/customers/{customer}/timeline?source=billing"), &admin).await;
     assert_eq!(billing.json["events"].as_array().unwrap().len(), 9);
-    let kind = s.get(&format!("/api/v1/customers/{customer}/timeline?kind=order_placed&source=shop,billing"), &admin).await;
+    let kind =
+        s.get(&format!("/api/v1/customers/{customer}/timeline?kind=order_placed&source=shop,billing"), &admin).await;
     assert_eq!(kind.json["events"].as_array().unwrap().len(), 16);
 
     let r = s.get(&format!("/api/v1/customers/{customer}/timeline?cursor=garbage"), &admin).await;
@@ -201,14 +237,23 @@ async fn customer_search(s: &TestServer) {
     assert_eq!(s.events(&admin, BATCH, json!(events)).await.json["created"], 4);
 
     let names = |r: &common::Resp| -> Vec<String> {
-        r.json["customers"].as_array().unwrap().iter().map(|c| c["display_name"].as_str().unwrap().to_string()).collect()
+        r.json["customers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["display_name"].as_str().unwrap().to_string())
+            .collect()
     };
     assert_eq!(names(&s.get("/api/v1/customers?q=anna", &admin).await), ["Anna Rossi", "Annalisa Bianchi"]);
     assert_eq!(names(&s.get("/api/v1/customers?q=ROSSI", &admin).await), ["Anna Rossi"]);
     assert_eq!(names(&s.get("/api/v1/customers?q=anna%20r", &admin).await), ["Anna Rossi"]);
     assert_eq!(names(&s.get("/api/v1/customers?q=zoe%40ex", &admin).await), ["Zoë Müller"]);
     assert_eq!(names(&s.get("/api/v1/customers?q=z", &admin).await), ["Zoë Müller"]);
-    assert_eq!(names(&s.get("/api/v1/customers?q=333%20765", &admin).await), ["Annalisa Bianchi"], "phone without country code");
+    assert_eq!(
+        names(&s.get("/api/v1/customers?q=333%20765", &admin).await),
+        ["Annalisa Bianchi"],
+        "phone without country code"
+    );
     assert_eq!(names(&s.get("/api/v1/customers?q=%2B39333", &admin).await).len(), 2);
     assert_eq!(names(&s.get("/api/v1/customers?q=c-3", &admin).await), ["Zoë Müller"], "external id");
     assert_eq!(names(&s.get("/api/v1/customers?q=%E5%B1%B1%E7%94%B0", &admin).await), ["山田 太郎"]);
@@ -236,7 +281,13 @@ async fn customer_search(s: &TestServer) {
 }
 
 async fn customer_of(s: &TestServer, token: &str, subject: &str) -> String {
-    let r = s.events(token, SINGLE, ce(&format!("seed-{subject}"), "shop", "order_placed", subject, "2024-01-01T00:00:00Z", json!({}))).await;
+    let r = s
+        .events(
+            token,
+            SINGLE,
+            ce(&format!("seed-{subject}"), "shop", "order_placed", subject, "2024-01-01T00:00:00Z", json!({})),
+        )
+        .await;
     r.json["customer_id"].as_str().unwrap().to_string()
 }
 
@@ -247,17 +298,29 @@ async fn case_lifecycle(s: &TestServer) {
     let (_, lead) = s.agent("lena", Role::Lead, &["support"]).await;
     let customer = customer_of(s, &admin, "C-1").await;
 
-    let r = s.post("/api/v1/cases", &agent, json!({"customer_id": customer, "subject": "Parcel lost", "channel": "chat", "priority": "high"})).await;
+    let r = s
+        .post(
+            "/api/v1/cases",
+            &agent,
+            json!({"customer_id": customer, "subject": "Parcel lost", "channel": "chat", "priority": "high"}),
+        )
+        .await;
     assert_eq!(r.status, 201, "{}", r.json);
     let case = r.json.clone();
     let id = case["id"].as_str().unwrap().to_string();
-    assert_eq!((case["status"].as_str(), case["assignee_id"].as_str(), case["revision"].as_i64()), (Some("new"), Some(anna.id.to_string().as_str()), Some(1)));
+    assert_eq!(
+        (case["status"].as_str(), case["assignee_id"].as_str(), case["revision"].as_i64()),
+        (Some("new"), Some(anna.id.to_string().as_str()), Some(1))
+    );
     assert!(case["first_response_due"].is_string());
 
     let list = s.get("/api/v1/cases?assignee=me&status=new,open", &agent).await;
     assert_eq!(list.json["cases"].as_array().unwrap().len(), 1);
     assert_eq!(s.get("/api/v1/cases?assignee=none", &agent).await.json["cases"].as_array().unwrap().len(), 0);
-    assert_eq!(s.get(&format!("/api/v1/cases?customer_id={customer}"), &other).await.json["cases"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        s.get(&format!("/api/v1/cases?customer_id={customer}"), &other).await.json["cases"].as_array().unwrap().len(),
+        1
+    );
     assert_eq!(s.get("/api/v1/cases?status=bogus", &agent).await.status, 400);
 
     // Status change with the revision read; a stale revision gets the current case back.
@@ -284,7 +347,13 @@ async fn case_lifecycle(s: &TestServer) {
     assert_eq!((r.status, r.json["priority"].as_str()), (200, Some("urgent")));
 
     // Notes: anyone may add one; append-only.
-    let r = s.post(&format!("/api/v1/cases/{id}/notes"), &other, json!({"body": "Customer called again 📞", "visibility": "internal"})).await;
+    let r = s
+        .post(
+            &format!("/api/v1/cases/{id}/notes"),
+            &other,
+            json!({"body": "Customer called again 📞", "visibility": "internal"}),
+        )
+        .await;
     assert_eq!(r.status, 201);
     let r = s.post(&format!("/api/v1/cases/{id}/notes"), &agent, json!({"body": "   "})).await;
     assert_eq!(r.status, 422);
@@ -293,8 +362,17 @@ async fn case_lifecycle(s: &TestServer) {
     assert!(r.json["detail"].as_str().unwrap().contains("20001 characters"));
 
     // RASA steps.
-    let r = s.put(&format!("/api/v1/cases/{id}/rasa/receive"), &agent, json!({"notes": "\"It never arrived\"", "done": true})).await;
-    assert_eq!((r.status, r.json["current"].as_str(), r.json["complete"].as_bool()), (200, Some("appreciate"), Some(false)));
+    let r = s
+        .put(
+            &format!("/api/v1/cases/{id}/rasa/receive"),
+            &agent,
+            json!({"notes": "\"It never arrived\"", "done": true}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json["current"].as_str(), r.json["complete"].as_bool()),
+        (200, Some("appreciate"), Some(false))
+    );
     let r = s.put(&format!("/api/v1/cases/{id}/rasa/listen"), &agent, json!({"done": true})).await;
     assert_eq!(r.status, 404);
     assert!(r.json["detail"].as_str().unwrap().contains("receive, appreciate, summarize, ask"));
@@ -302,15 +380,39 @@ async fn case_lifecycle(s: &TestServer) {
     assert_eq!(r.status, 403);
 
     // Resolving with RASA incomplete needs a reason.
-    let r = s.put(&format!("/api/v1/cases/{id}/resolution"), &agent, json!({"revision": 3, "summary": "Reshipped", "outcome": "negative"})).await;
+    let r = s
+        .put(
+            &format!("/api/v1/cases/{id}/resolution"),
+            &agent,
+            json!({"revision": 3, "summary": "Reshipped", "outcome": "negative"}),
+        )
+        .await;
     assert_eq!(r.status, 422);
     assert!(r.json["detail"].as_str().unwrap().contains("appreciate, summarize, ask"));
-    let r = s.put(&format!("/api/v1/cases/{id}/resolution"), &agent, json!({"revision": 3, "summary": "Reshipped", "outcome": "awful", "rasa_incomplete_reason": "x"})).await;
+    let r = s
+        .put(
+            &format!("/api/v1/cases/{id}/resolution"),
+            &agent,
+            json!({"revision": 3, "summary": "Reshipped", "outcome": "awful", "rasa_incomplete_reason": "x"}),
+        )
+        .await;
     assert_eq!(r.status, 422, "unknown outcome");
-    let r = s.put(&format!("/api/v1/cases/{id}/resolution"), &agent, json!({"revision": 2, "summary": "Reshipped", "outcome": "negative", "rasa_incomplete_reason": "hung up"})).await;
+    let r = s
+        .put(
+            &format!("/api/v1/cases/{id}/resolution"),
+            &agent,
+            json!({"revision": 2, "summary": "Reshipped", "outcome": "negative", "rasa_incomplete_reason": "hung up"}),
+        )
+        .await;
     assert_eq!(r.status, 409);
     for step in ["appreciate", "summarize", "ask"] {
-        let r = s.put(&format!("/api/v1/cases/{id}/rasa/{step}"), &agent, json!({"notes": format!("{step} notes"), "done": true})).await;
+        let r = s
+            .put(
+                &format!("/api/v1/cases/{id}/rasa/{step}"),
+                &agent,
+                json!({"notes": format!("{step} notes"), "done": true}),
+            )
+            .await;
         assert_eq!(r.status, 200);
     }
     let r = s.put(
@@ -320,7 +422,10 @@ async fn case_lifecycle(s: &TestServer) {
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.json);
-    assert_eq!((r.json["status"].as_str(), r.json["resolution"]["outcome"].as_str()), (Some("resolved"), Some("negative")));
+    assert_eq!(
+        (r.json["status"].as_str(), r.json["resolution"]["outcome"].as_str()),
+        (Some("resolved"), Some("negative"))
+    );
     assert!(r.json["resolution"]["rasa_incomplete_reason"].is_null());
 
     let detail = s.get(&format!("/api/v1/cases/{id}"), &other).await;
@@ -338,24 +443,44 @@ async fn case_lifecycle(s: &TestServer) {
     // The case's activity is on the customer's timeline as casebook events.
     let t = s.get(&format!("/api/v1/customers/{customer}/timeline?source=casebook"), &agent).await;
     let kinds: Vec<&str> = t.json["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
-    for k in ["case_opened", "case_status_changed", "case_reprioritised", "note_added", "rasa_step_done", "case_resolved"] {
+    for k in
+        ["case_opened", "case_status_changed", "case_reprioritised", "note_added", "rasa_step_done", "case_resolved"]
+    {
         assert!(kinds.contains(&k), "{k} missing from {kinds:?}");
     }
     assert!(t.json["events"].as_array().unwrap().iter().all(|e| e["case_id"] == json!(id)));
 
     // Agents open cases for themselves; leads may assign; unknown customers are refused.
-    let r = s.post("/api/v1/cases", &agent, json!({"customer_id": customer, "subject": "x", "assignee_id": other_id(s, &other).await})).await;
+    let r = s
+        .post(
+            "/api/v1/cases",
+            &agent,
+            json!({"customer_id": customer, "subject": "x", "assignee_id": other_id(s, &other).await}),
+        )
+        .await;
     assert_eq!(r.status, 403);
-    let r = s.post("/api/v1/cases", &agent, json!({"customer_id": "0190c8a2-7b1e-7cc0-8d4e-3f2a1b0c9d8e", "subject": "x"})).await;
+    let r = s
+        .post("/api/v1/cases", &agent, json!({"customer_id": "0190c8a2-7b1e-7cc0-8d4e-3f2a1b0c9d8e", "subject": "x"}))
+        .await;
     assert_eq!(r.status, 422);
-    let r = s.post("/api/v1/cases", &lead, json!({"customer_id": customer, "subject": "Unassigned", "assignee_id": null})).await;
+    let r = s
+        .post("/api/v1/cases", &lead, json!({"customer_id": customer, "subject": "Unassigned", "assignee_id": null}))
+        .await;
     assert_eq!((r.status, r.json["assignee_id"].is_null()), (201, true));
     let unassigned = r.json["id"].as_str().unwrap().to_string();
-    let r = s.patch(&format!("/api/v1/cases/{unassigned}"), &other, json!({"revision": 1, "assignee_id": other_id(s, &other).await})).await;
+    let r = s
+        .patch(
+            &format!("/api/v1/cases/{unassigned}"),
+            &other,
+            json!({"revision": 1, "assignee_id": other_id(s, &other).await}),
+        )
+        .await;
     assert_eq!(r.status, 200, "an agent may take an unassigned case");
-    let r = s.patch(&format!("/api/v1/cases/{unassigned}"), &agent, json!({"revision": 2, "assignee_id": anna.id})).await;
+    let r =
+        s.patch(&format!("/api/v1/cases/{unassigned}"), &agent, json!({"revision": 2, "assignee_id": anna.id})).await;
     assert_eq!(r.status, 403, "but not take someone else's");
-    let r = s.patch(&format!("/api/v1/cases/{unassigned}"), &lead, json!({"revision": 2, "assignee_id": anna.id})).await;
+    let r =
+        s.patch(&format!("/api/v1/cases/{unassigned}"), &lead, json!({"revision": 2, "assignee_id": anna.id})).await;
     assert_eq!((r.status, r.json["assignee_id"].as_str()), (200, Some(anna.id.to_string().as_str())));
 }
 
@@ -372,18 +497,30 @@ async fn followups(s: &TestServer) {
     let case_id = case["id"].as_str().unwrap();
 
     let due = (chrono::Utc::now() + chrono::Duration::minutes(10)).to_rfc3339();
-    let r = s.post("/api/v1/followups", &agent, json!({"case_id": case_id, "due_at": due, "channel": "phone", "note": "Call back about the refund"})).await;
+    let r = s
+        .post(
+            "/api/v1/followups",
+            &agent,
+            json!({"case_id": case_id, "due_at": due, "channel": "phone", "note": "Call back about the refund"}),
+        )
+        .await;
     assert_eq!(r.status, 201, "{}", r.json);
-    assert_eq!((r.json["customer_id"].as_str(), r.json["assignee_id"].as_str()), (Some(customer.as_str()), Some(anna.id.to_string().as_str())));
+    assert_eq!(
+        (r.json["customer_id"].as_str(), r.json["assignee_id"].as_str()),
+        (Some(customer.as_str()), Some(anna.id.to_string().as_str()))
+    );
     let fid = r.json["id"].as_str().unwrap().to_string();
 
-    let r = s.post("/api/v1/followups", &agent, json!({"customer_id": customer, "due_at": due, "assignee_id": bruno.id})).await;
+    let r = s
+        .post("/api/v1/followups", &agent, json!({"customer_id": customer, "due_at": due, "assignee_id": bruno.id}))
+        .await;
     assert_eq!(r.status, 403, "agents give follow-ups to themselves");
     let r = s.post("/api/v1/followups", &agent, json!({"due_at": due})).await;
     assert_eq!(r.status, 422);
     let r = s.post("/api/v1/followups", &agent, json!({"customer_id": customer, "due_at": "tomorrow"})).await;
     assert_eq!(r.status, 422);
-    let r = s.post("/api/v1/followups", &agent, json!({"customer_id": customer, "due_at": due, "channel": "pigeon"})).await;
+    let r =
+        s.post("/api/v1/followups", &agent, json!({"customer_id": customer, "due_at": due, "channel": "pigeon"})).await;
     assert_eq!(r.status, 422);
 
     let mine = s.get("/api/v1/followups?assignee=me&status=open", &agent).await;
@@ -438,12 +575,32 @@ async fn bad_input_gets_problems(s: &TestServer) {
     problem(&send("/api/v1/cases", raw("application/json", b"[1,"), agent.clone()).await, 400, "malformed-json");
     problem(&send("/api/v1/cases", raw("text/xml", b"<a/>"), agent.clone()).await, 415, "unsupported-media-type");
     problem(&s.post("/api/v1/cases", &agent, json!({"subject": "no customer"})).await, 422, "validation-failed");
-    problem(&s.post("/api/v1/cases", &agent, json!({"customer_id": "x", "subject": "s"})).await, 422, "validation-failed");
-    problem(&s.post("/api/v1/cases", &agent, json!({"customer_id": uuid::Uuid::now_v7(), "subject": "s", "priority": "asap"})).await, 422, "validation-failed");
-    problem(&s.post("/api/v1/cases", &agent, json!({"customer_id": uuid::Uuid::now_v7(), "subject": "s", "colour": "red"})).await, 422, "validation-failed");
+    problem(
+        &s.post("/api/v1/cases", &agent, json!({"customer_id": "x", "subject": "s"})).await,
+        422,
+        "validation-failed",
+    );
+    problem(
+        &s.post(
+            "/api/v1/cases",
+            &agent,
+            json!({"customer_id": uuid::Uuid::now_v7(), "subject": "s", "priority": "asap"}),
+        )
+        .await,
+        422,
+        "validation-failed",
+    );
+    problem(
+        &s.post("/api/v1/cases", &agent, json!({"customer_id": uuid::Uuid::now_v7(), "subject": "s", "colour": "red"}))
+            .await,
+        422,
+        "validation-failed",
+    );
 
     // CloudEvents attributes.
-    let r = s.events(&shop, SINGLE, json!({"specversion": "0.3", "id": "1", "source": "shop", "type": "t", "subject": "s"})).await;
+    let r = s
+        .events(&shop, SINGLE, json!({"specversion": "0.3", "id": "1", "source": "shop", "type": "t", "subject": "s"}))
+        .await;
     problem(&r, 422, "validation-failed");
     assert!(r.json["detail"].as_str().unwrap().contains("1.0"));
     let r = s.events(&shop, SINGLE, ce("1", "billing", "t", "s", "2024-01-01T00:00:00Z", json!({}))).await;
@@ -459,11 +616,20 @@ async fn bad_input_gets_problems(s: &TestServer) {
     problem(&s.events(&shop, SINGLE, huge.clone()).await, 413, "payload-too-large");
     let r = s.events(&shop, BATCH, json!([huge, ce("ok", "shop", "t", "s", "2024-01-01T00:00:00Z", json!({}))])).await;
     assert_eq!(r.status, 200);
-    assert_eq!((r.json["results"][0]["problem"]["status"].as_u64(), r.json["results"][1]["status"].as_str()), (Some(413), Some("created")));
-    let many: Vec<Value> = (0..1001).map(|i| ce(&format!("m{i}"), "shop", "t", "s", "2024-01-01T00:00:00Z", json!({}))).collect();
+    assert_eq!(
+        (r.json["results"][0]["problem"]["status"].as_u64(), r.json["results"][1]["status"].as_str()),
+        (Some(413), Some("created"))
+    );
+    let many: Vec<Value> =
+        (0..1001).map(|i| ce(&format!("m{i}"), "shop", "t", "s", "2024-01-01T00:00:00Z", json!({}))).collect();
     problem(&s.events(&shop, BATCH, json!(many)).await, 413, "payload-too-large");
     let r = s
-        .send(Method::POST, "/api/v1/cases", Some(&agent), Some(("application/json", format!("{{\"subject\": \"{}\"}}", "x".repeat(1_100_000)).into_bytes())))
+        .send(
+            Method::POST,
+            "/api/v1/cases",
+            Some(&agent),
+            Some(("application/json", format!("{{\"subject\": \"{}\"}}", "x".repeat(1_100_000)).into_bytes())),
+        )
         .await;
     problem(&r, 413, "payload-too-large");
 
@@ -471,5 +637,9 @@ async fn bad_input_gets_problems(s: &TestServer) {
     problem(&s.get("/api/v1/nothing-here", &agent).await, 404, "not-found");
     problem(&s.send(Method::DELETE, "/api/v1/cases", Some(&agent), None).await, 405, "method-not-allowed");
     problem(&s.get("/api/v1/cases/0190c8a2-7b1e-7cc0-8d4e-3f2a1b0c9d8e", &agent).await, 404, "not-found");
-    problem(&s.patch("/api/v1/followups/0190c8a2-7b1e-7cc0-8d4e-3f2a1b0c9d8e", &agent, json!({"revision": 1})).await, 404, "not-found");
+    problem(
+        &s.patch("/api/v1/followups/0190c8a2-7b1e-7cc0-8d4e-3f2a1b0c9d8e", &agent, json!({"revision": 1})).await,
+        404,
+        "not-found",
+    );
 }

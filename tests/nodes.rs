@@ -36,7 +36,14 @@ async fn two_nodes_ingest_and_change_as_one() {
     // each batch in another order.
     let events: Vec<Value> = (0..40)
         .map(|i| {
-            let mut e = ce(&format!("o-{i}"), "shop", "order_placed", &format!("C-{}", i % 20), "2024-01-01T00:00:00Z", json!({}));
+            let mut e = ce(
+                &format!("o-{i}"),
+                "shop",
+                "order_placed",
+                &format!("C-{}", i % 20),
+                "2024-01-01T00:00:00Z",
+                json!({}),
+            );
             e["customeremail"] = json!(format!("c{}@example.com", i % 20));
             e
         })
@@ -77,16 +84,27 @@ async fn two_nodes_ingest_and_change_as_one() {
         }
     }
     assert_eq!(created, 40, "each event created exactly once across both nodes");
-    let customers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers").fetch_one(s.store.reader()).await.unwrap();
+    let customers: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM customers").fetch_one(s.store.reader()).await.unwrap();
     assert_eq!(customers, 20, "each customer created exactly once");
-    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE source = 'shop'").fetch_one(s.store.reader()).await.unwrap();
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE source = 'shop'")
+        .fetch_one(s.store.reader())
+        .await
+        .unwrap();
     assert_eq!(stored, 40);
 
     // The same revision sent through both nodes at once: one applies, the other is told.
     let (_, lead) = s.agent("lena", Role::Lead, &["support"]).await;
     let customer = owner_of["o-0"].clone();
     for round in 0..10 {
-        let case = s.post("/api/v1/cases", &lead, json!({"customer_id": customer, "subject": format!("race {round}"), "team": "support"})).await.json;
+        let case = s
+            .post(
+                "/api/v1/cases",
+                &lead,
+                json!({"customer_id": customer, "subject": format!("race {round}"), "team": "support"}),
+            )
+            .await
+            .json;
         let id = case["id"].as_str().unwrap().to_string();
         let patches = ["high", "urgent"].iter().enumerate().map(|(i, p)| {
             let (client, base, lead, id) = (client.clone(), bases[i].clone(), lead.clone(), id.clone());

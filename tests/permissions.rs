@@ -21,7 +21,8 @@ enum Who {
     Admin,
 }
 
-const ALL: [Who; 8] = [Who::Nobody, Who::Unknown, Who::Ingest, Who::Assignee, Who::OtherAgent, Who::Lead, Who::ForeignLead, Who::Admin];
+const ALL: [Who; 8] =
+    [Who::Nobody, Who::Unknown, Who::Ingest, Who::Assignee, Who::OtherAgent, Who::Lead, Who::ForeignLead, Who::Admin];
 
 both_backends!(permission_matrix);
 
@@ -46,7 +47,14 @@ impl Ctx<'_> {
     }
 
     async fn case_for_assignee(&self) -> (String, i64) {
-        let r = self.s.post("/api/v1/cases", &self.assignee, json!({"customer_id": self.customer, "subject": "Matrix", "status": "open"})).await;
+        let r = self
+            .s
+            .post(
+                "/api/v1/cases",
+                &self.assignee,
+                json!({"customer_id": self.customer, "subject": "Matrix", "status": "open"}),
+            )
+            .await;
         assert_eq!(r.status, 201);
         (r.json["id"].as_str().unwrap().to_string(), r.json["revision"].as_i64().unwrap())
     }
@@ -70,8 +78,14 @@ async fn permission_matrix(s: &TestServer) {
     let (_, lead) = s.agent("lena", Role::Lead, &["support"]).await;
     let (_, foreign_lead) = s.agent("fritz", Role::Lead, &["billing"]).await;
     let ingest = s.ingest_token("shop").await;
-    let customer = s.events(&ingest, "application/cloudevents+json", ce("c", "shop", "signed_up", "C-1", "2024-01-01T00:00:00Z", json!({}))).await.json
-        ["customer_id"]
+    let customer = s
+        .events(
+            &ingest,
+            "application/cloudevents+json",
+            ce("c", "shop", "signed_up", "C-1", "2024-01-01T00:00:00Z", json!({})),
+        )
+        .await
+        .json["customer_id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -120,14 +134,40 @@ async fn permission_matrix(s: &TestServer) {
         expect("GET /me", who, c.call(who, Method::GET, "/api/v1/me", None).await, ANY_TOKEN);
         expect("GET /agents", who, c.call(who, Method::GET, "/api/v1/agents", None).await, AGENTS);
         let name = format!("new{}", Uuid::now_v7().simple());
-        expect("POST /agents", who, c.call(who, Method::POST, "/api/v1/agents", Some(json!({"name": &name[..20], "role": "agent"}))).await, ADMIN_CREATE);
-        expect("POST /ingest-tokens", who, c.call(who, Method::POST, "/api/v1/ingest-tokens", Some(json!({"source": "shop"}))).await, ADMIN_CREATE);
+        expect(
+            "POST /agents",
+            who,
+            c.call(who, Method::POST, "/api/v1/agents", Some(json!({"name": &name[..20], "role": "agent"}))).await,
+            ADMIN_CREATE,
+        );
+        expect(
+            "POST /ingest-tokens",
+            who,
+            c.call(who, Method::POST, "/api/v1/ingest-tokens", Some(json!({"source": "shop"}))).await,
+            ADMIN_CREATE,
+        );
         expect("GET /customers", who, c.call(who, Method::GET, "/api/v1/customers?q=shop", None).await, AGENTS);
-        expect("GET /customers/{id}", who, c.call(who, Method::GET, &format!("/api/v1/customers/{customer}"), None).await, AGENTS);
-        expect("GET timeline", who, c.call(who, Method::GET, &format!("/api/v1/customers/{customer}/timeline"), None).await, AGENTS);
-        let event = ce(&format!("e-{}", Uuid::now_v7()), "shop", "order_placed", "C-1", "2024-02-01T00:00:00Z", json!({}));
+        expect(
+            "GET /customers/{id}",
+            who,
+            c.call(who, Method::GET, &format!("/api/v1/customers/{customer}"), None).await,
+            AGENTS,
+        );
+        expect(
+            "GET timeline",
+            who,
+            c.call(who, Method::GET, &format!("/api/v1/customers/{customer}/timeline"), None).await,
+            AGENTS,
+        );
+        let event =
+            ce(&format!("e-{}", Uuid::now_v7()), "shop", "order_placed", "C-1", "2024-02-01T00:00:00Z", json!({}));
         let status = s
-            .send(Method::POST, "/api/v1/events", c.token(who), Some(("application/cloudevents+json", serde_json::to_vec(&event).unwrap())))
+            .send(
+                Method::POST,
+                "/api/v1/events",
+                c.token(who),
+                Some(("application/cloudevents+json", serde_json::to_vec(&event).unwrap())),
+            )
             .await
             .status;
         expect("POST /events", who, status, POST_EVENTS);
@@ -135,7 +175,8 @@ async fn permission_matrix(s: &TestServer) {
         expect(
             "POST /cases",
             who,
-            c.call(who, Method::POST, "/api/v1/cases", Some(json!({"customer_id": customer, "subject": "Hello"}))).await,
+            c.call(who, Method::POST, "/api/v1/cases", Some(json!({"customer_id": customer, "subject": "Hello"})))
+                .await,
             AGENTS_CREATE,
         );
         expect("GET /cases/{id}", who, c.call(who, Method::GET, &format!("/api/v1/cases/{case}"), None).await, AGENTS);
@@ -145,7 +186,13 @@ async fn permission_matrix(s: &TestServer) {
         expect(
             "PATCH /cases/{id} status",
             who,
-            c.call(who, Method::PATCH, &format!("/api/v1/cases/{case}"), Some(json!({"revision": rev, "status": status}))).await,
+            c.call(
+                who,
+                Method::PATCH,
+                &format!("/api/v1/cases/{case}"),
+                Some(json!({"revision": rev, "status": status})),
+            )
+            .await,
             WORK_CASE,
         );
         let (rev, current) = c.revision(&case).await;
@@ -153,7 +200,13 @@ async fn permission_matrix(s: &TestServer) {
         expect(
             "PATCH /cases/{id} priority",
             who,
-            c.call(who, Method::PATCH, &format!("/api/v1/cases/{case}"), Some(json!({"revision": rev, "priority": priority}))).await,
+            c.call(
+                who,
+                Method::PATCH,
+                &format!("/api/v1/cases/{case}"),
+                Some(json!({"revision": rev, "priority": priority})),
+            )
+            .await,
             LEAD_CASE,
         );
         let (rev, current) = c.revision(&case).await;
@@ -161,7 +214,13 @@ async fn permission_matrix(s: &TestServer) {
         expect(
             "PATCH /cases/{id} reassign",
             who,
-            c.call(who, Method::PATCH, &format!("/api/v1/cases/{case}"), Some(json!({"revision": rev, "assignee_id": target}))).await,
+            c.call(
+                who,
+                Method::PATCH,
+                &format!("/api/v1/cases/{case}"),
+                Some(json!({"revision": rev, "assignee_id": target})),
+            )
+            .await,
             LEAD_CASE,
         );
         expect(
@@ -173,7 +232,13 @@ async fn permission_matrix(s: &TestServer) {
         expect(
             "PUT rasa",
             who,
-            c.call(who, Method::PUT, &format!("/api/v1/cases/{case}/rasa/receive"), Some(json!({"notes": "x", "done": true}))).await,
+            c.call(
+                who,
+                Method::PUT,
+                &format!("/api/v1/cases/{case}/rasa/receive"),
+                Some(json!({"notes": "x", "done": true})),
+            )
+            .await,
             WORK_CASE,
         );
         let (fresh, rev) = c.case_for_assignee().await;
@@ -193,15 +258,32 @@ async fn permission_matrix(s: &TestServer) {
         expect(
             "POST /followups",
             who,
-            c.call(who, Method::POST, "/api/v1/followups", Some(json!({"customer_id": customer, "due_at": "2030-01-01T10:00:00Z"}))).await,
+            c.call(
+                who,
+                Method::POST,
+                "/api/v1/followups",
+                Some(json!({"customer_id": customer, "due_at": "2030-01-01T10:00:00Z"})),
+            )
+            .await,
             AGENTS_CREATE,
         );
-        expect("GET /followups/{id}", who, c.call(who, Method::GET, &format!("/api/v1/followups/{followup}"), None).await, AGENTS);
+        expect(
+            "GET /followups/{id}",
+            who,
+            c.call(who, Method::GET, &format!("/api/v1/followups/{followup}"), None).await,
+            AGENTS,
+        );
         let rev = s.get(&format!("/api/v1/followups/{followup}"), &c.admin).await.json["revision"].as_i64().unwrap();
         expect(
             "PATCH /followups/{id}",
             who,
-            c.call(who, Method::PATCH, &format!("/api/v1/followups/{followup}"), Some(json!({"revision": rev, "note": format!("{who:?}")}))).await,
+            c.call(
+                who,
+                Method::PATCH,
+                &format!("/api/v1/followups/{followup}"),
+                Some(json!({"revision": rev, "note": format!("{who:?}")})),
+            )
+            .await,
             FOLLOWUP_CHANGE,
         );
     }

@@ -39,7 +39,10 @@ impl Agent {
 pub enum Principal {
     Agent(Agent),
     /// A token that may only post events of one source.
-    Ingest { token_id: Uuid, source: String },
+    Ingest {
+        token_id: Uuid,
+        source: String,
+    },
 }
 
 /// Why an action is not allowed, in words the caller can act on.
@@ -103,10 +106,7 @@ pub fn may_reprioritise(agent: &Agent, case: &Case) -> Allowed {
     if leads_team(agent, &case.team) {
         return Ok(());
     }
-    Err(Denied(format!(
-        "only a lead of team `{}` or an admin may change a case's priority",
-        case.team
-    )))
+    Err(Denied(format!("only a lead of team `{}` or an admin may change a case's priority", case.team)))
 }
 
 /// Follow-ups: the assignee, the creator, leads (of any team the assignee shares) and admins.
@@ -114,9 +114,7 @@ pub fn may_change_followup(agent: &Agent, assignee_id: Uuid, created_by: Uuid) -
     if agent.id == assignee_id || agent.id == created_by || matches!(agent.role, Role::Lead | Role::Admin) {
         return Ok(());
     }
-    Err(Denied(
-        "only the follow-up's assignee, its creator, a lead or an admin may change it".into(),
-    ))
+    Err(Denied("only the follow-up's assignee, its creator, a lead or an admin may change it".into()))
 }
 
 /// Giving a follow-up to someone else: leads and admins; agents give follow-ups to themselves.

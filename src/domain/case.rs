@@ -1,8 +1,8 @@
 //! Cases: one support conversation, its status machine, priorities, SLA due times, notes and
 //! the resolution.
 
-use chrono::{DateTime, Utc};
 use chrono::Duration;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -311,7 +311,10 @@ pub(crate) mod tests {
         assert!(err.message.contains("receive, appreciate, summarize, ask"));
         let (summary, whys, reason, status) =
             validate_resolution(&input("Refunded", Some("caller hung up")), &empty).unwrap();
-        assert_eq!((summary.as_str(), whys.len(), reason.as_deref(), status), ("Refunded", 1, Some("caller hung up"), CaseStatus::Resolved));
+        assert_eq!(
+            (summary.as_str(), whys.len(), reason.as_deref(), status),
+            ("Refunded", 1, Some("caller hung up"), CaseStatus::Resolved)
+        );
         assert_eq!(validate_resolution(&input("  ", Some("x")), &empty).unwrap_err().field, Some("summary"));
 
         let t = now();

@@ -77,10 +77,7 @@ impl TextCursor {
     pub fn decode(tag: &str, cursor: &str) -> Result<Self, CursorError> {
         let parts = decode(tag, cursor, 2)?;
         let id = parts[1].parse().map_err(|_| CursorError("the cursor is damaged: start again without it".into()))?;
-        Ok(TextCursor {
-            key: parts[0].clone(),
-            id,
-        })
+        Ok(TextCursor { key: parts[0].clone(), id })
     }
 }
 

@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-
 /// The source name casebook uses for activity in the console itself.
 pub const CASEBOOK_SOURCE: &str = "casebook";
 
@@ -74,7 +73,9 @@ pub fn parse_name_list(field: &'static str, raw: Option<&str>) -> Result<Vec<Str
         if !is_valid_name(&name) {
             return Err(super::Invalid::field(
                 field,
-                format!("`{name}` is not a valid name: use lower-case letters, digits, `_`, `-` or `.`, comma-separated"),
+                format!(
+                    "`{name}` is not a valid name: use lower-case letters, digits, `_`, `-` or `.`, comma-separated"
+                ),
             ));
         }
         if !out.contains(&name) {

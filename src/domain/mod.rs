@@ -26,16 +26,10 @@ pub struct Invalid {
 
 impl Invalid {
     pub fn field(field: &'static str, message: impl Into<String>) -> Self {
-        Invalid {
-            field: Some(field),
-            message: message.into(),
-        }
+        Invalid { field: Some(field), message: message.into() }
     }
     pub fn general(message: impl Into<String>) -> Self {
-        Invalid {
-            field: None,
-            message: message.into(),
-        }
+        Invalid { field: None, message: message.into() }
     }
 }
 

@@ -20,9 +20,7 @@ pub fn now() -> Timestamp {
 
 /// Parses an RFC 3339 time (as CloudEvents `time` and the API use), converting to UTC.
 pub fn parse_rfc3339(s: &str) -> Option<Timestamp> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| from_micros(t.with_timezone(&Utc).timestamp_micros()))
+    DateTime::parse_from_rfc3339(s).ok().map(|t| from_micros(t.with_timezone(&Utc).timestamp_micros()))
 }
 
 #[cfg(test)]

@@ -24,9 +24,7 @@ fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
     let value = headers.get(AUTHORIZATION).ok_or_else(|| {
         ApiError::unauthorized("this request needs a token: send `Authorization: Bearer <token>` (casebook admin agent add NAME prints one)")
     })?;
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::unauthorized("the Authorization header is not readable text"))?;
+    let value = value.to_str().map_err(|_| ApiError::unauthorized("the Authorization header is not readable text"))?;
     let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
         return Err(ApiError::unauthorized("use `Authorization: Bearer <token>`"));
@@ -72,12 +70,14 @@ impl<S: Send + Sync> FromRequest<S> for Body {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         Bytes::from_request(req, state).await.map(Body).map_err(|e| match e {
-            BytesRejection::FailedToBufferBody(inner) if inner.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload-too-large",
-                "Request too large",
-                "the request body is larger than this endpoint takes: send fewer or smaller items per request",
-            ),
+            BytesRejection::FailedToBufferBody(inner) if inner.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload-too-large",
+                    "Request too large",
+                    "the request body is larger than this endpoint takes: send fewer or smaller items per request",
+                )
+            }
             other => ApiError::bad_request("unreadable-body", format!("the request body could not be read: {other}")),
         })
     }

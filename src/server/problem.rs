@@ -89,7 +89,8 @@ impl ApiError {
 
 impl From<Invalid> for ApiError {
     fn from(e: Invalid) -> Self {
-        let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation-failed", "Invalid input", e.to_string());
+        let mut err =
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation-failed", "Invalid input", e.to_string());
         err.0.errors.push(FieldError { field: e.field.map(str::to_string), message: e.message });
         err
     }
@@ -103,10 +104,8 @@ impl From<Denied> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        let unavailable = matches!(
-            &e,
-            StoreError::Db(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_))
-        );
+        let unavailable =
+            matches!(&e, StoreError::Db(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)));
         let incident = crate::domain::new_id();
         tracing::error!(%incident, error = %e, "storage error");
         if unavailable {
@@ -117,7 +116,9 @@ impl From<StoreError> for ApiError {
                 format!("the database is busy or unreachable (incident {incident}); retry in a moment"),
             )
         } else {
-            ApiError::internal(format!("the server failed to complete the request (incident {incident}); it was logged"))
+            ApiError::internal(format!(
+                "the server failed to complete the request (incident {incident}); it was logged"
+            ))
         }
     }
 }

@@ -7,7 +7,9 @@ use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
 use uuid::Uuid;
 
-use super::{col_enum, col_json, col_opt_str, col_opt_uuid, col_str, col_ts, col_uuid, to_json, Result, Store, StoreError};
+use super::{
+    col_enum, col_json, col_opt_str, col_opt_uuid, col_str, col_ts, col_uuid, to_json, Result, Store, StoreError,
+};
 use crate::domain::agent::{Agent, Principal, Role};
 use crate::domain::event::is_valid_name;
 use crate::domain::time::{now, to_micros};
@@ -43,7 +45,10 @@ pub fn validate_agent_name(name: &str) -> Result<String, Invalid> {
     if ok {
         Ok(name.to_string())
     } else {
-        Err(Invalid::field("name", format!("`{name}` is not a valid agent name: use 1–64 letters, digits, `.`, `_` or `-`")))
+        Err(Invalid::field(
+            "name",
+            format!("`{name}` is not a valid agent name: use 1–64 letters, digits, `.`, `_` or `-`"),
+        ))
     }
 }
 
@@ -52,7 +57,10 @@ pub fn validate_team(team: &str) -> Result<String, Invalid> {
     if is_valid_name(&t) {
         Ok(t)
     } else {
-        Err(Invalid::field("team", format!("`{team}` is not a valid team name: use lower-case letters, digits, `_`, `-`")))
+        Err(Invalid::field(
+            "team",
+            format!("`{team}` is not a valid team name: use lower-case letters, digits, `_`, `-`"),
+        ))
     }
 }
 

@@ -7,15 +7,17 @@ use uuid::Uuid;
 
 use super::events::{record_activity, Activity};
 use super::{
-    col_enum, col_i64, col_opt_enum, col_opt_str, col_opt_ts, col_opt_uuid, col_str, col_ts, col_uuid, to_json,
-    Result, Sql, Store, Tx,
+    col_enum, col_i64, col_opt_enum, col_opt_str, col_opt_ts, col_opt_uuid, col_str, col_ts, col_uuid, to_json, Result,
+    Sql, Store, Tx,
 };
 use crate::domain::agent::Agent;
-use crate::domain::case::{default_sla, Case, CaseDetail, CaseStatus, Channel, Note, NoteVisibility, Priority, Resolution};
+use crate::domain::case::{
+    default_sla, Case, CaseDetail, CaseStatus, Channel, Note, NoteVisibility, Priority, Resolution,
+};
 use crate::domain::cursor::TimeCursor;
+use crate::domain::new_id;
 use crate::domain::rasa::{fold, Checklist, RasaStep, StepEntry};
 use crate::domain::time::{now, to_micros, Timestamp};
-use crate::domain::new_id;
 
 const CASE_COLUMNS: &str = "id, customer_id, subject, channel, status, priority, queue, team, assignee_id, \
     first_response_due, resolution_due, revision, created_by, created_at, updated_at, resolution_summary, \
@@ -156,15 +158,17 @@ pub(crate) async fn insert_case_row(tx: &mut Tx, case: &Case) -> Result<()> {
 }
 
 pub(crate) async fn insert_note_row(tx: &mut Tx, note: &Note) -> Result<()> {
-    sqlx::query("INSERT INTO case_notes (id, case_id, author_id, body, visibility, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(note.id.to_string())
-        .bind(note.case_id.to_string())
-        .bind(note.author_id.to_string())
-        .bind(note.body.clone())
-        .bind(note.visibility.as_str())
-        .bind(to_micros(note.created_at))
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO case_notes (id, case_id, author_id, body, visibility, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(note.id.to_string())
+    .bind(note.case_id.to_string())
+    .bind(note.author_id.to_string())
+    .bind(note.body.clone())
+    .bind(note.visibility.as_str())
+    .bind(to_micros(note.created_at))
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -271,7 +275,12 @@ impl Store {
     }
 
     /// Cases newest first, filtered, one keyset page.
-    pub async fn list_cases(&self, f: &CaseFilter, limit: u32, after: Option<&TimeCursor>) -> Result<(Vec<Case>, Option<TimeCursor>)> {
+    pub async fn list_cases(
+        &self,
+        f: &CaseFilter,
+        limit: u32,
+        after: Option<&TimeCursor>,
+    ) -> Result<(Vec<Case>, Option<TimeCursor>)> {
         let mut sql = Sql::new(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE 1 = 1"));
         if !f.statuses.is_empty() {
             sql.push(" AND status IN (");
@@ -366,10 +375,18 @@ impl Store {
         }
         let mut activity = Vec::new();
         if next.status != read.status {
-            activity.push(("case_status_changed", format!("Case {} → {}", read.status, next.status), json!({"from": read.status, "to": next.status})));
+            activity.push((
+                "case_status_changed",
+                format!("Case {} → {}", read.status, next.status),
+                json!({"from": read.status, "to": next.status}),
+            ));
         }
         if next.priority != read.priority {
-            activity.push(("case_reprioritised", format!("Priority {} → {}", read.priority, next.priority), json!({"from": read.priority, "to": next.priority})));
+            activity.push((
+                "case_reprioritised",
+                format!("Priority {} → {}", read.priority, next.priority),
+                json!({"from": read.priority, "to": next.priority}),
+            ));
         }
         if next.assignee_id != read.assignee_id {
             let title = match next.assignee_id {
@@ -407,7 +424,13 @@ impl Store {
     }
 
     /// Records the resolution and the status it sets, if nobody changed the case since `read`.
-    pub async fn resolve_case(&self, read: &Case, resolution: Resolution, status: CaseStatus, by: &Agent) -> Result<Cas<Case>> {
+    pub async fn resolve_case(
+        &self,
+        read: &Case,
+        resolution: Resolution,
+        status: CaseStatus,
+        by: &Agent,
+    ) -> Result<Cas<Case>> {
         let t = now();
         let mut next = read.clone();
         next.status = status;
@@ -485,7 +508,14 @@ impl Store {
 
     /// Appends a RASA entry (the step's notes as they now stand, and whether it is done) and
     /// returns the checklist folded from all entries.
-    pub async fn add_rasa_entry(&self, case: &Case, step: RasaStep, notes: String, done: bool, by: &Agent) -> Result<Checklist> {
+    pub async fn add_rasa_entry(
+        &self,
+        case: &Case,
+        step: RasaStep,
+        notes: String,
+        done: bool,
+        by: &Agent,
+    ) -> Result<Checklist> {
         let before = self.checklist(case.id).await?;
         let id = new_id();
         let t = now();

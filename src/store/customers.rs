@@ -28,7 +28,8 @@ pub(crate) const ROWS_PER_INSERT: usize = 400;
 /// linked (fewer than given when another writer linked one first).
 pub(crate) async fn insert_customers(tx: &mut Tx, customers: &[NewCustomer]) -> Result<usize> {
     for chunk in customers.chunks(ROWS_PER_INSERT) {
-        let mut sql = Sql::new("INSERT INTO customers (id, display_name, sort_name, tier, tags, created_at, updated_at) VALUES ");
+        let mut sql =
+            Sql::new("INSERT INTO customers (id, display_name, sort_name, tier, tags, created_at, updated_at) VALUES ");
         for (i, c) in chunk.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" });
             sql.bind(c.id.to_string()).push(", ");
@@ -44,7 +45,9 @@ pub(crate) async fn insert_customers(tx: &mut Tx, customers: &[NewCustomer]) -> 
     }
     let ids: Vec<(Uuid, Identity)> =
         customers.iter().flat_map(|c| c.identities.iter().map(move |i| (c.id, i.clone()))).collect();
-    let linked = insert_identities(tx, &ids, customers.first().map(|c| c.created_at).unwrap_or_else(crate::domain::time::now)).await?;
+    let linked =
+        insert_identities(tx, &ids, customers.first().map(|c| c.created_at).unwrap_or_else(crate::domain::time::now))
+            .await?;
     let terms: Vec<(Uuid, String)> = customers
         .iter()
         .flat_map(|c| search_terms(&c.display_name, &c.identities).into_iter().map(move |t| (c.id, t)))
@@ -58,7 +61,8 @@ pub(crate) async fn insert_customers(tx: &mut Tx, customers: &[NewCustomer]) -> 
 pub(crate) async fn insert_identities(tx: &mut Tx, ids: &[(Uuid, Identity)], at: Timestamp) -> Result<Vec<Identity>> {
     let mut linked = Vec::new();
     for chunk in ids.chunks(ROWS_PER_INSERT) {
-        let mut sql = Sql::new("INSERT INTO customer_identities (kind, source, value, customer_id, created_at) VALUES ");
+        let mut sql =
+            Sql::new("INSERT INTO customer_identities (kind, source, value, customer_id, created_at) VALUES ");
         for (i, (customer, id)) in chunk.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" });
             sql.bind(id.kind.as_str()).push(", ");
@@ -70,7 +74,11 @@ pub(crate) async fn insert_identities(tx: &mut Tx, ids: &[(Uuid, Identity)], at:
         sql.push(" ON CONFLICT (kind, source, value) DO NOTHING RETURNING kind, source, value");
         let (text, args) = sql.finish();
         for row in sqlx::query_with(&text, args).fetch_all(&mut **tx).await? {
-            linked.push(Identity { kind: col_enum(&row, "kind")?, source: col_str(&row, "source")?, value: col_str(&row, "value")? });
+            linked.push(Identity {
+                kind: col_enum(&row, "kind")?,
+                source: col_str(&row, "source")?,
+                value: col_str(&row, "value")?,
+            });
         }
     }
     Ok(linked)
@@ -95,7 +103,9 @@ pub(crate) async fn insert_search_terms(tx: &mut Tx, terms: &[(Uuid, String)]) -
 pub(crate) async fn lookup_identities(tx: &mut Tx, ids: &[Identity]) -> Result<HashMap<Identity, Uuid>> {
     let mut found = HashMap::new();
     for chunk in ids.chunks(ROWS_PER_INSERT) {
-        let mut sql = Sql::new("SELECT kind, source, value, customer_id FROM customer_identities WHERE (kind, source, value) IN (VALUES ");
+        let mut sql = Sql::new(
+            "SELECT kind, source, value, customer_id FROM customer_identities WHERE (kind, source, value) IN (VALUES ",
+        );
         for (i, id) in chunk.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" });
             sql.bind(id.kind.as_str()).push(", ");
@@ -105,7 +115,11 @@ pub(crate) async fn lookup_identities(tx: &mut Tx, ids: &[Identity]) -> Result<H
         sql.push(")");
         let (text, args) = sql.finish();
         for row in sqlx::query_with(&text, args).fetch_all(&mut **tx).await? {
-            let id = Identity { kind: col_enum(&row, "kind")?, source: col_str(&row, "source")?, value: col_str(&row, "value")? };
+            let id = Identity {
+                kind: col_enum(&row, "kind")?,
+                source: col_str(&row, "source")?,
+                value: col_str(&row, "value")?,
+            };
             found.insert(id, col_uuid(&row, "customer_id")?);
         }
     }
@@ -160,7 +174,8 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut sql = Sql::new("SELECT kind, source, value, customer_id FROM customer_identities WHERE customer_id IN ");
+        let mut sql =
+            Sql::new("SELECT kind, source, value, customer_id FROM customer_identities WHERE customer_id IN ");
         bind_id_list(&mut sql, ids);
         sql.push(" ORDER BY created_at, kind, source, value");
         let (text, args) = sql.finish();
@@ -172,7 +187,8 @@ impl Store {
                 value: col_str(&row, "value")?,
             });
         }
-        let mut sql = Sql::new("SELECT id, display_name, tier, tags, created_at, updated_at FROM customers WHERE id IN ");
+        let mut sql =
+            Sql::new("SELECT id, display_name, tier, tags, created_at, updated_at FROM customers WHERE id IN ");
         bind_id_list(&mut sql, ids);
         let (text, args) = sql.finish();
         let mut by_id = HashMap::new();
@@ -199,14 +215,22 @@ impl Store {
                 sql.bind(term.to_string()).push(" AND term < ").bind(prefix_end(term));
                 sql.push(" GROUP BY customer_id");
                 if let Some(c) = after {
-                    sql.push(" HAVING (MIN(term), customer_id) > (").bind(c.key.clone()).push(", ").bind(c.id.to_string()).push(")");
+                    sql.push(" HAVING (MIN(term), customer_id) > (")
+                        .bind(c.key.clone())
+                        .push(", ")
+                        .bind(c.id.to_string())
+                        .push(")");
                 }
                 sql.push(" ORDER BY MIN(term), customer_id LIMIT ");
             }
             None => {
                 sql = Sql::new("SELECT id, sort_name AS k FROM customers");
                 if let Some(c) = after {
-                    sql.push(" WHERE (sort_name, id) > (").bind(c.key.clone()).push(", ").bind(c.id.to_string()).push(")");
+                    sql.push(" WHERE (sort_name, id) > (")
+                        .bind(c.key.clone())
+                        .push(", ")
+                        .bind(c.id.to_string())
+                        .push(")");
                 }
                 sql.push(" ORDER BY sort_name, id LIMIT ");
             }

@@ -6,8 +6,12 @@ use serde_json::{Map, Value};
 use sqlx::any::AnyRow;
 use uuid::Uuid;
 
-use super::customers::{insert_customers, insert_identities, insert_search_terms, lookup_identities, NewCustomer, ROWS_PER_INSERT};
-use super::{col_json, col_opt_str, col_opt_uuid, col_str, col_ts, col_uuid, to_json, Result, Sql, Store, StoreError, Tx};
+use super::customers::{
+    insert_customers, insert_identities, insert_search_terms, lookup_identities, NewCustomer, ROWS_PER_INSERT,
+};
+use super::{
+    col_json, col_opt_str, col_opt_uuid, col_str, col_ts, col_uuid, to_json, Result, Sql, Store, StoreError, Tx,
+};
 use crate::cloudevents::IncomingEvent;
 use crate::domain::cursor::TimeCursor;
 use crate::domain::customer::{search_terms, Identity};
@@ -19,9 +23,15 @@ use crate::domain::Invalid;
 /// What became of one ingested event.
 #[derive(Debug, Clone, PartialEq)]
 pub enum IngestOutcome {
-    Created { event_id: Uuid, customer_id: Uuid },
+    Created {
+        event_id: Uuid,
+        customer_id: Uuid,
+    },
     /// The same (`source`, `id`) was ingested before: nothing changed.
-    Duplicate { event_id: Uuid, customer_id: Uuid },
+    Duplicate {
+        event_id: Uuid,
+        customer_id: Uuid,
+    },
     Rejected(Invalid),
 }
 
@@ -252,7 +262,8 @@ impl Store {
                 continue;
             }
             if let Some(c) = e.case_id.filter(|c| !known_cases.contains(c)) {
-                outcomes[i] = Some(IngestOutcome::Rejected(Invalid::general(format!("casebookcase `{c}` is not a known case"))));
+                outcomes[i] =
+                    Some(IngestOutcome::Rejected(Invalid::general(format!("casebookcase `{c}` is not a known case"))));
                 continue;
             }
             let ids = identities_of(e);

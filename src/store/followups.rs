@@ -145,7 +145,12 @@ impl Store {
     }
 
     /// Follow-ups soonest due first, one keyset page.
-    pub async fn list_followups(&self, f: &FollowUpFilter, limit: u32, after: Option<&TimeCursor>) -> Result<(Vec<FollowUp>, Option<TimeCursor>)> {
+    pub async fn list_followups(
+        &self,
+        f: &FollowUpFilter,
+        limit: u32,
+        after: Option<&TimeCursor>,
+    ) -> Result<(Vec<FollowUp>, Option<TimeCursor>)> {
         let mut sql = Sql::new(&format!("SELECT {FOLLOWUP_COLUMNS} FROM followups WHERE 1 = 1"));
         if let Some(a) = f.assignee {
             sql.push(" AND assignee_id = ").bind(a.to_string());
@@ -183,7 +188,12 @@ impl Store {
     }
 
     /// Applies changes to `read` (already checked against the rules) if nobody changed it since.
-    pub async fn update_followup(&self, read: &FollowUp, changes: &FollowUpChanges, by: &Agent) -> Result<Cas<FollowUp>> {
+    pub async fn update_followup(
+        &self,
+        read: &FollowUp,
+        changes: &FollowUpChanges,
+        by: &Agent,
+    ) -> Result<Cas<FollowUp>> {
         let t = now();
         let mut next = read.clone();
         if let Some(s) = changes.status {

@@ -155,7 +155,11 @@ impl Store {
     }
 }
 
-async fn apply_migrations(conn: &mut sqlx::pool::PoolConnection<Any>, backend: Backend, migrations: &[(i64, &str, &str)]) -> Result<()> {
+async fn apply_migrations(
+    conn: &mut sqlx::pool::PoolConnection<Any>,
+    backend: Backend,
+    migrations: &[(i64, &str, &str)],
+) -> Result<()> {
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
     )
@@ -196,7 +200,9 @@ async fn apply_migrations(conn: &mut sqlx::pool::PoolConnection<Any>, backend: B
 /// whose future is not `Send` for every lifetime and would keep `Store::open` out of spawned
 /// tasks.
 fn statements(sql: &str) -> impl Iterator<Item = &str> {
-    sql.split(";\n").map(str::trim).filter(|s| s.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--")))
+    sql.split(";\n")
+        .map(str::trim)
+        .filter(|s| s.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--")))
 }
 
 fn open_error(url: &str) -> impl Fn(sqlx::Error) -> StoreError + '_ {
@@ -223,15 +229,12 @@ pub fn normalize_url(url: &str) -> Result<(Backend, String)> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         return Ok((Backend::Postgres, url.to_string()));
     }
-    let path = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .ok_or_else(|| {
-            StoreError::Config(format!(
-                "`{}` is not a database URL casebook knows: use sqlite://PATH or postgres://USER@HOST/DB",
-                redact(url)
-            ))
-        })?;
+    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).ok_or_else(|| {
+        StoreError::Config(format!(
+            "`{}` is not a database URL casebook knows: use sqlite://PATH or postgres://USER@HOST/DB",
+            redact(url)
+        ))
+    })?;
     let (file, query) = match path.split_once('?') {
         Some((f, q)) => (f, Some(q)),
         None => (path, None),
@@ -304,7 +307,10 @@ mod tests {
 
     #[test]
     fn urls() {
-        assert_eq!(normalize_url("sqlite:///tmp/x/a.db").unwrap(), (Backend::Sqlite, "sqlite:///tmp/x/a.db?mode=rwc".into()));
+        assert_eq!(
+            normalize_url("sqlite:///tmp/x/a.db").unwrap(),
+            (Backend::Sqlite, "sqlite:///tmp/x/a.db?mode=rwc".into())
+        );
         assert_eq!(normalize_url("postgres://u@h/db").unwrap().0, Backend::Postgres);
         assert!(normalize_url("mysql://x").unwrap_err().to_string().contains("sqlite://PATH or postgres://"));
         assert_eq!(redact("postgres://bob:secret@h/db"), "postgres://bob:***@h/db");

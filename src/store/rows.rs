@@ -33,9 +33,7 @@ pub fn col_uuid(row: &AnyRow, col: &str) -> Result<Uuid> {
 }
 
 pub fn col_opt_uuid(row: &AnyRow, col: &str) -> Result<Option<Uuid>> {
-    col_opt_str(row, col)?
-        .map(|s| Uuid::parse_str(&s).map_err(|e| corrupt(col, e)))
-        .transpose()
+    col_opt_str(row, col)?.map(|s| Uuid::parse_str(&s).map_err(|e| corrupt(col, e))).transpose()
 }
 
 pub fn col_ts(row: &AnyRow, col: &str) -> Result<Timestamp> {

@@ -148,7 +148,9 @@ impl TestServer {
         let json: Value = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{method} {path}: answer is not JSON ({e}): {}", String::from_utf8_lossy(&bytes)))
+            serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                panic!("{method} {path}: answer is not JSON ({e}): {}", String::from_utf8_lossy(&bytes))
+            })
         };
         if status >= 500 {
             panic!("{method} {path}: server error {status}: {json}");
@@ -170,11 +172,13 @@ impl TestServer {
     }
 
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> Resp {
-        self.send(Method::PATCH, path, Some(token), Some(("application/json", serde_json::to_vec(&body).unwrap()))).await
+        self.send(Method::PATCH, path, Some(token), Some(("application/json", serde_json::to_vec(&body).unwrap())))
+            .await
     }
 
     pub async fn events(&self, token: &str, content_type: &str, body: Value) -> Resp {
-        self.send(Method::POST, "/api/v1/events", Some(token), Some((content_type, serde_json::to_vec(&body).unwrap()))).await
+        self.send(Method::POST, "/api/v1/events", Some(token), Some((content_type, serde_json::to_vec(&body).unwrap())))
+            .await
     }
 }
 
@@ -233,7 +237,11 @@ pub fn conforms(method: &Method, full_path: &str, status: u16, content_type: &st
     }
     let validator = validator_for(&pointer);
     let errors: Vec<String> = validator.iter_errors(body).map(|e| format!("{} at {}", e, e.instance_path)).collect();
-    assert!(errors.is_empty(), "{method} {template} {status}: the answer does not fit the documented shape:\n{}\n{body:#}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "{method} {template} {status}: the answer does not fit the documented shape:\n{}\n{body:#}",
+        errors.join("\n")
+    );
 }
 
 fn validator_for(pointer: &str) -> Arc<jsonschema::Validator> {

@@ -10,8 +10,8 @@ use uuid::Uuid;
 
 use crate::domain::agent::{may_assign, may_reprioritise, may_work_case, Agent, Role};
 use crate::domain::case::{
-    check_transition, validate_resolution, Case, CaseDetail, CaseStatus, Channel, Note, NoteVisibility, Priority, Resolution,
-    ResolutionInput, MAX_NOTE_CHARS, MAX_SUBJECT_CHARS,
+    check_transition, validate_resolution, Case, CaseDetail, CaseStatus, Channel, Note, NoteVisibility, Priority,
+    Resolution, ResolutionInput, MAX_NOTE_CHARS, MAX_SUBJECT_CHARS,
 };
 use crate::domain::cursor::TimeCursor;
 use crate::domain::event::is_valid_name;
@@ -26,7 +26,9 @@ use crate::store::cases::{Cas, CaseChanges, CaseFilter, NewCase};
 const CASES_CURSOR: &str = "cases";
 
 /// Distinguishes a field left out (`None`) from one set to null (`Some(None)`).
-pub(crate) fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+pub(crate) fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }
 
@@ -101,7 +103,8 @@ pub async fn create(
         if is_valid_name(&v) {
             Ok(v)
         } else {
-            Err(Invalid::field(field, format!("`{v}` is not a valid name: use lower-case letters, digits, `_`, `-`")).into())
+            Err(Invalid::field(field, format!("`{v}` is not a valid name: use lower-case letters, digits, `_`, `-`"))
+                .into())
         }
     };
     let queue = name("queue", req.queue, "general".into())?;
@@ -186,7 +189,10 @@ pub async fn list(
     };
     let customer_id = match p.customer_id.as_deref().filter(|s| !s.is_empty()) {
         None => None,
-        Some(c) => Some(c.parse::<Uuid>().map_err(|_| ApiError::invalid_parameter("customer_id", format!("`{c}` is not a customer id")))?),
+        Some(c) => Some(
+            c.parse::<Uuid>()
+                .map_err(|_| ApiError::invalid_parameter("customer_id", format!("`{c}` is not a customer id")))?,
+        ),
     };
     let filter = CaseFilter {
         statuses: parse_list("status", p.status.as_deref())?,
@@ -209,7 +215,11 @@ pub async fn list(
     responses(
         (status = 200, description = "The case with its notes, RASA checklist and follow-ups", body = CaseDetail),
         (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
-pub async fn get(State(state): State<AppState>, AgentAuth(_agent): AgentAuth, Path(raw): Path<String>) -> ApiResult<Json<CaseDetail>> {
+pub async fn get(
+    State(state): State<AppState>,
+    AgentAuth(_agent): AgentAuth,
+    Path(raw): Path<String>,
+) -> ApiResult<Json<CaseDetail>> {
     let id = parse_id("case", &raw)?;
     state
         .store
@@ -249,7 +259,9 @@ pub async fn patch(
         return Err(stale("case", req.revision, &case, case.revision));
     }
     if req.status.is_none() && req.priority.is_none() && req.assignee_id.is_none() {
-        return Err(Invalid::general("nothing to change: send status, priority or assignee_id with the revision").into());
+        return Err(
+            Invalid::general("nothing to change: send status, priority or assignee_id with the revision").into()
+        );
     }
     if let Some(s) = req.status {
         may_work_case(&agent, &case)?;

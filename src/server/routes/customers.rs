@@ -46,7 +46,9 @@ pub async fn search(
     let limit = parse_limit(p.limit.as_deref(), 20, 100)?;
     let term = p.q.as_deref().and_then(query_term);
     let after = match p.cursor.as_deref().filter(|c| !c.is_empty()) {
-        Some(c) => Some(TextCursor::decode(SEARCH_CURSOR, c).map_err(|e| ApiError::bad_request("invalid-cursor", e.0))?),
+        Some(c) => {
+            Some(TextCursor::decode(SEARCH_CURSOR, c).map_err(|e| ApiError::bad_request("invalid-cursor", e.0))?)
+        }
         None => None,
     };
     let (customers, next) = state.store.search_customers(term.as_deref(), limit, after.as_ref()).await?;
@@ -55,11 +57,9 @@ pub async fn search(
 
 pub(crate) async fn load_customer(state: &AppState, raw_id: &str) -> ApiResult<Customer> {
     let id = parse_id("customer", raw_id)?;
-    state
-        .store
-        .customer(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no customer with id {id}: search for them with GET /api/v1/customers?q=")))
+    state.store.customer(id).await?.ok_or_else(|| {
+        ApiError::not_found(format!("no customer with id {id}: search for them with GET /api/v1/customers?q="))
+    })
 }
 
 #[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "customers",
@@ -67,7 +67,11 @@ pub(crate) async fn load_customer(state: &AppState, raw_id: &str) -> ApiResult<C
     responses(
         (status = 200, description = "The customer", body = Customer),
         (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
-pub async fn get(State(state): State<AppState>, AgentAuth(_agent): AgentAuth, Path(id): Path<String>) -> ApiResult<Json<Customer>> {
+pub async fn get(
+    State(state): State<AppState>,
+    AgentAuth(_agent): AgentAuth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Customer>> {
     Ok(Json(load_customer(&state, &id).await?))
 }
 
@@ -106,16 +110,22 @@ pub async fn timeline(
     let id = parse_id("customer", &raw_id)?;
     let limit = parse_limit(p.limit.as_deref(), 50, 200)?;
     let filter = TimelineFilter {
-        sources: parse_name_list("source", p.source.as_deref()).map_err(|e| ApiError::invalid_parameter("source", e.message))?,
-        kinds: parse_name_list("kind", p.kind.as_deref()).map_err(|e| ApiError::invalid_parameter("kind", e.message))?,
+        sources: parse_name_list("source", p.source.as_deref())
+            .map_err(|e| ApiError::invalid_parameter("source", e.message))?,
+        kinds: parse_name_list("kind", p.kind.as_deref())
+            .map_err(|e| ApiError::invalid_parameter("kind", e.message))?,
     };
     let before = match p.cursor.as_deref().filter(|c| !c.is_empty()) {
-        Some(c) => Some(TimeCursor::decode(TIMELINE_CURSOR, c).map_err(|e| ApiError::bad_request("invalid-cursor", e.0))?),
+        Some(c) => {
+            Some(TimeCursor::decode(TIMELINE_CURSOR, c).map_err(|e| ApiError::bad_request("invalid-cursor", e.0))?)
+        }
         None => None,
     };
     let (events, next) = state.store.timeline(id, &filter, limit, before.as_ref()).await?;
     if events.is_empty() && state.store.customer(id).await?.is_none() {
-        return Err(ApiError::not_found(format!("no customer with id {id}: search for them with GET /api/v1/customers?q=")));
+        return Err(ApiError::not_found(format!(
+            "no customer with id {id}: search for them with GET /api/v1/customers?q="
+        )));
     }
     Ok(Json(TimelinePage { customer_id: id, events, next_cursor: next.map(|c| c.encode(TIMELINE_CURSOR)) }))
 }

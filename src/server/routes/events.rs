@@ -99,7 +99,12 @@ fn check(p: &Principal, v: &Value) -> Result<IncomingEvent, ApiError> {
         (status = 201, description = "A single event, stored", body = IngestResult),
         (status = 200, description = "A single event stored before (`duplicate`), or a batch: a result per event", body = IngestResponse),
         (status = "4XX", description = "A problem; for a single event, also a refused event", body = Problem, content_type = "application/problem+json")))]
-pub async fn post_events(State(state): State<AppState>, Auth(p): Auth, headers: HeaderMap, Body(body): Body) -> ApiResult<Response> {
+pub async fn post_events(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> ApiResult<Response> {
     let ct = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let base = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     let batch = match base.as_str() {
@@ -147,17 +152,29 @@ pub async fn post_events(State(state): State<AppState>, Auth(p): Auth, headers: 
 #[derive(Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum IngestResponse {
-    Single(IngestResult),
+    Single(Box<IngestResult>),
     Batch(IngestBatchResult),
 }
 
 fn result_for(index: usize, e: &IncomingEvent, outcome: IngestOutcome) -> IngestResult {
     let (status, event_id, customer_id, problem) = match outcome {
-        IngestOutcome::Created { event_id, customer_id } => (IngestStatus::Created, Some(event_id), Some(customer_id), None),
-        IngestOutcome::Duplicate { event_id, customer_id } => (IngestStatus::Duplicate, Some(event_id), Some(customer_id), None),
+        IngestOutcome::Created { event_id, customer_id } => {
+            (IngestStatus::Created, Some(event_id), Some(customer_id), None)
+        }
+        IngestOutcome::Duplicate { event_id, customer_id } => {
+            (IngestStatus::Duplicate, Some(event_id), Some(customer_id), None)
+        }
         IngestOutcome::Rejected(invalid) => (IngestStatus::Rejected, None, None, Some(*ApiError::from(invalid).0)),
     };
-    IngestResult { index, id: Some(e.id.clone()), source: Some(e.source.clone()), status, event_id, customer_id, problem }
+    IngestResult {
+        index,
+        id: Some(e.id.clone()),
+        source: Some(e.source.clone()),
+        status,
+        event_id,
+        customer_id,
+        problem,
+    }
 }
 
 async fn ingest_batch(state: &AppState, p: &Principal, body: &[u8]) -> ApiResult<Vec<IngestResult>> {

@@ -61,7 +61,11 @@ pub async fn create(
             case.customer_id
         }
         (None, Some(c)) => {
-            state.store.customer(c).await?.ok_or_else(|| Invalid::field("customer_id", format!("no customer with id {c}")))?;
+            state
+                .store
+                .customer(c)
+                .await?
+                .ok_or_else(|| Invalid::field("customer_id", format!("no customer with id {c}")))?;
             c
         }
         (None, None) => return Err(Invalid::general("a follow-up needs a case_id or a customer_id").into()),
@@ -112,7 +116,9 @@ pub struct FollowUpPage {
 fn param_id(name: &str, raw: Option<&str>) -> ApiResult<Option<Uuid>> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(s) => s.parse().map(Some).map_err(|_| ApiError::invalid_parameter(name, format!("`{s}` is not a casebook id"))),
+        Some(s) => {
+            s.parse().map(Some).map_err(|_| ApiError::invalid_parameter(name, format!("`{s}` is not a casebook id")))
+        }
     }
 }
 
@@ -141,7 +147,10 @@ pub async fn list(
         .collect::<ApiResult<Vec<_>>>()?;
     let due_before = match p.due_before.as_deref().filter(|s| !s.is_empty()) {
         None => None,
-        Some(s) => Some(parse_rfc3339(s).ok_or_else(|| ApiError::invalid_parameter("due_before", format!("`{s}` is not an RFC 3339 time")))?),
+        Some(s) => Some(
+            parse_rfc3339(s)
+                .ok_or_else(|| ApiError::invalid_parameter("due_before", format!("`{s}` is not an RFC 3339 time")))?,
+        ),
     };
     let filter = FollowUpFilter {
         assignee,
@@ -151,7 +160,9 @@ pub async fn list(
         due_before,
     };
     let after = match p.cursor.as_deref().filter(|c| !c.is_empty()) {
-        Some(c) => Some(TimeCursor::decode(FOLLOWUPS_CURSOR, c).map_err(|e| ApiError::bad_request("invalid-cursor", e.0))?),
+        Some(c) => {
+            Some(TimeCursor::decode(FOLLOWUPS_CURSOR, c).map_err(|e| ApiError::bad_request("invalid-cursor", e.0))?)
+        }
         None => None,
     };
     let (followups, next) = state.store.list_followups(&filter, limit, after.as_ref()).await?;
@@ -168,7 +179,11 @@ async fn load(state: &AppState, raw: &str) -> ApiResult<FollowUp> {
     responses(
         (status = 200, description = "The follow-up", body = FollowUp),
         (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
-pub async fn get(State(state): State<AppState>, AgentAuth(_agent): AgentAuth, Path(raw): Path<String>) -> ApiResult<Json<FollowUp>> {
+pub async fn get(
+    State(state): State<AppState>,
+    AgentAuth(_agent): AgentAuth,
+    Path(raw): Path<String>,
+) -> ApiResult<Json<FollowUp>> {
     Ok(Json(load(&state, &raw).await?))
 }
 
@@ -225,8 +240,16 @@ pub async fn patch(
         assignee_id: req.assignee_id,
         channel: req.channel,
     };
-    if changes.status.is_none() && changes.due_at.is_none() && changes.note.is_none() && changes.assignee_id.is_none() && changes.channel.is_none() {
-        return Err(Invalid::general("nothing to change: send status, due_at, note, assignee_id or channel with the revision").into());
+    if changes.status.is_none()
+        && changes.due_at.is_none()
+        && changes.note.is_none()
+        && changes.assignee_id.is_none()
+        && changes.channel.is_none()
+    {
+        return Err(Invalid::general(
+            "nothing to change: send status, due_at, note, assignee_id or channel with the revision",
+        )
+        .into());
     }
     match state.store.update_followup(&f, &changes, &agent).await? {
         Cas::Applied(x) => Ok(Json(x)),
