@@ -142,7 +142,8 @@ fn parse_role(s: &str) -> Result<Role, String> {
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("CASEBOOK_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none();
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).try_init();
 }
 
 async fn shutdown_signal() {
@@ -175,7 +176,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| {
                 format!("cannot listen on {listen}: is another casebook running there? pick another with --listen")
             })?;
-            tracing::info!(addr = %listener.local_addr()?, database = %redact(&db.url()), "casebook API listening");
+            let addr = listener.local_addr()?;
+            tracing::info!(%addr, database = %redact(&db.url()), "casebook API listening");
+            println!("casebook API listening on http://{addr}");
             crate::server::run(listener, store.clone(), shutdown_signal()).await?;
             store.close().await;
             tracing::info!("stopped");

@@ -1,0 +1,198 @@
+//! The real `casebook` binary, used as the README tells a newcomer to: add an agent and an
+//! ingest token, start `serve`, post a CloudEvents batch, read it back as a timeline; and
+//! `demo`, which must start with nothing configured and clean up on SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_casebook");
+
+fn casebook(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(BIN).args(args).env("NO_COLOR", "1").output().expect("run casebook");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts a long-running subcommand and returns it with the stdout lines read until `until`
+/// appears (or a timeout).
+fn start(args: &[&str], until: &str) -> (Killed, Vec<String>) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn casebook");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut lines = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        match rx.recv_timeout(Duration::from_millis(200)) {
+            Ok(line) => {
+                let done = line.contains(until);
+                lines.push(line);
+                if done {
+                    return (Killed(child), lines);
+                }
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => continue,
+            Err(_) => break,
+        }
+    }
+    panic!("`casebook {}` never printed `{until}`; it printed: {lines:?}", args.join(" "));
+}
+
+#[tokio::test]
+async fn readme_walkthrough_with_the_real_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("server.db").display());
+
+    let (ok, agent_token, err) =
+        casebook(&["admin", "agent", "add", "anna", "--role", "agent", "--team", "support", "--database", &db]);
+    assert!(ok, "{err}");
+    assert!(agent_token.starts_with("cba_"), "the token alone on stdout: {agent_token}");
+    assert!(err.contains("shown once"));
+    let (ok, ingest_token, err) = casebook(&["admin", "ingest-token", "add", "shop", "--database", &db]);
+    assert!(ok, "{err}");
+    assert!(ingest_token.starts_with("cbi_"));
+
+    let (_server, lines) = start(&["serve", "--listen", "127.0.0.1:0", "--database", &db], "listening on");
+    let base = lines.last().unwrap().rsplit(' ').next().unwrap().to_string();
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+
+    let client = reqwest::Client::new();
+    let batch = json!([
+        {"specversion": "1.0", "id": "o-1", "source": "shop", "type": "com.acme.shop.order_placed", "subject": "C-1042",
+         "time": "2024-05-01T12:00:00Z", "customeremail": "anna.rossi@example.com", "customername": "Anna Rossi",
+         "data": {"title": "Order #1 placed", "total": 42.5}},
+        {"specversion": "1.0", "id": "o-2", "source": "shop", "type": "com.acme.shop.order_shipped", "subject": "C-1042",
+         "time": "2024-05-02T08:00:00Z", "data": {"title": "Order #1 shipped"}}
+    ]);
+    let r: Value = client
+        .post(format!("{base}/api/v1/events"))
+        .bearer_auth(&ingest_token)
+        .header("content-type", "application/cloudevents-batch+json")
+        .body(batch.to_string())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["created"], 2, "{r}");
+    let found: Value = client
+        .get(format!("{base}/api/v1/customers?q=anna.rossi"))
+        .bearer_auth(&agent_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = found["customers"][0]["id"].as_str().expect("found by email").to_string();
+    let timeline: Value = client
+        .get(format!("{base}/api/v1/customers/{id}/timeline"))
+        .bearer_auth(&agent_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let titles: Vec<&str> =
+        timeline["events"].as_array().unwrap().iter().map(|e| e["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["Order #1 shipped", "Order #1 placed"]);
+}
+
+#[test]
+fn bad_arguments_get_clear_errors() {
+    let (ok, _, err) = casebook(&["serve", "--database", "mysql://localhost/x"]);
+    assert!(!ok);
+    assert!(err.contains("sqlite://PATH or postgres://"), "{err}");
+    let (ok, _, err) =
+        casebook(&["admin", "agent", "add", "x", "--role", "boss", "--database", "sqlite:///tmp/never-used.db"]);
+    assert!(!ok);
+    assert!(err.contains("agent, lead, admin"), "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("s.db").display());
+    let (ok, _, err) = casebook(&["seed", "--customers", "3", "--anchor", "yesterday", "--database", &db]);
+    assert!(!ok);
+    assert!(err.contains("RFC 3339"), "{err}");
+    let (ok, _, err) = casebook(&["admin", "agent", "token", "ghost", "--database", &db]);
+    assert!(!ok);
+    assert!(err.contains("no agent named `ghost`"), "{err}");
+}
+
+#[tokio::test]
+async fn demo_starts_with_nothing_configured_and_cleans_up() {
+    let (demo, lines) = start(&["demo", "--customers", "30", "--events-per-customer", "10"], "Ctrl-C");
+    let text = lines.join("\n");
+    let url = text
+        .split("CASEBOOK_SERVER=")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .expect("a server URL")
+        .to_string();
+    let token =
+        text.split("CASEBOOK_TOKEN=").nth(1).and_then(|s| s.split_whitespace().next()).expect("a token").to_string();
+    let data_dir =
+        text.split("(data in ").nth(1).and_then(|s| s.split(')').next()).expect("the data folder").to_string();
+    assert!(std::path::Path::new(&data_dir).exists());
+    let me: Value = reqwest::Client::new()
+        .get(format!("{url}/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["agent"]["name"], "anna");
+    let cases: Value = reqwest::Client::new()
+        .get(format!("{url}/api/v1/cases?limit=200"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(cases["cases"].as_array().unwrap().len() >= 5, "seeded cases: {cases}");
+
+    let mut demo = demo;
+    let pid = demo.0.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = demo.0.try_wait().unwrap() {
+            assert!(status.success(), "demo exited with {status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "demo did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!std::path::Path::new(&data_dir).exists(), "the demo's data folder is removed");
+}
