@@ -20,7 +20,7 @@ pub fn is_valid_name(s: &str) -> bool {
         && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-.".contains(&b))
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Event {
     pub id: Uuid,
     pub customer_id: Uuid,
@@ -38,9 +38,9 @@ pub struct Event {
     pub title: String,
     pub body: Option<String>,
     pub actor: Option<String>,
-    /// The event's data as sent, kept whole.
+    /// The event's data as sent, kept whole (passed through as stored, never re-parsed).
     #[schema(value_type = Object)]
-    pub data: serde_json::Value,
+    pub data: Box<serde_json::value::RawValue>,
     pub case_id: Option<Uuid>,
     pub ingested_at: DateTime<Utc>,
 }

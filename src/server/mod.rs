@@ -4,6 +4,7 @@
 pub mod extract;
 pub mod problem;
 pub mod routes;
+pub mod token_cache;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -33,6 +34,13 @@ pub const MAX_JSON_BYTES: usize = 1024 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub tokens: std::sync::Arc<token_cache::TokenCache>,
+}
+
+impl AppState {
+    pub fn new(store: Store) -> Self {
+        AppState { store, tokens: Default::default() }
+    }
 }
 
 #[derive(OpenApi)]
@@ -163,7 +171,7 @@ pub async fn run(
     store: Store,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(AppState { store })).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(AppState::new(store))).with_graceful_shutdown(shutdown).await
 }
 
 /// A server running in this process (demo, tests, benchmarks).

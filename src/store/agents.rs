@@ -129,12 +129,17 @@ impl Store {
 
     /// Who a bearer token belongs to; `None` for unknown or revoked tokens.
     pub async fn principal(&self, token: &str) -> Result<Option<Principal>> {
+        self.principal_by_hash(&hash_token(token)).await
+    }
+
+    /// [`Store::principal`] for a token already hashed with [`hash_token`].
+    pub async fn principal_by_hash(&self, hash: &str) -> Result<Option<Principal>> {
         let row = sqlx::query(
             "SELECT t.id AS token_id, t.kind, t.source, a.id, a.name, a.role, a.teams, a.created_at \
              FROM tokens t LEFT JOIN agents a ON a.id = t.agent_id \
              WHERE t.hash = $1 AND t.revoked_at IS NULL",
         )
-        .bind(hash_token(token))
+        .bind(hash.to_string())
         .fetch_optional(self.reader())
         .await?;
         let Some(row) = row else { return Ok(None) };

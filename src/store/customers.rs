@@ -103,16 +103,19 @@ pub(crate) async fn insert_search_terms(tx: &mut Tx, terms: &[(Uuid, String)]) -
 pub(crate) async fn lookup_identities(tx: &mut Tx, ids: &[Identity]) -> Result<HashMap<Identity, Uuid>> {
     let mut found = HashMap::new();
     for chunk in ids.chunks(ROWS_PER_INSERT) {
-        let mut sql = Sql::new(
-            "SELECT kind, source, value, customer_id FROM customer_identities WHERE (kind, source, value) IN (VALUES ",
-        );
+        // A join with a VALUES list: both databases look each row up by the primary key
+        // (`(a, b, c) IN (VALUES …)` makes SQLite scan the table).
+        let mut sql = Sql::new("WITH wanted (kind, source, value) AS (VALUES ");
         for (i, id) in chunk.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" });
             sql.bind(id.kind.as_str()).push(", ");
             sql.bind(id.source.clone()).push(", ");
             sql.bind(id.value.clone()).push(")");
         }
-        sql.push(")");
+        sql.push(
+            ") SELECT ci.kind, ci.source, ci.value, ci.customer_id FROM wanted w JOIN customer_identities ci \
+             ON ci.kind = w.kind AND ci.source = w.source AND ci.value = w.value",
+        );
         let (text, args) = sql.finish();
         for row in sqlx::query_with(&text, args).fetch_all(&mut **tx).await? {
             let id = Identity {

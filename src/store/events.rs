@@ -9,9 +9,7 @@ use uuid::Uuid;
 use super::customers::{
     insert_customers, insert_identities, insert_search_terms, lookup_identities, NewCustomer, ROWS_PER_INSERT,
 };
-use super::{
-    col_json, col_opt_str, col_opt_uuid, col_str, col_ts, col_uuid, to_json, Result, Sql, Store, StoreError, Tx,
-};
+use super::{col_opt_str, col_opt_uuid, col_str, col_ts, col_uuid, to_json, Result, Sql, Store, StoreError, Tx};
 use crate::cloudevents::IncomingEvent;
 use crate::domain::cursor::TimeCursor;
 use crate::domain::customer::{search_terms, Identity};
@@ -135,7 +133,8 @@ fn event_from_row(row: &AnyRow) -> Result<Event> {
         title: col_str(row, "title")?,
         body: col_opt_str(row, "body")?,
         actor: col_opt_str(row, "actor")?,
-        data: col_json(row, "data")?,
+        data: serde_json::value::RawValue::from_string(col_str(row, "data")?)
+            .map_err(|e| StoreError::Corrupt(format!("events.data: {e}")))?,
         case_id: col_opt_uuid(row, "case_id")?,
         ingested_at: col_ts(row, "ingested_at")?,
     })
@@ -214,12 +213,16 @@ impl Store {
         // Duplicates: stored before, or earlier in this batch.
         let mut existing: HashMap<(String, String), (Uuid, Uuid)> = HashMap::new();
         for chunk in events.chunks(ROWS_PER_INSERT) {
-            let mut sql = Sql::new("SELECT source, source_event_id, id, customer_id FROM events WHERE (source, source_event_id) IN (VALUES ");
+            // Joined with a VALUES list so that each is looked up by the unique index.
+            let mut sql = Sql::new("WITH wanted (source, source_event_id) AS (VALUES ");
             for (i, e) in chunk.iter().enumerate() {
                 sql.push(if i == 0 { "(" } else { ", (" });
                 sql.bind(e.source.clone()).push(", ").bind(e.id.clone()).push(")");
             }
-            sql.push(")");
+            sql.push(
+                ") SELECT e.source, e.source_event_id, e.id, e.customer_id FROM wanted w JOIN events e \
+                 ON e.source = w.source AND e.source_event_id = w.source_event_id",
+            );
             let (text, args) = sql.finish();
             for row in sqlx::query_with(&text, args).fetch_all(&mut *tx).await? {
                 existing.insert(

@@ -89,7 +89,7 @@ impl Store {
                         .after_connect(|conn, _| {
                             Box::pin(async move {
                                 conn.execute(
-                                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32768;",
+                                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824;",
                                 )
                                 .await?;
                                 Ok(())

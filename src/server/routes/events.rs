@@ -186,15 +186,12 @@ async fn ingest_batch(state: &AppState, p: &Principal, body: &[u8]) -> ApiResult
             format!("the batch is {} bytes; a batch may be at most {MAX_BATCH_BYTES} bytes: split it", body.len()),
         ));
     }
-    let raw: Vec<Box<RawValue>> = match parse_json::<Value>(body)? {
-        Value::Array(_) => parse_json(body)?,
-        _ => {
-            return Err(Invalid::general(format!(
-                "a batch ({BATCH}) is a JSON array of events; send a single event as {SINGLE}"
-            ))
-            .into())
+    let raw: Vec<Box<RawValue>> = parse_json(body).map_err(|e| {
+        if e.status() == StatusCode::BAD_REQUEST {
+            return e;
         }
-    };
+        Invalid::general(format!("a batch ({BATCH}) is a JSON array of events; send a single event as {SINGLE}")).into()
+    })?;
     if raw.len() > MAX_BATCH_EVENTS {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,

@@ -64,7 +64,6 @@ CREATE TABLE events (
     UNIQUE (source, source_event_id)
 );
 CREATE INDEX events_timeline ON events (customer_id, occurred_at DESC, id DESC);
-CREATE INDEX events_timeline_by_source ON events (customer_id, source, occurred_at DESC, id DESC);
 
 CREATE TABLE cases (
     id                  TEXT COLLATE "C" PRIMARY KEY,
