@@ -115,6 +115,13 @@ async fn ingestion_links_customers_and_is_idempotent(s: &TestServer) {
         (Some(3), Some(2), Some(1))
     );
 
+    // An event without data, and one with data that is not an object.
+    let mut bare = ce("o-3", "shop", "order_cancelled", "C-1042", "2024-05-01T13:00:00Z", json!(null));
+    bare.as_object_mut().unwrap().remove("data");
+    assert_eq!(s.events(&shop, SINGLE, bare).await.status, 201);
+    let text = ce("o-4", "shop", "order_note", "C-1042", "2024-05-01T13:30:00Z", json!("gift wrap, please"));
+    assert_eq!(s.events(&shop, SINGLE, text).await.status, 201);
+
     let c = s.get(&format!("/api/v1/customers/{customer}"), &agent).await;
     assert_eq!(c.json["display_name"], "Anna Rossi");
     assert_eq!(c.json["emails"], json!(["anna.rossi@example.com"]));
@@ -124,9 +131,11 @@ async fn ingestion_links_customers_and_is_idempotent(s: &TestServer) {
     let titles: Vec<&str> = t.json["events"].as_array().unwrap().iter().map(|e| e["title"].as_str().unwrap()).collect();
     assert_eq!(
         titles,
-        ["Payment succeeded", "Card declined", "Order #1 placed"],
+        ["Payment succeeded", "Card declined", "Order note", "Order cancelled", "Order #1 placed"],
         "newest first, titles from data or kind"
     );
+    assert!(t.json["events"][3]["data"].is_null());
+    assert_eq!(t.json["events"][2]["data"], "gift wrap, please");
     let card = &t.json["events"][1];
     assert_eq!(
         (card["source"].as_str(), card["kind"].as_str(), card["body"].as_str()),

@@ -31,14 +31,16 @@ impl Drop for Killed {
 /// Starts a long-running subcommand and returns it with the stdout lines read until `until`
 /// appears (or a timeout).
 fn start(args: &[&str], until: &str) -> (Killed, Vec<String>) {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn casebook");
-    let stdout = child.stdout.take().unwrap();
+    let mut child = Killed(
+        Command::new(BIN)
+            .args(args)
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn casebook"),
+    );
+    let stdout = child.0.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -55,7 +57,7 @@ fn start(args: &[&str], until: &str) -> (Killed, Vec<String>) {
                 let done = line.contains(until);
                 lines.push(line);
                 if done {
-                    return (Killed(child), lines);
+                    return (child, lines);
                 }
             }
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => continue,

@@ -38,8 +38,8 @@ pub struct Event {
     pub title: String,
     pub body: Option<String>,
     pub actor: Option<String>,
-    /// The event's data as sent, kept whole (passed through as stored, never re-parsed).
-    #[schema(value_type = Object)]
+    /// The event's data as sent, kept whole: any JSON value, `null` when the event had none.
+    #[schema(value_type = serde_json::Value)]
     pub data: Box<serde_json::value::RawValue>,
     pub case_id: Option<Uuid>,
     pub ingested_at: DateTime<Utc>,
