@@ -75,7 +75,13 @@ fn json_kind(v: &Value) -> &'static str {
     }
 }
 
-/// The casebook source name in a CloudEvents `source`.
+/// The casebook source name in a CloudEvents `source`: its last segment.
+///
+/// ```
+/// use casebook::cloudevents::source_name;
+/// assert_eq!(source_name("urn:acme:billing").as_deref(), Some("billing"));
+/// assert_eq!(source_name("/acme/shop/").as_deref(), Some("shop"));
+/// ```
 pub fn source_name(ce_source: &str) -> Option<String> {
     let last = ce_source.trim().trim_end_matches(['/', ':']).rsplit(['/', ':']).next()?.to_lowercase();
     is_valid_name(&last).then_some(last)

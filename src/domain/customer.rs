@@ -55,6 +55,12 @@ impl Identity {
 }
 
 /// Lower-cases and checks an email address; `None` when it is not one.
+///
+/// ```
+/// use casebook::domain::customer::normalize_email;
+/// assert_eq!(normalize_email(" Anna@Example.COM ").as_deref(), Some("anna@example.com"));
+/// assert_eq!(normalize_email("anna"), None);
+/// ```
 pub fn normalize_email(raw: &str) -> Option<String> {
     let e = raw.trim().to_lowercase();
     let (local, domain) = e.split_once('@')?;
@@ -122,6 +128,12 @@ pub fn search_terms(display_name: &str, identities: &[Identity]) -> Vec<String> 
 }
 
 /// The term a search query looks for: phone-like queries become digits, the rest is folded.
+///
+/// ```
+/// use casebook::domain::customer::query_term;
+/// assert_eq!(query_term("+39 333-12").as_deref(), Some("3933312"));
+/// assert_eq!(query_term("  Anna   ROSSI ").as_deref(), Some("anna rossi"));
+/// ```
 pub fn query_term(q: &str) -> Option<String> {
     let q = q.trim();
     if q.is_empty() {
