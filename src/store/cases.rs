@@ -281,7 +281,7 @@ impl Store {
         limit: u32,
         after: Option<&TimeCursor>,
     ) -> Result<(Vec<Case>, Option<TimeCursor>)> {
-        let mut sql = Sql::new(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE 1 = 1"));
+        let mut sql = Sql::new(self.backend, &format!("SELECT {CASE_COLUMNS} FROM cases WHERE 1 = 1"));
         if !f.statuses.is_empty() {
             sql.push(" AND status IN (");
             for (i, s) in f.statuses.iter().enumerate() {

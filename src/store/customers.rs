@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use sqlx::any::AnyRow;
 use uuid::Uuid;
 
-use super::{col_enum, col_json, col_opt_str, col_str, col_ts, col_uuid, to_json, Result, Sql, Store, Tx};
+use super::{backend_of, col_enum, col_json, col_opt_str, col_str, col_ts, col_uuid, to_json, Result, Sql, Store, Tx};
 use crate::domain::cursor::TextCursor;
 use crate::domain::customer::{fold_name, prefix_end, search_terms, Customer, Identity, IdentityKind};
 use crate::domain::time::{to_micros, Timestamp};
@@ -28,8 +28,10 @@ pub(crate) const ROWS_PER_INSERT: usize = 400;
 /// linked (fewer than given when another writer linked one first).
 pub(crate) async fn insert_customers(tx: &mut Tx, customers: &[NewCustomer]) -> Result<usize> {
     for chunk in customers.chunks(ROWS_PER_INSERT) {
-        let mut sql =
-            Sql::new("INSERT INTO customers (id, display_name, sort_name, tier, tags, created_at, updated_at) VALUES ");
+        let mut sql = Sql::new(
+            backend_of(tx),
+            "INSERT INTO customers (id, display_name, sort_name, tier, tags, created_at, updated_at) VALUES ",
+        );
         for (i, c) in chunk.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" });
             sql.bind(c.id.to_string()).push(", ");
@@ -61,8 +63,10 @@ pub(crate) async fn insert_customers(tx: &mut Tx, customers: &[NewCustomer]) -> 
 pub(crate) async fn insert_identities(tx: &mut Tx, ids: &[(Uuid, Identity)], at: Timestamp) -> Result<Vec<Identity>> {
     let mut linked = Vec::new();
     for chunk in ids.chunks(ROWS_PER_INSERT) {
-        let mut sql =
-            Sql::new("INSERT INTO customer_identities (kind, source, value, customer_id, created_at) VALUES ");
+        let mut sql = Sql::new(
+            backend_of(tx),
+            "INSERT INTO customer_identities (kind, source, value, customer_id, created_at) VALUES ",
+        );
         for (i, (customer, id)) in chunk.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" });
             sql.bind(id.kind.as_str()).push(", ");
@@ -86,7 +90,7 @@ pub(crate) async fn insert_identities(tx: &mut Tx, ids: &[(Uuid, Identity)], at:
 
 pub(crate) async fn insert_search_terms(tx: &mut Tx, terms: &[(Uuid, String)]) -> Result<()> {
     for chunk in terms.chunks(ROWS_PER_INSERT) {
-        let mut sql = Sql::new("INSERT INTO customer_search (term, customer_id) VALUES ");
+        let mut sql = Sql::new(backend_of(tx), "INSERT INTO customer_search (term, customer_id) VALUES ");
         for (i, (customer, term)) in chunk.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" });
             sql.bind(term.clone()).push(", ");
@@ -105,7 +109,7 @@ pub(crate) async fn lookup_identities(tx: &mut Tx, ids: &[Identity]) -> Result<H
     for chunk in ids.chunks(ROWS_PER_INSERT) {
         // A join with a VALUES list: both databases look each row up by the primary key
         // (`(a, b, c) IN (VALUES …)` makes SQLite scan the table).
-        let mut sql = Sql::new("WITH wanted (kind, source, value) AS (VALUES ");
+        let mut sql = Sql::new(backend_of(tx), "WITH wanted (kind, source, value) AS (VALUES ");
         for (i, id) in chunk.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" });
             sql.bind(id.kind.as_str()).push(", ");
@@ -177,8 +181,10 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut sql =
-            Sql::new("SELECT kind, source, value, customer_id FROM customer_identities WHERE customer_id IN ");
+        let mut sql = Sql::new(
+            self.backend,
+            "SELECT kind, source, value, customer_id FROM customer_identities WHERE customer_id IN ",
+        );
         bind_id_list(&mut sql, ids);
         sql.push(" ORDER BY created_at, kind, source, value");
         let (text, args) = sql.finish();
@@ -190,8 +196,10 @@ impl Store {
                 value: col_str(&row, "value")?,
             });
         }
-        let mut sql =
-            Sql::new("SELECT id, display_name, tier, tags, created_at, updated_at FROM customers WHERE id IN ");
+        let mut sql = Sql::new(
+            self.backend,
+            "SELECT id, display_name, tier, tags, created_at, updated_at FROM customers WHERE id IN ",
+        );
         bind_id_list(&mut sql, ids);
         let (text, args) = sql.finish();
         let mut by_id = HashMap::new();
@@ -214,7 +222,10 @@ impl Store {
         let mut sql;
         match term {
             Some(term) => {
-                sql = Sql::new("SELECT customer_id AS id, MIN(term) AS k FROM customer_search WHERE term >= ");
+                sql = Sql::new(
+                    self.backend,
+                    "SELECT customer_id AS id, MIN(term) AS k FROM customer_search WHERE term >= ",
+                );
                 sql.bind(term.to_string()).push(" AND term < ").bind(prefix_end(term));
                 sql.push(" GROUP BY customer_id");
                 if let Some(c) = after {
@@ -227,7 +238,7 @@ impl Store {
                 sql.push(" ORDER BY MIN(term), customer_id LIMIT ");
             }
             None => {
-                sql = Sql::new("SELECT id, sort_name AS k FROM customers");
+                sql = Sql::new(self.backend, "SELECT id, sort_name AS k FROM customers");
                 if let Some(c) = after {
                     sql.push(" WHERE (sort_name, id) > (")
                         .bind(c.key.clone())

@@ -9,7 +9,9 @@ use uuid::Uuid;
 use super::customers::{
     insert_customers, insert_identities, insert_search_terms, lookup_identities, NewCustomer, ROWS_PER_INSERT,
 };
-use super::{col_opt_str, col_opt_uuid, col_str, col_ts, col_uuid, to_json, Result, Sql, Store, StoreError, Tx};
+use super::{
+    backend_of, col_opt_str, col_opt_uuid, col_str, col_ts, col_uuid, to_json, Result, Sql, Store, StoreError, Tx,
+};
 use crate::cloudevents::IncomingEvent;
 use crate::domain::cursor::TimeCursor;
 use crate::domain::customer::{search_terms, Identity};
@@ -59,7 +61,7 @@ const EVENT_COLUMNS: &str =
 pub(crate) async fn insert_events(tx: &mut Tx, events: &[NewEvent]) -> Result<HashSet<Uuid>> {
     let mut inserted = HashSet::with_capacity(events.len());
     for chunk in events.chunks(ROWS_PER_INSERT / 2) {
-        let mut sql = Sql::new(&format!("INSERT INTO events ({EVENT_COLUMNS}) VALUES "));
+        let mut sql = Sql::new(backend_of(tx), &format!("INSERT INTO events ({EVENT_COLUMNS}) VALUES "));
         for (i, e) in chunk.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" });
             sql.bind(e.id.to_string()).push(", ");
@@ -214,7 +216,7 @@ impl Store {
         let mut existing: HashMap<(String, String), (Uuid, Uuid)> = HashMap::new();
         for chunk in events.chunks(ROWS_PER_INSERT) {
             // Joined with a VALUES list so that each is looked up by the unique index.
-            let mut sql = Sql::new("WITH wanted (source, source_event_id) AS (VALUES ");
+            let mut sql = Sql::new(self.backend, "WITH wanted (source, source_event_id) AS (VALUES ");
             for (i, e) in chunk.iter().enumerate() {
                 sql.push(if i == 0 { "(" } else { ", (" });
                 sql.bind(e.source.clone()).push(", ").bind(e.id.clone()).push(")");
@@ -359,7 +361,7 @@ impl Store {
     async fn existing_ids(&self, tx: &mut Tx, table: &str, ids: &[Uuid]) -> Result<HashSet<Uuid>> {
         let mut found = HashSet::new();
         for chunk in ids.chunks(ROWS_PER_INSERT) {
-            let mut sql = Sql::new(&format!("SELECT id FROM {table} WHERE id IN ("));
+            let mut sql = Sql::new(self.backend, &format!("SELECT id FROM {table} WHERE id IN ("));
             for (i, id) in chunk.iter().enumerate() {
                 if i > 0 {
                     sql.push(", ");
@@ -392,7 +394,7 @@ impl Store {
         limit: u32,
         before: Option<&TimeCursor>,
     ) -> Result<(Vec<Event>, Option<TimeCursor>)> {
-        let mut sql = Sql::new(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE customer_id = "));
+        let mut sql = Sql::new(self.backend, &format!("SELECT {EVENT_COLUMNS} FROM events WHERE customer_id = "));
         sql.bind(customer_id.to_string());
         for (column, values) in [(" AND source IN (", &filter.sources), (" AND kind IN (", &filter.kinds)] {
             if values.is_empty() {

@@ -151,7 +151,7 @@ impl Store {
         limit: u32,
         after: Option<&TimeCursor>,
     ) -> Result<(Vec<FollowUp>, Option<TimeCursor>)> {
-        let mut sql = Sql::new(&format!("SELECT {FOLLOWUP_COLUMNS} FROM followups WHERE 1 = 1"));
+        let mut sql = Sql::new(self.backend, &format!("SELECT {FOLLOWUP_COLUMNS} FROM followups WHERE 1 = 1"));
         if let Some(a) = f.assignee {
             sql.push(" AND assignee_id = ").bind(a.to_string());
         }

@@ -89,7 +89,7 @@ impl Store {
                         .after_connect(|conn, _| {
                             Box::pin(async move {
                                 conn.execute(
-                                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824;",
+                                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824; PRAGMA wal_autocheckpoint = 20000;",
                                 )
                                 .await?;
                                 Ok(())
@@ -255,17 +255,29 @@ pub fn normalize_url(url: &str) -> Result<(Backend, String)> {
     Ok((Backend::Sqlite, format!("sqlite://{file}?{query}")))
 }
 
-/// SQL text with `$N` placeholders and the arguments that go with them, for queries whose
-/// shape depends on the request (filters, multi-row inserts).
+/// SQL text and the arguments that go with it, for queries whose shape depends on the request
+/// (filters, multi-row inserts). Placeholders are `?` on SQLite — sqlx looks every named
+/// parameter up by name, which costs quadratic time in a statement with thousands of them —
+/// and `$N` on PostgreSQL.
 pub(crate) struct Sql {
     pub text: String,
     args: AnyArguments<'static>,
     n: usize,
+    backend: Backend,
+}
+
+/// Which database a transaction talks to.
+pub(crate) fn backend_of(tx: &Tx) -> Backend {
+    if tx.backend_name().eq_ignore_ascii_case("sqlite") {
+        Backend::Sqlite
+    } else {
+        Backend::Postgres
+    }
 }
 
 impl Sql {
-    pub fn new(text: &str) -> Self {
-        Sql { text: text.to_string(), args: AnyArguments::default(), n: 0 }
+    pub fn new(backend: Backend, text: &str) -> Self {
+        Sql { text: text.to_string(), args: AnyArguments::default(), n: 0, backend }
     }
 
     pub fn push(&mut self, s: &str) -> &mut Self {
@@ -279,8 +291,13 @@ impl Sql {
         T: 'static + Encode<'static, Any> + Type<Any> + Send,
     {
         self.n += 1;
-        self.text.push('$');
-        self.text.push_str(&self.n.to_string());
+        match self.backend {
+            Backend::Sqlite => self.text.push('?'),
+            Backend::Postgres => {
+                self.text.push('$');
+                self.text.push_str(&self.n.to_string());
+            }
+        }
         // Encoding into the Any buffer only fails for types Any does not support, which the
         // bounds above rule out.
         self.args.add(value).expect("a value Any can encode");
