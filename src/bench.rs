@@ -36,6 +36,9 @@ pub struct BenchArgs {
     /// Ingestion: events per batch
     #[arg(long, default_value_t = 500)]
     batch_size: usize,
+    /// Database connections the server may open (SQLite: readers, besides the one writer)
+    #[arg(long, default_value_t = StoreOptions::default().max_connections)]
+    connections: u32,
 }
 
 struct Stats {
@@ -110,7 +113,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         let dir = crate::paths::cache_dir();
         format!("sqlite://{}", dir.join(format!("bench-{}x{}.db", args.customers, args.events_per_customer)).display())
     });
-    let store = Store::open_with(&url, StoreOptions { max_connections: 8 }).await?;
+    let store = Store::open_with(&url, StoreOptions { max_connections: args.connections }).await?;
     let have: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers").fetch_one(store.reader()).await?;
     if (have as usize) < args.customers {
         println!(
