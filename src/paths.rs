@@ -1,6 +1,6 @@
 //! Where casebook keeps things, from `directories::ProjectDirs`: the config dir (config.toml,
 //! themes/), the data dir (the server's SQLite database, the console's local store), the cache
-//! dir (benchmark databases) and the state dir (logs).
+//! dir (benchmark databases).
 
 use std::path::PathBuf;
 
@@ -24,11 +24,6 @@ pub fn data_dir() -> PathBuf {
 
 pub fn cache_dir() -> PathBuf {
     or_local(dirs().map(|d| d.cache_dir().to_path_buf()), ".casebook/cache")
-}
-
-/// Logs: the state dir where the platform has one, else the cache dir.
-pub fn log_dir() -> PathBuf {
-    dirs().and_then(|d| d.state_dir().map(|p| p.to_path_buf())).unwrap_or_else(|| cache_dir().join("logs"))
 }
 
 /// The server's default database: `server.db` in the data dir.

@@ -7,8 +7,8 @@ use uuid::Uuid;
 
 use super::events::{record_activity, Activity};
 use super::{
-    col_enum, col_i64, col_opt_enum, col_opt_str, col_opt_ts, col_opt_uuid, col_str, col_ts, col_uuid, to_json, Result,
-    Sql, Store, Tx,
+    col_enum, col_i64, col_opt_enum, col_opt_str, col_opt_ts, col_opt_uuid, col_str, col_ts, col_uuid, cut_page,
+    to_json, Result, Sql, Store, Tx,
 };
 use crate::domain::agent::Agent;
 use crate::domain::case::{
@@ -320,14 +320,8 @@ impl Store {
         sql.push(" ORDER BY created_at DESC, id DESC LIMIT ").bind(i64::from(limit) + 1);
         let (text, args) = sql.finish();
         let rows = sqlx::query_with(&text, args).fetch_all(self.reader()).await?;
-        let mut cases = rows.iter().map(case_from_row).collect::<Result<Vec<_>>>()?;
-        let next = if cases.len() > limit as usize {
-            cases.truncate(limit as usize);
-            cases.last().map(|c| TimeCursor { at: to_micros(c.created_at), id: c.id })
-        } else {
-            None
-        };
-        Ok((cases, next))
+        let cases = rows.iter().map(case_from_row).collect::<Result<Vec<_>>>()?;
+        Ok(cut_page(cases, limit, |c| TimeCursor { at: to_micros(c.created_at), id: c.id }))
     }
 
     /// Applies field changes to `read` (the case as the caller saw it, already checked against

@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 use sqlx::any::AnyRow;
 use uuid::Uuid;
 
-use super::{backend_of, col_enum, col_json, col_opt_str, col_str, col_ts, col_uuid, to_json, Result, Sql, Store, Tx};
+use super::{
+    backend_of, col_enum, col_json, col_opt_str, col_str, col_ts, col_uuid, cut_page, to_json, Result, Sql, Store, Tx,
+};
 use crate::domain::cursor::TextCursor;
 use crate::domain::customer::{fold_name, prefix_end, search_terms, Customer, Identity, IdentityKind};
 use crate::domain::time::{to_micros, Timestamp};
@@ -256,12 +258,7 @@ impl Store {
         for row in &rows {
             keys.push(TextCursor { key: col_str(row, "k")?, id: col_uuid(row, "id")? });
         }
-        let next = if keys.len() > limit as usize {
-            keys.truncate(limit as usize);
-            keys.last().cloned()
-        } else {
-            None
-        };
+        let (keys, next) = cut_page(keys, limit, TextCursor::clone);
         let ids: Vec<Uuid> = keys.iter().map(|k| k.id).collect();
         Ok((self.customers_by_ids(&ids).await?, next))
     }

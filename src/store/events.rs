@@ -10,7 +10,8 @@ use super::customers::{
     insert_customers, insert_identities, insert_search_terms, lookup_identities, NewCustomer, ROWS_PER_INSERT,
 };
 use super::{
-    backend_of, col_opt_str, col_opt_uuid, col_str, col_ts, col_uuid, to_json, Result, Sql, Store, StoreError, Tx,
+    backend_of, col_opt_str, col_opt_uuid, col_str, col_ts, col_uuid, cut_page, to_json, Result, Sql, Store,
+    StoreError, Tx,
 };
 use crate::cloudevents::IncomingEvent;
 use crate::domain::cursor::TimeCursor;
@@ -415,13 +416,7 @@ impl Store {
         sql.push(" ORDER BY occurred_at DESC, id DESC LIMIT ").bind(i64::from(limit) + 1);
         let (text, args) = sql.finish();
         let rows = sqlx::query_with(&text, args).fetch_all(self.reader()).await?;
-        let mut events = rows.iter().map(event_from_row).collect::<Result<Vec<_>>>()?;
-        let next = if events.len() > limit as usize {
-            events.truncate(limit as usize);
-            events.last().map(|e| TimeCursor { at: to_micros(e.occurred_at), id: e.id })
-        } else {
-            None
-        };
-        Ok((events, next))
+        let events = rows.iter().map(event_from_row).collect::<Result<Vec<_>>>()?;
+        Ok(cut_page(events, limit, |e| TimeCursor { at: to_micros(e.occurred_at), id: e.id }))
     }
 }

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::cases::Cas;
 use super::events::{record_activity, Activity};
-use super::{col_enum, col_i64, col_opt_ts, col_opt_uuid, col_str, col_ts, col_uuid, Result, Sql, Store, Tx};
+use super::{col_enum, col_i64, col_opt_ts, col_opt_uuid, col_str, col_ts, col_uuid, cut_page, Result, Sql, Store, Tx};
 use crate::domain::agent::Agent;
 use crate::domain::case::Channel;
 use crate::domain::cursor::TimeCursor;
@@ -177,14 +177,8 @@ impl Store {
         sql.push(" ORDER BY due_at, id LIMIT ").bind(i64::from(limit) + 1);
         let (text, args) = sql.finish();
         let rows = sqlx::query_with(&text, args).fetch_all(self.reader()).await?;
-        let mut items = rows.iter().map(followup_from_row).collect::<Result<Vec<_>>>()?;
-        let next = if items.len() > limit as usize {
-            items.truncate(limit as usize);
-            items.last().map(|x| TimeCursor { at: to_micros(x.due_at), id: x.id })
-        } else {
-            None
-        };
-        Ok((items, next))
+        let items = rows.iter().map(followup_from_row).collect::<Result<Vec<_>>>()?;
+        Ok(cut_page(items, limit, |x| TimeCursor { at: to_micros(x.due_at), id: x.id }))
     }
 
     /// Applies changes to `read` (already checked against the rules) if nobody changed it since.

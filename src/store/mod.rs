@@ -266,6 +266,17 @@ pub(crate) struct Sql {
     backend: Backend,
 }
 
+/// Cuts a keyset page read with `LIMIT limit + 1`: an extra row means there is a next page,
+/// which starts after the last row kept.
+pub(crate) fn cut_page<T, C>(mut rows: Vec<T>, limit: u32, cursor: impl Fn(&T) -> C) -> (Vec<T>, Option<C>) {
+    if rows.len() <= limit as usize {
+        return (rows, None);
+    }
+    rows.truncate(limit as usize);
+    let next = rows.last().map(cursor);
+    (rows, next)
+}
+
 /// Which database a transaction talks to.
 pub(crate) fn backend_of(tx: &Tx) -> Backend {
     if tx.backend_name().eq_ignore_ascii_case("sqlite") {
