@@ -6,7 +6,8 @@ use sqlx::any::AnyRow;
 use uuid::Uuid;
 
 use super::{
-    backend_of, col_enum, col_json, col_opt_str, col_str, col_ts, col_uuid, cut_page, to_json, Result, Sql, Store, Tx,
+    backend_of, col_enum, col_json, col_opt_str, col_str, col_ts, col_uuid, cut_page, to_json, Result, Sql, Store,
+    StoreError, Tx,
 };
 use crate::domain::cursor::TextCursor;
 use crate::domain::customer::{fold_name, prefix_end, search_terms, Customer, Identity, IdentityKind};
@@ -183,33 +184,47 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut sql = Sql::new(
-            self.backend,
-            "SELECT kind, source, value, customer_id FROM customer_identities WHERE customer_id IN ",
-        );
+        let mut sql = Sql::new(self.backend, "WITH hits (id, k) AS (SELECT id, id FROM customers WHERE id IN ");
         bind_id_list(&mut sql, ids);
-        sql.push(" ORDER BY created_at, kind, source, value");
-        let (text, args) = sql.finish();
-        let mut identities: HashMap<Uuid, Vec<Identity>> = HashMap::new();
-        for row in sqlx::query_with(&text, args).fetch_all(self.reader()).await? {
-            identities.entry(col_uuid(&row, "customer_id")?).or_default().push(Identity {
-                kind: col_enum(&row, "kind")?,
-                source: col_str(&row, "source")?,
-                value: col_str(&row, "value")?,
-            });
-        }
-        let mut sql = Sql::new(
-            self.backend,
-            "SELECT id, display_name, tier, tags, created_at, updated_at FROM customers WHERE id IN ",
-        );
-        bind_id_list(&mut sql, ids);
-        let (text, args) = sql.finish();
-        let mut by_id = HashMap::new();
-        for row in sqlx::query_with(&text, args).fetch_all(self.reader()).await? {
-            let id = col_uuid(&row, "id")?;
-            by_id.insert(id, customer_from_row(&row, identities.remove(&id).unwrap_or_default())?);
-        }
+        let mut by_id: HashMap<Uuid, Customer> =
+            self.read_hits(sql).await?.into_iter().map(|(k, c)| (k.id, c)).collect();
         Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+    }
+
+    /// Reads the customers named by a `hits (id, k)` common table expression (`sql` holds it
+    /// up to its closing parenthesis), with their identities, in one query, ordered by (k, id).
+    async fn read_hits(&self, mut sql: Sql) -> Result<Vec<(TextCursor, Customer)>> {
+        sql.push(
+            ") SELECT h.k, c.id, c.display_name, c.tier, c.tags, c.created_at, c.updated_at, \
+             ci.kind, ci.source, ci.value FROM hits h JOIN customers c ON c.id = h.id \
+             LEFT JOIN customer_identities ci ON ci.customer_id = c.id \
+             ORDER BY h.k, c.id, ci.created_at, ci.kind, ci.source, ci.value",
+        );
+        let (text, args) = sql.finish();
+        let rows = sqlx::query_with(&text, args).fetch_all(self.reader()).await?;
+        let mut out: Vec<(TextCursor, Customer)> = Vec::new();
+        let mut identities: Vec<Identity> = Vec::new();
+        let mut first_row = None;
+        // Rows come grouped by customer: one per identity (one row with null identity
+        // columns for a customer who has none).
+        for (i, row) in rows.iter().enumerate() {
+            let id = col_uuid(row, "id")?;
+            if let Some(kind) = col_opt_str(row, "kind")? {
+                identities.push(Identity {
+                    kind: kind.parse().map_err(|e| StoreError::Corrupt(format!("customer_identities.kind: {e}")))?,
+                    source: col_str(row, "source")?,
+                    value: col_str(row, "value")?,
+                });
+            }
+            first_row.get_or_insert(i);
+            let last_of_customer = rows.get(i + 1).map(|next| col_uuid(next, "id")).transpose()? != Some(id);
+            if last_of_customer {
+                let head = &rows[first_row.take().unwrap_or(i)];
+                let key = TextCursor { key: col_str(head, "k")?, id };
+                out.push((key, customer_from_row(head, std::mem::take(&mut identities))?));
+            }
+        }
+        Ok(out)
     }
 
     /// Customers whose name (or a word of it), email, phone or external id starts with `term`
@@ -226,7 +241,7 @@ impl Store {
             Some(term) => {
                 sql = Sql::new(
                     self.backend,
-                    "SELECT customer_id AS id, MIN(term) AS k FROM customer_search WHERE term >= ",
+                    "WITH hits (id, k) AS (SELECT customer_id, MIN(term) FROM customer_search WHERE term >= ",
                 );
                 sql.bind(term.to_string()).push(" AND term < ").bind(prefix_end(term));
                 sql.push(" GROUP BY customer_id");
@@ -240,7 +255,7 @@ impl Store {
                 sql.push(" ORDER BY MIN(term), customer_id LIMIT ");
             }
             None => {
-                sql = Sql::new(self.backend, "SELECT id, sort_name AS k FROM customers");
+                sql = Sql::new(self.backend, "WITH hits (id, k) AS (SELECT id, sort_name FROM customers");
                 if let Some(c) = after {
                     sql.push(" WHERE (sort_name, id) > (")
                         .bind(c.key.clone())
@@ -252,14 +267,7 @@ impl Store {
             }
         }
         sql.bind(i64::from(limit) + 1);
-        let (text, args) = sql.finish();
-        let rows = sqlx::query_with(&text, args).fetch_all(self.reader()).await?;
-        let mut keys = Vec::with_capacity(rows.len());
-        for row in &rows {
-            keys.push(TextCursor { key: col_str(row, "k")?, id: col_uuid(row, "id")? });
-        }
-        let (keys, next) = cut_page(keys, limit, TextCursor::clone);
-        let ids: Vec<Uuid> = keys.iter().map(|k| k.id).collect();
-        Ok((self.customers_by_ids(&ids).await?, next))
+        let (hits, next) = cut_page(self.read_hits(sql).await?, limit, |(k, _)| k.clone());
+        Ok((hits.into_iter().map(|(_, c)| c).collect(), next))
     }
 }
