@@ -101,6 +101,16 @@ pub fn may_assign(agent: &Agent, case: &Case, new_assignee: Option<Uuid>) -> All
     )))
 }
 
+/// Opening a case: agents open cases for themselves or unassigned; leads and admins for anyone.
+pub fn may_open_case_for(agent: &Agent, assignee: Option<Uuid>) -> Allowed {
+    match assignee {
+        Some(a) if a != agent.id && agent.role == Role::Agent => Err(Denied(
+            "agents open cases for themselves (or unassigned); ask a lead to assign one to someone else".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Reprioritising: leads of the case's team and admins.
 pub fn may_reprioritise(agent: &Agent, case: &Case) -> Allowed {
     if leads_team(agent, &case.team) {
@@ -173,6 +183,10 @@ mod tests {
         assert!(may_reprioritise(&lead, &case).is_ok());
         assert!(may_reprioritise(&admin, &case).is_ok());
         assert!(may_work_case(&admin, &case).is_ok());
+        assert!(may_open_case_for(&me, Some(me.id)).is_ok());
+        assert!(may_open_case_for(&me, None).is_ok());
+        assert!(may_open_case_for(&me, Some(other.id)).is_err());
+        assert!(may_open_case_for(&lead, Some(other.id)).is_ok());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::domain::agent::{may_assign, may_reprioritise, may_work_case, Agent, Role};
+use crate::domain::agent::{may_assign, may_open_case_for, may_reprioritise, may_work_case, Agent};
 use crate::domain::case::{
     check_transition, validate_resolution, Case, CaseDetail, CaseStatus, Channel, Note, NoteVisibility, Priority,
     Resolution, ResolutionInput, MAX_NOTE_CHARS, MAX_SUBJECT_CHARS,
@@ -114,13 +114,9 @@ pub async fn create(
         return Err(Invalid::field("status", "a new case is `new`, `open` or `pending`; resolve it afterwards").into());
     }
     let assignee_id = req.assignee_id.unwrap_or(Some(agent.id));
+    may_open_case_for(&agent, assignee_id)?;
     if let Some(a) = assignee_id {
         check_agent_exists(&state, "assignee_id", a).await?;
-        if a != agent.id && agent.role == Role::Agent {
-            return Err(ApiError::from(crate::domain::agent::Denied(
-                "agents open cases for themselves (or unassigned); ask a lead to assign one to someone else".into(),
-            )));
-        }
     }
     let customer = state
         .store

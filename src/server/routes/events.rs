@@ -71,16 +71,12 @@ fn rejected(index: usize, raw: Option<&Value>, problem: ApiError) -> IngestResul
     }
 }
 
-fn too_large(index: usize, bytes: usize) -> IngestResult {
-    rejected(
-        index,
-        None,
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload-too-large",
-            "Event too large",
-            format!("the event is {bytes} bytes; one event may be at most {MAX_EVENT_BYTES} bytes: move large content out of `data`"),
-        ),
+fn event_too_large(bytes: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload-too-large",
+        "Event too large",
+        format!("the event is {bytes} bytes; one event may be at most {MAX_EVENT_BYTES} bytes: move large content out of `data`"),
     )
 }
 
@@ -135,7 +131,7 @@ pub async fn post_events(
         return Ok((StatusCode::OK, Json(out)).into_response());
     }
     if body.len() > MAX_EVENT_BYTES {
-        return Err(ApiError(too_large(0, body.len()).problem.map(Box::new).expect("a rejection has a problem")));
+        return Err(event_too_large(body.len()));
     }
     let v: Value = parse_json(&body)?;
     let event = check(&p, &v)?;
@@ -205,7 +201,7 @@ async fn ingest_batch(state: &AppState, p: &Principal, body: &[u8]) -> ApiResult
     for (i, r) in raw.iter().enumerate() {
         let text = r.get();
         if text.len() > MAX_EVENT_BYTES {
-            results.push(Some(too_large(i, text.len())));
+            results.push(Some(rejected(i, None, event_too_large(text.len()))));
             continue;
         }
         let v: Value = serde_json::from_str(text).unwrap_or(Value::Null);
