@@ -67,6 +67,10 @@ fn start(args: &[&str], until: &str) -> (Killed, Vec<String>) {
     panic!("`casebook {}` never printed `{until}`; it printed: {lines:?}", args.join(" "));
 }
 
+async fn get_json(url: &str, token: &str) -> Value {
+    reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap().json().await.unwrap()
+}
+
 #[tokio::test]
 async fn readme_walkthrough_with_the_real_binary() {
     let dir = tempfile::tempdir().unwrap();
@@ -105,25 +109,9 @@ async fn readme_walkthrough_with_the_real_binary() {
         .await
         .unwrap();
     assert_eq!(r["created"], 2, "{r}");
-    let found: Value = client
-        .get(format!("{base}/api/v1/customers?q=anna.rossi"))
-        .bearer_auth(&agent_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let found = get_json(&format!("{base}/api/v1/customers?q=anna.rossi"), &agent_token).await;
     let id = found["customers"][0]["id"].as_str().expect("found by email").to_string();
-    let timeline: Value = client
-        .get(format!("{base}/api/v1/customers/{id}/timeline"))
-        .bearer_auth(&agent_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let timeline = get_json(&format!("{base}/api/v1/customers/{id}/timeline"), &agent_token).await;
     let titles: Vec<&str> =
         timeline["events"].as_array().unwrap().iter().map(|e| e["title"].as_str().unwrap()).collect();
     assert_eq!(titles, ["Order #1 shipped", "Order #1 placed"]);
@@ -173,15 +161,7 @@ async fn demo_starts_with_nothing_configured_and_cleans_up() {
         .await
         .unwrap();
     assert_eq!(me["agent"]["name"], "anna");
-    let cases: Value = reqwest::Client::new()
-        .get(format!("{url}/api/v1/cases?limit=200"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let cases = get_json(&format!("{url}/api/v1/cases?limit=200"), &token).await;
     assert!(cases["cases"].as_array().unwrap().len() >= 5, "seeded cases: {cases}");
 
     let mut demo = demo;
