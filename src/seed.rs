@@ -21,6 +21,7 @@ use crate::domain::event::title_from_kind;
 use crate::domain::followup::{FollowUp, FollowUpStatus};
 use crate::domain::rasa::{RasaStep, StepEntry};
 use crate::domain::time::{from_micros, to_micros, Timestamp};
+use crate::store::changes::{record_change, Entity};
 use crate::store::customers::NewCustomer;
 use crate::store::events::NewEvent;
 use crate::store::{Result, Store, StoreError};
@@ -622,18 +623,26 @@ pub async fn seed(store: &Store, opts: &SeedOptions, mut progress: impl FnMut(us
         crate::store::customers::insert_customers(&mut tx, &customers).await?;
         let events: Vec<NewEvent> = fresh.iter().flat_map(|d| d.events.iter().cloned()).collect();
         report.events += crate::store::events::insert_events(&mut tx, &events).await?.len();
+        // Case work goes into the change feed too, so that a console starting from an empty
+        // copy pulls it.
         for d in &fresh {
+            let customer = Some(d.customer.id);
             for c in &d.cases {
                 crate::store::cases::insert_case_row(&mut tx, c).await?;
+                record_change(&mut tx, Entity::Case, c.id, Some(c.id), customer, c).await?;
             }
             for n in &d.notes {
                 crate::store::cases::insert_note_row(&mut tx, n).await?;
+                record_change(&mut tx, Entity::Note, n.id, Some(n.case_id), customer, n).await?;
             }
             for (id, case_id, e) in &d.rasa {
                 crate::store::cases::insert_rasa_row(&mut tx, *id, *case_id, e).await?;
+                let body = crate::store::cases::rasa_entry_body(*id, *case_id, e);
+                record_change(&mut tx, Entity::RasaEntry, *id, Some(*case_id), customer, &body).await?;
             }
             for f in &d.followups {
                 crate::store::followups::insert_followup_row(&mut tx, f).await?;
+                record_change(&mut tx, Entity::Followup, f.id, f.case_id, customer, f).await?;
             }
             report.cases += d.cases.len();
             report.followups += d.followups.len();

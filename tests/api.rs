@@ -19,6 +19,7 @@ both_backends!(
     case_lifecycle,
     followups,
     bad_input_gets_problems,
+    change_feed,
 );
 
 async fn health_me_and_agents(s: &TestServer) {
@@ -651,4 +652,67 @@ async fn bad_input_gets_problems(s: &TestServer) {
         404,
         "not-found",
     );
+}
+
+async fn pull_all(s: &TestServer, token: &str, cursor: Option<&str>, limit: u32) -> (Vec<Value>, String) {
+    let mut out = Vec::new();
+    let mut cursor = cursor.map(str::to_string);
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/sync/pull?limit={limit}&cursor={c}"),
+            None => format!("/api/v1/sync/pull?limit={limit}"),
+        };
+        let page = s.get(&path, token).await;
+        assert_eq!(page.status, 200, "{}", page.json);
+        out.extend(page.json["changes"].as_array().unwrap().iter().cloned());
+        cursor = Some(page.json["next_cursor"].as_str().unwrap().to_string());
+        if page.json["has_more"] == false {
+            return (out, cursor.unwrap());
+        }
+    }
+}
+
+async fn change_feed(s: &TestServer) {
+    let (_, admin) = s.agent("root", Role::Admin, &[]).await;
+    let (_, agent) = s.agent("anna", Role::Agent, &["support"]).await;
+    let (empty, start) = pull_all(s, &agent, None, 10).await;
+    assert!(empty.is_empty());
+
+    let customer = customer_of(s, &admin, "C-9").await;
+    let case = s.post("/api/v1/cases", &agent, json!({"customer_id": customer, "subject": "Feed"})).await.json;
+    let id = case["id"].as_str().unwrap();
+    s.patch(&format!("/api/v1/cases/{id}"), &agent, json!({"revision": 1, "status": "open"})).await;
+    let noop = s.patch(&format!("/api/v1/cases/{id}"), &agent, json!({"revision": 2, "status": "open"})).await;
+    assert_eq!(noop.json["revision"], 2, "a change that changes nothing is no new revision");
+    s.post(&format!("/api/v1/cases/{id}/notes"), &agent, json!({"body": "hello"})).await;
+    s.put(&format!("/api/v1/cases/{id}/rasa/receive"), &agent, json!({"notes": "their words", "done": true})).await;
+    s.post("/api/v1/followups", &agent, json!({"case_id": id, "due_at": "2030-01-01T10:00:00Z"})).await;
+
+    // Everything, in order, numbered without gaps, from the cursor of the empty feed.
+    let (all, end) = pull_all(s, &agent, Some(&start), 2).await;
+    let entities: Vec<&str> = all.iter().map(|c| c["entity"].as_str().unwrap()).collect();
+    assert_eq!(entities, ["case", "case", "note", "rasa_entry", "followup"]);
+    let seqs: Vec<i64> = all.iter().map(|c| c["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, [1, 2, 3, 4, 5]);
+    assert_eq!((all[0]["body"]["revision"].as_i64(), all[1]["body"]["revision"].as_i64()), (Some(1), Some(2)));
+    assert_eq!(all[1]["body"]["status"], "open");
+    assert_eq!(all[3]["body"]["notes"], "their words");
+    assert!(all.iter().all(|c| c["case_id"] == json!(id) && c["customer_id"] == json!(customer)));
+    let (none, same) = pull_all(s, &agent, Some(&end), 10).await;
+    assert!(none.is_empty());
+    assert_eq!(same, end, "an empty pull keeps the cursor");
+
+    // Pruned history and cursors from another database are gone (410); bad cursors are 400.
+    let at = |n: i64| casebook::domain::cursor::SeqCursor(n).encode("changes");
+    s.store.prune_changes(3).await.unwrap();
+    let r = s.get(&format!("/api/v1/sync/pull?cursor={}", at(2)), &agent).await;
+    assert_eq!((r.status, r.code()), (410, "cursor-gone"));
+    let (rest, _) = pull_all(s, &agent, Some(&at(3)), 10).await;
+    assert_eq!(rest.len(), 2);
+    let r = s.get(&format!("/api/v1/sync/pull?cursor={}", at(999)), &agent).await;
+    assert_eq!((r.status, r.code()), (410, "cursor-gone"));
+    let r = s.get("/api/v1/sync/pull?cursor=nonsense", &agent).await;
+    assert_eq!((r.status, r.code()), (400, "invalid-cursor"));
+    let ingest = s.ingest_token("shop").await;
+    assert_eq!(s.get("/api/v1/sync/pull", &ingest).await.status, 403);
 }

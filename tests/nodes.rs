@@ -135,3 +135,144 @@ async fn two_nodes_ingest_and_change_as_one() {
     store_b.close().await;
     s.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_puller_sees_every_change_once_while_two_nodes_write() {
+    let Some(s) = TestServer::start(Backend::Postgres).await else { return };
+    let (node_b, store_b) = s.second_node().await;
+    let bases = [s.base.clone(), node_b.url()];
+    let (_, admin) = s.agent("root", Role::Admin, &[]).await;
+    let (_, agent) = s.agent("anna", Role::Agent, &["support"]).await;
+    let customer = s
+        .events(
+            &admin,
+            "application/cloudevents+json",
+            ce("c", "shop", "signed_up", "C-1", "2024-01-01T00:00:00Z", json!({})),
+        )
+        .await
+        .json["customer_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let case = s.post("/api/v1/cases", &agent, json!({"customer_id": customer, "subject": "Busy case"})).await.json;
+    let case_id = case["id"].as_str().unwrap().to_string();
+    let client = reqwest::Client::new();
+
+    // Four writers, notes through both nodes at once.
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let (client, bases, agent, case_id) = (client.clone(), bases.clone(), agent.clone(), case_id.clone());
+            tokio::spawn(async move {
+                for i in 0..25 {
+                    let base = &bases[(w + i) % 2];
+                    let r = client
+                        .post(format!("{base}/api/v1/cases/{case_id}/notes"))
+                        .bearer_auth(&agent)
+                        .json(&json!({"body": format!("writer {w} note {i}")}))
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(r.status(), 201);
+                }
+            })
+        })
+        .collect();
+
+    // Meanwhile a puller on node A with small pages.
+    let mut seen: Vec<i64> = Vec::new();
+    let mut cursor = String::new();
+    let mut writers_done = false;
+    loop {
+        let page: Value = client
+            .get(format!("{}/api/v1/sync/pull?limit=7&cursor={cursor}", bases[0]))
+            .bearer_auth(&agent)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        seen.extend(page["changes"].as_array().unwrap().iter().map(|c| c["seq"].as_i64().unwrap()));
+        cursor = page["next_cursor"].as_str().unwrap().to_string();
+        if page["has_more"] == false {
+            if writers_done {
+                break;
+            }
+            writers_done = writers.iter().all(|w| w.is_finished());
+        }
+    }
+    for w in writers {
+        w.await.unwrap();
+    }
+    let expected: Vec<i64> = (1..=101).collect();
+    assert_eq!(seen, expected, "every change exactly once, in order, no gap (1 case + 100 notes)");
+
+    node_b.stop().await;
+    store_b.close().await;
+    s.finish().await;
+}
+
+/// The mechanism itself: while one transaction holds change number N uncommitted, a later
+/// write (on any node) cannot become visible with N + 1 — it waits — so no puller can pass N.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_later_write_waits_for_an_earlier_uncommitted_change() {
+    use sqlx::Connection;
+    let Some(s) = TestServer::start(Backend::Postgres).await else { return };
+    let (_, admin) = s.agent("root", Role::Admin, &[]).await;
+    let (_, agent) = s.agent("anna", Role::Agent, &["support"]).await;
+    let customer = s
+        .events(
+            &admin,
+            "application/cloudevents+json",
+            ce("c", "shop", "signed_up", "C-1", "2024-01-01T00:00:00Z", json!({})),
+        )
+        .await
+        .json["customer_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let case = s.post("/api/v1/cases", &agent, json!({"customer_id": customer, "subject": "Order"})).await.json;
+    let case_id = case["id"].as_str().unwrap().to_string();
+
+    // Another node, mid-transaction: it has taken change number 2 and not committed yet.
+    let mut other = sqlx::PgConnection::connect(&s.url).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut other).await.unwrap();
+    let n: i64 = sqlx::query_scalar("UPDATE change_counter SET value = value + 1 WHERE id = 1 RETURNING value")
+        .fetch_one(&mut other)
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+
+    // A note written now must wait for it.
+    let (base, token, id) = (s.base.clone(), agent.clone(), case_id.clone());
+    let write = tokio::spawn(async move {
+        reqwest::Client::new()
+            .post(format!("{base}/api/v1/cases/{id}/notes"))
+            .bearer_auth(token)
+            .json(&json!({"body": "later"}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert!(!write.is_finished(), "the later write must wait for the earlier change number");
+    let page = s.get("/api/v1/sync/pull", &agent).await;
+    let seqs: Vec<i64> = page.json["changes"].as_array().unwrap().iter().map(|c| c["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, [1], "nothing past the uncommitted number is visible");
+
+    sqlx::query("INSERT INTO changes (seq, entity, entity_id, case_id, customer_id, body, at) VALUES ($1, 'note', $2, $3, $4, '{}', 0)")
+        .bind(n)
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(&case_id)
+        .bind(&customer)
+        .execute(&mut other)
+        .await
+        .unwrap();
+    sqlx::query("COMMIT").execute(&mut other).await.unwrap();
+    assert_eq!(write.await.unwrap(), 201);
+    let page = s.get("/api/v1/sync/pull", &agent).await;
+    let seqs: Vec<i64> = page.json["changes"].as_array().unwrap().iter().map(|c| c["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, [1, 2, 3]);
+    s.finish().await;
+}

@@ -30,6 +30,7 @@ const CONTRACT: &[(&str, &str)] = &[
     ("get", "/api/v1/followups"),
     ("post", "/api/v1/followups"),
     ("patch", "/api/v1/followups/{id}"),
+    ("get", "/api/v1/sync/pull"),
 ];
 
 #[tokio::test]

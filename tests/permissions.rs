@@ -255,6 +255,7 @@ async fn permission_matrix(s: &TestServer) {
             WORK_CASE,
         );
         expect("GET /followups", who, c.call(who, Method::GET, "/api/v1/followups", None).await, AGENTS);
+        expect("GET /sync/pull", who, c.call(who, Method::GET, "/api/v1/sync/pull?limit=5", None).await, AGENTS);
         expect(
             "POST /followups",
             who,

@@ -63,6 +63,23 @@ impl TimeCursor {
     }
 }
 
+/// Position in a feed numbered from 1 — the change feed. 0 is before the first change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeqCursor(pub i64);
+
+impl SeqCursor {
+    pub fn encode(&self, tag: &str) -> String {
+        encode(tag, &[&self.0.to_string()])
+    }
+    pub fn decode(tag: &str, cursor: &str) -> Result<Self, CursorError> {
+        let parts = decode(tag, cursor, 1)?;
+        match parts[0].parse::<i64>() {
+            Ok(n) if n >= 0 => Ok(SeqCursor(n)),
+            _ => Err(CursorError("the cursor is damaged: start again without it".into())),
+        }
+    }
+}
+
 /// Position in a list ordered by (a text key, id) — customer search.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TextCursor {
@@ -93,6 +110,8 @@ mod tests {
         assert!(TimeCursor::decode("cases", &s).is_err());
         assert!(TimeCursor::decode("timeline", "not base64!").is_err());
         assert!(TimeCursor::decode("timeline", "").is_err());
+        assert_eq!(SeqCursor::decode("changes", &SeqCursor(42).encode("changes")).unwrap(), SeqCursor(42));
+        assert!(SeqCursor::decode("changes", &c.encode("changes")).is_err());
         let t = TextCursor { key: "anna\u{e9}".into(), id: Uuid::now_v7() };
         assert_eq!(TextCursor::decode("search", &t.encode("search")).unwrap(), t);
     }

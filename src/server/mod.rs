@@ -26,7 +26,7 @@ use utoipa_axum::routes;
 
 use crate::store::Store;
 use problem::{ApiError, Problem};
-use routes::{cases, customers, events, followups, meta};
+use routes::{cases, customers, events, followups, meta, sync};
 
 /// The largest JSON body outside event ingestion.
 pub const MAX_JSON_BYTES: usize = 1024 * 1024;
@@ -57,7 +57,8 @@ impl AppState {
         (name = "customers", description = "Customers and their unified timeline"),
         (name = "events", description = "CloudEvents 1.0 ingestion"),
         (name = "cases", description = "Cases and the work on them"),
-        (name = "followups", description = "Follow-up tasks")
+        (name = "followups", description = "Follow-up tasks"),
+        (name = "sync", description = "Offline sync")
     )
 )]
 struct ApiDoc;
@@ -96,6 +97,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::put_resolution))
         .routes(routes!(followups::list, followups::create))
         .routes(routes!(followups::get, followups::patch))
+        .routes(routes!(sync::pull))
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(ingest).merge(rest)
 }

@@ -5,6 +5,7 @@ use serde_json::json;
 use sqlx::any::AnyRow;
 use uuid::Uuid;
 
+use super::changes::{record_change, Entity};
 use super::events::{record_activity, Activity};
 use super::{
     col_enum, col_i64, col_opt_enum, col_opt_str, col_opt_ts, col_opt_uuid, col_str, col_ts, col_uuid, cut_page,
@@ -172,6 +173,11 @@ pub(crate) async fn insert_note_row(tx: &mut Tx, note: &Note) -> Result<()> {
     Ok(())
 }
 
+/// A RASA entry as the change feed carries it.
+pub(crate) fn rasa_entry_body(id: Uuid, case_id: Uuid, e: &StepEntry) -> serde_json::Value {
+    json!({"id": id, "case_id": case_id, "step": e.step, "notes": e.notes, "done": e.done, "author_id": e.author_id, "at": e.at})
+}
+
 pub(crate) async fn insert_rasa_row(tx: &mut Tx, id: Uuid, case_id: Uuid, e: &StepEntry) -> Result<()> {
     sqlx::query("INSERT INTO rasa_entries (id, case_id, step, notes, done, author_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(id.to_string())
@@ -225,6 +231,7 @@ impl Store {
             },
         )
         .await?;
+        record_change(&mut tx, Entity::Case, case.id, Some(case.id), Some(case.customer_id), &case).await?;
         tx.commit().await?;
         Ok(case)
     }
@@ -406,6 +413,7 @@ impl Store {
             )
             .await?;
         }
+        record_change(&mut tx, Entity::Case, next.id, Some(next.id), Some(next.customer_id), &next).await?;
         tx.commit().await?;
         Ok(Cas::Applied(next))
     }
@@ -468,8 +476,9 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await?;
         next.resolution = Some(resolution);
+        record_change(&mut tx, Entity::Case, next.id, Some(next.id), Some(next.customer_id), &next).await?;
+        tx.commit().await?;
         Ok(Cas::Applied(next))
     }
 
@@ -496,6 +505,7 @@ impl Store {
             },
         )
         .await?;
+        record_change(&mut tx, Entity::Note, note.id, Some(case.id), Some(case.customer_id), &note).await?;
         tx.commit().await?;
         Ok(note)
     }
@@ -534,6 +544,8 @@ impl Store {
             )
             .await?;
         }
+        let body = rasa_entry_body(id, case.id, &entry);
+        record_change(&mut tx, Entity::RasaEntry, id, Some(case.id), Some(case.customer_id), &body).await?;
         tx.commit().await?;
         self.checklist(case.id).await
     }

@@ -378,15 +378,6 @@ impl Store {
         Ok(found)
     }
 
-    /// Writes prepared rows directly (seeding and benchmarks); existing events are skipped.
-    pub async fn insert_prepared(&self, customers: &[NewCustomer], events: &[NewEvent]) -> Result<usize> {
-        let mut tx = self.begin_write().await?;
-        insert_customers(&mut tx, customers).await?;
-        let n = insert_events(&mut tx, events).await?.len();
-        tx.commit().await?;
-        Ok(n)
-    }
-
     /// One page of a customer's timeline, newest first, strictly after `before`.
     pub async fn timeline(
         &self,

@@ -5,6 +5,7 @@ use sqlx::any::AnyRow;
 use uuid::Uuid;
 
 use super::cases::Cas;
+use super::changes::{record_change, Entity};
 use super::events::{record_activity, Activity};
 use super::{col_enum, col_i64, col_opt_ts, col_opt_uuid, col_str, col_ts, col_uuid, cut_page, Result, Sql, Store, Tx};
 use crate::domain::agent::Agent;
@@ -121,6 +122,7 @@ impl Store {
             },
         )
         .await?;
+        record_change(&mut tx, Entity::Followup, f.id, f.case_id, Some(f.customer_id), &f).await?;
         tx.commit().await?;
         Ok(f)
     }
@@ -257,6 +259,7 @@ impl Store {
             )
             .await?;
         }
+        record_change(&mut tx, Entity::Followup, next.id, next.case_id, Some(next.customer_id), &next).await?;
         tx.commit().await?;
         Ok(Cas::Applied(next))
     }

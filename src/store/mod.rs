@@ -7,6 +7,7 @@
 
 pub mod agents;
 pub mod cases;
+pub mod changes;
 pub mod customers;
 pub mod events;
 pub mod followups;
@@ -49,8 +50,14 @@ pub struct Store {
     backend: Backend,
 }
 
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("migrations/sqlite_0001_init.sql"))];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("migrations/postgres_0001_init.sql"))];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("migrations/sqlite_0001_init.sql")),
+    (2, "changes", include_str!("migrations/sqlite_0002_changes.sql")),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("migrations/postgres_0001_init.sql")),
+    (2, "changes", include_str!("migrations/postgres_0002_changes.sql")),
+];
 /// Held while migrating, so that several nodes starting at once migrate one after another.
 const MIGRATION_LOCK: i64 = 0x6361_7365_626f_6f6b; // "casebook"
 
@@ -327,9 +334,12 @@ mod tests {
 
     #[test]
     fn migrations_split_into_statements() {
-        let n = statements(SQLITE_MIGRATIONS[0].2).count();
-        assert_eq!(n, statements(POSTGRES_MIGRATIONS[0].2).count(), "both backends get the same schema");
-        assert!(n > 10);
+        assert_eq!(SQLITE_MIGRATIONS.len(), POSTGRES_MIGRATIONS.len());
+        for (s, p) in SQLITE_MIGRATIONS.iter().zip(POSTGRES_MIGRATIONS) {
+            assert_eq!((s.0, s.1), (p.0, p.1));
+            assert_eq!(statements(s.2).count(), statements(p.2).count(), "both backends get the same schema");
+        }
+        assert!(statements(SQLITE_MIGRATIONS[0].2).count() > 10);
         assert!(statements("-- only a comment\n;\n").next().is_none());
     }
 

@@ -5,3 +5,4 @@ pub mod customers;
 pub mod events;
 pub mod followups;
 pub mod meta;
+pub mod sync;

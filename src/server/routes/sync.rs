@@ -1,0 +1,56 @@
+//! Offline sync: the change feed clients pull to keep their copy of case work current.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::domain::cursor::SeqCursor;
+use crate::server::extract::{parse_limit, AgentAuth, ApiQuery};
+use crate::server::problem::{ApiError, ApiResult, Problem};
+use crate::server::AppState;
+use crate::store::changes::{Change, PullError};
+
+const CHANGES_CURSOR: &str = "changes";
+
+#[derive(Deserialize, IntoParams)]
+pub struct PullParams {
+    /// `next_cursor` of the previous pull; absent to start from the beginning.
+    pub cursor: Option<String>,
+    /// 1 to 1000, default 500.
+    pub limit: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PullPage {
+    /// Oldest first. Apply them and store `next_cursor` in one local transaction.
+    pub changes: Vec<Change>,
+    /// Where the next pull starts: after the last change here (or where this one started).
+    pub next_cursor: String,
+    /// More changes are waiting: pull again at once.
+    pub has_more: bool,
+}
+
+#[utoipa::path(get, path = "/api/v1/sync/pull", tag = "sync", params(PullParams),
+    responses(
+        (status = 200, description = "The next changes to cases, notes, RASA entries and follow-ups, in commit order; a cursor never skips a change", body = PullPage),
+        (status = 410, description = "The feed no longer holds this cursor's position: rebuild the local copy from the start, keeping the outbox", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+pub async fn pull(
+    State(state): State<AppState>,
+    AgentAuth(_agent): AgentAuth,
+    ApiQuery(p): ApiQuery<PullParams>,
+) -> ApiResult<Json<PullPage>> {
+    let limit = parse_limit(p.limit.as_deref(), 500, 1000)?;
+    let after = match p.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => SeqCursor::decode(CHANGES_CURSOR, c).map_err(|e| ApiError::bad_request("invalid-cursor", e.0))?,
+        None => SeqCursor(0),
+    };
+    let (changes, has_more) = state.store.changes_after(after.0, limit).await.map_err(|e| match e {
+        PullError::Gone(detail) => ApiError::new(StatusCode::GONE, "cursor-gone", "Cursor no longer valid", detail),
+        PullError::Store(s) => s.into(),
+    })?;
+    let next = changes.last().map(|c| SeqCursor(c.seq)).unwrap_or(after);
+    Ok(Json(PullPage { changes, next_cursor: next.encode(CHANGES_CURSOR), has_more }))
+}

@@ -1,0 +1,147 @@
+//! The change feed: what offline clients pull to keep their copy of case work current.
+//!
+//! Each write to case work (cases, notes, RASA entries, follow-ups) appends a change in its
+//! own transaction, numbered by `change_counter`. The number is taken last, just before the
+//! commit; the counter row stays locked until the transaction ends, so on PostgreSQL a writer
+//! on another node waits for it and gets the next number only once this one is committed.
+//! Numbers are therefore in commit order and without gaps (a rolled-back transaction returns
+//! its number): a reader that has seen change N has seen every change below N. A plain
+//! sequence would not do: on PostgreSQL a smaller sequence value can commit after a larger one
+//! has been read, and a cursor past it would skip it for ever.
+
+use serde::Serialize;
+use serde_json::value::RawValue;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{col_i64, col_opt_uuid, col_str, col_ts, col_uuid, to_json, Result, Store, StoreError, Tx};
+use crate::domain::named_enum;
+use crate::domain::time::{now, to_micros};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Entity {
+    Case,
+    Note,
+    RasaEntry,
+    Followup,
+}
+named_enum!(Entity, "entity", { Case => "case", Note => "note", RasaEntry => "rasa_entry", Followup => "followup" });
+
+/// One change: the entity as it stands after the write.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Change {
+    /// Position in the feed; strictly increasing, without gaps.
+    pub seq: i64,
+    pub entity: Entity,
+    pub entity_id: Uuid,
+    pub case_id: Option<Uuid>,
+    pub customer_id: Option<Uuid>,
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// The case, note, RASA entry or follow-up as it now is.
+    #[schema(value_type = Object)]
+    pub body: Box<RawValue>,
+}
+
+/// Appends a change to the feed. Call it as the last write of the transaction: from here to
+/// the commit, other writers wait for the counter.
+pub(crate) async fn record_change(
+    tx: &mut Tx,
+    entity: Entity,
+    entity_id: Uuid,
+    case_id: Option<Uuid>,
+    customer_id: Option<Uuid>,
+    body: &impl Serialize,
+) -> Result<i64> {
+    let seq: i64 = sqlx::query_scalar("UPDATE change_counter SET value = value + 1 WHERE id = 1 RETURNING value")
+        .fetch_one(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO changes (seq, entity, entity_id, case_id, customer_id, body, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(seq)
+    .bind(entity.as_str())
+    .bind(entity_id.to_string())
+    .bind(case_id.map(|c| c.to_string()))
+    .bind(customer_id.map(|c| c.to_string()))
+    .bind(to_json(body))
+    .bind(to_micros(now()))
+    .execute(&mut **tx)
+    .await?;
+    Ok(seq)
+}
+
+/// Why a pull cannot continue from a cursor.
+#[derive(Debug, thiserror::Error)]
+pub enum PullError {
+    /// The feed no longer holds what the cursor asks for (pruned, or the cursor is from
+    /// another database): the client must rebuild its copy from scratch.
+    #[error("{0}")]
+    Gone(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Store {
+    /// Changes after `after`, oldest first, at most `limit`; and whether more follow.
+    pub async fn changes_after(&self, after: i64, limit: u32) -> Result<(Vec<Change>, bool), PullError> {
+        let (newest, pruned): (i64, i64) =
+            sqlx::query_as("SELECT value, pruned_through FROM change_counter WHERE id = 1")
+                .fetch_one(self.reader())
+                .await
+                .map_err(StoreError::from)?;
+        if after < pruned {
+            return Err(PullError::Gone(format!(
+                "changes up to {pruned} are no longer kept and this cursor is at {after}: rebuild the local copy (pull from the start) and keep the outbox"
+            )));
+        }
+        if after > newest {
+            return Err(PullError::Gone(format!(
+                "this cursor ({after}) is ahead of this server's feed ({newest}): the server's database was replaced; rebuild the local copy and keep the outbox"
+            )));
+        }
+        let rows = sqlx::query(
+            "SELECT seq, entity, entity_id, case_id, customer_id, body, at FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(after)
+        .bind(i64::from(limit) + 1)
+        .fetch_all(self.reader())
+        .await
+        .map_err(StoreError::from)?;
+        let mut changes = Vec::with_capacity(rows.len());
+        for row in &rows {
+            changes.push(Change {
+                seq: col_i64(row, "seq")?,
+                entity: col_str(row, "entity")?
+                    .parse()
+                    .map_err(|e| StoreError::Corrupt(format!("changes.entity: {e}")))?,
+                entity_id: col_uuid(row, "entity_id")?,
+                case_id: col_opt_uuid(row, "case_id")?,
+                customer_id: col_opt_uuid(row, "customer_id")?,
+                at: col_ts(row, "at")?,
+                body: RawValue::from_string(col_str(row, "body")?)
+                    .map_err(|e| StoreError::Corrupt(format!("changes.body: {e}")))?,
+            });
+        }
+        let more = changes.len() > limit as usize;
+        changes.truncate(limit as usize);
+        Ok((changes, more))
+    }
+
+    /// Drops changes up to and including `through`; cursors older than that get
+    /// [`PullError::Gone`]. Returns how many were dropped.
+    pub async fn prune_changes(&self, through: i64) -> Result<u64> {
+        let mut tx = self.begin_write().await?;
+        let newest: i64 =
+            sqlx::query_scalar("SELECT value FROM change_counter WHERE id = 1").fetch_one(&mut *tx).await?;
+        let through = through.min(newest);
+        let dropped =
+            sqlx::query("DELETE FROM changes WHERE seq <= $1").bind(through).execute(&mut *tx).await?.rows_affected();
+        sqlx::query("UPDATE change_counter SET pruned_through = $1 WHERE id = 1 AND pruned_through < $1")
+            .bind(through)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(dropped)
+    }
+}

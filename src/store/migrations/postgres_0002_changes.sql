@@ -1,0 +1,22 @@
+-- The change feed for offline clients (GET /api/v1/sync/pull): every write to case work gets
+-- the next number from change_counter inside its own transaction. The counter row stays locked
+-- until that transaction commits, so numbers are handed out in commit order and a reader that
+-- has seen number N has seen every number below it. Keep in step with sqlite_0002_changes.sql.
+
+CREATE TABLE change_counter (
+    id              BIGINT PRIMARY KEY,
+    value           BIGINT NOT NULL,
+    -- Changes up to and including this number were pruned: older cursors get 410.
+    pruned_through  BIGINT NOT NULL DEFAULT 0
+);
+INSERT INTO change_counter (id, value, pruned_through) VALUES (1, 0, 0);
+
+CREATE TABLE changes (
+    seq          BIGINT PRIMARY KEY,
+    entity       TEXT COLLATE "C" NOT NULL,
+    entity_id    TEXT COLLATE "C" NOT NULL,
+    case_id      TEXT COLLATE "C",
+    customer_id  TEXT COLLATE "C",
+    body         TEXT COLLATE "C" NOT NULL,
+    at           BIGINT NOT NULL
+);
