@@ -108,6 +108,12 @@ pub fn default_sla(priority: Priority) -> (Duration, Duration) {
     }
 }
 
+/// The first-response and resolution due times of a case opened at `opened`.
+pub fn sla_due(opened: DateTime<Utc>, priority: Priority) -> (DateTime<Utc>, DateTime<Utc>) {
+    let (first, resolve) = default_sla(priority);
+    (opened + first, opened + resolve)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
@@ -325,6 +331,15 @@ pub(crate) mod tests {
         let full = fold(&entries);
         let (_, _, reason, _) = validate_resolution(&input("Refunded", Some("ignored")), &full).unwrap();
         assert_eq!(reason, None, "a complete checklist needs no reason");
+    }
+
+    #[test]
+    fn sla_follows_priority() {
+        let t = now();
+        let (urgent, _) = sla_due(t, Priority::Urgent);
+        let (low, _) = sla_due(t, Priority::Low);
+        assert!(urgent < low);
+        assert_eq!(sla_due(t, Priority::Normal).0, t + Duration::hours(4));
     }
 
     #[test]

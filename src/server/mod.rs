@@ -28,6 +28,18 @@ use crate::store::Store;
 use problem::{ApiError, Problem};
 use routes::{cases, customers, events, followups, meta, sync};
 
+/// Runs a case-work command in a write transaction of its own, committed when it succeeds
+/// (dropped, so rolled back, when it fails): `in_transaction!(state.store, tx => cmd(&mut tx, …))`.
+macro_rules! in_transaction {
+    ($store:expr, $tx:ident => $body:expr) => {{
+        let mut $tx = $store.begin_write().await?;
+        let out = $body.await?;
+        $tx.commit().await.map_err($crate::store::StoreError::from)?;
+        out
+    }};
+}
+pub(crate) use in_transaction;
+
 /// The largest JSON body outside event ingestion.
 pub const MAX_JSON_BYTES: usize = 1024 * 1024;
 

@@ -123,6 +123,24 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<crate::casework::WorkError> for ApiError {
+    fn from(e: crate::casework::WorkError) -> Self {
+        use crate::casework::WorkError;
+        match e {
+            WorkError::Invalid(i) => i.into(),
+            WorkError::Denied(d) => d.into(),
+            WorkError::NotFound(detail) => ApiError::not_found(detail),
+            WorkError::Stale { what, sent, revision, current } => ApiError::conflict(
+                format!(
+                    "the {what} changed since you read it (you sent revision {sent}, it is now at {revision}): `current` holds it as it is now; reapply your change to it and send its revision"
+                ),
+                &*current,
+            ),
+            WorkError::Store(s) => s.into(),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();

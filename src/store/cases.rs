@@ -12,13 +12,10 @@ use super::{
     to_json, Result, Sql, Store, Tx,
 };
 use crate::domain::agent::Agent;
-use crate::domain::case::{
-    default_sla, Case, CaseDetail, CaseStatus, Channel, Note, NoteVisibility, Priority, Resolution,
-};
+use crate::domain::case::{sla_due, Case, CaseDetail, CaseStatus, Note, NoteVisibility, Priority, Resolution};
 use crate::domain::cursor::TimeCursor;
-use crate::domain::new_id;
 use crate::domain::rasa::{fold, Checklist, RasaStep, StepEntry};
-use crate::domain::time::{now, to_micros, Timestamp};
+use crate::domain::time::{now, to_micros};
 
 const CASE_COLUMNS: &str = "id, customer_id, subject, channel, status, priority, queue, team, assignee_id, \
     first_response_due, resolution_due, revision, created_by, created_at, updated_at, resolution_summary, \
@@ -31,18 +28,6 @@ pub enum Cas<T> {
     /// Someone changed it since: here is what it is now.
     Stale(Box<T>),
     NotFound,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewCase {
-    pub customer_id: Uuid,
-    pub subject: String,
-    pub channel: Channel,
-    pub priority: Priority,
-    pub queue: String,
-    pub team: String,
-    pub assignee_id: Option<Uuid>,
-    pub status: CaseStatus,
 }
 
 /// Field changes to a case; `None` leaves a field as it is.
@@ -111,11 +96,6 @@ fn note_from_row(row: &AnyRow) -> Result<Note> {
         visibility: col_enum(row, "visibility")?,
         created_at: col_ts(row, "created_at")?,
     })
-}
-
-fn sla_due(created_at: Timestamp, priority: Priority) -> (Timestamp, Timestamp) {
-    let (first, resolve) = default_sla(priority);
-    (created_at + first, created_at + resolve)
 }
 
 fn preview(text: &str) -> String {
@@ -192,75 +172,72 @@ pub(crate) async fn insert_rasa_row(tx: &mut Tx, id: Uuid, case_id: Uuid, e: &St
     Ok(())
 }
 
-impl Store {
-    pub async fn create_case(&self, input: NewCase, by: &Agent) -> Result<Case> {
-        let t = now();
-        let (first_due, resolve_due) = sla_due(t, input.priority);
-        let case = Case {
-            id: new_id(),
-            customer_id: input.customer_id,
-            subject: input.subject,
-            channel: input.channel,
-            status: input.status,
-            priority: input.priority,
-            queue: input.queue,
-            team: input.team,
-            assignee_id: input.assignee_id,
-            first_response_due: Some(first_due),
-            resolution_due: Some(resolve_due),
-            revision: 1,
-            created_by: by.id,
-            created_at: t,
-            updated_at: t,
-            resolution: None,
-        };
-        let mut tx = self.begin_write().await?;
-        insert_case_row(&mut tx, &case).await?;
-        record_activity(
-            &mut tx,
-            Activity {
-                customer_id: case.customer_id,
-                case_id: Some(case.id),
-                key: format!("{}:opened", case.id),
-                kind: "case_opened",
-                title: format!("Case opened: {}", case.subject),
-                body: None,
-                actor: Some(by.name.clone()),
-                data: json!({"channel": case.channel, "priority": case.priority, "queue": case.queue}),
-                at: t,
-            },
-        )
-        .await?;
-        record_change(&mut tx, Entity::Case, case.id, Some(case.id), Some(case.customer_id), &case).await?;
-        tx.commit().await?;
-        Ok(case)
-    }
+/// Writes a new case with its timeline activity and change.
+pub(crate) async fn create_case(tx: &mut Tx, case: &Case, by: &Agent) -> Result<()> {
+    insert_case_row(tx, case).await?;
+    record_activity(
+        tx,
+        Activity {
+            customer_id: case.customer_id,
+            case_id: Some(case.id),
+            key: format!("{}:opened", case.id),
+            kind: "case_opened",
+            title: format!("Case opened: {}", case.subject),
+            body: None,
+            actor: Some(by.name.clone()),
+            data: json!({"channel": case.channel, "priority": case.priority, "queue": case.queue}),
+            at: case.created_at,
+        },
+    )
+    .await?;
+    record_change(tx, Entity::Case, case.id, Some(case.id), Some(case.customer_id), case).await?;
+    Ok(())
+}
 
+/// A case, read through a pool or inside a transaction.
+pub(crate) async fn fetch_case<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    e: E,
+    id: Uuid,
+) -> Result<Option<Case>> {
+    sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(e)
+        .await?
+        .map(|r| case_from_row(&r))
+        .transpose()
+}
+
+/// The RASA checklist of a case, read through a pool or inside a transaction.
+pub(crate) async fn fetch_checklist<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    e: E,
+    case_id: Uuid,
+) -> Result<Checklist> {
+    let rows = sqlx::query(
+        "SELECT step, notes, done, author_id, created_at FROM rasa_entries WHERE case_id = $1 ORDER BY created_at, id",
+    )
+    .bind(case_id.to_string())
+    .fetch_all(e)
+    .await?;
+    let mut entries = Vec::with_capacity(rows.len());
+    for row in &rows {
+        entries.push(StepEntry {
+            step: col_enum(row, "step")?,
+            notes: col_str(row, "notes")?,
+            done: col_i64(row, "done")? != 0,
+            author_id: col_uuid(row, "author_id")?,
+            at: col_ts(row, "created_at")?,
+        });
+    }
+    Ok(fold(&entries))
+}
+
+impl Store {
     pub async fn case(&self, id: Uuid) -> Result<Option<Case>> {
-        sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(self.reader())
-            .await?
-            .map(|r| case_from_row(&r))
-            .transpose()
+        fetch_case(self.reader(), id).await
     }
 
     pub async fn checklist(&self, case_id: Uuid) -> Result<Checklist> {
-        let rows = sqlx::query("SELECT step, notes, done, author_id, created_at FROM rasa_entries WHERE case_id = $1 ORDER BY created_at, id")
-            .bind(case_id.to_string())
-            .fetch_all(self.reader())
-            .await?;
-        let mut entries = Vec::with_capacity(rows.len());
-        for row in &rows {
-            entries.push(StepEntry {
-                step: col_enum(row, "step")?,
-                notes: col_str(row, "notes")?,
-                done: col_i64(row, "done")? != 0,
-                author_id: col_uuid(row, "author_id")?,
-                at: col_ts(row, "created_at")?,
-            });
-        }
-        Ok(fold(&entries))
+        fetch_checklist(self.reader(), case_id).await
     }
 
     pub async fn notes(&self, case_id: Uuid) -> Result<Vec<Note>> {
@@ -330,225 +307,215 @@ impl Store {
         let cases = rows.iter().map(case_from_row).collect::<Result<Vec<_>>>()?;
         Ok(cut_page(cases, limit, |c| TimeCursor { at: to_micros(c.created_at), id: c.id }))
     }
+}
 
-    /// Applies field changes to `read` (the case as the caller saw it, already checked against
-    /// the rules) if nobody changed it since.
-    pub async fn update_case(&self, read: &Case, changes: &CaseChanges, by: &Agent) -> Result<Cas<Case>> {
-        let t = now();
-        let mut next = read.clone();
-        if let Some(s) = changes.status {
-            next.status = s;
-        }
-        if let Some(p) = changes.priority {
-            next.priority = p;
-            let (first, resolve) = sla_due(read.created_at, p);
-            next.first_response_due = Some(first);
-            next.resolution_due = Some(resolve);
-        }
-        if let Some(a) = changes.assignee_id {
-            next.assignee_id = a;
-        }
-        if next == *read {
-            // Nothing changes: no new revision, no activity.
-            return Ok(Cas::Applied(next));
-        }
-        next.revision = read.revision + 1;
-        next.updated_at = t;
-        let mut tx = self.begin_write().await?;
-        let updated = sqlx::query(
-            "UPDATE cases SET status = $1, priority = $2, assignee_id = $3, first_response_due = $4, resolution_due = $5, \
-             revision = $6, updated_at = $7 WHERE id = $8 AND revision = $9",
-        )
-        .bind(next.status.as_str())
-        .bind(next.priority.as_str())
-        .bind(next.assignee_id.map(|a| a.to_string()))
-        .bind(next.first_response_due.map(to_micros))
-        .bind(next.resolution_due.map(to_micros))
-        .bind(next.revision)
-        .bind(to_micros(t))
-        .bind(read.id.to_string())
-        .bind(read.revision)
-        .execute(&mut *tx)
-        .await?;
-        if updated.rows_affected() == 0 {
-            drop(tx);
-            return self.stale(read.id).await;
-        }
-        let mut activity = Vec::new();
-        if next.status != read.status {
-            activity.push((
-                "case_status_changed",
-                format!("Case {} → {}", read.status, next.status),
-                json!({"from": read.status, "to": next.status}),
-            ));
-        }
-        if next.priority != read.priority {
-            activity.push((
-                "case_reprioritised",
-                format!("Priority {} → {}", read.priority, next.priority),
-                json!({"from": read.priority, "to": next.priority}),
-            ));
-        }
-        if next.assignee_id != read.assignee_id {
-            let title = match next.assignee_id {
-                Some(_) => "Case assigned".to_string(),
-                None => "Case unassigned".to_string(),
-            };
-            activity.push(("case_assigned", title, json!({"from": read.assignee_id, "to": next.assignee_id})));
-        }
-        for (kind, title, data) in activity {
-            record_activity(
-                &mut tx,
-                Activity {
-                    customer_id: read.customer_id,
-                    case_id: Some(read.id),
-                    key: format!("{}:{kind}:{}", read.id, next.revision),
-                    kind,
-                    title,
-                    body: Some(read.subject.clone()),
-                    actor: Some(by.name.clone()),
-                    data,
-                    at: t,
-                },
-            )
-            .await?;
-        }
-        record_change(&mut tx, Entity::Case, next.id, Some(next.id), Some(next.customer_id), &next).await?;
-        tx.commit().await?;
-        Ok(Cas::Applied(next))
+/// Applies field changes to `read` (the case as the caller saw it, already checked against
+/// the rules) if nobody changed it since.
+pub(crate) async fn update_case(tx: &mut Tx, read: &Case, changes: &CaseChanges, by: &Agent) -> Result<Cas<Case>> {
+    let t = now();
+    let mut next = read.clone();
+    if let Some(s) = changes.status {
+        next.status = s;
     }
-
-    async fn stale(&self, id: Uuid) -> Result<Cas<Case>> {
-        Ok(match self.case(id).await? {
-            Some(current) => Cas::Stale(Box::new(current)),
-            None => Cas::NotFound,
-        })
+    if let Some(p) = changes.priority {
+        next.priority = p;
+        let (first, resolve) = sla_due(read.created_at, p);
+        next.first_response_due = Some(first);
+        next.resolution_due = Some(resolve);
     }
-
-    /// Records the resolution and the status it sets, if nobody changed the case since `read`.
-    pub async fn resolve_case(
-        &self,
-        read: &Case,
-        resolution: Resolution,
-        status: CaseStatus,
-        by: &Agent,
-    ) -> Result<Cas<Case>> {
-        let t = now();
-        let mut next = read.clone();
-        next.status = status;
-        next.revision = read.revision + 1;
-        next.updated_at = t;
-        let mut tx = self.begin_write().await?;
-        let updated = sqlx::query(
-            "UPDATE cases SET status = $1, revision = $2, updated_at = $3, resolution_summary = $4, resolution_root_cause = $5, \
-             resolution_outcome = $6, resolution_rasa_incomplete_reason = $7, resolved_by = $8, resolved_at = $9 \
-             WHERE id = $10 AND revision = $11",
-        )
-        .bind(status.as_str())
-        .bind(next.revision)
-        .bind(to_micros(t))
-        .bind(resolution.summary.clone())
-        .bind(to_json(&resolution.root_cause))
-        .bind(resolution.outcome.as_str())
-        .bind(resolution.rasa_incomplete_reason.clone())
-        .bind(resolution.resolved_by.to_string())
-        .bind(to_micros(resolution.resolved_at))
-        .bind(read.id.to_string())
-        .bind(read.revision)
-        .execute(&mut *tx)
-        .await?;
-        if updated.rows_affected() == 0 {
-            drop(tx);
-            return self.stale(read.id).await;
-        }
+    if let Some(a) = changes.assignee_id {
+        next.assignee_id = a;
+    }
+    if next == *read {
+        // Nothing changes: no new revision, no activity.
+        return Ok(Cas::Applied(next));
+    }
+    next.revision = read.revision + 1;
+    next.updated_at = t;
+    let updated = sqlx::query(
+        "UPDATE cases SET status = $1, priority = $2, assignee_id = $3, first_response_due = $4, resolution_due = $5, \
+         revision = $6, updated_at = $7 WHERE id = $8 AND revision = $9",
+    )
+    .bind(next.status.as_str())
+    .bind(next.priority.as_str())
+    .bind(next.assignee_id.map(|a| a.to_string()))
+    .bind(next.first_response_due.map(to_micros))
+    .bind(next.resolution_due.map(to_micros))
+    .bind(next.revision)
+    .bind(to_micros(t))
+    .bind(read.id.to_string())
+    .bind(read.revision)
+    .execute(&mut **tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return stale(tx, read.id).await;
+    }
+    let mut activity = Vec::new();
+    if next.status != read.status {
+        activity.push((
+            "case_status_changed",
+            format!("Case {} → {}", read.status, next.status),
+            json!({"from": read.status, "to": next.status}),
+        ));
+    }
+    if next.priority != read.priority {
+        activity.push((
+            "case_reprioritised",
+            format!("Priority {} → {}", read.priority, next.priority),
+            json!({"from": read.priority, "to": next.priority}),
+        ));
+    }
+    if next.assignee_id != read.assignee_id {
+        let title = match next.assignee_id {
+            Some(_) => "Case assigned".to_string(),
+            None => "Case unassigned".to_string(),
+        };
+        activity.push(("case_assigned", title, json!({"from": read.assignee_id, "to": next.assignee_id})));
+    }
+    for (kind, title, data) in activity {
         record_activity(
-            &mut tx,
+            tx,
             Activity {
                 customer_id: read.customer_id,
                 case_id: Some(read.id),
-                key: format!("{}:case_resolved:{}", read.id, next.revision),
-                kind: "case_resolved",
-                title: format!("Case resolved ({}): {}", resolution.outcome, read.subject),
-                body: Some(resolution.summary.clone()),
+                key: format!("{}:{kind}:{}", read.id, next.revision),
+                kind,
+                title,
+                body: Some(read.subject.clone()),
                 actor: Some(by.name.clone()),
-                data: json!({"outcome": resolution.outcome, "root_cause": resolution.root_cause, "status": status}),
+                data,
                 at: t,
             },
         )
         .await?;
-        next.resolution = Some(resolution);
-        record_change(&mut tx, Entity::Case, next.id, Some(next.id), Some(next.customer_id), &next).await?;
-        tx.commit().await?;
-        Ok(Cas::Applied(next))
     }
+    record_change(tx, Entity::Case, next.id, Some(next.id), Some(next.customer_id), &next).await?;
+    Ok(Cas::Applied(next))
+}
 
-    /// Appends a note to a case (notes are never edited).
-    pub async fn add_note(&self, case: &Case, body: String, visibility: NoteVisibility, by: &Agent) -> Result<Note> {
-        let note = Note { id: new_id(), case_id: case.id, author_id: by.id, body, visibility, created_at: now() };
-        let mut tx = self.begin_write().await?;
-        insert_note_row(&mut tx, &note).await?;
+async fn stale(tx: &mut Tx, id: Uuid) -> Result<Cas<Case>> {
+    Ok(match fetch_case(&mut **tx, id).await? {
+        Some(current) => Cas::Stale(Box::new(current)),
+        None => Cas::NotFound,
+    })
+}
+
+/// Records the resolution and the status it sets, if nobody changed the case since `read`.
+pub(crate) async fn resolve_case(
+    tx: &mut Tx,
+    read: &Case,
+    resolution: Resolution,
+    status: CaseStatus,
+    by: &Agent,
+) -> Result<Cas<Case>> {
+    let t = now();
+    let mut next = read.clone();
+    next.status = status;
+    next.revision = read.revision + 1;
+    next.updated_at = t;
+    let updated = sqlx::query(
+        "UPDATE cases SET status = $1, revision = $2, updated_at = $3, resolution_summary = $4, resolution_root_cause = $5, \
+         resolution_outcome = $6, resolution_rasa_incomplete_reason = $7, resolved_by = $8, resolved_at = $9 \
+         WHERE id = $10 AND revision = $11",
+    )
+    .bind(status.as_str())
+    .bind(next.revision)
+    .bind(to_micros(t))
+    .bind(resolution.summary.clone())
+    .bind(to_json(&resolution.root_cause))
+    .bind(resolution.outcome.as_str())
+    .bind(resolution.rasa_incomplete_reason.clone())
+    .bind(resolution.resolved_by.to_string())
+    .bind(to_micros(resolution.resolved_at))
+    .bind(read.id.to_string())
+    .bind(read.revision)
+    .execute(&mut **tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return stale(tx, read.id).await;
+    }
+    record_activity(
+        tx,
+        Activity {
+            customer_id: read.customer_id,
+            case_id: Some(read.id),
+            key: format!("{}:case_resolved:{}", read.id, next.revision),
+            kind: "case_resolved",
+            title: format!("Case resolved ({}): {}", resolution.outcome, read.subject),
+            body: Some(resolution.summary.clone()),
+            actor: Some(by.name.clone()),
+            data: json!({"outcome": resolution.outcome, "root_cause": resolution.root_cause, "status": status}),
+            at: t,
+        },
+    )
+    .await?;
+    next.resolution = Some(resolution);
+    record_change(tx, Entity::Case, next.id, Some(next.id), Some(next.customer_id), &next).await?;
+    Ok(Cas::Applied(next))
+}
+
+/// Appends a note to a case (notes are never edited).
+pub(crate) async fn add_note(tx: &mut Tx, case: &Case, note: &Note, by: &Agent) -> Result<()> {
+    let visibility = note.visibility;
+    insert_note_row(tx, note).await?;
+    record_activity(
+        tx,
+        Activity {
+            customer_id: case.customer_id,
+            case_id: Some(case.id),
+            key: format!("{}:note_added", note.id),
+            kind: "note_added",
+            title: match visibility {
+                NoteVisibility::Internal => format!("Internal note: {}", preview(&note.body)),
+                NoteVisibility::Customer => format!("Note to customer: {}", preview(&note.body)),
+            },
+            body: Some(note.body.clone()),
+            actor: Some(by.name.clone()),
+            data: json!({"note_id": note.id, "visibility": visibility}),
+            at: note.created_at,
+        },
+    )
+    .await?;
+    record_change(tx, Entity::Note, note.id, Some(case.id), Some(case.customer_id), &note).await?;
+    Ok(())
+}
+
+/// Appends a RASA entry (the step's notes as they now stand, and whether it is done) and
+/// returns the checklist folded from all entries.
+pub(crate) async fn add_rasa_entry(
+    tx: &mut Tx,
+    case: &Case,
+    id: Uuid,
+    step: RasaStep,
+    notes: String,
+    done: bool,
+    by: &Agent,
+) -> Result<Checklist> {
+    let before = fetch_checklist(&mut **tx, case.id).await?;
+    let t = now();
+    let entry = StepEntry { step, notes: notes.clone(), done, author_id: by.id, at: t };
+    insert_rasa_row(tx, id, case.id, &entry).await?;
+    let was_done = before.steps[step.index()].done_at.is_some();
+    if done && !was_done {
         record_activity(
-            &mut tx,
+            tx,
             Activity {
                 customer_id: case.customer_id,
                 case_id: Some(case.id),
-                key: format!("{}:note_added", note.id),
-                kind: "note_added",
-                title: match visibility {
-                    NoteVisibility::Internal => format!("Internal note: {}", preview(&note.body)),
-                    NoteVisibility::Customer => format!("Note to customer: {}", preview(&note.body)),
-                },
-                body: Some(note.body.clone()),
+                key: format!("{id}:rasa_step_done"),
+                kind: "rasa_step_done",
+                title: format!("RASA: {step} done"),
+                body: (!notes.is_empty()).then(|| notes.clone()),
                 actor: Some(by.name.clone()),
-                data: json!({"note_id": note.id, "visibility": visibility}),
-                at: note.created_at,
+                data: json!({"step": step}),
+                at: t,
             },
         )
         .await?;
-        record_change(&mut tx, Entity::Note, note.id, Some(case.id), Some(case.customer_id), &note).await?;
-        tx.commit().await?;
-        Ok(note)
     }
-
-    /// Appends a RASA entry (the step's notes as they now stand, and whether it is done) and
-    /// returns the checklist folded from all entries.
-    pub async fn add_rasa_entry(
-        &self,
-        case: &Case,
-        step: RasaStep,
-        notes: String,
-        done: bool,
-        by: &Agent,
-    ) -> Result<Checklist> {
-        let before = self.checklist(case.id).await?;
-        let id = new_id();
-        let t = now();
-        let mut tx = self.begin_write().await?;
-        let entry = StepEntry { step, notes: notes.clone(), done, author_id: by.id, at: t };
-        insert_rasa_row(&mut tx, id, case.id, &entry).await?;
-        let was_done = before.steps[step.index()].done_at.is_some();
-        if done && !was_done {
-            record_activity(
-                &mut tx,
-                Activity {
-                    customer_id: case.customer_id,
-                    case_id: Some(case.id),
-                    key: format!("{id}:rasa_step_done"),
-                    kind: "rasa_step_done",
-                    title: format!("RASA: {step} done"),
-                    body: (!notes.is_empty()).then(|| notes.clone()),
-                    actor: Some(by.name.clone()),
-                    data: json!({"step": step}),
-                    at: t,
-                },
-            )
-            .await?;
-        }
-        let body = rasa_entry_body(id, case.id, &entry);
-        record_change(&mut tx, Entity::RasaEntry, id, Some(case.id), Some(case.customer_id), &body).await?;
-        tx.commit().await?;
-        self.checklist(case.id).await
-    }
+    let body = rasa_entry_body(id, case.id, &entry);
+    record_change(tx, Entity::RasaEntry, id, Some(case.id), Some(case.customer_id), &body).await?;
+    fetch_checklist(&mut **tx, case.id).await
 }
 
 #[cfg(test)]
@@ -559,13 +526,5 @@ mod tests {
     fn previews_are_one_short_line() {
         assert_eq!(preview("first line\nsecond"), "first line");
         assert_eq!(preview(&"ü".repeat(100)).chars().count(), 81);
-    }
-
-    #[test]
-    fn sla_follows_priority() {
-        let t = now();
-        let (urgent, _) = sla_due(t, Priority::Urgent);
-        let (low, _) = sla_due(t, Priority::Low);
-        assert!(urgent < low);
     }
 }

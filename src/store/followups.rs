@@ -12,7 +12,6 @@ use crate::domain::agent::Agent;
 use crate::domain::case::Channel;
 use crate::domain::cursor::TimeCursor;
 use crate::domain::followup::{FollowUp, FollowUpStatus};
-use crate::domain::new_id;
 use crate::domain::time::{now, to_micros, Timestamp};
 
 const FOLLOWUP_COLUMNS: &str =
@@ -34,16 +33,6 @@ fn followup_from_row(row: &AnyRow) -> Result<FollowUp> {
         updated_at: col_ts(row, "updated_at")?,
         done_at: col_opt_ts(row, "done_at")?,
     })
-}
-
-#[derive(Debug, Clone)]
-pub struct NewFollowUp {
-    pub customer_id: Uuid,
-    pub case_id: Option<Uuid>,
-    pub assignee_id: Uuid,
-    pub due_at: Timestamp,
-    pub channel: Channel,
-    pub note: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -87,53 +76,44 @@ pub(crate) async fn insert_followup_row(tx: &mut Tx, f: &FollowUp) -> Result<()>
     Ok(())
 }
 
-impl Store {
-    pub async fn create_followup(&self, input: NewFollowUp, by: &Agent) -> Result<FollowUp> {
-        let t = now();
-        let f = FollowUp {
-            id: new_id(),
-            customer_id: input.customer_id,
-            case_id: input.case_id,
-            assignee_id: input.assignee_id,
-            due_at: input.due_at,
-            channel: input.channel,
-            note: input.note,
-            status: FollowUpStatus::Open,
-            revision: 1,
-            created_by: by.id,
-            created_at: t,
-            updated_at: t,
-            done_at: None,
-        };
-        let mut tx = self.begin_write().await?;
-        insert_followup_row(&mut tx, &f).await?;
-        record_activity(
-            &mut tx,
-            Activity {
-                customer_id: f.customer_id,
-                case_id: f.case_id,
-                key: format!("{}:followup_created", f.id),
-                kind: "followup_created",
-                title: format!("Follow-up by {} due {}", f.channel, f.due_at.format("%Y-%m-%d %H:%M UTC")),
-                body: (!f.note.is_empty()).then(|| f.note.clone()),
-                actor: Some(by.name.clone()),
-                data: json!({"followup_id": f.id, "due_at": f.due_at, "assignee_id": f.assignee_id}),
-                at: t,
-            },
-        )
-        .await?;
-        record_change(&mut tx, Entity::Followup, f.id, f.case_id, Some(f.customer_id), &f).await?;
-        tx.commit().await?;
-        Ok(f)
-    }
+/// Writes a new follow-up with its timeline activity and change.
+pub(crate) async fn create_followup(tx: &mut Tx, f: &FollowUp, by: &Agent) -> Result<()> {
+    insert_followup_row(tx, f).await?;
+    record_activity(
+        tx,
+        Activity {
+            customer_id: f.customer_id,
+            case_id: f.case_id,
+            key: format!("{}:followup_created", f.id),
+            kind: "followup_created",
+            title: format!("Follow-up by {} due {}", f.channel, f.due_at.format("%Y-%m-%d %H:%M UTC")),
+            body: (!f.note.is_empty()).then(|| f.note.clone()),
+            actor: Some(by.name.clone()),
+            data: json!({"followup_id": f.id, "due_at": f.due_at, "assignee_id": f.assignee_id}),
+            at: f.created_at,
+        },
+    )
+    .await?;
+    record_change(tx, Entity::Followup, f.id, f.case_id, Some(f.customer_id), f).await?;
+    Ok(())
+}
 
+/// A follow-up, read through a pool or inside a transaction.
+pub(crate) async fn fetch_followup<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    e: E,
+    id: Uuid,
+) -> Result<Option<FollowUp>> {
+    sqlx::query(&format!("SELECT {FOLLOWUP_COLUMNS} FROM followups WHERE id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(e)
+        .await?
+        .map(|r| followup_from_row(&r))
+        .transpose()
+}
+
+impl Store {
     pub async fn followup(&self, id: Uuid) -> Result<Option<FollowUp>> {
-        sqlx::query(&format!("SELECT {FOLLOWUP_COLUMNS} FROM followups WHERE id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(self.reader())
-            .await?
-            .map(|r| followup_from_row(&r))
-            .transpose()
+        fetch_followup(self.reader(), id).await
     }
 
     pub async fn followups_of_case(&self, case_id: Uuid) -> Result<Vec<FollowUp>> {
@@ -182,85 +162,82 @@ impl Store {
         let items = rows.iter().map(followup_from_row).collect::<Result<Vec<_>>>()?;
         Ok(cut_page(items, limit, |x| TimeCursor { at: to_micros(x.due_at), id: x.id }))
     }
+}
 
-    /// Applies changes to `read` (already checked against the rules) if nobody changed it since.
-    pub async fn update_followup(
-        &self,
-        read: &FollowUp,
-        changes: &FollowUpChanges,
-        by: &Agent,
-    ) -> Result<Cas<FollowUp>> {
-        let t = now();
-        let mut next = read.clone();
-        if let Some(s) = changes.status {
-            next.status = s;
-            next.done_at = match s {
-                FollowUpStatus::Done => read.done_at.or(Some(t)),
-                _ => None,
-            };
-        }
-        if let Some(d) = changes.due_at {
-            next.due_at = d;
-        }
-        if let Some(n) = &changes.note {
-            next.note = n.clone();
-        }
-        if let Some(a) = changes.assignee_id {
-            next.assignee_id = a;
-        }
-        if let Some(c) = changes.channel {
-            next.channel = c;
-        }
-        next.revision = read.revision + 1;
-        next.updated_at = t;
-        let mut tx = self.begin_write().await?;
-        let updated = sqlx::query(
-            "UPDATE followups SET status = $1, due_at = $2, note = $3, assignee_id = $4, channel = $5, revision = $6, \
-             updated_at = $7, done_at = $8 WHERE id = $9 AND revision = $10",
-        )
-        .bind(next.status.as_str())
-        .bind(to_micros(next.due_at))
-        .bind(next.note.clone())
-        .bind(next.assignee_id.to_string())
-        .bind(next.channel.as_str())
-        .bind(next.revision)
-        .bind(to_micros(t))
-        .bind(next.done_at.map(to_micros))
-        .bind(read.id.to_string())
-        .bind(read.revision)
-        .execute(&mut *tx)
-        .await?;
-        if updated.rows_affected() == 0 {
-            drop(tx);
-            return Ok(match self.followup(read.id).await? {
-                Some(current) => Cas::Stale(Box::new(current)),
-                None => Cas::NotFound,
-            });
-        }
-        if next.status != read.status {
-            let (kind, title) = match next.status {
-                FollowUpStatus::Done => ("followup_done", "Follow-up done"),
-                FollowUpStatus::Cancelled => ("followup_cancelled", "Follow-up cancelled"),
-                FollowUpStatus::Open => ("followup_reopened", "Follow-up reopened"),
-            };
-            record_activity(
-                &mut tx,
-                Activity {
-                    customer_id: read.customer_id,
-                    case_id: read.case_id,
-                    key: format!("{}:{kind}:{}", read.id, next.revision),
-                    kind,
-                    title: title.to_string(),
-                    body: (!next.note.is_empty()).then(|| next.note.clone()),
-                    actor: Some(by.name.clone()),
-                    data: json!({"followup_id": read.id, "due_at": next.due_at, "on_time": next.done_at.map(|d| d <= next.due_at)}),
-                    at: t,
-                },
-            )
-            .await?;
-        }
-        record_change(&mut tx, Entity::Followup, next.id, next.case_id, Some(next.customer_id), &next).await?;
-        tx.commit().await?;
-        Ok(Cas::Applied(next))
+/// Applies changes to `read` (already checked against the rules) if nobody changed it since.
+pub(crate) async fn update_followup(
+    tx: &mut Tx,
+    read: &FollowUp,
+    changes: &FollowUpChanges,
+    by: &Agent,
+) -> Result<Cas<FollowUp>> {
+    let t = now();
+    let mut next = read.clone();
+    if let Some(s) = changes.status {
+        next.status = s;
+        next.done_at = match s {
+            FollowUpStatus::Done => read.done_at.or(Some(t)),
+            _ => None,
+        };
     }
+    if let Some(d) = changes.due_at {
+        next.due_at = d;
+    }
+    if let Some(n) = &changes.note {
+        next.note = n.clone();
+    }
+    if let Some(a) = changes.assignee_id {
+        next.assignee_id = a;
+    }
+    if let Some(c) = changes.channel {
+        next.channel = c;
+    }
+    next.revision = read.revision + 1;
+    next.updated_at = t;
+    let updated = sqlx::query(
+        "UPDATE followups SET status = $1, due_at = $2, note = $3, assignee_id = $4, channel = $5, revision = $6, \
+         updated_at = $7, done_at = $8 WHERE id = $9 AND revision = $10",
+    )
+    .bind(next.status.as_str())
+    .bind(to_micros(next.due_at))
+    .bind(next.note.clone())
+    .bind(next.assignee_id.to_string())
+    .bind(next.channel.as_str())
+    .bind(next.revision)
+    .bind(to_micros(t))
+    .bind(next.done_at.map(to_micros))
+    .bind(read.id.to_string())
+    .bind(read.revision)
+    .execute(&mut **tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Ok(match fetch_followup(&mut **tx, read.id).await? {
+            Some(current) => Cas::Stale(Box::new(current)),
+            None => Cas::NotFound,
+        });
+    }
+    if next.status != read.status {
+        let (kind, title) = match next.status {
+            FollowUpStatus::Done => ("followup_done", "Follow-up done"),
+            FollowUpStatus::Cancelled => ("followup_cancelled", "Follow-up cancelled"),
+            FollowUpStatus::Open => ("followup_reopened", "Follow-up reopened"),
+        };
+        record_activity(
+            tx,
+            Activity {
+                customer_id: read.customer_id,
+                case_id: read.case_id,
+                key: format!("{}:{kind}:{}", read.id, next.revision),
+                kind,
+                title: title.to_string(),
+                body: (!next.note.is_empty()).then(|| next.note.clone()),
+                actor: Some(by.name.clone()),
+                data: json!({"followup_id": read.id, "due_at": next.due_at, "on_time": next.done_at.map(|d| d <= next.due_at)}),
+                at: t,
+            },
+        )
+        .await?;
+    }
+    record_change(tx, Entity::Followup, next.id, next.case_id, Some(next.customer_id), &next).await?;
+    Ok(Cas::Applied(next))
 }

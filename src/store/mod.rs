@@ -284,6 +284,16 @@ pub(crate) fn cut_page<T, C>(mut rows: Vec<T>, limit: u32, cursor: impl Fn(&T) -
     (rows, next)
 }
 
+/// Whether `table` has a row with this id (inside a transaction, so that the answer holds
+/// for the writes that follow).
+pub(crate) async fn row_exists(tx: &mut Tx, table: &'static str, id: uuid::Uuid) -> Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(&format!("SELECT 1 FROM {table} WHERE id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(found.is_some())
+}
+
 /// Which database a transaction talks to.
 pub(crate) fn backend_of(tx: &Tx) -> Backend {
     if tx.backend_name().eq_ignore_ascii_case("sqlite") {

@@ -3,41 +3,21 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::domain::agent::{may_assign_followup, may_change_followup};
-use crate::domain::case::Channel;
+use crate::casework::{self, NewFollowUpRequest, PatchFollowUpRequest};
 use crate::domain::cursor::TimeCursor;
-use crate::domain::followup::{FollowUp, FollowUpStatus, MAX_FOLLOWUP_NOTE_CHARS};
+use crate::domain::followup::{FollowUp, FollowUpStatus};
+use crate::domain::new_id;
 use crate::domain::time::parse_rfc3339;
-use crate::domain::{optional_text, Invalid};
 use crate::server::extract::{parse_id, parse_limit, AgentAuth, ApiJson, ApiQuery};
 use crate::server::problem::{ApiError, ApiResult, Problem};
-use crate::server::routes::cases::check_agent_exists;
-use crate::server::AppState;
-use crate::store::cases::Cas;
-use crate::store::followups::{FollowUpChanges, FollowUpFilter, NewFollowUp};
+use crate::server::{in_transaction, AppState};
+use crate::store::followups::FollowUpFilter;
 
 const FOLLOWUPS_CURSOR: &str = "followups";
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewFollowUpRequest {
-    /// The case it follows up; its customer is the follow-up's customer.
-    pub case_id: Option<Uuid>,
-    /// Needed when there is no case.
-    pub customer_id: Option<Uuid>,
-    /// Default: the creator.
-    pub assignee_id: Option<Uuid>,
-    pub due_at: DateTime<Utc>,
-    /// Default `phone`.
-    pub channel: Option<Channel>,
-    #[serde(default)]
-    pub note: String,
-}
 
 #[utoipa::path(post, path = "/api/v1/followups", tag = "followups", request_body = NewFollowUpRequest,
     responses(
@@ -48,46 +28,7 @@ pub async fn create(
     AgentAuth(agent): AgentAuth,
     ApiJson(req): ApiJson<NewFollowUpRequest>,
 ) -> ApiResult<(StatusCode, Json<FollowUp>)> {
-    let customer_id = match (req.case_id, req.customer_id) {
-        (Some(case_id), given) => {
-            let case = state
-                .store
-                .case(case_id)
-                .await?
-                .ok_or_else(|| Invalid::field("case_id", format!("no case with id {case_id}")))?;
-            if given.is_some_and(|c| c != case.customer_id) {
-                return Err(Invalid::field("customer_id", "is not the customer of that case: leave it out").into());
-            }
-            case.customer_id
-        }
-        (None, Some(c)) => {
-            state
-                .store
-                .customer(c)
-                .await?
-                .ok_or_else(|| Invalid::field("customer_id", format!("no customer with id {c}")))?;
-            c
-        }
-        (None, None) => return Err(Invalid::general("a follow-up needs a case_id or a customer_id").into()),
-    };
-    let assignee_id = req.assignee_id.unwrap_or(agent.id);
-    may_assign_followup(&agent, assignee_id)?;
-    check_agent_exists(&state, "assignee_id", assignee_id).await?;
-    let note = optional_text("note", &req.note, MAX_FOLLOWUP_NOTE_CHARS)?.unwrap_or_default();
-    let f = state
-        .store
-        .create_followup(
-            NewFollowUp {
-                customer_id,
-                case_id: req.case_id,
-                assignee_id,
-                due_at: crate::domain::time::from_micros(req.due_at.timestamp_micros()),
-                channel: req.channel.unwrap_or(Channel::Phone),
-                note,
-            },
-            &agent,
-        )
-        .await?;
+    let f = in_transaction!(state.store, tx => casework::create_followup(&mut tx, &agent, new_id(), req));
     Ok((StatusCode::CREATED, Json(f)))
 }
 
@@ -187,18 +128,6 @@ pub async fn get(
     Ok(Json(load(&state, &raw).await?))
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PatchFollowUpRequest {
-    /// The revision you read; a stale one gets 409 with the current follow-up.
-    pub revision: i64,
-    pub status: Option<FollowUpStatus>,
-    pub due_at: Option<DateTime<Utc>>,
-    pub note: Option<String>,
-    pub assignee_id: Option<Uuid>,
-    pub channel: Option<Channel>,
-}
-
 #[utoipa::path(patch, path = "/api/v1/followups/{id}", tag = "followups", request_body = PatchFollowUpRequest,
     params(("id" = Uuid, Path, description = "The follow-up id")),
     responses(
@@ -211,49 +140,6 @@ pub async fn patch(
     Path(raw): Path<String>,
     ApiJson(req): ApiJson<PatchFollowUpRequest>,
 ) -> ApiResult<Json<FollowUp>> {
-    let f = load(&state, &raw).await?;
-    let stale = |current: &FollowUp| {
-        ApiError::conflict(
-            format!(
-                "the follow-up changed since you read it (you sent revision {}, it is now at {}): `current` holds it as it is now; reapply your change and send its revision",
-                req.revision, current.revision
-            ),
-            current,
-        )
-    };
-    if req.revision != f.revision {
-        return Err(stale(&f));
-    }
-    may_change_followup(&agent, f.assignee_id, f.created_by)?;
-    if let Some(a) = req.assignee_id {
-        may_assign_followup(&agent, a)?;
-        check_agent_exists(&state, "assignee_id", a).await?;
-    }
-    let note = match &req.note {
-        Some(n) => Some(optional_text("note", n, MAX_FOLLOWUP_NOTE_CHARS)?.unwrap_or_default()),
-        None => None,
-    };
-    let changes = FollowUpChanges {
-        status: req.status,
-        due_at: req.due_at.map(|d| crate::domain::time::from_micros(d.timestamp_micros())),
-        note,
-        assignee_id: req.assignee_id,
-        channel: req.channel,
-    };
-    if changes.status.is_none()
-        && changes.due_at.is_none()
-        && changes.note.is_none()
-        && changes.assignee_id.is_none()
-        && changes.channel.is_none()
-    {
-        return Err(Invalid::general(
-            "nothing to change: send status, due_at, note, assignee_id or channel with the revision",
-        )
-        .into());
-    }
-    match state.store.update_followup(&f, &changes, &agent).await? {
-        Cas::Applied(x) => Ok(Json(x)),
-        Cas::Stale(current) => Err(stale(&current)),
-        Cas::NotFound => Err(ApiError::not_found(format!("no follow-up with id {}", f.id))),
-    }
+    let id = parse_id("follow-up", &raw)?;
+    Ok(Json(in_transaction!(state.store, tx => casework::change_followup(&mut tx, &agent, id, req))))
 }

@@ -1,0 +1,419 @@
+//! Case work: the rules every write to cases, notes, RASA steps, resolutions and follow-ups
+//! goes through — for the REST API and for operations pushed by offline consoles alike. Each
+//! command runs inside the caller's transaction, reads there what it decides on, and writes
+//! only if nobody changed it since (compare-and-swap on the revision).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::agent::{
+    may_assign, may_assign_followup, may_change_followup, may_open_case_for, may_reprioritise, may_work_case, Agent,
+    Denied,
+};
+use crate::domain::case::{
+    check_transition, sla_due, validate_resolution, Case, CaseStatus, Channel, Note, NoteVisibility, Priority,
+    Resolution, ResolutionInput, MAX_NOTE_CHARS, MAX_SUBJECT_CHARS,
+};
+use crate::domain::event::is_valid_name;
+use crate::domain::followup::{FollowUp, FollowUpStatus, MAX_FOLLOWUP_NOTE_CHARS};
+use crate::domain::rasa::{Checklist, RasaStep, MAX_STEP_NOTES_CHARS};
+use crate::domain::time::{from_micros, now};
+use crate::domain::{optional_text, required_text, Invalid};
+use crate::store::cases::{fetch_case, fetch_checklist, Cas, CaseChanges};
+use crate::store::followups::{fetch_followup, FollowUpChanges};
+use crate::store::{row_exists, StoreError, Tx};
+
+/// Why a command was not carried out.
+#[derive(Debug)]
+pub enum WorkError {
+    Invalid(Invalid),
+    Denied(Denied),
+    NotFound(String),
+    /// The revision sent is not the current one: `current` is the entity as it now is.
+    Stale {
+        what: &'static str,
+        sent: i64,
+        revision: i64,
+        current: Box<serde_json::Value>,
+    },
+    Store(StoreError),
+}
+
+impl From<Invalid> for WorkError {
+    fn from(e: Invalid) -> Self {
+        WorkError::Invalid(e)
+    }
+}
+
+impl From<Denied> for WorkError {
+    fn from(e: Denied) -> Self {
+        WorkError::Denied(e)
+    }
+}
+
+impl From<StoreError> for WorkError {
+    fn from(e: StoreError) -> Self {
+        WorkError::Store(e)
+    }
+}
+
+impl From<sqlx::Error> for WorkError {
+    fn from(e: sqlx::Error) -> Self {
+        WorkError::Store(e.into())
+    }
+}
+
+pub type WorkResult<T> = Result<T, WorkError>;
+
+fn stale<T: Serialize>(what: &'static str, sent: i64, revision: i64, current: &T) -> WorkError {
+    WorkError::Stale { what, sent, revision, current: Box::new(serde_json::to_value(current).unwrap_or_default()) }
+}
+
+/// Distinguishes a field left out (`None`) from one set to null (`Some(None)`).
+pub(crate) fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+async fn load_case(tx: &mut Tx, id: Uuid) -> WorkResult<Case> {
+    fetch_case(&mut **tx, id)
+        .await?
+        .ok_or_else(|| WorkError::NotFound(format!("no case with id {id}: list cases with GET /api/v1/cases")))
+}
+
+async fn check_agent(tx: &mut Tx, field: &'static str, id: Uuid) -> WorkResult<()> {
+    if row_exists(tx, "agents", id).await? {
+        Ok(())
+    } else {
+        Err(Invalid::field(field, format!("no agent with id {id}: GET /api/v1/agents lists them")).into())
+    }
+}
+
+fn team_or_queue(field: &'static str, v: Option<String>, default: String) -> Result<String, Invalid> {
+    let v = v.map(|s| s.trim().to_lowercase()).unwrap_or(default);
+    if is_valid_name(&v) {
+        Ok(v)
+    } else {
+        Err(Invalid::field(field, format!("`{v}` is not a valid name: use lower-case letters, digits, `_`, `-`")))
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCaseRequest {
+    pub customer_id: Uuid,
+    pub subject: String,
+    /// Default `phone`.
+    pub channel: Option<Channel>,
+    /// Default `normal`.
+    pub priority: Option<Priority>,
+    /// Default `general`.
+    pub queue: Option<String>,
+    /// Default: the creator's first team, else `support`.
+    pub team: Option<String>,
+    /// Default: the creator. `null` leaves the case unassigned.
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Uuid>)]
+    pub assignee_id: Option<Option<Uuid>>,
+    /// `new` (default), `open` or `pending`.
+    pub status: Option<CaseStatus>,
+}
+
+/// Opens a case with the id given (server-made for the API, client-made offline).
+pub async fn open_case(tx: &mut Tx, agent: &Agent, id: Uuid, req: NewCaseRequest) -> WorkResult<Case> {
+    let subject = required_text("subject", &req.subject, MAX_SUBJECT_CHARS)?;
+    let queue = team_or_queue("queue", req.queue, "general".into())?;
+    let team = team_or_queue("team", req.team, agent.teams.first().cloned().unwrap_or_else(|| "support".into()))?;
+    let status = req.status.unwrap_or(CaseStatus::New);
+    if !status.is_active() {
+        return Err(Invalid::field("status", "a new case is `new`, `open` or `pending`; resolve it afterwards").into());
+    }
+    let assignee_id = req.assignee_id.unwrap_or(Some(agent.id));
+    may_open_case_for(agent, assignee_id)?;
+    if let Some(a) = assignee_id {
+        check_agent(tx, "assignee_id", a).await?;
+    }
+    if !row_exists(tx, "customers", req.customer_id).await? {
+        return Err(Invalid::field("customer_id", format!("no customer with id {}", req.customer_id)).into());
+    }
+    if row_exists(tx, "cases", id).await? {
+        return Err(Invalid::field("id", format!("a case with id {id} exists already: make a new id")).into());
+    }
+    let t = now();
+    let priority = req.priority.unwrap_or(Priority::Normal);
+    let (first_due, resolve_due) = sla_due(t, priority);
+    let case = Case {
+        id,
+        customer_id: req.customer_id,
+        subject,
+        channel: req.channel.unwrap_or(Channel::Phone),
+        status,
+        priority,
+        queue,
+        team,
+        assignee_id,
+        first_response_due: Some(first_due),
+        resolution_due: Some(resolve_due),
+        revision: 1,
+        created_by: agent.id,
+        created_at: t,
+        updated_at: t,
+        resolution: None,
+    };
+    crate::store::cases::create_case(tx, &case, agent).await?;
+    Ok(case)
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchCaseRequest {
+    /// The revision you read; a stale one gets 409 with the current case.
+    pub revision: i64,
+    pub status: Option<CaseStatus>,
+    pub priority: Option<Priority>,
+    /// An agent id, or `null` to unassign.
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Uuid>)]
+    pub assignee_id: Option<Option<Uuid>>,
+}
+
+/// Changes a case's status, priority or assignee, if it is still at the revision sent.
+pub async fn change_case(tx: &mut Tx, agent: &Agent, case_id: Uuid, req: PatchCaseRequest) -> WorkResult<Case> {
+    let case = load_case(tx, case_id).await?;
+    if req.revision != case.revision {
+        return Err(stale("case", req.revision, case.revision, &case));
+    }
+    if req.status.is_none() && req.priority.is_none() && req.assignee_id.is_none() {
+        return Err(
+            Invalid::general("nothing to change: send status, priority or assignee_id with the revision").into()
+        );
+    }
+    if let Some(s) = req.status {
+        may_work_case(agent, &case)?;
+        check_transition(case.status, s, case.resolution.is_some())?;
+    }
+    if req.priority.is_some_and(|p| p != case.priority) {
+        may_reprioritise(agent, &case)?;
+    }
+    if let Some(a) = req.assignee_id {
+        may_assign(agent, &case, a)?;
+        if let Some(a) = a {
+            check_agent(tx, "assignee_id", a).await?;
+        }
+    }
+    let changes = CaseChanges { status: req.status, priority: req.priority, assignee_id: req.assignee_id };
+    match crate::store::cases::update_case(tx, &case, &changes, agent).await? {
+        Cas::Applied(c) => Ok(c),
+        Cas::Stale(current) => Err(stale("case", req.revision, current.revision, &*current)),
+        Cas::NotFound => Err(WorkError::NotFound(format!("no case with id {case_id}"))),
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewNoteRequest {
+    pub body: String,
+    /// Default `internal`.
+    pub visibility: Option<NoteVisibility>,
+}
+
+/// Appends a note to a case; anyone may.
+pub async fn add_note(
+    tx: &mut Tx,
+    agent: &Agent,
+    case_id: Uuid,
+    note_id: Uuid,
+    req: NewNoteRequest,
+) -> WorkResult<Note> {
+    let case = load_case(tx, case_id).await?;
+    let body = required_text("body", &req.body, MAX_NOTE_CHARS)?;
+    if row_exists(tx, "case_notes", note_id).await? {
+        return Err(Invalid::field("id", format!("a note with id {note_id} exists already: make a new id")).into());
+    }
+    let note = Note {
+        id: note_id,
+        case_id: case.id,
+        author_id: agent.id,
+        body,
+        visibility: req.visibility.unwrap_or_default(),
+        created_at: now(),
+    };
+    crate::store::cases::add_note(tx, &case, &note, agent).await?;
+    Ok(note)
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RasaStepRequest {
+    /// The step's notes as they now stand.
+    #[serde(default)]
+    pub notes: String,
+    /// Whether the step is done.
+    #[serde(default)]
+    pub done: bool,
+}
+
+/// Records a RASA step's notes and done flag (a new entry; entries only append).
+pub async fn set_rasa_step(
+    tx: &mut Tx,
+    agent: &Agent,
+    case_id: Uuid,
+    entry_id: Uuid,
+    step: RasaStep,
+    req: RasaStepRequest,
+) -> WorkResult<Checklist> {
+    let case = load_case(tx, case_id).await?;
+    may_work_case(agent, &case)?;
+    let notes = optional_text("notes", &req.notes, MAX_STEP_NOTES_CHARS)?.unwrap_or_default();
+    if row_exists(tx, "rasa_entries", entry_id).await? {
+        return Err(Invalid::field("id", format!("a RASA entry with id {entry_id} exists already")).into());
+    }
+    Ok(crate::store::cases::add_rasa_entry(tx, &case, entry_id, step, notes, req.done, agent).await?)
+}
+
+/// Records the resolution (and the status it sets), if the case is still at the revision sent.
+pub async fn resolve_case(tx: &mut Tx, agent: &Agent, case_id: Uuid, req: ResolutionInput) -> WorkResult<Case> {
+    let case = load_case(tx, case_id).await?;
+    if req.revision != case.revision {
+        return Err(stale("case", req.revision, case.revision, &case));
+    }
+    may_work_case(agent, &case)?;
+    let checklist = fetch_checklist(&mut **tx, case.id).await?;
+    let (summary, root_cause, reason, status) = validate_resolution(&req, &checklist)?;
+    if case.status != status {
+        check_transition(case.status, status, true)?;
+    }
+    let resolution = Resolution {
+        summary,
+        root_cause,
+        outcome: req.outcome,
+        rasa_incomplete_reason: reason,
+        resolved_by: agent.id,
+        resolved_at: now(),
+    };
+    match crate::store::cases::resolve_case(tx, &case, resolution, status, agent).await? {
+        Cas::Applied(c) => Ok(c),
+        Cas::Stale(current) => Err(stale("case", req.revision, current.revision, &*current)),
+        Cas::NotFound => Err(WorkError::NotFound(format!("no case with id {case_id}"))),
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewFollowUpRequest {
+    /// The case it follows up; its customer is the follow-up's customer.
+    pub case_id: Option<Uuid>,
+    /// Needed when there is no case.
+    pub customer_id: Option<Uuid>,
+    /// Default: the creator.
+    pub assignee_id: Option<Uuid>,
+    pub due_at: DateTime<Utc>,
+    /// Default `phone`.
+    pub channel: Option<Channel>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Creates a follow-up, for a case or straight for a customer.
+pub async fn create_followup(tx: &mut Tx, agent: &Agent, id: Uuid, req: NewFollowUpRequest) -> WorkResult<FollowUp> {
+    let customer_id = match (req.case_id, req.customer_id) {
+        (Some(case_id), given) => {
+            let case = fetch_case(&mut **tx, case_id)
+                .await?
+                .ok_or_else(|| Invalid::field("case_id", format!("no case with id {case_id}")))?;
+            if given.is_some_and(|c| c != case.customer_id) {
+                return Err(Invalid::field("customer_id", "is not the customer of that case: leave it out").into());
+            }
+            case.customer_id
+        }
+        (None, Some(c)) => {
+            if !row_exists(tx, "customers", c).await? {
+                return Err(Invalid::field("customer_id", format!("no customer with id {c}")).into());
+            }
+            c
+        }
+        (None, None) => return Err(Invalid::general("a follow-up needs a case_id or a customer_id").into()),
+    };
+    let assignee_id = req.assignee_id.unwrap_or(agent.id);
+    may_assign_followup(agent, assignee_id)?;
+    check_agent(tx, "assignee_id", assignee_id).await?;
+    let note = optional_text("note", &req.note, MAX_FOLLOWUP_NOTE_CHARS)?.unwrap_or_default();
+    if row_exists(tx, "followups", id).await? {
+        return Err(Invalid::field("id", format!("a follow-up with id {id} exists already: make a new id")).into());
+    }
+    let t = now();
+    let f = FollowUp {
+        id,
+        customer_id,
+        case_id: req.case_id,
+        assignee_id,
+        due_at: from_micros(req.due_at.timestamp_micros()),
+        channel: req.channel.unwrap_or(Channel::Phone),
+        note,
+        status: FollowUpStatus::Open,
+        revision: 1,
+        created_by: agent.id,
+        created_at: t,
+        updated_at: t,
+        done_at: None,
+    };
+    crate::store::followups::create_followup(tx, &f, agent).await?;
+    Ok(f)
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchFollowUpRequest {
+    /// The revision you read; a stale one gets 409 with the current follow-up.
+    pub revision: i64,
+    pub status: Option<FollowUpStatus>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub note: Option<String>,
+    pub assignee_id: Option<Uuid>,
+    pub channel: Option<Channel>,
+}
+
+/// Changes a follow-up, if it is still at the revision sent.
+pub async fn change_followup(tx: &mut Tx, agent: &Agent, id: Uuid, req: PatchFollowUpRequest) -> WorkResult<FollowUp> {
+    let f = fetch_followup(&mut **tx, id)
+        .await?
+        .ok_or_else(|| WorkError::NotFound(format!("no follow-up with id {id}")))?;
+    if req.revision != f.revision {
+        return Err(stale("follow-up", req.revision, f.revision, &f));
+    }
+    may_change_followup(agent, f.assignee_id, f.created_by)?;
+    if let Some(a) = req.assignee_id {
+        may_assign_followup(agent, a)?;
+        check_agent(tx, "assignee_id", a).await?;
+    }
+    let note = match &req.note {
+        Some(n) => Some(optional_text("note", n, MAX_FOLLOWUP_NOTE_CHARS)?.unwrap_or_default()),
+        None => None,
+    };
+    let changes = FollowUpChanges {
+        status: req.status,
+        due_at: req.due_at.map(|d| from_micros(d.timestamp_micros())),
+        note,
+        assignee_id: req.assignee_id,
+        channel: req.channel,
+    };
+    if changes.status.is_none()
+        && changes.due_at.is_none()
+        && changes.note.is_none()
+        && changes.assignee_id.is_none()
+        && changes.channel.is_none()
+    {
+        return Err(Invalid::general(
+            "nothing to change: send status, due_at, note, assignee_id or channel with the revision",
+        )
+        .into());
+    }
+    match crate::store::followups::update_followup(tx, &f, &changes, agent).await? {
+        Cas::Applied(x) => Ok(x),
+        Cas::Stale(current) => Err(stale("follow-up", req.revision, current.revision, &*current)),
+        Cas::NotFound => Err(WorkError::NotFound(format!("no follow-up with id {id}"))),
+    }
+}
