@@ -16,3 +16,4 @@ pub mod paths;
 pub mod seed;
 pub mod server;
 pub mod store;
+pub mod sync;

@@ -276,3 +276,65 @@ async fn a_later_write_waits_for_an_earlier_uncommitted_change() {
     assert_eq!(seqs, [1, 2, 3]);
     s.finish().await;
 }
+
+/// The same push sent to two nodes at once (a client retrying on another node while the first
+/// request is still running): every operation is applied exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_push_on_two_nodes_applies_once() {
+    let Some(s) = TestServer::start(Backend::Postgres).await else { return };
+    let (node_b, store_b) = s.second_node().await;
+    let (_, admin) = s.agent("root", Role::Admin, &[]).await;
+    let (_, agent) = s.agent("anna", Role::Agent, &["support"]).await;
+    let customer = s
+        .events(
+            &admin,
+            "application/cloudevents+json",
+            ce("c", "shop", "signed_up", "C-1", "2024-01-01T00:00:00Z", json!({})),
+        )
+        .await
+        .json["customer_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let case_id = uuid::Uuid::now_v7();
+    let mut ops = vec![json!({"id": uuid::Uuid::now_v7(), "seq": 1, "kind": "case.open",
+        "payload": {"case_id": case_id, "fields": {"customer_id": customer, "subject": "Twice"}}})];
+    for i in 2..=30 {
+        ops.push(json!({"id": uuid::Uuid::now_v7(), "seq": i, "kind": "note.add",
+            "payload": {"case_id": case_id, "note_id": uuid::Uuid::now_v7(), "fields": {"body": format!("note {i}")}}}));
+    }
+    let body = json!({"device_id": uuid::Uuid::now_v7(), "operations": ops});
+    let client = reqwest::Client::new();
+    let sends: Vec<_> = [s.base.clone(), node_b.url()]
+        .into_iter()
+        .map(|base| {
+            let (client, body, agent) = (client.clone(), body.clone(), agent.clone());
+            tokio::spawn(async move {
+                let r = client
+                    .post(format!("{base}/api/v1/sync/push"))
+                    .bearer_auth(agent)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 200);
+                r.json::<Value>().await.unwrap()
+            })
+        })
+        .collect();
+    let mut applied = 0;
+    for send in sends {
+        let r = send.await.unwrap();
+        for res in r["results"].as_array().unwrap() {
+            let status = res["status"].as_str().unwrap();
+            assert!(matches!(status, "applied" | "duplicate" | "retry"), "{res}");
+            applied += usize::from(status == "applied");
+        }
+    }
+    assert_eq!(applied, 30, "each operation applied by exactly one of the two requests");
+    let notes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM case_notes").fetch_one(s.store.reader()).await.unwrap();
+    assert_eq!(notes, 29);
+    node_b.stop().await;
+    store_b.close().await;
+    s.finish().await;
+}

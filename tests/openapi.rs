@@ -31,6 +31,7 @@ const CONTRACT: &[(&str, &str)] = &[
     ("post", "/api/v1/followups"),
     ("patch", "/api/v1/followups/{id}"),
     ("get", "/api/v1/sync/pull"),
+    ("post", "/api/v1/sync/push"),
 ];
 
 #[tokio::test]

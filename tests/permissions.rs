@@ -256,6 +256,8 @@ async fn permission_matrix(s: &TestServer) {
         );
         expect("GET /followups", who, c.call(who, Method::GET, "/api/v1/followups", None).await, AGENTS);
         expect("GET /sync/pull", who, c.call(who, Method::GET, "/api/v1/sync/pull?limit=5", None).await, AGENTS);
+        let push = json!({"device_id": Uuid::now_v7(), "operations": []});
+        expect("POST /sync/push", who, c.call(who, Method::POST, "/api/v1/sync/push", Some(push)).await, AGENTS);
         expect(
             "POST /followups",
             who,

@@ -149,7 +149,7 @@ pub struct Resolution {
 }
 
 /// What a client sends to resolve a case.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResolutionInput {
     /// The case revision the client last read.

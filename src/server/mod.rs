@@ -63,7 +63,16 @@ impl AppState {
         description = "The shared API behind the casebook console: customers and their unified timeline, CloudEvents ingestion, cases, RASA checklists, resolutions and follow-ups. Every /api/v1 route but this document needs `Authorization: Bearer <token>`. Errors are RFC 9457 problem documents (application/problem+json) with a stable `code`."
     ),
     modifiers(&BearerAuth),
-    components(schemas(Problem)),
+    components(schemas(
+        Problem,
+        crate::sync::protocol::OpenCasePayload,
+        crate::sync::protocol::ChangeCasePayload,
+        crate::sync::protocol::ResolveCasePayload,
+        crate::sync::protocol::AddNotePayload,
+        crate::sync::protocol::SetRasaPayload,
+        crate::sync::protocol::CreateFollowUpPayload,
+        crate::sync::protocol::ChangeFollowUpPayload
+    )),
     tags(
         (name = "meta", description = "Liveness, identity, agents and tokens"),
         (name = "customers", description = "Customers and their unified timeline"),
@@ -90,8 +99,9 @@ impl Modify for BearerAuth {
 }
 
 fn api_router() -> OpenApiRouter<AppState> {
-    let ingest = OpenApiRouter::new()
+    let bulk = OpenApiRouter::new()
         .routes(routes!(events::post_events))
+        .routes(routes!(sync::push))
         .layer(DefaultBodyLimit::max(events::MAX_BATCH_BYTES + 1));
     let rest = OpenApiRouter::new()
         .routes(routes!(meta::healthz))
@@ -111,7 +121,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(followups::get, followups::patch))
         .routes(routes!(sync::pull))
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES));
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(ingest).merge(rest)
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(bulk).merge(rest)
 }
 
 /// The OpenAPI 3.1 document of this API, generated from the handlers and their types.

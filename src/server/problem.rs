@@ -13,14 +13,14 @@ use crate::store::StoreError;
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
 /// One field that failed validation.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
 pub struct FieldError {
     pub field: Option<String>,
     pub message: String,
 }
 
 /// A problem document (RFC 9457).
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
 pub struct Problem {
     /// A URI naming the kind of problem: `urn:casebook:problem:<code>`.
     #[serde(rename = "type")]
@@ -32,10 +32,10 @@ pub struct Problem {
     pub detail: String,
     /// The stable machine-readable code (the last part of `type`).
     pub code: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
     /// For conflicts: the current state of what the request tried to change.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub current: Option<serde_json::Value>,
 }

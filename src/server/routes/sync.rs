@@ -1,4 +1,5 @@
-//! Offline sync: the change feed clients pull to keep their copy of case work current.
+//! Offline sync: operations pushed by offline consoles, and the change feed they pull to keep
+//! their copy of case work current.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -7,10 +8,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::cursor::SeqCursor;
-use crate::server::extract::{parse_limit, AgentAuth, ApiQuery};
+use crate::server::extract::{parse_limit, AgentAuth, ApiJson, ApiQuery};
 use crate::server::problem::{ApiError, ApiResult, Problem};
 use crate::server::AppState;
 use crate::store::changes::{Change, PullError};
+use crate::sync::apply::apply_all;
+use crate::sync::protocol::{PushRequest, PushResponse};
 
 const CHANGES_CURSOR: &str = "changes";
 
@@ -53,4 +56,28 @@ pub async fn pull(
     })?;
     let next = changes.last().map(|c| SeqCursor(c.seq)).unwrap_or(after);
     Ok(Json(PullPage { changes, next_cursor: next.encode(CHANGES_CURSOR), has_more }))
+}
+
+/// The most operations one push may carry.
+pub const MAX_PUSH_OPERATIONS: usize = 1_000;
+
+#[utoipa::path(post, path = "/api/v1/sync/push", tag = "sync", request_body = PushRequest,
+    responses(
+        (status = 200, description = "One result per operation: applied, duplicate (applied before: the first result), conflict (with the current state), rejected (with the reason) or retry", body = PushResponse),
+        (status = "4XX", description = "A problem with the request as a whole", body = Problem, content_type = "application/problem+json")))]
+pub async fn push(
+    State(state): State<AppState>,
+    AgentAuth(agent): AgentAuth,
+    ApiJson(req): ApiJson<PushRequest>,
+) -> ApiResult<Json<PushResponse>> {
+    if req.operations.len() > MAX_PUSH_OPERATIONS {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+            "Request too large",
+            format!("{} operations in one push; send at most {MAX_PUSH_OPERATIONS}", req.operations.len()),
+        ));
+    }
+    let results = apply_all(&state.store, &agent, req.device_id, &req.operations).await;
+    Ok(Json(PushResponse { results }))
 }

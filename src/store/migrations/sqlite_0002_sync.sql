@@ -1,7 +1,8 @@
 -- The change feed for offline clients (GET /api/v1/sync/pull): every write to case work gets
 -- the next number from change_counter inside its own transaction. The counter row stays locked
 -- until that transaction commits, so numbers are handed out in commit order and a reader that
--- has seen number N has seen every number below it. Keep in step with postgres_0002_changes.sql.
+-- has seen number N has seen every number below it. sync_ops records every operation pushed by
+-- an offline console, once, with the outcome a replay gets back. Keep in step with postgres_0002_sync.sql.
 
 CREATE TABLE change_counter (
     id              INTEGER PRIMARY KEY,
@@ -19,4 +20,16 @@ CREATE TABLE changes (
     customer_id  TEXT,
     body         TEXT NOT NULL,
     at           INTEGER NOT NULL
+);
+
+CREATE TABLE sync_ops (
+    op_id       TEXT PRIMARY KEY,
+    device_id   TEXT NOT NULL,
+    device_seq  INTEGER NOT NULL,
+    agent_id    TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    outcome     TEXT NOT NULL,
+    applied_at  INTEGER NOT NULL,
+    UNIQUE (device_id, device_seq)
 );

@@ -1,7 +1,8 @@
 -- The change feed for offline clients (GET /api/v1/sync/pull): every write to case work gets
 -- the next number from change_counter inside its own transaction. The counter row stays locked
 -- until that transaction commits, so numbers are handed out in commit order and a reader that
--- has seen number N has seen every number below it. Keep in step with sqlite_0002_changes.sql.
+-- has seen number N has seen every number below it. sync_ops records every operation pushed by
+-- an offline console, once, with the outcome a replay gets back. Keep in step with sqlite_0002_sync.sql.
 
 CREATE TABLE change_counter (
     id              BIGINT PRIMARY KEY,
@@ -19,4 +20,16 @@ CREATE TABLE changes (
     customer_id  TEXT COLLATE "C",
     body         TEXT COLLATE "C" NOT NULL,
     at           BIGINT NOT NULL
+);
+
+CREATE TABLE sync_ops (
+    op_id       TEXT COLLATE "C" PRIMARY KEY,
+    device_id   TEXT COLLATE "C" NOT NULL,
+    device_seq  BIGINT NOT NULL,
+    agent_id    TEXT COLLATE "C" NOT NULL,
+    kind        TEXT COLLATE "C" NOT NULL,
+    status      TEXT COLLATE "C" NOT NULL,
+    outcome     TEXT COLLATE "C" NOT NULL,
+    applied_at  BIGINT NOT NULL,
+    UNIQUE (device_id, device_seq)
 );

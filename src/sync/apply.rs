@@ -1,0 +1,205 @@
+//! Applying one pushed operation on the server, in its own transaction: claim the operation's
+//! id (unique in `sync_ops`), check the device's sequence, apply it through the same case-work
+//! rules as the REST API, and store the answer, so that a replay — after a lost response, a
+//! crash, a week offline — gets the first answer back and changes nothing.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::casework::{self, WorkError};
+use crate::domain::agent::Agent;
+use crate::domain::time::{now, to_micros};
+use crate::domain::Invalid;
+use crate::server::problem::{ApiError, Problem};
+use crate::store::{col_i64, col_str, Result, Store, StoreError, Tx};
+use crate::sync::protocol::*;
+
+pub const KINDS: &[&str] =
+    &["case.open", "case.change", "case.resolve", "note.add", "rasa.set", "followup.create", "followup.change"];
+
+fn outcome(op: &Operation, status: OpStatus) -> OpResult {
+    OpResult { id: op.id, seq: op.seq, status, result: None, current: None, problem: None }
+}
+
+fn with_problem(op: &Operation, status: OpStatus, problem: ApiError) -> OpResult {
+    OpResult { problem: Some(*problem.0), ..outcome(op, status) }
+}
+
+fn refused(op: &Operation, detail: String) -> OpResult {
+    with_problem(op, OpStatus::Rejected, ApiError::from(Invalid::general(detail)))
+}
+
+/// The answer stored for an operation applied before, as a replay gets it.
+async fn stored(tx: &mut Tx, op: &Operation) -> Result<Option<OpResult>> {
+    let row = sqlx::query("SELECT status, outcome FROM sync_ops WHERE op_id = $1")
+        .bind(op.id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let mut first: OpResult = serde_json::from_str(&col_str(&row, "outcome")?)
+        .map_err(|e| StoreError::Corrupt(format!("sync_ops.outcome: {e}")))?;
+    if col_str(&row, "status")? == "applied" {
+        first.status = OpStatus::Duplicate;
+    }
+    Ok(Some(first))
+}
+
+fn payload<T: DeserializeOwned>(op: &Operation) -> Result<T, WorkError> {
+    serde_json::from_str(op.payload.get()).map_err(|e| {
+        WorkError::Invalid(Invalid::general(format!("the payload of this `{}` operation does not fit: {e}", op.kind)))
+    })
+}
+
+fn json(v: &impl Serialize) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or_default()
+}
+
+/// Runs the operation's command. A command that fails with anything but a storage error has
+/// written nothing (case work decides before it writes), so its refusal can be recorded in
+/// the same transaction.
+async fn run(tx: &mut Tx, agent: &Agent, op: &Operation) -> Result<serde_json::Value, WorkError> {
+    Ok(match op.kind.as_str() {
+        "case.open" => {
+            let p: OpenCasePayload = payload(op)?;
+            json(&casework::open_case(tx, agent, p.case_id, p.fields).await?)
+        }
+        "case.change" => {
+            let p: ChangeCasePayload = payload(op)?;
+            json(&casework::change_case(tx, agent, p.case_id, p.fields).await?)
+        }
+        "case.resolve" => {
+            let p: ResolveCasePayload = payload(op)?;
+            json(&casework::resolve_case(tx, agent, p.case_id, p.fields).await?)
+        }
+        "note.add" => {
+            let p: AddNotePayload = payload(op)?;
+            json(&casework::add_note(tx, agent, p.case_id, p.note_id, p.fields).await?)
+        }
+        "rasa.set" => {
+            let p: SetRasaPayload = payload(op)?;
+            json(&casework::set_rasa_step(tx, agent, p.case_id, p.entry_id, p.step, p.fields).await?)
+        }
+        "followup.create" => {
+            let p: CreateFollowUpPayload = payload(op)?;
+            json(&casework::create_followup(tx, agent, p.followup_id, p.fields).await?)
+        }
+        "followup.change" => {
+            let p: ChangeFollowUpPayload = payload(op)?;
+            json(&casework::change_followup(tx, agent, p.followup_id, p.fields).await?)
+        }
+        other => {
+            return Err(WorkError::Invalid(Invalid::general(format!(
+                "unknown operation `{other}`: use one of {}",
+                KINDS.join(", ")
+            ))))
+        }
+    })
+}
+
+/// Applies one operation of `device` for `agent`. A storage failure comes back as an error
+/// with nothing written: the client retries.
+pub async fn apply(store: &Store, agent: &Agent, device: Uuid, op: &Operation) -> Result<OpResult> {
+    let mut tx = store.begin_write().await?;
+    if let Some(first) = stored(&mut tx, op).await? {
+        return Ok(first);
+    }
+    if op.seq < 1 {
+        return Ok(refused(op, format!("sequence numbers start at 1, not {}", op.seq)));
+    }
+    let row = sqlx::query("SELECT COUNT(*) AS n, COALESCE(MAX(device_seq), 0) AS last, MIN(agent_id) AS owner FROM sync_ops WHERE device_id = $1")
+        .bind(device.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
+    let (n, last) = (col_i64(&row, "n")?, col_i64(&row, "last")?);
+    let owner: Option<String> = sqlx::Row::try_get(&row, "owner")?;
+    if n > 0 && owner.as_deref() != Some(agent.id.to_string().as_str()) {
+        return Ok(refused(
+            op,
+            "this device pushed operations for another agent: sign in again on it, which gives it a new device id"
+                .into(),
+        ));
+    }
+    if op.seq <= last {
+        // Either another operation took this number, or this very operation was committed by
+        // a concurrent request since we looked (on PostgreSQL each statement sees the latest
+        // commits).
+        return Ok(match stored(&mut tx, op).await? {
+            Some(first) => first,
+            None => refused(op, format!("sequence number {} of this device was used by another operation", op.seq)),
+        });
+    }
+    if op.seq > last + 1 {
+        let problem = ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "sequence-gap",
+            "Earlier operations missing",
+            format!("this device's operation {} has not arrived yet: push from there, in order", last + 1),
+        );
+        return Ok(with_problem(op, OpStatus::Retry, problem));
+    }
+    // Claim the id (and the sequence number). A concurrent push of the same operation waits
+    // here until the first commits, then finds it and replays its answer.
+    let claimed: Option<String> = sqlx::query_scalar(
+        "INSERT INTO sync_ops (op_id, device_id, device_seq, agent_id, kind, status, outcome, applied_at) \
+         VALUES ($1, $2, $3, $4, $5, 'pending', '{}', $6) ON CONFLICT DO NOTHING RETURNING op_id",
+    )
+    .bind(op.id.to_string())
+    .bind(device.to_string())
+    .bind(op.seq)
+    .bind(agent.id.to_string())
+    .bind(op.kind.clone())
+    .bind(to_micros(now()))
+    .fetch_optional(&mut *tx)
+    .await?;
+    if claimed.is_none() {
+        return Ok(match stored(&mut tx, op).await? {
+            Some(first) => first,
+            None => refused(op, format!("sequence number {} of this device was used by another operation", op.seq)),
+        });
+    }
+    let result = match run(&mut tx, agent, op).await {
+        Ok(entity) => OpResult { result: Some(entity), ..outcome(op, OpStatus::Applied) },
+        Err(WorkError::Store(e)) => return Err(e),
+        Err(WorkError::Stale { what, sent, revision, current }) => {
+            let problem = ApiError::from(WorkError::Stale { what, sent, revision, current: current.clone() });
+            OpResult { current: Some(*current), ..with_problem(op, OpStatus::Conflict, problem) }
+        }
+        Err(other) => with_problem(op, OpStatus::Rejected, ApiError::from(other)),
+    };
+    let status = match result.status {
+        OpStatus::Applied => "applied",
+        OpStatus::Conflict => "conflict",
+        _ => "rejected",
+    };
+    sqlx::query("UPDATE sync_ops SET status = $1, outcome = $2 WHERE op_id = $3")
+        .bind(status)
+        .bind(serde_json::to_string(&result).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+        .bind(op.id.to_string())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(result)
+}
+
+/// Applies a device's operations in order; after the first that cannot be applied yet, the
+/// rest are not tried (they answer `retry`).
+pub async fn apply_all(store: &Store, agent: &Agent, device: Uuid, ops: &[Operation]) -> Vec<OpResult> {
+    let mut results = Vec::with_capacity(ops.len());
+    let mut halted: Option<Problem> = None;
+    for op in ops {
+        if let Some(p) = &halted {
+            results.push(OpResult { problem: Some(p.clone()), ..outcome(op, OpStatus::Retry) });
+            continue;
+        }
+        let r = match apply(store, agent, device, op).await {
+            Ok(r) => r,
+            Err(e) => with_problem(op, OpStatus::Retry, ApiError::from(e)),
+        };
+        if r.status == OpStatus::Retry {
+            halted = r.problem.clone();
+        }
+        results.push(r);
+    }
+    results
+}

@@ -1,0 +1,232 @@
+//! Pushing offline operations: applied once, replays answered with the first result, gaps
+//! refused as retry, stale changes reported as conflicts with the current state, refusals kept.
+
+mod common;
+
+use casebook::domain::agent::Role;
+use common::{ce, TestServer};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+both_backends!(offline_case_work_applies_once, conflicts_gaps_and_refusals);
+
+fn op(seq: i64, kind: &str, payload: Value) -> Value {
+    json!({"id": Uuid::now_v7(), "seq": seq, "kind": kind, "payload": payload})
+}
+
+async fn push(s: &TestServer, token: &str, device: Uuid, ops: &[Value]) -> Vec<Value> {
+    let r = s.post("/api/v1/sync/push", token, json!({"device_id": device, "operations": ops})).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    r.json["results"].as_array().unwrap().clone()
+}
+
+fn statuses(results: &[Value]) -> Vec<&str> {
+    results.iter().map(|r| r["status"].as_str().unwrap()).collect()
+}
+
+async fn customer(s: &TestServer, admin: &str, subject: &str) -> String {
+    let r = s
+        .events(
+            admin,
+            "application/cloudevents+json",
+            ce(&format!("c-{subject}"), "shop", "signed_up", subject, "2024-01-01T00:00:00Z", json!({})),
+        )
+        .await;
+    r.json["customer_id"].as_str().unwrap().to_string()
+}
+
+async fn offline_case_work_applies_once(s: &TestServer) {
+    let (_, admin) = s.agent("root", Role::Admin, &[]).await;
+    let (anna, agent) = s.agent("anna", Role::Agent, &["support"]).await;
+    let customer = customer(s, &admin, "C-1").await;
+    let device = Uuid::now_v7();
+    let case_id = Uuid::now_v7();
+    let ops = vec![
+        op(
+            1,
+            "case.open",
+            json!({"case_id": case_id, "fields": {"customer_id": customer, "subject": "Parcel lost", "channel": "phone"}}),
+        ),
+        op(
+            2,
+            "note.add",
+            json!({"case_id": case_id, "note_id": Uuid::now_v7(), "fields": {"body": "Called from the train"}}),
+        ),
+        op(
+            3,
+            "rasa.set",
+            json!({"case_id": case_id, "entry_id": Uuid::now_v7(), "step": "receive", "fields": {"notes": "\"It never came\"", "done": true}}),
+        ),
+        op(4, "case.change", json!({"case_id": case_id, "fields": {"revision": 1, "status": "open"}})),
+        op(
+            5,
+            "case.resolve",
+            json!({"case_id": case_id, "fields": {"revision": 2, "summary": "Reshipped", "outcome": "negative", "rasa_incomplete_reason": "line dropped"}}),
+        ),
+        op(
+            6,
+            "followup.create",
+            json!({"followup_id": Uuid::now_v7(), "fields": {"case_id": case_id, "due_at": "2030-01-01T09:10:00Z", "note": "Check it arrived"}}),
+        ),
+    ];
+    let first = push(s, &agent, device, &ops).await;
+    assert_eq!(statuses(&first), ["applied"; 6], "{first:#?}");
+    assert_eq!(first[0]["result"]["id"], json!(case_id));
+    assert_eq!(first[0]["result"]["assignee_id"], json!(anna.id));
+    assert_eq!(first[4]["result"]["status"], "resolved");
+
+    // The same push again (a lost response): nothing changes, the first answers come back.
+    let (changes_before, _) = pull(s, &agent).await;
+    let again = push(s, &agent, device, &ops).await;
+    assert_eq!(statuses(&again), ["duplicate"; 6]);
+    for (a, b) in first.iter().zip(&again) {
+        assert_eq!(a["result"], b["result"]);
+    }
+    let (changes_after, _) = pull(s, &agent).await;
+    assert_eq!(changes_before, changes_after, "a replay writes nothing");
+
+    let detail = s.get(&format!("/api/v1/cases/{case_id}"), &agent).await.json;
+    assert_eq!(detail["notes"].as_array().unwrap().len(), 1);
+    assert_eq!(detail["rasa"]["steps"][0]["notes"], "\"It never came\"");
+    assert_eq!(detail["followups"].as_array().unwrap().len(), 1);
+    assert_eq!(detail["revision"], 3);
+
+    // The next operation of the device carries on from 7.
+    let next = push(
+        s,
+        &agent,
+        device,
+        &[op(7, "note.add", json!({"case_id": case_id, "note_id": Uuid::now_v7(), "fields": {"body": "Back online"}}))],
+    )
+    .await;
+    assert_eq!(statuses(&next), ["applied"]);
+}
+
+async fn pull(s: &TestServer, token: &str) -> (usize, String) {
+    let page = s.get("/api/v1/sync/pull?limit=1000", token).await;
+    (page.json["changes"].as_array().unwrap().len(), page.json["next_cursor"].as_str().unwrap().to_string())
+}
+
+async fn conflicts_gaps_and_refusals(s: &TestServer) {
+    let (_, admin) = s.agent("root", Role::Admin, &[]).await;
+    let (_, anna) = s.agent("anna", Role::Agent, &["support"]).await;
+    let (_, bruno) = s.agent("bruno", Role::Agent, &["support"]).await;
+    let (_, lena) = s.agent("lena", Role::Lead, &["support"]).await;
+    let customer = customer(s, &admin, "C-2").await;
+    let case = s
+        .post("/api/v1/cases", &anna, json!({"customer_id": customer, "subject": "Double charge", "status": "open"}))
+        .await
+        .json;
+    let case_id = case["id"].as_str().unwrap().to_string();
+
+    // Anna and her lead both worked on revision 1 offline: both notes merge; the second field
+    // change is a conflict carrying the case as it now is.
+    let (dev_a, dev_l) = (Uuid::now_v7(), Uuid::now_v7());
+    let a = push(
+        s,
+        &anna,
+        dev_a,
+        &[
+            op(
+                1,
+                "note.add",
+                json!({"case_id": case_id, "note_id": Uuid::now_v7(), "fields": {"body": "anna's note"}}),
+            ),
+            op(2, "case.change", json!({"case_id": case_id, "fields": {"revision": 1, "status": "pending"}})),
+        ],
+    )
+    .await;
+    assert_eq!(statuses(&a), ["applied", "applied"]);
+    let l = push(
+        s,
+        &lena,
+        dev_l,
+        &[
+            op(
+                1,
+                "note.add",
+                json!({"case_id": case_id, "note_id": Uuid::now_v7(), "fields": {"body": "lena's note"}}),
+            ),
+            op(2, "case.change", json!({"case_id": case_id, "fields": {"revision": 1, "priority": "urgent"}})),
+        ],
+    )
+    .await;
+    assert_eq!(statuses(&l), ["applied", "conflict"]);
+    assert_eq!(l[1]["current"]["status"], "pending");
+    assert_eq!(l[1]["current"]["revision"], 2);
+    assert_eq!(l[1]["problem"]["code"], "stale-revision");
+    let detail = s.get(&format!("/api/v1/cases/{case_id}"), &anna).await.json;
+    assert_eq!(detail["notes"].as_array().unwrap().len(), 2, "both notes kept");
+    assert_eq!(detail["priority"], "normal", "the stale change was not applied");
+    // Keep mine: a new operation with the current revision.
+    let l = push(
+        s,
+        &lena,
+        dev_l,
+        &[op(3, "case.change", json!({"case_id": case_id, "fields": {"revision": 2, "priority": "urgent"}}))],
+    )
+    .await;
+    assert_eq!(statuses(&l), ["applied"]);
+
+    // A gap: operation 5 before 4 is retried later, and so is everything after it.
+    let gap = push(
+        s,
+        &anna,
+        dev_a,
+        &[
+            op(5, "note.add", json!({"case_id": case_id, "note_id": Uuid::now_v7(), "fields": {"body": "five"}})),
+            op(6, "note.add", json!({"case_id": case_id, "note_id": Uuid::now_v7(), "fields": {"body": "six"}})),
+        ],
+    )
+    .await;
+    assert_eq!(statuses(&gap), ["retry", "retry"]);
+    assert_eq!(gap[0]["problem"]["code"], "sequence-gap");
+
+    // Refusals are final, kept, and replayed as they were.
+    let bad = vec![
+        op(3, "case.teleport", json!({})),
+        op(4, "note.add", json!({"case_id": case_id, "fields": {"body": "no note id"}})),
+        op(5, "case.change", json!({"case_id": case_id, "fields": {"revision": 3, "priority": "low"}})),
+        op(6, "note.add", json!({"case_id": case_id, "note_id": Uuid::now_v7(), "fields": {"body": "  "}})),
+    ];
+    let r = push(s, &anna, dev_a, &bad).await;
+    assert_eq!(statuses(&r), ["rejected"; 4], "{r:#?}");
+    assert!(r[0]["problem"]["detail"].as_str().unwrap().contains("unknown operation `case.teleport`"));
+    assert!(r[1]["problem"]["detail"].as_str().unwrap().contains("note_id"));
+    assert_eq!(r[2]["problem"]["status"], 403, "agents do not reprioritise");
+    assert_eq!(r[3]["problem"]["status"], 422);
+    let replay = push(s, &anna, dev_a, &bad).await;
+    assert_eq!(statuses(&replay), ["rejected"; 4]);
+    assert_eq!(replay[2]["problem"], r[2]["problem"]);
+
+    // A device belongs to one agent; a sequence number to one operation.
+    let stolen = push(
+        s,
+        &bruno,
+        dev_a,
+        &[op(7, "note.add", json!({"case_id": case_id, "note_id": Uuid::now_v7(), "fields": {"body": "x"}}))],
+    )
+    .await;
+    assert_eq!(statuses(&stolen), ["rejected"]);
+    assert!(stolen[0]["problem"]["detail"].as_str().unwrap().contains("another agent"));
+    let reused = push(
+        s,
+        &anna,
+        dev_a,
+        &[op(2, "note.add", json!({"case_id": case_id, "note_id": Uuid::now_v7(), "fields": {"body": "x"}}))],
+    )
+    .await;
+    assert_eq!(statuses(&reused), ["rejected"]);
+
+    // The request as a whole.
+    let too_many: Vec<Value> = (1..=1001).map(|i| op(i, "note.add", json!({}))).collect();
+    let r = s.post("/api/v1/sync/push", &anna, json!({"device_id": Uuid::now_v7(), "operations": too_many})).await;
+    assert_eq!((r.status, r.code()), (413, "payload-too-large"));
+    let r = s.post("/api/v1/sync/push", &anna, json!({"device_id": "not-a-uuid", "operations": []})).await;
+    assert_eq!(r.status, 422);
+    let ingest = s.ingest_token("shop").await;
+    assert_eq!(
+        s.post("/api/v1/sync/push", &ingest, json!({"device_id": Uuid::now_v7(), "operations": []})).await.status,
+        403
+    );
+}
