@@ -230,3 +230,54 @@ async fn conflicts_gaps_and_refusals(s: &TestServer) {
         403
     );
 }
+
+both_backends!(a_client_that_hangs_up_mid_push_leaves_no_open_transaction);
+
+/// A console that disconnects in the middle of a long push (a train entering a tunnel) must not
+/// leave a transaction open on the server: the next writes go through, and the operations that
+/// were applied stay applied exactly once when the push is repeated.
+async fn a_client_that_hangs_up_mid_push_leaves_no_open_transaction(s: &TestServer) {
+    let (_, admin) = s.agent("root", Role::Admin, &[]).await;
+    let (_, agent) = s.agent("anna", Role::Agent, &["support"]).await;
+    let customer = customer(s, &admin, "C-3").await;
+    let case = s.post("/api/v1/cases", &agent, json!({"customer_id": customer, "subject": "Tunnel"})).await.json;
+    let case_id = case["id"].as_str().unwrap().to_string();
+    let device = Uuid::now_v7();
+    let ops: Vec<Value> = (1..=600)
+        .map(|i| {
+            op(
+                i,
+                "note.add",
+                json!({"case_id": case_id, "note_id": Uuid::now_v7(), "fields": {"body": format!("note {i}")}}),
+            )
+        })
+        .collect();
+    let body = json!({"device_id": device, "operations": ops});
+    for _ in 0..3 {
+        let send = s.client.post(format!("{}/api/v1/sync/push", s.base)).bearer_auth(&agent).json(&body).send();
+        // Hang up part-way through.
+        let _ = tokio::time::timeout(std::time::Duration::from_millis(60), send).await;
+        let r = tokio::time::timeout(
+            std::time::Duration::from_secs(20),
+            s.post(&format!("/api/v1/cases/{case_id}/notes"), &agent, json!({"body": "after the tunnel"})),
+        )
+        .await
+        .expect("writes go on after a client hung up");
+        assert_eq!(r.status, 201);
+    }
+    // Let any request still running on the server finish, then push everything again.
+    let finished = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        loop {
+            let r = push(s, &agent, device, &ops).await;
+            if r.iter().all(|x| x["status"] == "applied" || x["status"] == "duplicate") {
+                return r;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("the push completes");
+    assert_eq!(finished.len(), 600);
+    let detail = s.get(&format!("/api/v1/cases/{case_id}"), &agent).await.json;
+    assert_eq!(detail["notes"].as_array().unwrap().len(), 603, "600 operations once each, and the 3 direct notes");
+}
