@@ -290,23 +290,12 @@ async fn customer_search(s: &TestServer) {
     assert_eq!(r.status, 400);
 }
 
-async fn customer_of(s: &TestServer, token: &str, subject: &str) -> String {
-    let r = s
-        .events(
-            token,
-            SINGLE,
-            ce(&format!("seed-{subject}"), "shop", "order_placed", subject, "2024-01-01T00:00:00Z", json!({})),
-        )
-        .await;
-    r.json["customer_id"].as_str().unwrap().to_string()
-}
-
 async fn case_lifecycle(s: &TestServer) {
     let (_, admin) = s.agent("root", Role::Admin, &[]).await;
     let (anna, agent) = s.agent("anna", Role::Agent, &["support"]).await;
     let (_, other) = s.agent("bruno", Role::Agent, &["support"]).await;
     let (_, lead) = s.agent("lena", Role::Lead, &["support"]).await;
-    let customer = customer_of(s, &admin, "C-1").await;
+    let customer = s.customer(&admin, "C-1").await;
 
     let r = s
         .post(
@@ -502,7 +491,7 @@ async fn followups(s: &TestServer) {
     let (_, admin) = s.agent("root", Role::Admin, &[]).await;
     let (anna, agent) = s.agent("anna", Role::Agent, &["support"]).await;
     let (bruno, other) = s.agent("bruno", Role::Agent, &["support"]).await;
-    let customer = customer_of(s, &admin, "C-5").await;
+    let customer = s.customer(&admin, "C-5").await;
     let case = s.post("/api/v1/cases", &agent, json!({"customer_id": customer, "subject": "Refund"})).await.json;
     let case_id = case["id"].as_str().unwrap();
 
@@ -678,7 +667,7 @@ async fn change_feed(s: &TestServer) {
     let (empty, start) = pull_all(s, &agent, None, 10).await;
     assert!(empty.is_empty());
 
-    let customer = customer_of(s, &admin, "C-9").await;
+    let customer = s.customer(&admin, "C-9").await;
     let case = s.post("/api/v1/cases", &agent, json!({"customer_id": customer, "subject": "Feed"})).await.json;
     let id = case["id"].as_str().unwrap();
     s.patch(&format!("/api/v1/cases/{id}"), &agent, json!({"revision": 1, "status": "open"})).await;

@@ -143,17 +143,7 @@ async fn a_puller_sees_every_change_once_while_two_nodes_write() {
     let bases = [s.base.clone(), node_b.url()];
     let (_, admin) = s.agent("root", Role::Admin, &[]).await;
     let (_, agent) = s.agent("anna", Role::Agent, &["support"]).await;
-    let customer = s
-        .events(
-            &admin,
-            "application/cloudevents+json",
-            ce("c", "shop", "signed_up", "C-1", "2024-01-01T00:00:00Z", json!({})),
-        )
-        .await
-        .json["customer_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let customer = s.customer(&admin, "C-1").await;
     let case = s.post("/api/v1/cases", &agent, json!({"customer_id": customer, "subject": "Busy case"})).await.json;
     let case_id = case["id"].as_str().unwrap().to_string();
     let client = reqwest::Client::new();
@@ -220,17 +210,7 @@ async fn a_later_write_waits_for_an_earlier_uncommitted_change() {
     let Some(s) = TestServer::start(Backend::Postgres).await else { return };
     let (_, admin) = s.agent("root", Role::Admin, &[]).await;
     let (_, agent) = s.agent("anna", Role::Agent, &["support"]).await;
-    let customer = s
-        .events(
-            &admin,
-            "application/cloudevents+json",
-            ce("c", "shop", "signed_up", "C-1", "2024-01-01T00:00:00Z", json!({})),
-        )
-        .await
-        .json["customer_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let customer = s.customer(&admin, "C-1").await;
     let case = s.post("/api/v1/cases", &agent, json!({"customer_id": customer, "subject": "Order"})).await.json;
     let case_id = case["id"].as_str().unwrap().to_string();
 
@@ -285,17 +265,7 @@ async fn the_same_push_on_two_nodes_applies_once() {
     let (node_b, store_b) = s.second_node().await;
     let (_, admin) = s.agent("root", Role::Admin, &[]).await;
     let (_, agent) = s.agent("anna", Role::Agent, &["support"]).await;
-    let customer = s
-        .events(
-            &admin,
-            "application/cloudevents+json",
-            ce("c", "shop", "signed_up", "C-1", "2024-01-01T00:00:00Z", json!({})),
-        )
-        .await
-        .json["customer_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let customer = s.customer(&admin, "C-1").await;
     let case_id = uuid::Uuid::now_v7();
     let mut ops = vec![json!({"id": uuid::Uuid::now_v7(), "seq": 1, "kind": "case.open",
         "payload": {"case_id": case_id, "fields": {"customer_id": customer, "subject": "Twice"}}})];

@@ -78,17 +78,7 @@ async fn permission_matrix(s: &TestServer) {
     let (_, lead) = s.agent("lena", Role::Lead, &["support"]).await;
     let (_, foreign_lead) = s.agent("fritz", Role::Lead, &["billing"]).await;
     let ingest = s.ingest_token("shop").await;
-    let customer = s
-        .events(
-            &ingest,
-            "application/cloudevents+json",
-            ce("c", "shop", "signed_up", "C-1", "2024-01-01T00:00:00Z", json!({})),
-        )
-        .await
-        .json["customer_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let customer = s.customer(&ingest, "C-1").await;
     let ctx = Ctx {
         s,
         tokens: vec![

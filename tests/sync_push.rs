@@ -4,7 +4,7 @@
 mod common;
 
 use casebook::domain::agent::Role;
-use common::{ce, TestServer};
+use common::TestServer;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -24,21 +24,10 @@ fn statuses(results: &[Value]) -> Vec<&str> {
     results.iter().map(|r| r["status"].as_str().unwrap()).collect()
 }
 
-async fn customer(s: &TestServer, admin: &str, subject: &str) -> String {
-    let r = s
-        .events(
-            admin,
-            "application/cloudevents+json",
-            ce(&format!("c-{subject}"), "shop", "signed_up", subject, "2024-01-01T00:00:00Z", json!({})),
-        )
-        .await;
-    r.json["customer_id"].as_str().unwrap().to_string()
-}
-
 async fn offline_case_work_applies_once(s: &TestServer) {
     let (_, admin) = s.agent("root", Role::Admin, &[]).await;
     let (anna, agent) = s.agent("anna", Role::Agent, &["support"]).await;
-    let customer = customer(s, &admin, "C-1").await;
+    let customer = s.customer(&admin, "C-1").await;
     let device = Uuid::now_v7();
     let case_id = Uuid::now_v7();
     let ops = vec![
@@ -112,7 +101,7 @@ async fn conflicts_gaps_and_refusals(s: &TestServer) {
     let (_, anna) = s.agent("anna", Role::Agent, &["support"]).await;
     let (_, bruno) = s.agent("bruno", Role::Agent, &["support"]).await;
     let (_, lena) = s.agent("lena", Role::Lead, &["support"]).await;
-    let customer = customer(s, &admin, "C-2").await;
+    let customer = s.customer(&admin, "C-2").await;
     let case = s
         .post("/api/v1/cases", &anna, json!({"customer_id": customer, "subject": "Double charge", "status": "open"}))
         .await
@@ -239,7 +228,7 @@ both_backends!(a_client_that_hangs_up_mid_push_leaves_no_open_transaction);
 async fn a_client_that_hangs_up_mid_push_leaves_no_open_transaction(s: &TestServer) {
     let (_, admin) = s.agent("root", Role::Admin, &[]).await;
     let (_, agent) = s.agent("anna", Role::Agent, &["support"]).await;
-    let customer = customer(s, &admin, "C-3").await;
+    let customer = s.customer(&admin, "C-3").await;
     let case = s.post("/api/v1/cases", &agent, json!({"customer_id": customer, "subject": "Tunnel"})).await.json;
     let case_id = case["id"].as_str().unwrap().to_string();
     let device = Uuid::now_v7();

@@ -128,6 +128,21 @@ impl TestServer {
         self.store.add_agent(name, role, &teams).await.expect("add agent")
     }
 
+    /// A customer, made by posting a shop sign-up event for `subject` (with a token that may
+    /// post shop events); returns its id.
+    pub async fn customer(&self, token: &str, subject: &str) -> String {
+        let event = ce(
+            &format!("signup-{subject}"),
+            "shop",
+            "signed_up",
+            subject,
+            "2024-01-01T00:00:00Z",
+            serde_json::json!({}),
+        );
+        let r = self.events(token, "application/cloudevents+json", event).await;
+        r.json["customer_id"].as_str().expect("the sign-up event names its customer").to_string()
+    }
+
     pub async fn ingest_token(&self, source: &str) -> String {
         self.store.add_ingest_token(source).await.expect("ingest token")
     }
