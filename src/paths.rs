@@ -1,6 +1,6 @@
-//! Where casebook keeps things, from `directories::ProjectDirs`: the config dir (config.toml,
-//! themes/), the data dir (the server's SQLite database, the console's local store), the cache
-//! dir (benchmark databases).
+//! Where casebook keeps things, from `directories::ProjectDirs`: the data dir (the server's
+//! SQLite database) and the cache dir (benchmark databases). The console adds the config dir
+//! (config.toml, themes/) and its local store.
 
 use std::path::PathBuf;
 
@@ -12,10 +12,6 @@ fn dirs() -> Option<ProjectDirs> {
 
 fn or_local(p: Option<PathBuf>, fallback: &str) -> PathBuf {
     p.unwrap_or_else(|| PathBuf::from(fallback))
-}
-
-pub fn config_dir() -> PathBuf {
-    or_local(dirs().map(|d| d.config_dir().to_path_buf()), ".casebook/config")
 }
 
 pub fn data_dir() -> PathBuf {

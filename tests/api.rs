@@ -535,6 +535,12 @@ async fn followups(s: &TestServer) {
     assert_eq!(r.status, 403);
     let r = s.patch(&format!("/api/v1/followups/{fid}"), &agent, json!({"revision": 1, "status": "done"})).await;
     assert_eq!((r.status, r.json["status"].as_str(), r.json["done_at"].is_string()), (200, Some("done"), true));
+    let same = s.patch(&format!("/api/v1/followups/{fid}"), &agent, json!({"revision": 2, "status": "done"})).await;
+    assert_eq!(
+        (same.status, same.json["revision"].as_i64()),
+        (200, Some(2)),
+        "a change that changes nothing is no new revision"
+    );
     let r = s.patch(&format!("/api/v1/followups/{fid}"), &agent, json!({"revision": 1, "status": "cancelled"})).await;
     assert_eq!((r.status, r.json["current"]["status"].as_str()), (409, Some("done")));
     let detail = s.get(&format!("/api/v1/cases/{case_id}"), &agent).await;

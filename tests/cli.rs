@@ -151,15 +151,7 @@ async fn demo_starts_with_nothing_configured_and_cleans_up() {
     let data_dir =
         text.split("(data in ").nth(1).and_then(|s| s.split(')').next()).expect("the data folder").to_string();
     assert!(std::path::Path::new(&data_dir).exists());
-    let me: Value = reqwest::Client::new()
-        .get(format!("{url}/api/v1/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me = get_json(&format!("{url}/api/v1/me"), &token).await;
     assert_eq!(me["agent"]["name"], "anna");
     let cases = get_json(&format!("{url}/api/v1/cases?limit=200"), &token).await;
     assert!(cases["cases"].as_array().unwrap().len() >= 5, "seeded cases: {cases}");

@@ -155,15 +155,6 @@ impl Store {
         }
     }
 
-    pub async fn agent(&self, id: Uuid) -> Result<Option<Agent>> {
-        sqlx::query("SELECT id, name, role, teams, created_at FROM agents WHERE id = $1")
-            .bind(id.to_string())
-            .fetch_optional(self.reader())
-            .await?
-            .map(|r| agent_from_row(&r))
-            .transpose()
-    }
-
     pub async fn agent_by_name(&self, name: &str) -> Result<Option<Agent>> {
         sqlx::query("SELECT id, name, role, teams, created_at FROM agents WHERE name = $1")
             .bind(name.to_string())

@@ -192,6 +192,10 @@ pub(crate) async fn update_followup(
     if let Some(c) = changes.channel {
         next.channel = c;
     }
+    if next == *read {
+        // Nothing changes: no new revision, no activity (as for cases).
+        return Ok(Cas::Applied(next));
+    }
     next.revision = read.revision + 1;
     next.updated_at = t;
     let updated = sqlx::query(

@@ -112,12 +112,6 @@ pub enum OpStatus {
     Retry,
 }
 
-impl OpStatus {
-    pub fn is_final(self) -> bool {
-        !matches!(self, OpStatus::Retry)
-    }
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct OpResult {
     pub id: Uuid,
