@@ -38,6 +38,48 @@ pub struct FollowUp {
     pub done_at: Option<DateTime<Utc>>,
 }
 
+/// Changes to a follow-up; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct FollowUpChanges {
+    pub status: Option<FollowUpStatus>,
+    pub due_at: Option<Timestamp>,
+    pub note: Option<String>,
+    pub assignee_id: Option<Uuid>,
+    pub channel: Option<Channel>,
+}
+
+impl FollowUpChanges {
+    /// The follow-up as these changes make it at `at`: a new revision when anything changes,
+    /// the very same follow-up when nothing does (shared by the server and the offline view).
+    pub fn apply_to(&self, read: &FollowUp, at: Timestamp) -> FollowUp {
+        let mut next = read.clone();
+        if let Some(s) = self.status {
+            next.status = s;
+            next.done_at = match s {
+                FollowUpStatus::Done => read.done_at.or(Some(at)),
+                _ => None,
+            };
+        }
+        if let Some(d) = self.due_at {
+            next.due_at = d;
+        }
+        if let Some(n) = &self.note {
+            next.note = n.clone();
+        }
+        if let Some(a) = self.assignee_id {
+            next.assignee_id = a;
+        }
+        if let Some(c) = self.channel {
+            next.channel = c;
+        }
+        if next != *read {
+            next.revision = read.revision + 1;
+            next.updated_at = at;
+        }
+        next
+    }
+}
+
 /// Whether a follow-up is late: still open past its due time.
 pub fn is_overdue(f: &FollowUp, now: Timestamp) -> bool {
     f.status == FollowUpStatus::Open && f.due_at < now

@@ -12,7 +12,7 @@ use super::{
     to_json, Result, Sql, Store, Tx,
 };
 use crate::domain::agent::Agent;
-use crate::domain::case::{sla_due, Case, CaseDetail, CaseStatus, Note, NoteVisibility, Priority, Resolution};
+use crate::domain::case::{Case, CaseDetail, CaseStatus, Note, NoteVisibility, Priority, Resolution};
 use crate::domain::cursor::TimeCursor;
 use crate::domain::rasa::{fold, Checklist, RasaStep, StepEntry};
 use crate::domain::time::{now, to_micros};
@@ -30,14 +30,7 @@ pub enum Cas<T> {
     NotFound,
 }
 
-/// Field changes to a case; `None` leaves a field as it is.
-#[derive(Debug, Clone, Default)]
-pub struct CaseChanges {
-    pub status: Option<CaseStatus>,
-    pub priority: Option<Priority>,
-    /// `Some(None)` unassigns.
-    pub assignee_id: Option<Option<Uuid>>,
-}
+pub use crate::domain::case::CaseChanges;
 
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
@@ -313,25 +306,11 @@ impl Store {
 /// the rules) if nobody changed it since.
 pub(crate) async fn update_case(tx: &mut Tx, read: &Case, changes: &CaseChanges, by: &Agent) -> Result<Cas<Case>> {
     let t = now();
-    let mut next = read.clone();
-    if let Some(s) = changes.status {
-        next.status = s;
-    }
-    if let Some(p) = changes.priority {
-        next.priority = p;
-        let (first, resolve) = sla_due(read.created_at, p);
-        next.first_response_due = Some(first);
-        next.resolution_due = Some(resolve);
-    }
-    if let Some(a) = changes.assignee_id {
-        next.assignee_id = a;
-    }
+    let next = changes.apply_to(read, t);
     if next == *read {
         // Nothing changes: no new revision, no activity.
         return Ok(Cas::Applied(next));
     }
-    next.revision = read.revision + 1;
-    next.updated_at = t;
     let updated = sqlx::query(
         "UPDATE cases SET status = $1, priority = $2, assignee_id = $3, first_response_due = $4, resolution_due = $5, \
          revision = $6, updated_at = $7 WHERE id = $8 AND revision = $9",
@@ -409,10 +388,7 @@ pub(crate) async fn resolve_case(
     by: &Agent,
 ) -> Result<Cas<Case>> {
     let t = now();
-    let mut next = read.clone();
-    next.status = status;
-    next.revision = read.revision + 1;
-    next.updated_at = t;
+    let next = crate::domain::case::resolved(read, resolution.clone(), status, t);
     let updated = sqlx::query(
         "UPDATE cases SET status = $1, revision = $2, updated_at = $3, resolution_summary = $4, resolution_root_cause = $5, \
          resolution_outcome = $6, resolution_rasa_incomplete_reason = $7, resolved_by = $8, resolved_at = $9 \
@@ -449,7 +425,6 @@ pub(crate) async fn resolve_case(
         },
     )
     .await?;
-    next.resolution = Some(resolution);
     record_change(tx, Entity::Case, next.id, Some(next.id), Some(next.customer_id), &next).await?;
     Ok(Cas::Applied(next))
 }

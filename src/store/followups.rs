@@ -9,7 +9,6 @@ use super::changes::{record_change, Entity};
 use super::events::{record_activity, Activity};
 use super::{col_enum, col_i64, col_opt_ts, col_opt_uuid, col_str, col_ts, col_uuid, cut_page, Result, Sql, Store, Tx};
 use crate::domain::agent::Agent;
-use crate::domain::case::Channel;
 use crate::domain::cursor::TimeCursor;
 use crate::domain::followup::{FollowUp, FollowUpStatus};
 use crate::domain::time::{now, to_micros, Timestamp};
@@ -35,14 +34,7 @@ fn followup_from_row(row: &AnyRow) -> Result<FollowUp> {
     })
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct FollowUpChanges {
-    pub status: Option<FollowUpStatus>,
-    pub due_at: Option<Timestamp>,
-    pub note: Option<String>,
-    pub assignee_id: Option<Uuid>,
-    pub channel: Option<Channel>,
-}
+pub use crate::domain::followup::FollowUpChanges;
 
 #[derive(Debug, Clone, Default)]
 pub struct FollowUpFilter {
@@ -172,32 +164,11 @@ pub(crate) async fn update_followup(
     by: &Agent,
 ) -> Result<Cas<FollowUp>> {
     let t = now();
-    let mut next = read.clone();
-    if let Some(s) = changes.status {
-        next.status = s;
-        next.done_at = match s {
-            FollowUpStatus::Done => read.done_at.or(Some(t)),
-            _ => None,
-        };
-    }
-    if let Some(d) = changes.due_at {
-        next.due_at = d;
-    }
-    if let Some(n) = &changes.note {
-        next.note = n.clone();
-    }
-    if let Some(a) = changes.assignee_id {
-        next.assignee_id = a;
-    }
-    if let Some(c) = changes.channel {
-        next.channel = c;
-    }
+    let next = changes.apply_to(read, t);
     if next == *read {
         // Nothing changes: no new revision, no activity (as for cases).
         return Ok(Cas::Applied(next));
     }
-    next.revision = read.revision + 1;
-    next.updated_at = t;
     let updated = sqlx::query(
         "UPDATE followups SET status = $1, due_at = $2, note = $3, assignee_id = $4, channel = $5, revision = $6, \
          updated_at = $7, done_at = $8 WHERE id = $9 AND revision = $10",
