@@ -122,30 +122,20 @@ pub struct NewCaseRequest {
     pub status: Option<CaseStatus>,
 }
 
-/// Opens a case with the id given (server-made for the API, client-made offline).
-pub async fn open_case(tx: &mut Tx, agent: &Agent, id: Uuid, req: NewCaseRequest) -> WorkResult<Case> {
+/// The case a request opens, by `agent` at `at`, with the defaults filled in; checks the
+/// fields only (the server checks the rest). The console's offline view uses it too.
+pub fn new_case(agent: &Agent, id: Uuid, req: &NewCaseRequest, at: DateTime<Utc>) -> Result<Case, Invalid> {
     let subject = required_text("subject", &req.subject, MAX_SUBJECT_CHARS)?;
-    let queue = team_or_queue("queue", req.queue, "general".into())?;
-    let team = team_or_queue("team", req.team, agent.teams.first().cloned().unwrap_or_else(|| "support".into()))?;
+    let queue = team_or_queue("queue", req.queue.clone(), "general".into())?;
+    let team =
+        team_or_queue("team", req.team.clone(), agent.teams.first().cloned().unwrap_or_else(|| "support".into()))?;
     let status = req.status.unwrap_or(CaseStatus::New);
     if !status.is_active() {
-        return Err(Invalid::field("status", "a new case is `new`, `open` or `pending`; resolve it afterwards").into());
+        return Err(Invalid::field("status", "a new case is `new`, `open` or `pending`; resolve it afterwards"));
     }
-    let assignee_id = req.assignee_id.unwrap_or(Some(agent.id));
-    may_open_case_for(agent, assignee_id)?;
-    if let Some(a) = assignee_id {
-        check_agent(tx, "assignee_id", a).await?;
-    }
-    if !row_exists(tx, "customers", req.customer_id).await? {
-        return Err(Invalid::field("customer_id", format!("no customer with id {}", req.customer_id)).into());
-    }
-    if row_exists(tx, "cases", id).await? {
-        return Err(Invalid::field("id", format!("a case with id {id} exists already: make a new id")).into());
-    }
-    let t = now();
     let priority = req.priority.unwrap_or(Priority::Normal);
-    let (first_due, resolve_due) = sla_due(t, priority);
-    let case = Case {
+    let (first_due, resolve_due) = sla_due(at, priority);
+    Ok(Case {
         id,
         customer_id: req.customer_id,
         subject,
@@ -154,15 +144,30 @@ pub async fn open_case(tx: &mut Tx, agent: &Agent, id: Uuid, req: NewCaseRequest
         priority,
         queue,
         team,
-        assignee_id,
+        assignee_id: req.assignee_id.unwrap_or(Some(agent.id)),
         first_response_due: Some(first_due),
         resolution_due: Some(resolve_due),
         revision: 1,
         created_by: agent.id,
-        created_at: t,
-        updated_at: t,
+        created_at: at,
+        updated_at: at,
         resolution: None,
-    };
+    })
+}
+
+/// Opens a case with the id given (server-made for the API, client-made offline).
+pub async fn open_case(tx: &mut Tx, agent: &Agent, id: Uuid, req: NewCaseRequest) -> WorkResult<Case> {
+    let case = new_case(agent, id, &req, now())?;
+    may_open_case_for(agent, case.assignee_id)?;
+    if let Some(a) = case.assignee_id {
+        check_agent(tx, "assignee_id", a).await?;
+    }
+    if !row_exists(tx, "customers", req.customer_id).await? {
+        return Err(Invalid::field("customer_id", format!("no customer with id {}", req.customer_id)).into());
+    }
+    if row_exists(tx, "cases", id).await? {
+        return Err(Invalid::field("id", format!("a case with id {id} exists already: make a new id")).into());
+    }
     crate::store::cases::create_case(tx, &case, agent).await?;
     Ok(case)
 }

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod cloudevents;
 pub mod demo;
 pub mod domain;
+pub mod local;
 pub mod paths;
 pub mod seed;
 pub mod server;

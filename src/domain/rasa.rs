@@ -39,6 +39,30 @@ pub struct StepEntry {
     pub at: DateTime<Utc>,
 }
 
+/// A recorded entry as the change feed carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedEntry {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub step: RasaStep,
+    pub notes: String,
+    pub done: bool,
+    pub author_id: Uuid,
+    pub at: DateTime<Utc>,
+}
+
+impl RecordedEntry {
+    pub fn entry(&self) -> StepEntry {
+        StepEntry {
+            step: self.step,
+            notes: self.notes.clone(),
+            done: self.done,
+            author_id: self.author_id,
+            at: self.at,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct StepState {
     pub step: RasaStep,

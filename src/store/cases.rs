@@ -14,7 +14,7 @@ use super::{
 use crate::domain::agent::Agent;
 use crate::domain::case::{Case, CaseDetail, CaseStatus, Note, NoteVisibility, Priority, Resolution};
 use crate::domain::cursor::TimeCursor;
-use crate::domain::rasa::{fold, Checklist, RasaStep, StepEntry};
+use crate::domain::rasa::{fold, Checklist, RasaStep, RecordedEntry, StepEntry};
 use crate::domain::time::{now, to_micros};
 
 const CASE_COLUMNS: &str = "id, customer_id, subject, channel, status, priority, queue, team, assignee_id, \
@@ -147,8 +147,8 @@ pub(crate) async fn insert_note_row(tx: &mut Tx, note: &Note) -> Result<()> {
 }
 
 /// A RASA entry as the change feed carries it.
-pub(crate) fn rasa_entry_body(id: Uuid, case_id: Uuid, e: &StepEntry) -> serde_json::Value {
-    json!({"id": id, "case_id": case_id, "step": e.step, "notes": e.notes, "done": e.done, "author_id": e.author_id, "at": e.at})
+pub(crate) fn rasa_entry_body(id: Uuid, case_id: Uuid, e: &StepEntry) -> RecordedEntry {
+    RecordedEntry { id, case_id, step: e.step, notes: e.notes.clone(), done: e.done, author_id: e.author_id, at: e.at }
 }
 
 pub(crate) async fn insert_rasa_row(tx: &mut Tx, id: Uuid, case_id: Uuid, e: &StepEntry) -> Result<()> {

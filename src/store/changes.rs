@@ -29,7 +29,7 @@ pub enum Entity {
 named_enum!(Entity, "entity", { Case => "case", Note => "note", RasaEntry => "rasa_entry", Followup => "followup" });
 
 /// One change: the entity as it stands after the write.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
 pub struct Change {
     /// Position in the feed; strictly increasing, without gaps.
     pub seq: i64,

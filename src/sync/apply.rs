@@ -3,7 +3,6 @@
 //! rules as the REST API, and store the answer, so that a replay — after a lost response, a
 //! crash, a week offline — gets the first answer back and changes nothing.
 
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -14,9 +13,6 @@ use crate::domain::Invalid;
 use crate::server::problem::{ApiError, Problem};
 use crate::store::{col_i64, col_str, Result, Store, StoreError, Tx};
 use crate::sync::protocol::*;
-
-pub const KINDS: &[&str] =
-    &["case.open", "case.change", "case.resolve", "note.add", "rasa.set", "followup.create", "followup.change"];
 
 fn outcome(op: &Operation, status: OpStatus) -> OpResult {
     OpResult { id: op.id, seq: op.seq, status, result: None, current: None, problem: None }
@@ -45,12 +41,6 @@ async fn stored(tx: &mut Tx, op: &Operation) -> Result<Option<OpResult>> {
     Ok(Some(first))
 }
 
-fn payload<T: DeserializeOwned>(op: &Operation) -> Result<T, WorkError> {
-    serde_json::from_str(op.payload.get()).map_err(|e| {
-        WorkError::Invalid(Invalid::general(format!("the payload of this `{}` operation does not fit: {e}", op.kind)))
-    })
-}
-
 fn json(v: &impl Serialize) -> serde_json::Value {
     serde_json::to_value(v).unwrap_or_default()
 }
@@ -59,41 +49,15 @@ fn json(v: &impl Serialize) -> serde_json::Value {
 /// written nothing (case work decides before it writes), so its refusal can be recorded in
 /// the same transaction.
 async fn run(tx: &mut Tx, agent: &Agent, op: &Operation) -> Result<serde_json::Value, WorkError> {
-    Ok(match op.kind.as_str() {
-        "case.open" => {
-            let p: OpenCasePayload = payload(op)?;
-            json(&casework::open_case(tx, agent, p.case_id, p.fields).await?)
-        }
-        "case.change" => {
-            let p: ChangeCasePayload = payload(op)?;
-            json(&casework::change_case(tx, agent, p.case_id, p.fields).await?)
-        }
-        "case.resolve" => {
-            let p: ResolveCasePayload = payload(op)?;
-            json(&casework::resolve_case(tx, agent, p.case_id, p.fields).await?)
-        }
-        "note.add" => {
-            let p: AddNotePayload = payload(op)?;
-            json(&casework::add_note(tx, agent, p.case_id, p.note_id, p.fields).await?)
-        }
-        "rasa.set" => {
-            let p: SetRasaPayload = payload(op)?;
-            json(&casework::set_rasa_step(tx, agent, p.case_id, p.entry_id, p.step, p.fields).await?)
-        }
-        "followup.create" => {
-            let p: CreateFollowUpPayload = payload(op)?;
-            json(&casework::create_followup(tx, agent, p.followup_id, p.fields).await?)
-        }
-        "followup.change" => {
-            let p: ChangeFollowUpPayload = payload(op)?;
-            json(&casework::change_followup(tx, agent, p.followup_id, p.fields).await?)
-        }
-        other => {
-            return Err(WorkError::Invalid(Invalid::general(format!(
-                "unknown operation `{other}`: use one of {}",
-                KINDS.join(", ")
-            ))))
-        }
+    let body = OpBody::parse(&op.kind, op.payload.get()).map_err(|e| WorkError::Invalid(Invalid::general(e)))?;
+    Ok(match body {
+        OpBody::OpenCase(p) => json(&casework::open_case(tx, agent, p.case_id, p.fields).await?),
+        OpBody::ChangeCase(p) => json(&casework::change_case(tx, agent, p.case_id, p.fields).await?),
+        OpBody::ResolveCase(p) => json(&casework::resolve_case(tx, agent, p.case_id, p.fields).await?),
+        OpBody::AddNote(p) => json(&casework::add_note(tx, agent, p.case_id, p.note_id, p.fields).await?),
+        OpBody::SetRasa(p) => json(&casework::set_rasa_step(tx, agent, p.case_id, p.entry_id, p.step, p.fields).await?),
+        OpBody::CreateFollowUp(p) => json(&casework::create_followup(tx, agent, p.followup_id, p.fields).await?),
+        OpBody::ChangeFollowUp(p) => json(&casework::change_followup(tx, agent, p.followup_id, p.fields).await?),
     })
 }
 

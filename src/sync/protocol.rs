@@ -95,6 +95,94 @@ pub struct ChangeFollowUpPayload {
     pub fields: crate::casework::PatchFollowUpRequest,
 }
 
+/// The operation kinds, as `Operation::kind` names them.
+pub const KINDS: &[&str] =
+    &["case.open", "case.change", "case.resolve", "note.add", "rasa.set", "followup.create", "followup.change"];
+
+/// An operation's kind and payload, read.
+#[derive(Debug, Clone)]
+pub enum OpBody {
+    OpenCase(OpenCasePayload),
+    ChangeCase(ChangeCasePayload),
+    ResolveCase(ResolveCasePayload),
+    AddNote(AddNotePayload),
+    SetRasa(SetRasaPayload),
+    CreateFollowUp(CreateFollowUpPayload),
+    ChangeFollowUp(ChangeFollowUpPayload),
+}
+
+fn read_payload<T: serde::de::DeserializeOwned>(kind: &str, payload: &str) -> Result<T, String> {
+    serde_json::from_str(payload).map_err(|e| format!("the payload of this `{kind}` operation does not fit: {e}"))
+}
+
+impl OpBody {
+    /// Reads a kind and its payload; the error says what does not fit.
+    pub fn parse(kind: &str, payload: &str) -> Result<OpBody, String> {
+        Ok(match kind {
+            "case.open" => OpBody::OpenCase(read_payload(kind, payload)?),
+            "case.change" => OpBody::ChangeCase(read_payload(kind, payload)?),
+            "case.resolve" => OpBody::ResolveCase(read_payload(kind, payload)?),
+            "note.add" => OpBody::AddNote(read_payload(kind, payload)?),
+            "rasa.set" => OpBody::SetRasa(read_payload(kind, payload)?),
+            "followup.create" => OpBody::CreateFollowUp(read_payload(kind, payload)?),
+            "followup.change" => OpBody::ChangeFollowUp(read_payload(kind, payload)?),
+            other => return Err(format!("unknown operation `{other}`: use one of {}", KINDS.join(", "))),
+        })
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            OpBody::OpenCase(_) => "case.open",
+            OpBody::ChangeCase(_) => "case.change",
+            OpBody::ResolveCase(_) => "case.resolve",
+            OpBody::AddNote(_) => "note.add",
+            OpBody::SetRasa(_) => "rasa.set",
+            OpBody::CreateFollowUp(_) => "followup.create",
+            OpBody::ChangeFollowUp(_) => "followup.change",
+        }
+    }
+
+    /// The payload as JSON text.
+    pub fn payload_json(&self) -> String {
+        let v = match self {
+            OpBody::OpenCase(p) => serde_json::to_string(p),
+            OpBody::ChangeCase(p) => serde_json::to_string(p),
+            OpBody::ResolveCase(p) => serde_json::to_string(p),
+            OpBody::AddNote(p) => serde_json::to_string(p),
+            OpBody::SetRasa(p) => serde_json::to_string(p),
+            OpBody::CreateFollowUp(p) => serde_json::to_string(p),
+            OpBody::ChangeFollowUp(p) => serde_json::to_string(p),
+        };
+        v.expect("payloads are plain data and always serialise")
+    }
+
+    /// The case it works on, when there is one.
+    pub fn case_id(&self) -> Option<Uuid> {
+        match self {
+            OpBody::OpenCase(p) => Some(p.case_id),
+            OpBody::ChangeCase(p) => Some(p.case_id),
+            OpBody::ResolveCase(p) => Some(p.case_id),
+            OpBody::AddNote(p) => Some(p.case_id),
+            OpBody::SetRasa(p) => Some(p.case_id),
+            OpBody::CreateFollowUp(p) => p.fields.case_id,
+            OpBody::ChangeFollowUp(_) => None,
+        }
+    }
+
+    /// The case, note, RASA entry or follow-up it creates or changes.
+    pub fn entity_id(&self) -> Uuid {
+        match self {
+            OpBody::OpenCase(p) => p.case_id,
+            OpBody::ChangeCase(p) => p.case_id,
+            OpBody::ResolveCase(p) => p.case_id,
+            OpBody::AddNote(p) => p.note_id,
+            OpBody::SetRasa(p) => p.entry_id,
+            OpBody::CreateFollowUp(p) => p.followup_id,
+            OpBody::ChangeFollowUp(p) => p.followup_id,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OpStatus {
@@ -128,4 +216,15 @@ pub struct OpResult {
 pub struct PushResponse {
     /// One result per operation, in the order sent.
     pub results: Vec<OpResult>,
+}
+
+/// A page of the change feed (`GET /api/v1/sync/pull`).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PullPage {
+    /// Oldest first. Apply them and store `next_cursor` in one local transaction.
+    pub changes: Vec<crate::store::changes::Change>,
+    /// Where the next pull starts: after the last change here (or where this one started).
+    pub next_cursor: String,
+    /// More changes are waiting: pull again at once.
+    pub has_more: bool,
 }

@@ -4,16 +4,16 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::domain::cursor::SeqCursor;
 use crate::server::extract::{parse_limit, AgentAuth, ApiJson, ApiQuery};
 use crate::server::problem::{ApiError, ApiResult, Problem};
 use crate::server::AppState;
-use crate::store::changes::{Change, PullError};
+use crate::store::changes::PullError;
 use crate::sync::apply::apply_all;
-use crate::sync::protocol::{PushRequest, PushResponse};
+use crate::sync::protocol::{PullPage, PushRequest, PushResponse};
 
 const CHANGES_CURSOR: &str = "changes";
 
@@ -23,16 +23,6 @@ pub struct PullParams {
     pub cursor: Option<String>,
     /// 1 to 1000, default 500.
     pub limit: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct PullPage {
-    /// Oldest first. Apply them and store `next_cursor` in one local transaction.
-    pub changes: Vec<Change>,
-    /// Where the next pull starts: after the last change here (or where this one started).
-    pub next_cursor: String,
-    /// More changes are waiting: pull again at once.
-    pub has_more: bool,
 }
 
 #[utoipa::path(get, path = "/api/v1/sync/pull", tag = "sync", params(PullParams),

@@ -1,0 +1,202 @@
+//! The console's local store: one SQLite file per server and agent, in the data dir.
+//!
+//! It holds what the agent has seen (customers, timeline pages, and all case work pulled from
+//! the change feed) so that everything reads offline, and the **outbox**: every write the
+//! console makes is an operation stored there in the same transaction as nothing else — the
+//! view is the confirmed server state with the waiting operations laid over it
+//! ([`overlay`]), so an operation settled by "take theirs" or dismissed reverts for free.
+//!
+//! Durability: WAL with `synchronous = FULL`, so an operation is on disk when the call that
+//! recorded it returns; the console may be killed the next instant.
+//!
+//! - [`outbox`]: recording operations (the console's writes), settling conflicts;
+//! - [`confirmed`]: server state, from the change feed, push answers and REST reads;
+//! - [`view`]: what the console shows: confirmed state with the outbox laid over it;
+//! - [`overlay`]: the plain rules of that laying over, no I/O.
+
+pub mod confirmed;
+pub mod outbox;
+pub mod overlay;
+pub mod view;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Executor, Sqlite, SqlitePool};
+use uuid::Uuid;
+
+use crate::domain::agent::Agent;
+use crate::domain::Invalid;
+
+/// Why a local read or write did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    /// Bad input: the message says what is wrong; nothing was written.
+    #[error("{0}")]
+    Invalid(Invalid),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("local store: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("local store is damaged: {0}")]
+    Corrupt(String),
+}
+
+impl From<Invalid> for LocalError {
+    fn from(e: Invalid) -> Self {
+        LocalError::Invalid(e)
+    }
+}
+
+pub type Result<T, E = LocalError> = std::result::Result<T, E>;
+pub(crate) type LocalTx = sqlx::Transaction<'static, Sqlite>;
+
+const SCHEMA_VERSION: i64 = 1;
+const SCHEMA: &str = include_str!("schema.sql");
+
+/// The console's local store. Cheap to clone.
+#[derive(Clone)]
+pub struct LocalStore {
+    /// One connection: local writes are serialised in-process.
+    write: SqlitePool,
+    read: SqlitePool,
+    path: PathBuf,
+}
+
+/// The local store's file for an agent on a server: `<data dir>/local/<server>/<agent>.db`.
+pub fn store_path(data_dir: &Path, server_url: &str, agent_name: &str) -> PathBuf {
+    data_dir.join("local").join(slug(server_url)).join(format!("{}.db", slug(agent_name)))
+}
+
+/// A file-name-safe form of a server URL or a name: `http://127.0.0.1:8080/` → `127.0.0.1_8080`.
+fn slug(s: &str) -> String {
+    let s = s.trim().trim_start_matches("http://").trim_start_matches("https://").trim_end_matches('/');
+    s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect()
+}
+
+impl LocalStore {
+    /// Opens (creating if needed) the local store at `path`.
+    pub async fn open(path: &Path) -> Result<LocalStore> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                LocalError::Corrupt(format!("cannot create the folder {} for the local store: {e}", dir.display()))
+            })?;
+        }
+        let connect = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = |max: u32| SqlitePoolOptions::new().max_connections(max).acquire_timeout(Duration::from_secs(10));
+        let write = pool(1).connect_with(connect.clone()).await?;
+        migrate(&write).await?;
+        let read = pool(4).connect_with(connect).await?;
+        Ok(LocalStore { write, read, path: path.to_path_buf() })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn reader(&self) -> &SqlitePool {
+        &self.read
+    }
+
+    pub(crate) async fn begin(&self) -> Result<LocalTx> {
+        Ok(self.write.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// This installation's device id for the server: its operations are numbered from 1.
+    pub async fn device_id(&self) -> Result<Uuid> {
+        let v = get_meta(&self.read, "device_id").await?.ok_or_else(|| LocalError::Corrupt("no device id".into()))?;
+        Uuid::parse_str(&v).map_err(|e| LocalError::Corrupt(format!("device id: {e}")))
+    }
+
+    /// The signed-in agent, as the server last said.
+    pub async fn me(&self) -> Result<Option<Agent>> {
+        match get_meta(&self.read, "me").await? {
+            Some(v) => Ok(Some(serde_json::from_str(&v).map_err(|e| LocalError::Corrupt(format!("me: {e}")))?)),
+            None => Ok(None),
+        }
+    }
+
+    pub(crate) async fn me_required(&self) -> Result<Agent> {
+        self.me().await?.ok_or_else(|| {
+            LocalError::Invalid(Invalid::general(
+                "this local store does not know its agent yet: sign in (or sync) once while online",
+            ))
+        })
+    }
+
+    /// Records who the signed-in agent is (from `GET /api/v1/me`).
+    pub async fn set_me(&self, agent: &Agent) -> Result<()> {
+        let mut tx = self.begin().await?;
+        set_meta(&mut tx, "me", &serde_json::to_string(agent).expect("agents serialise")).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+async fn migrate(write: &SqlitePool) -> Result<()> {
+    let mut conn = write.acquire().await?;
+    let version: i64 = sqlx::query_scalar("PRAGMA user_version").fetch_one(&mut *conn).await?;
+    if version > SCHEMA_VERSION {
+        return Err(LocalError::Corrupt(format!(
+            "this local store was written by a newer casebook (schema {version}, this one knows {SCHEMA_VERSION}): update casebook"
+        )));
+    }
+    if version < SCHEMA_VERSION {
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        tx.execute(SCHEMA).await?;
+        sqlx::query("INSERT OR IGNORE INTO meta (key, value) VALUES ('device_id', ?)")
+            .bind(Uuid::now_v7().to_string())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT OR IGNORE INTO meta (key, value) VALUES ('device_base', '0')").execute(&mut *tx).await?;
+        tx.execute(format!("PRAGMA user_version = {SCHEMA_VERSION}").as_str()).await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn get_meta<'e, E: sqlx::Executor<'e, Database = Sqlite>>(e: E, key: &str) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = ?").bind(key).fetch_optional(e).await?)
+}
+
+pub(crate) async fn set_meta(tx: &mut LocalTx, key: &str, value: &str) -> Result<()> {
+    sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .bind(key)
+        .bind(value)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub(crate) fn parse_uuid(field: &str, s: &str) -> Result<Uuid> {
+    Uuid::parse_str(s).map_err(|e| LocalError::Corrupt(format!("{field}: {e}")))
+}
+
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| LocalError::Corrupt(format!("{what}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_paths_are_per_server_and_agent() {
+        let d = Path::new("/d");
+        assert_eq!(store_path(d, "http://127.0.0.1:8080/", "anna"), Path::new("/d/local/127.0.0.1_8080/anna.db"));
+        assert_ne!(store_path(d, "http://a:1", "anna"), store_path(d, "http://a:1", "lena"));
+        assert_eq!(store_path(d, "https://x.example/api", "a/b"), Path::new("/d/local/x.example_api/a_b.db"));
+    }
+}
