@@ -9,6 +9,7 @@
 pub mod bench;
 pub mod casework;
 pub mod cli;
+pub mod client;
 pub mod cloudevents;
 pub mod demo;
 pub mod domain;

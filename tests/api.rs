@@ -697,14 +697,24 @@ async fn change_feed(s: &TestServer) {
     assert!(none.is_empty());
     assert_eq!(same, end, "an empty pull keeps the cursor");
 
-    // Pruned history and cursors from another database are gone (410); bad cursors are 400.
-    let at = |n: i64| casebook::domain::cursor::SeqCursor(n).encode("changes");
-    s.store.prune_changes(3).await.unwrap();
-    let r = s.get(&format!("/api/v1/sync/pull?cursor={}", at(2)), &agent).await;
-    assert_eq!((r.status, r.code()), (410, "cursor-gone"));
-    let (rest, _) = pull_all(s, &agent, Some(&at(3)), 10).await;
+    // Compaction drops superseded changes only: every cursor still reads the current state.
+    assert_eq!(s.store.compact_changes(i64::MAX).await.unwrap(), 1, "the case's first revision");
+    let (compacted, _) = pull_all(s, &agent, Some(&start), 10).await;
+    let seqs: Vec<i64> = compacted.iter().map(|c| c["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, [2, 3, 4, 5]);
+    assert_eq!(compacted[0]["body"]["revision"], 2);
+    let (from_scratch, _) = pull_all(s, &agent, None, 10).await;
+    assert_eq!(from_scratch, compacted);
+
+    // Cursors of another feed (a replaced database) or ahead of it (a restored one) are gone
+    // (410); bad cursors are 400.
+    let feed = s.store.feed_id().await.unwrap();
+    let at = |feed: &str, seq: i64| casebook::domain::cursor::FeedCursor { feed: feed.into(), seq }.encode("changes");
+    let (rest, _) = pull_all(s, &agent, Some(&at(&feed, 3)), 10).await;
     assert_eq!(rest.len(), 2);
-    let r = s.get(&format!("/api/v1/sync/pull?cursor={}", at(999)), &agent).await;
+    let r = s.get(&format!("/api/v1/sync/pull?cursor={}", at(&feed, 999)), &agent).await;
+    assert_eq!((r.status, r.code()), (410, "cursor-gone"));
+    let r = s.get(&format!("/api/v1/sync/pull?cursor={}", at("another-database", 3)), &agent).await;
     assert_eq!((r.status, r.code()), (410, "cursor-gone"));
     let r = s.get("/api/v1/sync/pull?cursor=nonsense", &agent).await;
     assert_eq!((r.status, r.code()), (400, "invalid-cursor"));

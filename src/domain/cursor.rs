@@ -63,18 +63,23 @@ impl TimeCursor {
     }
 }
 
-/// Position in a feed numbered from 1 — the change feed. 0 is before the first change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SeqCursor(pub i64);
+/// Position in a change feed numbered from 1 (0 is before the first change), with the id of
+/// the feed it belongs to: a cursor from another database (a replaced or restored one) is
+/// recognised as such.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedCursor {
+    pub feed: String,
+    pub seq: i64,
+}
 
-impl SeqCursor {
+impl FeedCursor {
     pub fn encode(&self, tag: &str) -> String {
-        encode(tag, &[&self.0.to_string()])
+        encode(tag, &[&self.feed, &self.seq.to_string()])
     }
     pub fn decode(tag: &str, cursor: &str) -> Result<Self, CursorError> {
-        let parts = decode(tag, cursor, 1)?;
-        match parts[0].parse::<i64>() {
-            Ok(n) if n >= 0 => Ok(SeqCursor(n)),
+        let parts = decode(tag, cursor, 2)?;
+        match parts[1].parse::<i64>() {
+            Ok(n) if n >= 0 => Ok(FeedCursor { feed: parts[0].clone(), seq: n }),
             _ => Err(CursorError("the cursor is damaged: start again without it".into())),
         }
     }
@@ -110,8 +115,9 @@ mod tests {
         assert!(TimeCursor::decode("cases", &s).is_err());
         assert!(TimeCursor::decode("timeline", "not base64!").is_err());
         assert!(TimeCursor::decode("timeline", "").is_err());
-        assert_eq!(SeqCursor::decode("changes", &SeqCursor(42).encode("changes")).unwrap(), SeqCursor(42));
-        assert!(SeqCursor::decode("changes", &c.encode("changes")).is_err());
+        let f = FeedCursor { feed: "a1b2".into(), seq: 42 };
+        assert_eq!(FeedCursor::decode("changes", &f.encode("changes")).unwrap(), f);
+        assert!(FeedCursor::decode("changes", &c.encode("changes")).is_err());
         let t = TextCursor { key: "anna\u{e9}".into(), id: Uuid::now_v7() };
         assert_eq!(TextCursor::decode("search", &t.encode("search")).unwrap(), t);
     }

@@ -31,14 +31,29 @@ fn no_case(id: Uuid) -> LocalError {
 
 async fn record(tx: &mut LocalTx, body: &OpBody, case_id: Option<Uuid>) -> Result<Uuid> {
     let id = Uuid::now_v7();
+    // A revision read from the view may come from a pending operation: name it, so that the
+    // server does not apply this one if that one is not applied.
+    let depends_on: Option<String> = if body.has_revision() {
+        sqlx::query_scalar(
+            "SELECT id FROM outbox WHERE entity_id = ? AND state = 'pending' AND kind NOT IN ('note.add', 'rasa.set') \
+             ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(body.entity_id().to_string())
+        .fetch_optional(&mut **tx)
+        .await?
+    } else {
+        None
+    };
     sqlx::query(
-        "INSERT INTO outbox (id, kind, entity_id, case_id, payload, state, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)",
+        "INSERT INTO outbox (id, kind, entity_id, case_id, payload, depends_on, state, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)",
     )
     .bind(id.to_string())
     .bind(body.kind())
     .bind(body.entity_id().to_string())
     .bind(case_id.or(body.case_id()).map(|c| c.to_string()))
     .bind(body.payload_json())
+    .bind(depends_on)
     .bind(to_micros(now()))
     .execute(&mut **tx)
     .await?;
@@ -198,19 +213,21 @@ impl LocalStore {
         let mut conn = self.reader().acquire().await?;
         let device = self.device_id().await?;
         let base: i64 = get_meta(&mut *conn, "device_base").await?.and_then(|b| b.parse().ok()).unwrap_or(0);
-        let rows: Vec<(i64, String, String, String)> =
-            sqlx::query_as("SELECT seq, id, kind, payload FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?")
-                .bind(i64::from(limit))
-                .fetch_all(&mut *conn)
-                .await?;
+        let rows: Vec<(i64, String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT seq, id, kind, payload, depends_on FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&mut *conn)
+        .await?;
         let mut ops = Vec::with_capacity(rows.len());
-        for (seq, id, kind, payload) in rows {
+        for (seq, id, kind, payload, depends_on) in rows {
             ops.push(Operation {
                 id: super::parse_uuid("outbox.id", &id)?,
                 seq: seq - base,
                 kind,
                 payload: RawValue::from_string(payload)
                     .map_err(|e| LocalError::Corrupt(format!("outbox.payload: {e}")))?,
+                depends_on: depends_on.map(|d| super::parse_uuid("outbox.depends_on", &d)).transpose()?,
             });
         }
         Ok((device, ops))

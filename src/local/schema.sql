@@ -75,6 +75,9 @@ CREATE TABLE outbox (
     entity_id TEXT NOT NULL,
     case_id TEXT,
     payload TEXT NOT NULL,
+    -- The earlier pending operation on the same case or follow-up whose result this one's
+    -- revision was read from (see Operation::depends_on).
+    depends_on TEXT,
     state TEXT NOT NULL,
     created_at INTEGER NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,

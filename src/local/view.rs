@@ -171,7 +171,7 @@ impl LocalStore {
                 }
             }
         }
-        out.sort_by(|a, b| (b.value.created_at, b.value.id).cmp(&(a.value.created_at, a.value.id)));
+        out.sort_by_key(|c| std::cmp::Reverse((c.value.created_at, c.value.id)));
         Ok(out)
     }
 

@@ -8,6 +8,11 @@
 //! its number): a reader that has seen change N has seen every change below N. A plain
 //! sequence would not do: on PostgreSQL a smaller sequence value can commit after a larger one
 //! has been read, and a cursor past it would skip it for ever.
+//!
+//! The feed is compacted, never cut short: [`Store::compact_changes`] drops only changes that
+//! a later change of the same entity supersedes, so any cursor — and a pull from the start —
+//! still reads the current state of everything. Cursors carry the feed's id; a cursor from
+//! another database (replaced, or restored from a backup) is answered 410.
 
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -74,32 +79,52 @@ pub(crate) async fn record_change(
 /// Why a pull cannot continue from a cursor.
 #[derive(Debug, thiserror::Error)]
 pub enum PullError {
-    /// The feed no longer holds what the cursor asks for (pruned, or the cursor is from
-    /// another database): the client must rebuild its copy from scratch.
+    /// The cursor does not belong to this feed (the database was replaced or restored from a
+    /// backup): the client must rebuild its copy from the start.
     #[error("{0}")]
     Gone(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
+/// A page of the feed.
+#[derive(Debug)]
+pub struct FeedPage {
+    pub changes: Vec<Change>,
+    pub more: bool,
+    /// This feed's id, for the next cursor.
+    pub feed: String,
+    /// Where the next page starts.
+    pub next: i64,
+}
+
 impl Store {
-    /// Changes after `after`, oldest first, at most `limit`; and whether more follow.
-    pub async fn changes_after(&self, after: i64, limit: u32) -> Result<(Vec<Change>, bool), PullError> {
-        let (newest, pruned): (i64, i64) =
-            sqlx::query_as("SELECT value, pruned_through FROM change_counter WHERE id = 1")
-                .fetch_one(self.reader())
-                .await
-                .map_err(StoreError::from)?;
-        if after < pruned {
-            return Err(PullError::Gone(format!(
-                "changes up to {pruned} are no longer kept and this cursor is at {after}: rebuild the local copy (pull from the start) and keep the outbox"
-            )));
-        }
-        if after > newest {
-            return Err(PullError::Gone(format!(
-                "this cursor ({after}) is ahead of this server's feed ({newest}): the server's database was replaced; rebuild the local copy and keep the outbox"
-            )));
-        }
+    /// The feed's id: it changes only with the database.
+    pub async fn feed_id(&self) -> Result<String> {
+        Ok(sqlx::query_scalar("SELECT feed_id FROM change_counter WHERE id = 1").fetch_one(self.reader()).await?)
+    }
+
+    /// Changes after `from` (a feed id and a position; `None` for the start), oldest first,
+    /// at most `limit`.
+    pub async fn changes_after(&self, from: Option<(&str, i64)>, limit: u32) -> Result<FeedPage, PullError> {
+        let (newest, feed): (i64, String) = sqlx::query_as("SELECT value, feed_id FROM change_counter WHERE id = 1")
+            .fetch_one(self.reader())
+            .await
+            .map_err(StoreError::from)?;
+        let after = match from {
+            None => 0,
+            Some((f, _)) if f != feed => {
+                return Err(PullError::Gone(
+                    "this cursor is from another database (the server's database was replaced or restored): rebuild the local copy from the start and keep the outbox".into(),
+                ))
+            }
+            Some((_, n)) if n > newest => {
+                return Err(PullError::Gone(format!(
+                    "this cursor ({n}) is ahead of this server's feed ({newest}): the server's database was restored from a backup; rebuild the local copy from the start and keep the outbox"
+                )))
+            }
+            Some((_, n)) => n,
+        };
         let rows = sqlx::query(
             "SELECT seq, entity, entity_id, case_id, customer_id, body, at FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2",
         )
@@ -125,22 +150,24 @@ impl Store {
         }
         let more = changes.len() > limit as usize;
         changes.truncate(limit as usize);
-        Ok((changes, more))
+        let next = changes.last().map(|c| c.seq).unwrap_or(after);
+        Ok(FeedPage { changes, more, feed, next })
     }
 
-    /// Drops changes up to and including `through`; cursors older than that get
-    /// [`PullError::Gone`]. Returns how many were dropped.
-    pub async fn prune_changes(&self, through: i64) -> Result<u64> {
+    /// Compacts the feed up to `through`: drops every change there that a later change of the
+    /// same entity supersedes. Each entity's latest change stays, so every cursor — and a pull
+    /// from the start — still reads the current state of everything it has not seen (entities
+    /// are only created and changed, never deleted). Returns how many were dropped.
+    pub async fn compact_changes(&self, through: i64) -> Result<u64> {
         let mut tx = self.begin_write().await?;
-        let newest: i64 =
-            sqlx::query_scalar("SELECT value FROM change_counter WHERE id = 1").fetch_one(&mut *tx).await?;
-        let through = through.min(newest);
-        let dropped =
-            sqlx::query("DELETE FROM changes WHERE seq <= $1").bind(through).execute(&mut *tx).await?.rows_affected();
-        sqlx::query("UPDATE change_counter SET pruned_through = $1 WHERE id = 1 AND pruned_through < $1")
-            .bind(through)
-            .execute(&mut *tx)
-            .await?;
+        let dropped = sqlx::query(
+            "DELETE FROM changes WHERE seq <= $1 AND EXISTS \
+             (SELECT 1 FROM changes later WHERE later.entity = changes.entity AND later.entity_id = changes.entity_id AND later.seq > changes.seq)",
+        )
+        .bind(through)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         tx.commit().await?;
         Ok(dropped)
     }

@@ -122,14 +122,9 @@ pub async fn apply(store: &Store, agent: &Agent, device: Uuid, op: &Operation) -
             None => refused(op, format!("sequence number {} of this device was used by another operation", op.seq)),
         });
     }
-    let result = match run(&mut tx, agent, op).await {
-        Ok(entity) => OpResult { result: Some(entity), ..outcome(op, OpStatus::Applied) },
-        Err(WorkError::Store(e)) => return Err(e),
-        Err(WorkError::Stale { what, sent, revision, current }) => {
-            let problem = ApiError::from(WorkError::Stale { what, sent, revision, current: current.clone() });
-            OpResult { current: Some(*current), ..with_problem(op, OpStatus::Conflict, problem) }
-        }
-        Err(other) => with_problem(op, OpStatus::Rejected, ApiError::from(other)),
+    let result = match unmet_dependency(&mut tx, op).await? {
+        Some(conflict) => conflict,
+        None => ran(&mut tx, agent, op).await?,
     };
     let status = match result.status {
         OpStatus::Applied => "applied",
@@ -144,6 +139,53 @@ pub async fn apply(store: &Store, agent: &Agent, device: Uuid, op: &Operation) -
         .await?;
     tx.commit().await?;
     Ok(result)
+}
+
+/// When the operation builds on an earlier one of the device that was not applied, the
+/// answer: a conflict with the entity as it now is.
+async fn unmet_dependency(tx: &mut Tx, op: &Operation) -> Result<Option<OpResult>> {
+    let Some(dep) = op.depends_on else { return Ok(None) };
+    let status: Option<String> = sqlx::query_scalar("SELECT status FROM sync_ops WHERE op_id = $1")
+        .bind(dep.to_string())
+        .fetch_optional(&mut **tx)
+        .await?;
+    if status.as_deref() == Some("applied") {
+        return Ok(None);
+    }
+    let Ok(body) = OpBody::parse(&op.kind, op.payload.get()) else { return Ok(None) };
+    let current = match &body {
+        OpBody::ChangeFollowUp(p) => {
+            crate::store::followups::fetch_followup(&mut **tx, p.followup_id).await?.map(|f| json(&f))
+        }
+        other => match other.case_id() {
+            Some(c) => crate::store::cases::fetch_case(&mut **tx, c).await?.map(|c| json(&c)),
+            None => None,
+        },
+    };
+    let Some(current) = current else { return Ok(None) };
+    let problem = ApiError::new(
+        axum::http::StatusCode::CONFLICT,
+        "conflict",
+        "Built on a change that was not applied",
+        format!(
+            "this change builds on operation {dep}, which was {}: it was not applied either; here is the current state",
+            status.as_deref().unwrap_or("never received")
+        ),
+    );
+    Ok(Some(OpResult { current: Some(current), ..with_problem(op, OpStatus::Conflict, problem) }))
+}
+
+/// Runs the operation and turns a refusal into its answer; a storage failure is an error.
+async fn ran(tx: &mut Tx, agent: &Agent, op: &Operation) -> Result<OpResult> {
+    Ok(match run(tx, agent, op).await {
+        Ok(entity) => OpResult { result: Some(entity), ..outcome(op, OpStatus::Applied) },
+        Err(WorkError::Store(e)) => return Err(e),
+        Err(WorkError::Stale { what, sent, revision, current }) => {
+            let problem = ApiError::from(WorkError::Stale { what, sent, revision, current: current.clone() });
+            OpResult { current: Some(*current), ..with_problem(op, OpStatus::Conflict, problem) }
+        }
+        Err(other) => with_problem(op, OpStatus::Rejected, ApiError::from(other)),
+    })
 }
 
 /// Applies a device's operations in order; after the first that cannot be applied yet, the

@@ -34,6 +34,11 @@ pub struct Operation {
     /// The operation's fields; see the `*Payload` schemas.
     #[schema(value_type = Object)]
     pub payload: Box<RawValue>,
+    /// An earlier operation of this device whose result this one's `revision` was read from
+    /// (made offline, before the server confirmed it). If that one was not applied, this one
+    /// is a `conflict` too: its revision number could otherwise match someone else's change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depends_on: Option<Uuid>,
 }
 
 /// `case.open`: a case with a client-made id.
@@ -167,6 +172,16 @@ impl OpBody {
             OpBody::CreateFollowUp(p) => p.fields.case_id,
             OpBody::ChangeFollowUp(_) => None,
         }
+    }
+
+    /// Whether it carries the revision it read (and so may conflict).
+    pub fn has_revision(&self) -> bool {
+        matches!(self, OpBody::ChangeCase(_) | OpBody::ResolveCase(_) | OpBody::ChangeFollowUp(_))
+    }
+
+    /// Whether it makes a new revision of its entity (a case or a follow-up).
+    pub fn makes_revision(&self) -> bool {
+        !matches!(self, OpBody::AddNote(_) | OpBody::SetRasa(_))
     }
 
     /// The case, note, RASA entry or follow-up it creates or changes.

@@ -115,6 +115,29 @@ impl TestServer {
         (server, store)
     }
 
+    /// A consistent copy of the SQLite database, as a backup tool would make it.
+    pub async fn backup(&self) -> std::path::PathBuf {
+        assert_eq!(self.backend, Backend::Sqlite, "backups are taken of SQLite files here");
+        let path = self._dir.path().join(format!("backup-{}.db", uuid::Uuid::now_v7()));
+        sqlx::query(&format!("VACUUM INTO '{}'", path.display())).execute(self.store.reader()).await.expect("backup");
+        path
+    }
+
+    /// Stops the server, puts `backup` in place of its database, and starts it again (on a new
+    /// port: `base` changes).
+    pub async fn restore(&mut self, backup: &std::path::Path) {
+        self.store.close().await;
+        let file = self._dir.path().join("test.db");
+        for suffix in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+        }
+        std::fs::copy(backup, &file).expect("restore backup");
+        self.store = Store::open(&self.url).await.expect("open restored store");
+        let server = casebook::server::spawn(self.store.clone(), "127.0.0.1:0").await.expect("spawn server");
+        self.base = server.url();
+        std::mem::replace(&mut self.server, server).stop().await;
+    }
+
     pub async fn finish(self) {
         self.server.stop().await;
         self.store.close().await;

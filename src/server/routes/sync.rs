@@ -7,7 +7,7 @@ use axum::Json;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::domain::cursor::SeqCursor;
+use crate::domain::cursor::FeedCursor;
 use crate::server::extract::{parse_limit, AgentAuth, ApiJson, ApiQuery};
 use crate::server::problem::{ApiError, ApiResult, Problem};
 use crate::server::AppState;
@@ -28,7 +28,7 @@ pub struct PullParams {
 #[utoipa::path(get, path = "/api/v1/sync/pull", tag = "sync", params(PullParams),
     responses(
         (status = 200, description = "The next changes to cases, notes, RASA entries and follow-ups, in commit order; a cursor never skips a change", body = PullPage),
-        (status = 410, description = "The feed no longer holds this cursor's position: rebuild the local copy from the start, keeping the outbox", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The cursor is not from this server's feed (its database was replaced or restored from a backup): rebuild the local copy from the start, keeping the outbox", body = Problem, content_type = "application/problem+json"),
         (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 pub async fn pull(
     State(state): State<AppState>,
@@ -36,16 +36,20 @@ pub async fn pull(
     ApiQuery(p): ApiQuery<PullParams>,
 ) -> ApiResult<Json<PullPage>> {
     let limit = parse_limit(p.limit.as_deref(), 500, 1000)?;
-    let after = match p.cursor.as_deref().filter(|c| !c.is_empty()) {
-        Some(c) => SeqCursor::decode(CHANGES_CURSOR, c).map_err(|e| ApiError::bad_request("invalid-cursor", e.0))?,
-        None => SeqCursor(0),
+    let from = match p.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => {
+            Some(FeedCursor::decode(CHANGES_CURSOR, c).map_err(|e| ApiError::bad_request("invalid-cursor", e.0))?)
+        }
+        None => None,
     };
-    let (changes, has_more) = state.store.changes_after(after.0, limit).await.map_err(|e| match e {
-        PullError::Gone(detail) => ApiError::new(StatusCode::GONE, "cursor-gone", "Cursor no longer valid", detail),
-        PullError::Store(s) => s.into(),
-    })?;
-    let next = changes.last().map(|c| SeqCursor(c.seq)).unwrap_or(after);
-    Ok(Json(PullPage { changes, next_cursor: next.encode(CHANGES_CURSOR), has_more }))
+    let page = state.store.changes_after(from.as_ref().map(|c| (c.feed.as_str(), c.seq)), limit).await.map_err(
+        |e| match e {
+            PullError::Gone(detail) => ApiError::new(StatusCode::GONE, "cursor-gone", "Cursor no longer valid", detail),
+            PullError::Store(s) => s.into(),
+        },
+    )?;
+    let next_cursor = FeedCursor { feed: page.feed, seq: page.next }.encode(CHANGES_CURSOR);
+    Ok(Json(PullPage { changes: page.changes, next_cursor, has_more: page.more }))
 }
 
 /// The most operations one push may carry.

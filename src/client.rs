@@ -1,0 +1,135 @@
+//! The console's HTTP client for the shared API. Errors are sorted by what the caller should
+//! do about them: wait and retry (unreachable, busy, a broken answer), sign in again, rebuild
+//! (a change-feed cursor the server no longer holds), or give up on this request.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+
+use crate::domain::agent::Agent;
+use crate::server::problem::Problem;
+use crate::sync::protocol::{PullPage, PushRequest, PushResponse};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("cannot reach the server at {url}: {detail}")]
+    Unreachable { url: String, detail: String },
+    #[error("the server refused the token ({0}): sign in again with a valid token")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Gone(String),
+    #[error("the server could not answer now ({status}): {detail}")]
+    Unavailable { status: u16, detail: String },
+    #[error("the server refused the request ({status}): {detail}")]
+    Refused { status: u16, detail: String },
+    #[error("the server's answer could not be read: {0}")]
+    Protocol(String),
+    #[error("{0}")]
+    Config(String),
+}
+
+impl ClientError {
+    /// Worth trying again later, unchanged.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, ClientError::Unreachable { .. } | ClientError::Unavailable { .. } | ClientError::Protocol(_))
+    }
+}
+
+/// The `me` answer, as far as the console needs it.
+#[derive(Debug, serde::Deserialize)]
+struct Me {
+    agent: Option<Agent>,
+}
+
+#[derive(Clone)]
+pub struct ApiClient {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl ApiClient {
+    /// A client for the server at `server` (`http://host:port`), signed in with `token`.
+    pub fn new(server: &str, token: &str) -> Result<ApiClient, ClientError> {
+        let base = server.trim().trim_end_matches('/').to_string();
+        let url = reqwest::Url::parse(&base).map_err(|e| {
+            ClientError::Config(format!("`{server}` is not a server address ({e}): use http://host:port"))
+        })?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(ClientError::Config(format!("`{server}` is not an http:// or https:// address")));
+        }
+        if token.trim().is_empty() {
+            return Err(ClientError::Config("no token: give the agent token the admin made for you".into()));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| ClientError::Config(format!("cannot make an HTTP client: {e}")))?;
+        Ok(ApiClient { http, base, token: token.trim().to_string() })
+    }
+
+    pub fn server(&self) -> &str {
+        &self.base
+    }
+
+    async fn send<T: DeserializeOwned>(&self, req: reqwest::RequestBuilder) -> Result<T, ClientError> {
+        let unreachable = |e: reqwest::Error| ClientError::Unreachable { url: self.base.clone(), detail: cause(&e) };
+        let resp = req.bearer_auth(&self.token).send().await.map_err(unreachable)?;
+        let status = resp.status();
+        let bytes =
+            resp.bytes().await.map_err(|e| ClientError::Protocol(format!("the answer broke off: {}", cause(&e))))?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol(e.to_string()));
+        }
+        let detail = match serde_json::from_slice::<Problem>(&bytes) {
+            Ok(p) => p.detail,
+            Err(_) => String::from_utf8_lossy(&bytes).chars().take(200).collect(),
+        };
+        Err(match status {
+            StatusCode::UNAUTHORIZED => ClientError::Unauthorized(detail),
+            StatusCode::GONE => ClientError::Gone(detail),
+            s if s.is_server_error() || s == StatusCode::TOO_MANY_REQUESTS || s == StatusCode::REQUEST_TIMEOUT => {
+                ClientError::Unavailable { status: s.as_u16(), detail }
+            }
+            s => ClientError::Refused { status: s.as_u16(), detail },
+        })
+    }
+
+    /// The agent the token belongs to.
+    pub async fn me(&self) -> Result<Agent, ClientError> {
+        let me: Me = self.send(self.http.get(format!("{}/api/v1/me", self.base))).await?;
+        me.agent.ok_or_else(|| ClientError::Refused {
+            status: 403,
+            detail: "this is an ingest token, not an agent's: use an agent token".into(),
+        })
+    }
+
+    pub async fn push(&self, req: &PushRequest) -> Result<PushResponse, ClientError> {
+        self.send(self.http.post(format!("{}/api/v1/sync/push", self.base)).json(req)).await
+    }
+
+    pub async fn pull(&self, cursor: Option<&str>, limit: u32) -> Result<PullPage, ClientError> {
+        let mut query = vec![("limit", limit.to_string())];
+        if let Some(c) = cursor {
+            query.push(("cursor", c.to_string()));
+        }
+        self.send(self.http.get(format!("{}/api/v1/sync/pull", self.base)).query(&query)).await
+    }
+}
+
+/// The innermost cause of a transport error: "connection refused" rather than "error sending
+/// request".
+fn cause(e: &reqwest::Error) -> String {
+    let mut msg = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        msg = s.to_string();
+        src = s.source();
+    }
+    if e.is_timeout() {
+        msg = format!("timed out ({msg})");
+    }
+    msg
+}

@@ -1,0 +1,8 @@
+-- The change feed's id, in every pull cursor: a cursor from another database (one replaced or
+-- restored from a backup) is answered 410 instead of being read against the wrong feed.
+-- Keep in step with postgres_0003_feed_id.sql.
+
+ALTER TABLE change_counter ADD COLUMN feed_id TEXT NOT NULL DEFAULT '';
+UPDATE change_counter SET feed_id = lower(hex(randomblob(16)));
+-- change_counter.pruned_through (0002) is no longer used: the feed is compacted, never cut
+-- short (Store::compact_changes), so every cursor of this feed stays valid.

@@ -1,0 +1,290 @@
+//! The console's offline core end to end: a real local store (SQLite file), the real sync
+//! engine and client, a real server on loopback.
+
+mod common;
+
+use casebook::casework::{NewCaseRequest, NewFollowUpRequest, NewNoteRequest, PatchCaseRequest, RasaStepRequest};
+use casebook::client::{ApiClient, ClientError};
+use casebook::domain::agent::Role;
+use casebook::domain::case::{CaseStatus, Outcome, Priority, ResolutionInput};
+use casebook::domain::rasa::RasaStep;
+use casebook::local::overlay::OpState;
+use casebook::local::view::OutboxCounts;
+use casebook::local::{LocalError, LocalStore};
+use casebook::sync::engine::{sync_round, SyncError};
+use common::TestServer;
+use uuid::Uuid;
+
+both_backends!(offline_work_reaches_the_server_once, two_agents_offline_on_one_case);
+
+async fn local(dir: &tempfile::TempDir, name: &str) -> LocalStore {
+    LocalStore::open(&dir.path().join(format!("{name}.db"))).await.expect("open local store")
+}
+
+fn case_request(customer: &str, subject: &str) -> NewCaseRequest {
+    NewCaseRequest {
+        customer_id: customer.parse().unwrap(),
+        subject: subject.into(),
+        channel: None,
+        priority: None,
+        queue: None,
+        team: None,
+        assignee_id: None,
+        status: None,
+    }
+}
+
+fn note(body: &str) -> NewNoteRequest {
+    NewNoteRequest { body: body.into(), visibility: None }
+}
+
+/// A port nothing listens on: the server "down".
+async fn dead_server() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    drop(l);
+    url
+}
+
+async fn offline_work_reaches_the_server_once(s: &TestServer) {
+    let (_, admin) = s.agent("root", Role::Admin, &[]).await;
+    let (anna, token) = s.agent("anna", Role::Agent, &["support"]).await;
+    let customer = s.customer(&admin, "C-1").await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = local(&dir, "anna").await;
+    let online = ApiClient::new(&s.base, &token).unwrap();
+
+    // Before the first sign-in the store does not know its agent: writes are refused, clearly.
+    let err = store.open_case(case_request(&customer, "x")).await.unwrap_err();
+    assert!(matches!(err, LocalError::Invalid(_)) && err.to_string().contains("sign in"), "{err}");
+    let first = sync_round(&store, &online).await.expect("first round");
+    assert!(first.is_clean());
+
+    // Offline: the whole case.
+    let offline = ApiClient::new(&dead_server().await, &token).unwrap();
+    let case = store.open_case(case_request(&customer, "Parcel lost")).await.unwrap();
+    assert_eq!(case.assignee_id, Some(anna.id));
+    store.add_note(case.id, note("Customer called, upset")).await.unwrap();
+    for &step in RasaStep::ALL {
+        store
+            .set_rasa_step(case.id, step, RasaStepRequest { notes: format!("{step} notes"), done: true })
+            .await
+            .unwrap();
+    }
+    let case = store
+        .change_case(
+            case.id,
+            PatchCaseRequest {
+                revision: case.revision,
+                status: Some(CaseStatus::Open),
+                priority: None,
+                assignee_id: None,
+            },
+        )
+        .await
+        .unwrap();
+    let resolved = store
+        .resolve_case(
+            case.id,
+            ResolutionInput {
+                revision: case.revision,
+                summary: "Resent the parcel".into(),
+                root_cause: vec!["label unreadable".into()],
+                outcome: Outcome::Negative,
+                status: None,
+                rasa_incomplete_reason: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(resolved.status, CaseStatus::Resolved);
+    assert_eq!(resolved.revision, 3);
+    let due = chrono::Utc::now() + chrono::Duration::minutes(10);
+    let f = store
+        .create_followup(NewFollowUpRequest {
+            case_id: Some(case.id),
+            customer_id: None,
+            assignee_id: None,
+            due_at: due,
+            channel: None,
+            note: "Check it arrived".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(f.customer_id, customer.parse::<Uuid>().unwrap());
+
+    // Bad input is refused at once, with nothing queued.
+    let before = store.counts().await.unwrap();
+    let err = store.add_note(case.id, note("   ")).await.unwrap_err();
+    assert!(err.to_string().contains("body"), "{err}");
+    let err = store.add_note(Uuid::now_v7(), note("x")).await.unwrap_err();
+    assert!(matches!(err, LocalError::NotFound(_)), "{err}");
+    assert_eq!(store.counts().await.unwrap(), before);
+    assert_eq!(before.pending, 9);
+
+    // Everything reads offline, marked as waiting.
+    let seen = store.case(case.id).await.unwrap().unwrap();
+    assert!(seen.case.waiting && seen.notes.iter().all(|n| n.waiting));
+    assert!(seen.rasa.complete);
+    assert_eq!(seen.followups.len(), 1);
+
+    // The server is down: the round fails as "unreachable", and nothing is lost.
+    let err = sync_round(&store, &offline).await.unwrap_err();
+    assert!(err.is_transient(), "{err}");
+    assert!(matches!(err, SyncError::Client(ClientError::Unreachable { .. })), "{err}");
+    assert_eq!(store.counts().await.unwrap().pending, 9);
+
+    // Back online: one round applies everything; the next changes nothing.
+    let r = sync_round(&store, &online).await.expect("round");
+    assert_eq!(r.pushed.applied, 9, "{r:?}");
+    assert!(r.is_clean(), "{r:?}");
+    let again = sync_round(&store, &online).await.expect("round");
+    assert_eq!((again.pushed.applied, again.pulled), (0, 0), "{again:?}");
+
+    let server = s.get(&format!("/api/v1/cases/{}", case.id), &token).await;
+    assert_eq!(server.status, 200);
+    let j = &server.json;
+    assert_eq!(j["status"], "resolved");
+    assert_eq!(j["revision"], 3);
+    assert_eq!(j["notes"].as_array().unwrap().len(), 1);
+    assert_eq!(j["rasa"]["complete"], true);
+    assert_eq!(j["followups"].as_array().unwrap().len(), 1);
+    assert_eq!(j["resolution"]["outcome"], "negative");
+
+    // And the local view is the server's, no longer waiting.
+    let seen = store.case(case.id).await.unwrap().unwrap();
+    assert!(!seen.case.waiting && seen.notes.iter().all(|n| !n.waiting) && seen.followups.iter().all(|f| !f.waiting));
+    assert_eq!(serde_json::to_value(&seen.case.value).unwrap()["revision"], j["revision"]);
+    assert_eq!(seen.case.value.resolution.as_ref().unwrap().summary, "Resent the parcel");
+    assert_eq!(seen.notes[0].value.body, j["notes"][0]["body"].as_str().unwrap());
+    assert_eq!(serde_json::to_value(&seen.rasa).unwrap(), j["rasa"]);
+    store.close().await;
+}
+
+async fn two_agents_offline_on_one_case(s: &TestServer) {
+    let (_, admin) = s.agent("root", Role::Admin, &[]).await;
+    let (_, anna_token) = s.agent("anna", Role::Agent, &["support"]).await;
+    let (_, lena_token) = s.agent("lena", Role::Lead, &["support"]).await;
+    let customer = s.customer(&admin, "C-2").await;
+    let dir = tempfile::tempdir().unwrap();
+    let (anna, lena) = (local(&dir, "anna").await, local(&dir, "lena").await);
+    let anna_api = ApiClient::new(&s.base, &anna_token).unwrap();
+    let lena_api = ApiClient::new(&s.base, &lena_token).unwrap();
+    sync_round(&anna, &anna_api).await.unwrap();
+    let case = anna.open_case(case_request(&customer, "Double charge")).await.unwrap();
+    sync_round(&anna, &anna_api).await.unwrap();
+    sync_round(&lena, &lena_api).await.unwrap();
+    assert_eq!(lena.case(case.id).await.unwrap().unwrap().case.value.revision, 1, "lena pulled the case");
+
+    // Both offline, both on revision 1.
+    anna.add_note(case.id, note("anna: refund started")).await.unwrap();
+    anna.change_case(
+        case.id,
+        PatchCaseRequest { revision: 1, status: Some(CaseStatus::Open), priority: None, assignee_id: None },
+    )
+    .await
+    .unwrap();
+    lena.add_note(case.id, note("lena: VIP customer")).await.unwrap();
+    lena.change_case(
+        case.id,
+        PatchCaseRequest { revision: 1, status: None, priority: Some(Priority::High), assignee_id: None },
+    )
+    .await
+    .unwrap();
+    lena.change_case(
+        case.id,
+        PatchCaseRequest { revision: 2, status: Some(CaseStatus::Pending), priority: None, assignee_id: None },
+    )
+    .await
+    .unwrap();
+
+    let a = sync_round(&anna, &anna_api).await.unwrap();
+    assert_eq!(a.pushed.applied, 2);
+    let l = sync_round(&lena, &lena_api).await.unwrap();
+    assert_eq!((l.pushed.applied, l.pushed.conflict), (1, 2), "the note merges; both field changes conflict: {l:?}");
+    assert_eq!(l.counts, OutboxCounts { pending: 0, conflicts: 2, rejected: 0 });
+    assert!(!l.is_clean());
+
+    // Lena sees the server's case (anna's status) and her two conflicts, both sides kept.
+    let seen = lena.case(case.id).await.unwrap().unwrap();
+    assert_eq!((seen.case.value.status, seen.case.value.priority), (CaseStatus::Open, Priority::Normal));
+    assert_eq!(seen.notes.len(), 2, "both notes kept");
+    assert_eq!(seen.unsettled.len(), 2);
+    assert!(seen
+        .unsettled
+        .iter()
+        .all(|o| o.state == OpState::Conflict && o.answer.as_ref().unwrap().current.is_some()));
+
+    // Keep mine for the priority, take theirs for the status.
+    lena.keep_mine(seen.unsettled[0].id).await.unwrap();
+    lena.take_theirs(seen.unsettled[1].id).await.unwrap();
+    assert!(lena.take_theirs(seen.unsettled[1].id).await.is_err(), "settled once");
+    let l = sync_round(&lena, &lena_api).await.unwrap();
+    assert_eq!(l.pushed.applied, 1);
+    assert!(l.is_clean(), "{l:?}");
+    sync_round(&anna, &anna_api).await.unwrap();
+
+    let server = s.get(&format!("/api/v1/cases/{}", case.id), &anna_token).await;
+    assert_eq!(server.json["status"], "open");
+    assert_eq!(server.json["priority"], "high");
+    assert_eq!(server.json["revision"], 3);
+    let bodies: Vec<&str> =
+        server.json["notes"].as_array().unwrap().iter().map(|n| n["body"].as_str().unwrap()).collect();
+    assert_eq!(bodies.len(), 2);
+    assert!(bodies.contains(&"anna: refund started") && bodies.contains(&"lena: VIP customer"));
+    for store in [&anna, &lena] {
+        let seen = store.case(case.id).await.unwrap().unwrap();
+        assert_eq!(seen.case.value.priority, Priority::High);
+        assert_eq!(seen.case.value.revision, 3);
+        assert_eq!(seen.notes.len(), 2);
+        assert!(seen.unsettled.is_empty());
+    }
+    anna.close().await;
+    lena.close().await;
+}
+
+/// The server's database restored from a backup: the client's cursor is ahead of the feed
+/// (410) and its device numbering is ahead of what the server knows; it rebuilds its copy,
+/// renumbers the outbox, and pushes what waited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restored_server_database_is_pulled_again() {
+    let mut s = TestServer::start(common::Backend::Sqlite).await.unwrap();
+    let (_, admin) = s.agent("root", Role::Admin, &[]).await;
+    let (_, token) = s.agent("anna", Role::Agent, &["support"]).await;
+    let customer = s.customer(&admin, "C-3").await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = local(&dir, "anna").await;
+    let api = ApiClient::new(&s.base, &token).unwrap();
+    sync_round(&store, &api).await.unwrap();
+    let case = store.open_case(case_request(&customer, "Wrong size")).await.unwrap();
+    store.add_note(case.id, note("first")).await.unwrap();
+    sync_round(&store, &api).await.unwrap();
+    let backup = s.backup().await;
+    store.add_note(case.id, note("second, lost with the restore")).await.unwrap();
+    store
+        .set_rasa_step(case.id, RasaStep::Receive, RasaStepRequest { notes: "size M".into(), done: true })
+        .await
+        .unwrap();
+    sync_round(&store, &api).await.unwrap();
+    store.add_note(case.id, note("third, waiting")).await.unwrap();
+
+    s.restore(&backup).await;
+    let api = ApiClient::new(&s.base, &token).unwrap();
+    let r = sync_round(&store, &api).await.expect("round after the restore");
+    assert!(r.rebuilt, "{r:?}");
+    assert_eq!(r.pushed.applied, 1, "the waiting note was pushed: {r:?}");
+    assert!(r.is_clean(), "{r:?}");
+    let seen = store.case(case.id).await.unwrap().unwrap();
+    let bodies: Vec<&str> = seen.notes.iter().map(|n| n.value.body.as_str()).collect();
+    assert_eq!(bodies, ["first", "third, waiting"]);
+    assert!(!seen.notes.iter().any(|n| n.waiting));
+    assert!(seen.rasa.steps[0].done_at.is_none(), "the restored server never had the step");
+    let server = s.get(&format!("/api/v1/cases/{}", case.id), &token).await;
+    let on_server: Vec<&str> =
+        server.json["notes"].as_array().unwrap().iter().map(|n| n["body"].as_str().unwrap()).collect();
+    assert_eq!(on_server, bodies);
+    let again = sync_round(&store, &api).await.unwrap();
+    assert!(!again.rebuilt && again.is_clean(), "{again:?}");
+    store.close().await;
+    s.finish().await;
+}
