@@ -7,6 +7,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
+pub mod proxy;
+
 use casebook::domain::agent::{Agent, Role};
 use casebook::server::Running;
 use casebook::store::Store;
