@@ -81,6 +81,8 @@ enum Command {
         #[arg(long, default_value_t = 60)]
         events_per_customer: usize,
     },
+    /// Sync this console's offline work once: push what waits, pull what changed, report
+    Sync(crate::sync::command::SyncArgs),
     /// Measure the API: timeline and search latency under concurrency, ingestion rate
     Bench(crate::bench::BenchArgs),
 }
@@ -168,7 +170,7 @@ fn admin_error(e: AdminError) -> anyhow::Error {
     anyhow::anyhow!("{e}")
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve { listen, db } => {
             init_logging();
@@ -260,8 +262,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(args) => {
             crate::bench::run(args).await?;
         }
+        Command::Sync(args) => return crate::sync::command::run(args).await,
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Parses the command line and runs it; errors are printed as one readable message.
@@ -275,7 +278,7 @@ pub fn main() -> ExitCode {
         }
     };
     match runtime.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("casebook: {e:#}");
             ExitCode::FAILURE

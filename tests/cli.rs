@@ -11,9 +11,15 @@ use serde_json::{json, Value};
 const BIN: &str = env!("CARGO_BIN_EXE_casebook");
 
 fn casebook(args: &[&str]) -> (bool, String, String) {
+    let (code, out, err) = casebook_code(args);
+    (code == Some(0), out, err)
+}
+
+/// Runs the binary to its end: its exit code, stdout (trimmed) and stderr.
+fn casebook_code(args: &[&str]) -> (Option<i32>, String, String) {
     let out = Command::new(BIN).args(args).env("NO_COLOR", "1").output().expect("run casebook");
     (
-        out.status.success(),
+        out.status.code(),
         String::from_utf8_lossy(&out.stdout).trim().to_string(),
         String::from_utf8_lossy(&out.stderr).to_string(),
     )
@@ -169,4 +175,101 @@ async fn demo_starts_with_nothing_configured_and_cleans_up() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(!std::path::Path::new(&data_dir).exists(), "the demo's data folder is removed");
+}
+
+/// The server process killed (SIGKILL) in the middle of a push of 600 operations, then
+/// started again on the same database: `casebook sync` reports the failure (exit 2), and the
+/// next run applies every operation exactly once (exit 0).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_survives_the_server_killed_mid_push() {
+    use casebook::casework::{NewCaseRequest, NewNoteRequest};
+    use casebook::local::LocalStore;
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("server.db").display());
+    let (_, token, err) =
+        casebook(&["admin", "agent", "add", "anna", "--role", "agent", "--team", "support", "--database", &db]);
+    assert!(token.starts_with("cba_"), "{err}");
+    let (_, ingest, _) = casebook(&["admin", "ingest-token", "add", "shop", "--database", &db]);
+    let serve = || start(&["serve", "--listen", "127.0.0.1:0", "--database", &db], "listening on");
+    let (mut server, lines) = serve();
+    let base = lines.last().unwrap().rsplit(' ').next().unwrap().to_string();
+    let event = json!({"specversion": "1.0", "id": "s-1", "source": "shop", "type": "com.acme.shop.signup",
+        "subject": "C-7", "time": "2024-05-01T12:00:00Z", "customername": "Kim Lee", "data": {}});
+    let r: Value = reqwest::Client::new()
+        .post(format!("{base}/api/v1/events"))
+        .bearer_auth(&ingest)
+        .header("content-type", "application/cloudevents+json")
+        .body(event.to_string())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let customer = r["customer_id"].as_str().unwrap_or_else(|| panic!("{r}")).to_string();
+
+    let store_path = dir.path().join("anna-local.db");
+    let store_arg = store_path.to_str().unwrap();
+    let sync = |base: &str| casebook_code(&["sync", "--server", base, "--token", &token, "--store", store_arg]);
+    let (code, out, err) = sync(&base);
+    assert_eq!(code, Some(0), "{out}\n{err}");
+
+    // 600 operations recorded offline.
+    let local = LocalStore::open(&store_path).await.unwrap();
+    let case = local
+        .open_case(NewCaseRequest {
+            customer_id: customer.parse().unwrap(),
+            subject: "Killed mid-push".into(),
+            channel: None,
+            priority: None,
+            queue: None,
+            team: None,
+            assignee_id: None,
+            status: None,
+        })
+        .await
+        .unwrap();
+    for i in 1..600 {
+        local.add_note(case.id, NewNoteRequest { body: format!("note {i}"), visibility: None }).await.unwrap();
+    }
+    local.close().await;
+
+    // Push, and kill the server once some of it has committed.
+    let mut pushing = Command::new(BIN)
+        .args(["sync", "--server", &base, "--token", &token, "--store", store_arg])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let watcher = casebook::store::Store::open(&db).await.unwrap();
+    let applied = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sync_ops").fetch_one(watcher.reader()).await.unwrap()
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while applied().await < 50 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    server.0.kill().unwrap();
+    server.0.wait().unwrap();
+    let at_kill = applied().await;
+    assert!((50..600).contains(&at_kill), "the kill came mid-push: {at_kill} of 600 applied");
+    let out = pushing.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert!(stdout.contains("sync failed"), "{stdout}");
+
+    // Started again on the same database: one more sync applies the rest, each once.
+    let (_server, lines) = serve();
+    let base = lines.last().unwrap().rsplit(' ').next().unwrap().to_string();
+    let (code, out, err) = sync(&base);
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert!(out.contains("waiting: 0 · conflicts: 0 · refused: 0"), "{out}");
+    assert_eq!(applied().await, 600);
+    let notes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM case_notes").fetch_one(watcher.reader()).await.unwrap();
+    assert_eq!(notes, 599);
+    let (code, out, _) = sync(&base);
+    assert_eq!(code, Some(0));
+    assert!(out.contains("pushed: 0 applied"), "{out}");
+    watcher.close().await;
 }

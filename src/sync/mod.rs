@@ -4,5 +4,6 @@
 //! console's outbox in [`crate::local`].
 
 pub mod apply;
+pub mod command;
 pub mod engine;
 pub mod protocol;

@@ -1,0 +1,140 @@
+//! `casebook sync`: one sync round without the console — push what waits, pull what changed,
+//! print what happened and what needs the agent. Exits 0 when nothing waits and nothing needs
+//! settling, 1 when conflicts or refusals remain or operations were held back, 2 when the
+//! round could not run (server unreachable, token refused).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use uuid::Uuid;
+
+use crate::client::ApiClient;
+use crate::local::overlay::{LocalOp, OpState};
+use crate::local::{store_path, LocalStore};
+use crate::sync::engine::{sync_round, RoundReport};
+
+#[derive(clap::Args, Debug)]
+pub struct SyncArgs {
+    /// The server, e.g. http://127.0.0.1:7878
+    #[arg(long, env = "CASEBOOK_SERVER")]
+    pub server: String,
+    /// Your agent token
+    #[arg(long, env = "CASEBOOK_TOKEN", hide_env_values = true)]
+    pub token: String,
+    /// The local store file [default: in the data dir, one per server and agent]
+    #[arg(long)]
+    pub store: Option<PathBuf>,
+    /// Settle a conflict by keeping your change (queued again on the server's revision); repeatable
+    #[arg(long, value_name = "OPERATION")]
+    pub keep_mine: Vec<Uuid>,
+    /// Settle a conflict by taking the server's side (your change is dropped); repeatable
+    #[arg(long, value_name = "OPERATION")]
+    pub take_theirs: Vec<Uuid>,
+    /// Remove a refused operation once you have read why; repeatable
+    #[arg(long, value_name = "OPERATION")]
+    pub dismiss: Vec<Uuid>,
+}
+
+/// The local store of the only agent that has one for `server`, if exactly one does.
+fn only_store_for(data_dir: &Path, server: &str) -> Option<PathBuf> {
+    let dir = store_path(data_dir, server, "x").parent()?.to_path_buf();
+    let stores: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "db"))
+        .collect();
+    match stores.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
+}
+
+fn describe(op: &LocalOp) -> String {
+    let on = match op.body.case_id() {
+        Some(c) => format!("case {c}"),
+        None => format!("follow-up {}", op.body.entity_id()),
+    };
+    let why = op.answer.as_ref().and_then(|a| a.problem.as_ref()).map(|p| p.detail.as_str()).unwrap_or("");
+    format!("  {}  {} on {on}: {why}", op.id, op.body.kind())
+}
+
+pub async fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
+    let client = ApiClient::new(&args.server, &args.token)?;
+    let data_dir = crate::paths::data_dir();
+    let (path, me) = match &args.store {
+        Some(p) => (p.clone(), None),
+        None => match client.me().await {
+            Ok(me) => (store_path(&data_dir, client.server(), &me.name), Some(me)),
+            Err(e) if e.is_transient() => match only_store_for(&data_dir, client.server()) {
+                Some(p) => (p, None),
+                None => anyhow::bail!("{e}; and there is no local store for this server to report on"),
+            },
+            Err(e) => return Err(e.into()),
+        },
+    };
+    let store = LocalStore::open(&path).await.with_context(|| format!("opening the local store {}", path.display()))?;
+    if let Some(me) = &me {
+        store.set_me(me).await?;
+    }
+    for id in &args.keep_mine {
+        store.keep_mine(*id).await.with_context(|| format!("--keep-mine {id}"))?;
+    }
+    for id in &args.take_theirs {
+        store.take_theirs(*id).await.with_context(|| format!("--take-theirs {id}"))?;
+    }
+    for id in &args.dismiss {
+        store.dismiss(*id).await.with_context(|| format!("--dismiss {id}"))?;
+    }
+    println!("casebook sync with {} (local store {})", client.server(), path.display());
+    let round = sync_round(&store, &client).await;
+    let code = match &round {
+        Ok(report) => {
+            print_report(report);
+            if report.is_clean() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            println!("sync failed: {e}");
+            ExitCode::from(2)
+        }
+    };
+    let counts = store.counts().await?;
+    println!("waiting: {} · conflicts: {} · refused: {}", counts.pending, counts.conflicts, counts.rejected);
+    let outbox = store.outbox().await?;
+    let conflicts: Vec<&LocalOp> = outbox.iter().filter(|o| o.state == OpState::Conflict).collect();
+    if !conflicts.is_empty() {
+        println!("Conflicts (someone changed it first): settle each with --keep-mine ID or --take-theirs ID");
+        for op in conflicts {
+            println!("{}", describe(op));
+        }
+    }
+    let refused: Vec<&LocalOp> = outbox.iter().filter(|o| o.state == OpState::Rejected).collect();
+    if !refused.is_empty() {
+        println!("Refused by the server (kept here until you --dismiss ID):");
+        for op in refused {
+            println!("{}", describe(op));
+        }
+    }
+    store.close().await;
+    Ok(code)
+}
+
+fn print_report(r: &RoundReport) {
+    let p = &r.pushed;
+    println!(
+        "pushed: {} applied, {} applied before, {} conflicts, {} refused",
+        p.applied, p.duplicate, p.conflict, p.rejected
+    );
+    println!(
+        "pulled: {} changes{}",
+        r.pulled,
+        if r.rebuilt { " (local copy rebuilt: the server's database was replaced or restored)" } else { "" }
+    );
+    if let Some(why) = &r.held_back {
+        println!("held back: {why}");
+    }
+}
