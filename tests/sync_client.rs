@@ -288,3 +288,73 @@ async fn a_restored_server_database_is_pulled_again() {
     store.close().await;
     s.finish().await;
 }
+
+/// The background engine: offline while the server is away (backing off, saying so), online
+/// once it is back, and a nudge pushes new work at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_engine_reports_offline_and_catches_up() {
+    use casebook::sync::engine::{spawn, Connection, EngineOptions, SyncStatus};
+    use common::proxy::FaultProxy;
+    use std::time::Duration;
+
+    let s = TestServer::start(common::Backend::Sqlite).await.unwrap();
+    let (_, admin) = s.agent("root", Role::Admin, &[]).await;
+    let (_, token) = s.agent("anna", Role::Agent, &["support"]).await;
+    let customer = s.customer(&admin, "C-4").await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = local(&dir, "anna").await;
+    sync_round(&store, &ApiClient::new(&s.base, &token).unwrap()).await.unwrap();
+    let case = store.open_case(case_request(&customer, "Engine")).await.unwrap();
+
+    // The proxy leads nowhere: the server is "down".
+    let dead: std::net::SocketAddr = dead_server().await.trim_start_matches("http://").parse().unwrap();
+    let proxy = FaultProxy::start(dead).await;
+    let opts = EngineOptions {
+        poll: Duration::from_secs(30),
+        backoff_base: Duration::from_millis(50),
+        backoff_max: Duration::from_millis(200),
+    };
+    let engine = spawn(store.clone(), ApiClient::new(&proxy.url(), &token).unwrap(), opts);
+    let status = engine.status();
+    let wait_for =
+        |status: &tokio::sync::watch::Receiver<SyncStatus>, what: &'static str, f: fn(&SyncStatus) -> bool| {
+            let mut status = status.clone();
+            async move {
+                tokio::time::timeout(Duration::from_secs(20), status.wait_for(|s| f(s)))
+                    .await
+                    .unwrap_or_else(|_| panic!("the engine never got {what}"))
+                    .unwrap()
+                    .clone()
+            }
+        };
+    let offline = wait_for(&status, "offline", |s| s.connection == Connection::Offline).await;
+    assert_eq!(offline.counts.pending, 1);
+    assert!(
+        offline.retry_at.is_some() && offline.last_error.as_deref().unwrap_or("").contains("cannot reach"),
+        "{offline:?}"
+    );
+
+    // Back: the next attempt drains the outbox.
+    proxy.set_upstream(s.server.addr);
+    let online =
+        wait_for(&status, "online and drained", |s| s.connection == Connection::Online && s.counts.pending == 0).await;
+    assert!(online.last_success.is_some() && online.last_error.is_none(), "{online:?}");
+
+    // New work while online goes out on a nudge, not on the next poll (30 s away).
+    store.add_note(case.id, note("nudged")).await.unwrap();
+    engine.nudge();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let r = s.get(&format!("/api/v1/cases/{}", case.id), &token).await;
+            if r.json["notes"].as_array().is_some_and(|n| n.len() == 1) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the nudged note reached the server");
+    engine.stop().await;
+    store.close().await;
+    s.finish().await;
+}
