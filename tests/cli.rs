@@ -236,7 +236,7 @@ async fn sync_survives_the_server_killed_mid_push() {
     local.close().await;
 
     // Push, and kill the server once some of it has committed.
-    let mut pushing = Command::new(BIN)
+    let pushing = Command::new(BIN)
         .args(["sync", "--server", &base, "--token", &token, "--store", store_arg])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -320,7 +320,7 @@ async fn the_engine_reports_offline_and_catches_up() {
         |status: &tokio::sync::watch::Receiver<SyncStatus>, what: &'static str, f: fn(&SyncStatus) -> bool| {
             let mut status = status.clone();
             async move {
-                tokio::time::timeout(Duration::from_secs(20), status.wait_for(|s| f(s)))
+                tokio::time::timeout(Duration::from_secs(20), status.wait_for(f))
                     .await
                     .unwrap_or_else(|_| panic!("the engine never got {what}"))
                     .unwrap()
