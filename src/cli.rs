@@ -85,6 +85,8 @@ enum Command {
     Sync(crate::sync::command::SyncArgs),
     /// Measure the API: timeline and search latency under concurrency, ingestion rate
     Bench(crate::bench::BenchArgs),
+    /// Measure offline sync: a durable local write, draining the outbox, pulling the feed
+    BenchSync(crate::sync::bench::SyncBenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -263,6 +265,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::bench::run(args).await?;
         }
         Command::Sync(args) => return crate::sync::command::run(args).await,
+        Command::BenchSync(args) => crate::sync::bench::run(args).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -69,7 +69,9 @@ fn add(a: &mut AnswerCounts, b: AnswerCounts) {
     a.retry += b.retry;
 }
 
-async fn push_all(local: &LocalStore, client: &ApiClient, report: &mut RoundReport) -> Result<(), SyncError> {
+/// Pushes every pending operation, in batches, filing the answers; stops at the first batch
+/// the server holds back.
+pub async fn push_all(local: &LocalStore, client: &ApiClient, report: &mut RoundReport) -> Result<(), SyncError> {
     loop {
         let (device_id, operations) = local.pending_batch(PUSH_BATCH).await?;
         if operations.is_empty() {
@@ -90,7 +92,8 @@ async fn push_all(local: &LocalStore, client: &ApiClient, report: &mut RoundRepo
     }
 }
 
-async fn pull_all(local: &LocalStore, client: &ApiClient, report: &mut RoundReport) -> Result<(), SyncError> {
+/// Pulls the change feed to its end; on 410, rebuilds the confirmed state once.
+pub async fn pull_all(local: &LocalStore, client: &ApiClient, report: &mut RoundReport) -> Result<(), SyncError> {
     loop {
         let cursor = local.pull_cursor().await?;
         match client.pull(cursor.as_deref(), PULL_BATCH).await {

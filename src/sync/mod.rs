@@ -4,6 +4,7 @@
 //! console's outbox in [`crate::local`].
 
 pub mod apply;
+pub mod bench;
 pub mod command;
 pub mod engine;
 pub mod protocol;

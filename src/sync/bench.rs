@@ -1,0 +1,125 @@
+//! `casebook bench-sync`: the offline core's speed, on fresh files in a temp folder and a real
+//! server on loopback — the cost of one durable local write, draining a full outbox to the
+//! server, and pulling the change feed into an empty local store.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Args;
+use serde_json::json;
+
+use crate::casework::{NewCaseRequest, NewNoteRequest};
+use crate::client::ApiClient;
+use crate::cloudevents::parse_event;
+use crate::domain::agent::Role;
+use crate::local::LocalStore;
+use crate::store::events::IngestOutcome;
+use crate::store::Store;
+use crate::sync::engine::{pull_all, push_all, sync_round, RoundReport};
+
+#[derive(Args, Clone)]
+pub struct SyncBenchArgs {
+    /// Operations queued offline, then drained; also the number of changes pulled
+    #[arg(long, default_value_t = 10_000)]
+    operations: usize,
+}
+
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 * p / 100.0).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+pub async fn run(args: SyncBenchArgs) -> anyhow::Result<()> {
+    let n = args.operations.max(2);
+    let dir = tempfile::tempdir().context("making a temp folder")?;
+    let url = format!("sqlite://{}", dir.path().join("server.db").display());
+    let store = Store::open(&url).await?;
+    let (_, token) =
+        store.add_agent("anna", Role::Agent, &["support".into()]).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let signup = json!({"specversion": "1.0", "id": "bench-1", "source": "shop", "type": "com.example.shop.signup",
+        "subject": "C-1", "customername": "Bench Customer", "data": {}});
+    let outcome = store.ingest(&[parse_event(&signup).map_err(|e| anyhow::anyhow!("{e}"))?]).await?;
+    let customer = match &outcome[0] {
+        IngestOutcome::Created { customer_id, .. } | IngestOutcome::Duplicate { customer_id, .. } => *customer_id,
+        IngestOutcome::Rejected(e) => anyhow::bail!("the bench customer was not made: {e}"),
+    };
+    let server = crate::server::spawn(store.clone(), "127.0.0.1:0").await?;
+    let client = ApiClient::new(&server.url(), &token)?;
+    println!(
+        "casebook bench-sync: {n} operations, server on {} (SQLite, synchronous=FULL), local stores in {}",
+        server.url(),
+        dir.path().display()
+    );
+
+    // 1. Local writes: each one durable (fsync'd WAL) before the call returns.
+    let local = LocalStore::open(&dir.path().join("anna.db")).await?;
+    sync_round(&local, &client).await?;
+    let case = local
+        .open_case(NewCaseRequest {
+            customer_id: customer,
+            subject: "Bench".into(),
+            channel: None,
+            priority: None,
+            queue: None,
+            team: None,
+            assignee_id: None,
+            status: None,
+        })
+        .await?;
+    let mut lat = Vec::with_capacity(n);
+    let started = Instant::now();
+    for i in 1..n {
+        let t = Instant::now();
+        local
+            .add_note(
+                case.id,
+                NewNoteRequest { body: format!("note {i}: the customer called again"), visibility: None },
+            )
+            .await?;
+        lat.push(t.elapsed());
+    }
+    let wall = started.elapsed();
+    lat.sort();
+    println!(
+        "local write (note, durable)   {:>6} ops  p50 {:>6.3} ms  p99 {:>6.3} ms  max {:>7.3} ms  {:>6.0} ops/s",
+        lat.len(),
+        pct(&lat, 50.0),
+        pct(&lat, 99.0),
+        pct(&lat, 100.0),
+        lat.len() as f64 / wall.as_secs_f64()
+    );
+
+    // 2. Drain the outbox to the server.
+    let mut report = RoundReport::default();
+    let t = Instant::now();
+    push_all(&local, &client, &mut report).await?;
+    let drain = t.elapsed();
+    let p = report.pushed;
+    anyhow::ensure!(p.applied as usize == n && report.held_back.is_none(), "not all applied: {p:?}");
+    println!(
+        "drain outbox                  {:>6} ops  {:>8.2} s   {:>6.0} ops/s  ({} applied)",
+        n,
+        drain.as_secs_f64(),
+        n as f64 / drain.as_secs_f64(),
+        p.applied
+    );
+
+    // 3. Pull the feed into an empty local store.
+    let fresh = LocalStore::open(&dir.path().join("anna-2.db")).await?;
+    fresh.set_me(&client.me().await?).await?;
+    let mut report = RoundReport::default();
+    let t = Instant::now();
+    pull_all(&fresh, &client, &mut report).await?;
+    let pull = t.elapsed();
+    println!(
+        "pull into empty store         {:>6} chg  {:>8.2} s   {:>6.0} changes/s",
+        report.pulled,
+        pull.as_secs_f64(),
+        report.pulled as f64 / pull.as_secs_f64()
+    );
+    local.close().await;
+    fresh.close().await;
+    server.stop().await;
+    store.close().await;
+    Ok(())
+}
