@@ -89,6 +89,20 @@ async fn offline_case_work_applies_once(s: &TestServer) {
     )
     .await;
     assert_eq!(statuses(&next), ["applied"]);
+
+    // A console that renumbered its outbox under a new device (after rebuilding its copy)
+    // replays an operation already applied: it answers `duplicate` and takes its place in the
+    // new device's sequence, so the next operation is not held back as a gap.
+    let renumbered = Uuid::now_v7();
+    let mut replay = ops[1].clone();
+    replay["seq"] = json!(1);
+    let fresh = op(
+        2,
+        "note.add",
+        json!({"case_id": case_id, "note_id": Uuid::now_v7(), "fields": {"body": "After the rebuild"}}),
+    );
+    let answers = push(s, &agent, renumbered, &[replay, fresh]).await;
+    assert_eq!(statuses(&answers), ["duplicate", "applied"], "{answers:#?}");
 }
 
 async fn pull(s: &TestServer, token: &str) -> (usize, String) {

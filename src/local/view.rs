@@ -81,7 +81,8 @@ pub(crate) async fn confirmed_followup(conn: &mut SqliteConnection, id: Uuid) ->
 /// The case as the agent sees it, read on `conn` (inside a write transaction, or not).
 pub(crate) async fn case_on(conn: &mut SqliteConnection, me: &Agent, id: Uuid) -> Result<Option<Synced<Case>>> {
     let confirmed = confirmed_case(conn, id).await?;
-    let ops = ops_where(conn, "case_id = ? AND state = 'pending'", &id.to_string()).await?;
+    // Only the operations on the case record itself: notes and steps do not change it.
+    let ops = ops_where(conn, "entity_id = ? AND state = 'pending' AND kind LIKE 'case.%'", &id.to_string()).await?;
     Ok(overlay::case(confirmed, &ops, me))
 }
 
@@ -89,7 +90,7 @@ pub(crate) async fn checklist_on(conn: &mut SqliteConnection, me: &Agent, case_i
     let id = case_id.to_string();
     let entries: Vec<RecordedEntry> =
         bodies(conn, "SELECT body FROM rasa_entries WHERE case_id = ? ORDER BY at, id", &id, "RASA entry").await?;
-    let ops = ops_where(conn, "case_id = ? AND state = 'pending'", &id).await?;
+    let ops = ops_where(conn, "case_id = ? AND state = 'pending' AND kind = 'rasa.set'", &id).await?;
     Ok(overlay::checklist(&entries, &ops, me))
 }
 

@@ -1,4 +1,4 @@
-//! Applying one pushed operation on the server, in its own transaction: claim the operation's
+//! Applying pushed operations on the server, each in its own savepoint: claim the operation's
 //! id (unique in `sync_ops`), check the device's sequence, apply it through the same case-work
 //! rules as the REST API, and store the answer, so that a replay — after a lost response, a
 //! crash, a week offline — gets the first answer back and changes nothing.
@@ -63,21 +63,51 @@ async fn run(tx: &mut Tx, agent: &Agent, op: &Operation) -> Result<serde_json::V
 
 /// Applies one operation of `device` for `agent`. A storage failure comes back as an error
 /// with nothing written: the client retries.
-pub async fn apply(store: &Store, agent: &Agent, device: Uuid, op: &Operation) -> Result<OpResult> {
-    let mut tx = store.begin_write().await?;
-    if let Some(first) = stored(&mut tx, op).await? {
+/// The device's latest operation number and its agent (one index probe).
+async fn device_latest(tx: &mut Tx, device: Uuid) -> Result<(i64, Option<String>)> {
+    let latest =
+        sqlx::query("SELECT device_seq, agent_id FROM sync_ops WHERE device_id = $1 ORDER BY device_seq DESC LIMIT 1")
+            .bind(device.to_string())
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(match &latest {
+        Some(row) => (col_i64(row, "device_seq")?, Some(col_str(row, "agent_id")?)),
+        None => (0, None),
+    })
+}
+
+/// A replay that arrives under another device or number than the first time (a console that
+/// renumbered its outbox after rebuilding its copy) still takes its place in this device's
+/// sequence, so that the device's next operations are not held back as a gap.
+async fn keep_sequence(tx: &mut Tx, agent: &Agent, device: Uuid, op: &Operation) -> Result<()> {
+    let (last, owner) = device_latest(tx, device).await?;
+    if op.seq == last + 1 && owner.is_none_or(|o| o == agent.id.to_string()) {
+        sqlx::query(
+            "INSERT INTO sync_ops (op_id, device_id, device_seq, agent_id, kind, status, outcome, applied_at) \
+             VALUES ($1, $2, $3, $4, $5, 'alias', '{}', $6) ON CONFLICT DO NOTHING",
+        )
+        .bind(format!("alias:{}:{device}", op.id))
+        .bind(device.to_string())
+        .bind(op.seq)
+        .bind(agent.id.to_string())
+        .bind(op.kind.clone())
+        .bind(to_micros(now()))
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn apply(tx: &mut Tx, agent: &Agent, device: Uuid, op: &Operation) -> Result<OpResult> {
+    if let Some(first) = stored(tx, op).await? {
+        keep_sequence(tx, agent, device, op).await?;
         return Ok(first);
     }
     if op.seq < 1 {
         return Ok(refused(op, format!("sequence numbers start at 1, not {}", op.seq)));
     }
-    let row = sqlx::query("SELECT COUNT(*) AS n, COALESCE(MAX(device_seq), 0) AS last, MIN(agent_id) AS owner FROM sync_ops WHERE device_id = $1")
-        .bind(device.to_string())
-        .fetch_one(&mut *tx)
-        .await?;
-    let (n, last) = (col_i64(&row, "n")?, col_i64(&row, "last")?);
-    let owner: Option<String> = sqlx::Row::try_get(&row, "owner")?;
-    if n > 0 && owner.as_deref() != Some(agent.id.to_string().as_str()) {
+    let (last, owner) = device_latest(tx, device).await?;
+    if owner.as_ref().is_some_and(|o| *o != agent.id.to_string()) {
         return Ok(refused(
             op,
             "this device pushed operations for another agent: sign in again on it, which gives it a new device id"
@@ -88,7 +118,7 @@ pub async fn apply(store: &Store, agent: &Agent, device: Uuid, op: &Operation) -
         // Either another operation took this number, or this very operation was committed by
         // a concurrent request since we looked (on PostgreSQL each statement sees the latest
         // commits).
-        return Ok(match stored(&mut tx, op).await? {
+        return Ok(match stored(tx, op).await? {
             Some(first) => first,
             None => refused(op, format!("sequence number {} of this device was used by another operation", op.seq)),
         });
@@ -114,17 +144,17 @@ pub async fn apply(store: &Store, agent: &Agent, device: Uuid, op: &Operation) -
     .bind(agent.id.to_string())
     .bind(op.kind.clone())
     .bind(to_micros(now()))
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?;
     if claimed.is_none() {
-        return Ok(match stored(&mut tx, op).await? {
+        return Ok(match stored(tx, op).await? {
             Some(first) => first,
             None => refused(op, format!("sequence number {} of this device was used by another operation", op.seq)),
         });
     }
-    let result = match unmet_dependency(&mut tx, op).await? {
+    let result = match unmet_dependency(tx, op).await? {
         Some(conflict) => conflict,
-        None => ran(&mut tx, agent, op).await?,
+        None => ran(tx, agent, op).await?,
     };
     let status = match result.status {
         OpStatus::Applied => "applied",
@@ -135,9 +165,8 @@ pub async fn apply(store: &Store, agent: &Agent, device: Uuid, op: &Operation) -
         .bind(status)
         .bind(serde_json::to_string(&result).map_err(|e| StoreError::Corrupt(e.to_string()))?)
         .bind(op.id.to_string())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-    tx.commit().await?;
     Ok(result)
 }
 
@@ -188,24 +217,69 @@ async fn ran(tx: &mut Tx, agent: &Agent, op: &Operation) -> Result<OpResult> {
     })
 }
 
+/// Operations applied in one database transaction (each in its own savepoint): one commit —
+/// one disk flush — per group instead of per operation. Kept small so that the change
+/// counter, locked from a group's first change to its commit, is not held long.
+pub const OPS_PER_TRANSACTION: usize = 100;
+
+fn held(op: &Operation, problem: &Problem) -> OpResult {
+    OpResult { problem: Some(problem.clone()), ..outcome(op, OpStatus::Retry) }
+}
+
 /// Applies a device's operations in order; after the first that cannot be applied yet, the
-/// rest are not tried (they answer `retry`).
+/// rest are not tried (they answer `retry`). Each operation runs in a savepoint: a storage
+/// failure undoes that one only, and answers are given only for what was committed.
 pub async fn apply_all(store: &Store, agent: &Agent, device: Uuid, ops: &[Operation]) -> Vec<OpResult> {
     let mut results = Vec::with_capacity(ops.len());
     let mut halted: Option<Problem> = None;
-    for op in ops {
+    for group in ops.chunks(OPS_PER_TRANSACTION) {
         if let Some(p) = &halted {
-            results.push(OpResult { problem: Some(p.clone()), ..outcome(op, OpStatus::Retry) });
+            results.extend(group.iter().map(|op| held(op, p)));
             continue;
         }
-        let r = match apply(store, agent, device, op).await {
+        match apply_group(store, agent, device, group).await {
+            Ok((answers, stop)) => {
+                results.extend(answers);
+                halted = stop;
+            }
+            Err(e) => {
+                let p = *ApiError::from(e).0;
+                results.extend(group.iter().map(|op| held(op, &p)));
+                halted = Some(p);
+            }
+        }
+    }
+    results
+}
+
+async fn apply_group(
+    store: &Store,
+    agent: &Agent,
+    device: Uuid,
+    group: &[Operation],
+) -> Result<(Vec<OpResult>, Option<Problem>)> {
+    let mut tx = store.begin_write().await?;
+    let mut answers = Vec::with_capacity(group.len());
+    let mut halted: Option<Problem> = None;
+    for op in group {
+        if let Some(p) = &halted {
+            answers.push(held(op, p));
+            continue;
+        }
+        sqlx::query("SAVEPOINT op").execute(&mut *tx).await?;
+        let r = match apply(&mut tx, agent, device, op).await {
             Ok(r) => r,
-            Err(e) => with_problem(op, OpStatus::Retry, ApiError::from(e)),
+            Err(e) => {
+                sqlx::query("ROLLBACK TO SAVEPOINT op").execute(&mut *tx).await?;
+                with_problem(op, OpStatus::Retry, ApiError::from(e))
+            }
         };
+        sqlx::query("RELEASE SAVEPOINT op").execute(&mut *tx).await?;
         if r.status == OpStatus::Retry {
             halted = r.problem.clone();
         }
-        results.push(r);
+        answers.push(r);
     }
-    results
+    tx.commit().await?;
+    Ok((answers, halted))
 }
