@@ -1,4 +1,4 @@
-//! Applying pushed operations on the server, each in its own savepoint: claim the operation's
+//! Applying pushed operations on the server, in groups sharing a transaction: claim the operation's
 //! id (unique in `sync_ops`), check the device's sequence, apply it through the same case-work
 //! rules as the REST API, and store the answer, so that a replay — after a lost response, a
 //! crash, a week offline — gets the first answer back and changes nothing.
@@ -11,7 +11,7 @@ use crate::domain::agent::Agent;
 use crate::domain::time::{now, to_micros};
 use crate::domain::Invalid;
 use crate::server::problem::{ApiError, Problem};
-use crate::store::{col_i64, col_str, Result, Store, StoreError, Tx};
+use crate::store::{backend_of, col_i64, col_str, col_uuid, Result, Sql, Store, StoreError, Tx};
 use crate::sync::protocol::*;
 
 fn outcome(op: &Operation, status: OpStatus) -> OpResult {
@@ -32,13 +32,46 @@ async fn stored(tx: &mut Tx, op: &Operation) -> Result<Option<OpResult>> {
         .bind(op.id.to_string())
         .fetch_optional(&mut **tx)
         .await?;
-    let Some(row) = row else { return Ok(None) };
-    let mut first: OpResult = serde_json::from_str(&col_str(&row, "outcome")?)
+    row.as_ref().map(answer_of).transpose()
+}
+
+/// A stored answer as a replay gets it: `applied` becomes `duplicate`.
+fn answer_of(row: &sqlx::any::AnyRow) -> Result<OpResult> {
+    let mut first: OpResult = serde_json::from_str(&col_str(row, "outcome")?)
         .map_err(|e| StoreError::Corrupt(format!("sync_ops.outcome: {e}")))?;
-    if col_str(&row, "status")? == "applied" {
+    if col_str(row, "status")? == "applied" {
         first.status = OpStatus::Duplicate;
     }
-    Ok(Some(first))
+    Ok(first)
+}
+
+/// What a transaction knows of the device and of the operations it is about to apply, read
+/// once per transaction (two queries) instead of once per operation.
+struct Known {
+    /// Answers stored for operations of the group, by id.
+    stored: std::collections::HashMap<Uuid, OpResult>,
+    /// The device's latest number and its agent.
+    last: i64,
+    owner: Option<String>,
+}
+
+async fn load_known(tx: &mut Tx, device: Uuid, ops: &[Operation]) -> Result<Known> {
+    let mut sql = Sql::new(backend_of(tx), "SELECT op_id, status, outcome FROM sync_ops WHERE op_id IN (");
+    for (i, op) in ops.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(op.id.to_string());
+    }
+    sql.push(")");
+    let (text, args) = sql.finish();
+    let rows = sqlx::query_with(&text, args).fetch_all(&mut **tx).await?;
+    let mut stored = std::collections::HashMap::with_capacity(rows.len());
+    for row in &rows {
+        stored.insert(col_uuid(row, "op_id")?, answer_of(row)?);
+    }
+    let (last, owner) = device_latest(tx, device).await?;
+    Ok(Known { stored, last, owner })
 }
 
 fn json(v: &impl Serialize) -> serde_json::Value {
@@ -79,9 +112,9 @@ async fn device_latest(tx: &mut Tx, device: Uuid) -> Result<(i64, Option<String>
 /// A replay that arrives under another device or number than the first time (a console that
 /// renumbered its outbox after rebuilding its copy) still takes its place in this device's
 /// sequence, so that the device's next operations are not held back as a gap.
-async fn keep_sequence(tx: &mut Tx, agent: &Agent, device: Uuid, op: &Operation) -> Result<()> {
-    let (last, owner) = device_latest(tx, device).await?;
-    if op.seq == last + 1 && owner.is_none_or(|o| o == agent.id.to_string()) {
+async fn keep_sequence(tx: &mut Tx, agent: &Agent, device: Uuid, op: &Operation, known: &mut Known) -> Result<()> {
+    let mine = agent.id.to_string();
+    if op.seq == known.last + 1 && known.owner.as_ref().is_none_or(|o| *o == mine) {
         sqlx::query(
             "INSERT INTO sync_ops (op_id, device_id, device_seq, agent_id, kind, status, outcome, applied_at) \
              VALUES ($1, $2, $3, $4, $5, 'alias', '{}', $6) ON CONFLICT DO NOTHING",
@@ -89,25 +122,29 @@ async fn keep_sequence(tx: &mut Tx, agent: &Agent, device: Uuid, op: &Operation)
         .bind(format!("alias:{}:{device}", op.id))
         .bind(device.to_string())
         .bind(op.seq)
-        .bind(agent.id.to_string())
+        .bind(mine.clone())
         .bind(op.kind.clone())
         .bind(to_micros(now()))
         .execute(&mut **tx)
         .await?;
+        known.last = op.seq;
+        known.owner = Some(mine);
     }
     Ok(())
 }
 
-async fn apply(tx: &mut Tx, agent: &Agent, device: Uuid, op: &Operation) -> Result<OpResult> {
-    if let Some(first) = stored(tx, op).await? {
-        keep_sequence(tx, agent, device, op).await?;
+/// Applies one operation inside the group's transaction. Refusals write nothing; an error
+/// means the transaction must be rolled back.
+async fn apply(tx: &mut Tx, agent: &Agent, device: Uuid, op: &Operation, known: &mut Known) -> Result<OpResult> {
+    if let Some(first) = known.stored.get(&op.id).cloned() {
+        keep_sequence(tx, agent, device, op, known).await?;
         return Ok(first);
     }
     if op.seq < 1 {
         return Ok(refused(op, format!("sequence numbers start at 1, not {}", op.seq)));
     }
-    let (last, owner) = device_latest(tx, device).await?;
-    if owner.as_ref().is_some_and(|o| *o != agent.id.to_string()) {
+    let last = known.last;
+    if known.owner.as_ref().is_some_and(|o| *o != agent.id.to_string()) {
         return Ok(refused(
             op,
             "this device pushed operations for another agent: sign in again on it, which gives it a new device id"
@@ -152,6 +189,8 @@ async fn apply(tx: &mut Tx, agent: &Agent, device: Uuid, op: &Operation) -> Resu
             None => refused(op, format!("sequence number {} of this device was used by another operation", op.seq)),
         });
     }
+    known.last = op.seq;
+    known.owner = Some(agent.id.to_string());
     let result = match unmet_dependency(tx, op).await? {
         Some(conflict) => conflict,
         None => ran(tx, agent, op).await?,
@@ -217,9 +256,9 @@ async fn ran(tx: &mut Tx, agent: &Agent, op: &Operation) -> Result<OpResult> {
     })
 }
 
-/// Operations applied in one database transaction (each in its own savepoint): one commit —
-/// one disk flush — per group instead of per operation. Kept small so that the change
-/// counter, locked from a group's first change to its commit, is not held long.
+/// Operations applied in one database transaction: one commit — one disk flush — per group
+/// instead of per operation. Kept small so that the change counter, locked from a group's
+/// first change to its commit, is not held long.
 pub const OPS_PER_TRANSACTION: usize = 100;
 
 fn held(op: &Operation, problem: &Problem) -> OpResult {
@@ -227,25 +266,37 @@ fn held(op: &Operation, problem: &Problem) -> OpResult {
 }
 
 /// Applies a device's operations in order; after the first that cannot be applied yet, the
-/// rest are not tried (they answer `retry`). Each operation runs in a savepoint: a storage
-/// failure undoes that one only, and answers are given only for what was committed.
+/// rest are not tried (they answer `retry`). Answers are given only for what was committed.
+///
+/// Groups of operations share a transaction. Case work decides before it writes, so a refused
+/// operation leaves nothing to undo; a storage failure rolls the whole group back, and the
+/// group is then applied one operation per transaction, so that each gets its own answer.
 pub async fn apply_all(store: &Store, agent: &Agent, device: Uuid, ops: &[Operation]) -> Vec<OpResult> {
     let mut results = Vec::with_capacity(ops.len());
     let mut halted: Option<Problem> = None;
     for group in ops.chunks(OPS_PER_TRANSACTION) {
-        if let Some(p) = &halted {
-            results.extend(group.iter().map(|op| held(op, p)));
-            continue;
-        }
-        match apply_group(store, agent, device, group).await {
-            Ok((answers, stop)) => {
+        if halted.is_none() {
+            if let Ok((answers, stop)) = apply_group(store, agent, device, group).await {
                 results.extend(answers);
                 halted = stop;
+                continue;
             }
-            Err(e) => {
-                let p = *ApiError::from(e).0;
-                results.extend(group.iter().map(|op| held(op, &p)));
-                halted = Some(p);
+        }
+        for op in group {
+            if let Some(p) = &halted {
+                results.push(held(op, p));
+                continue;
+            }
+            match apply_group(store, agent, device, std::slice::from_ref(op)).await {
+                Ok((mut answer, stop)) => {
+                    results.append(&mut answer);
+                    halted = stop;
+                }
+                Err(e) => {
+                    let p = *ApiError::from(e).0;
+                    results.push(held(op, &p));
+                    halted = Some(p);
+                }
             }
         }
     }
@@ -259,6 +310,7 @@ async fn apply_group(
     group: &[Operation],
 ) -> Result<(Vec<OpResult>, Option<Problem>)> {
     let mut tx = store.begin_write().await?;
+    let mut known = load_known(&mut tx, device, group).await?;
     let mut answers = Vec::with_capacity(group.len());
     let mut halted: Option<Problem> = None;
     for op in group {
@@ -266,15 +318,7 @@ async fn apply_group(
             answers.push(held(op, p));
             continue;
         }
-        sqlx::query("SAVEPOINT op").execute(&mut *tx).await?;
-        let r = match apply(&mut tx, agent, device, op).await {
-            Ok(r) => r,
-            Err(e) => {
-                sqlx::query("ROLLBACK TO SAVEPOINT op").execute(&mut *tx).await?;
-                with_problem(op, OpStatus::Retry, ApiError::from(e))
-            }
-        };
-        sqlx::query("RELEASE SAVEPOINT op").execute(&mut *tx).await?;
+        let r = apply(&mut tx, agent, device, op, &mut known).await?;
         if r.status == OpStatus::Retry {
             halted = r.problem.clone();
         }
