@@ -17,6 +17,71 @@ use uuid::Uuid;
 
 both_backends!(offline_work_reaches_the_server_once, two_agents_offline_on_one_case);
 
+/// On PostgreSQL, two API nodes on one database: two consoles push through different nodes at
+/// once while a third pulls through either; the puller ends with every note exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_two_pushers_one_puller() {
+    let Some(s) = TestServer::start(common::Backend::Postgres).await else { return };
+    let (node2, node2_store) = s.second_node().await;
+    let (_, admin) = s.agent("root", Role::Admin, &[]).await;
+    let customer = s.customer(&admin, "C-5").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut pushers = Vec::new();
+    for (name, base) in [("anna", s.base.clone()), ("bert", node2.url())] {
+        let (_, token) = s.agent(name, Role::Agent, &["support"]).await;
+        let store = local(&dir, name).await;
+        let api = ApiClient::new(&base, &token).unwrap();
+        sync_round(&store, &api).await.unwrap();
+        let case = store.open_case(case_request(&customer, name)).await.unwrap();
+        for i in 0..150 {
+            store.add_note(case.id, note(&format!("{name} {i}"))).await.unwrap();
+        }
+        pushers.push((store, api));
+    }
+    let (_, pull_token) = s.agent("pia", Role::Agent, &["support"]).await;
+    let puller = local(&dir, "pia").await;
+    let node1_api = ApiClient::new(&s.base, &pull_token).unwrap();
+    let node2_api = ApiClient::new(&node2.url(), &pull_token).unwrap();
+    let pushing: Vec<_> = pushers
+        .iter()
+        .map(|(store, api)| {
+            let (store, api) = (store.clone(), api.clone());
+            tokio::spawn(async move {
+                // Small rounds, so that the two interleave.
+                let mut report = casebook::sync::engine::RoundReport::default();
+                while store.counts().await.unwrap().pending > 0 {
+                    casebook::sync::engine::push_all(&store, &api, &mut report).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    let mut rounds = 0;
+    while pushing.iter().any(|h| !h.is_finished()) {
+        let api = if rounds % 2 == 0 { &node1_api } else { &node2_api };
+        sync_round(&puller, api).await.unwrap();
+        rounds += 1;
+    }
+    for h in pushing {
+        h.await.unwrap();
+    }
+    sync_round(&puller, &node2_api).await.unwrap();
+    let cases = puller.cases(None, false).await.unwrap();
+    assert_eq!(cases.len(), 2);
+    for c in cases {
+        let seen = puller.case(c.value.id).await.unwrap().unwrap();
+        assert_eq!(seen.notes.len(), 150, "every note once, after {rounds} concurrent pulls");
+    }
+    for (store, _) in &pushers {
+        let cases = store.cases(None, true).await.unwrap();
+        assert!(cases.iter().all(|c| !c.waiting));
+        store.close().await;
+    }
+    puller.close().await;
+    node2.stop().await;
+    node2_store.close().await;
+    s.finish().await;
+}
+
 async fn local(dir: &tempfile::TempDir, name: &str) -> LocalStore {
     LocalStore::open(&dir.path().join(format!("{name}.db"))).await.expect("open local store")
 }
@@ -158,6 +223,31 @@ async fn offline_work_reaches_the_server_once(s: &TestServer) {
     assert_eq!(seen.case.value.resolution.as_ref().unwrap().summary, "Resent the parcel");
     assert_eq!(seen.notes[0].value.body, j["notes"][0]["body"].as_str().unwrap());
     assert_eq!(serde_json::to_value(&seen.rasa).unwrap(), j["rasa"]);
+
+    // A change the server refuses for good (agents do not reprioritise) stays visible with
+    // the reason, reverted in the view, until the agent dismisses it.
+    let current = seen.case.value.revision;
+    let mine = store
+        .change_case(
+            case.id,
+            PatchCaseRequest { revision: current, status: None, priority: Some(Priority::Urgent), assignee_id: None },
+        )
+        .await
+        .unwrap();
+    assert_eq!(mine.priority, Priority::Urgent, "shown at once, while waiting");
+    let r = sync_round(&store, &online).await.unwrap();
+    assert_eq!((r.pushed.rejected, r.counts.rejected), (1, 1), "{r:?}");
+    assert!(!r.is_clean());
+    let seen = store.case(case.id).await.unwrap().unwrap();
+    assert_eq!(seen.case.value.priority, Priority::Normal, "the refused change is not shown as made");
+    let refused = &seen.unsettled[0];
+    assert_eq!(refused.state, OpState::Rejected);
+    let problem = refused.answer.as_ref().unwrap().problem.as_ref().unwrap();
+    assert_eq!(problem.status, 403);
+    assert!(problem.detail.contains("priority"), "{}", problem.detail);
+    assert!(store.keep_mine(refused.id).await.is_err(), "a refusal is not a conflict");
+    store.dismiss(refused.id).await.unwrap();
+    assert!(sync_round(&store, &online).await.unwrap().is_clean());
     store.close().await;
 }
 

@@ -63,6 +63,8 @@ pub struct LocalStore {
     write: SqlitePool,
     read: SqlitePool,
     path: PathBuf,
+    /// The signed-in agent, kept in memory once read (every write needs it).
+    me: std::sync::Arc<std::sync::RwLock<Option<Agent>>>,
 }
 
 /// The local store's file for an agent on a server: `<data dir>/local/<server>/<agent>.db`.
@@ -94,7 +96,7 @@ impl LocalStore {
         let write = pool(1).connect_with(connect.clone()).await?;
         migrate(&write).await?;
         let read = pool(4).connect_with(connect).await?;
-        Ok(LocalStore { write, read, path: path.to_path_buf() })
+        Ok(LocalStore { write, read, path: path.to_path_buf(), me: Default::default() })
     }
 
     pub fn path(&self) -> &Path {
@@ -117,10 +119,15 @@ impl LocalStore {
 
     /// The signed-in agent, as the server last said.
     pub async fn me(&self) -> Result<Option<Agent>> {
-        match get_meta(&self.read, "me").await? {
-            Some(v) => Ok(Some(serde_json::from_str(&v).map_err(|e| LocalError::Corrupt(format!("me: {e}")))?)),
-            None => Ok(None),
+        if let Some(me) = self.me.read().expect("me lock").clone() {
+            return Ok(Some(me));
         }
+        let me: Option<Agent> = match get_meta(&self.read, "me").await? {
+            Some(v) => Some(serde_json::from_str(&v).map_err(|e| LocalError::Corrupt(format!("me: {e}")))?),
+            None => None,
+        };
+        *self.me.write().expect("me lock") = me.clone();
+        Ok(me)
     }
 
     pub(crate) async fn me_required(&self) -> Result<Agent> {
@@ -136,6 +143,7 @@ impl LocalStore {
         let mut tx = self.begin().await?;
         set_meta(&mut tx, "me", &serde_json::to_string(agent).expect("agents serialise")).await?;
         tx.commit().await?;
+        *self.me.write().expect("me lock") = Some(agent.clone());
         Ok(())
     }
 

@@ -60,6 +60,22 @@ async fn record(tx: &mut LocalTx, body: &OpBody, case_id: Option<Uuid>) -> Resul
     Ok(id)
 }
 
+/// Whether the agent sees the case (confirmed, or opened here and waiting): one query.
+async fn case_known(conn: &mut SqliteConnection, id: Uuid) -> Result<()> {
+    let known: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM cases WHERE id = ?1) \
+         OR EXISTS (SELECT 1 FROM outbox WHERE entity_id = ?1 AND kind = 'case.open' AND state = 'pending')",
+    )
+    .bind(id.to_string())
+    .fetch_one(conn)
+    .await?;
+    if known {
+        Ok(())
+    } else {
+        Err(no_case(id))
+    }
+}
+
 async fn seen_case(conn: &mut SqliteConnection, me: &Agent, id: Uuid) -> Result<Case> {
     case_on(conn, me, id).await?.map(|c| c.value).ok_or_else(|| no_case(id))
 }
@@ -128,7 +144,7 @@ impl LocalStore {
         let mut guard = self.begin().await?;
         let tx = &mut guard;
         let out = async {
-            seen_case(tx, me, case_id).await?;
+            case_known(tx, case_id).await?;
             let body = required_text("body", &fields.body, MAX_NOTE_CHARS)?;
             let note_id = Uuid::now_v7();
             let visibility = fields.visibility.unwrap_or_default();
@@ -146,7 +162,7 @@ impl LocalStore {
         let mut guard = self.begin().await?;
         let tx = &mut guard;
         let out = async {
-            seen_case(tx, me, case_id).await?;
+            case_known(tx, case_id).await?;
             optional_text("notes", &fields.notes, MAX_STEP_NOTES_CHARS)?;
             let entry_id = Uuid::now_v7();
             record(tx, &OpBody::SetRasa(SetRasaPayload { case_id, entry_id, step, fields }), None).await?;
@@ -165,7 +181,7 @@ impl LocalStore {
         let out = async {
             match (fields.case_id, fields.customer_id) {
                 (Some(c), _) => {
-                    seen_case(tx, me, c).await?;
+                    case_known(tx, c).await?;
                 }
                 (None, Some(_)) => {}
                 (None, None) => return Err(Invalid::general("a follow-up needs a case or a customer").into()),
