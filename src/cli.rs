@@ -101,6 +101,12 @@ enum AdminCommand {
         #[command(subcommand)]
         command: IngestTokenCommand,
     },
+    /// Drop the change feed's superseded entries (each entity's latest change stays, so every
+    /// console's cursor stays valid)
+    CompactFeed {
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
 }
 
 #[derive(Subcommand)]
@@ -224,6 +230,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     source.trim().to_lowercase()
                 );
                 println!("{token}");
+            }
+            AdminCommand::CompactFeed { db } => {
+                let store = db.open().await?;
+                let dropped = store.compact_changes(i64::MAX).await?;
+                println!("Dropped {dropped} superseded changes from the feed.");
             }
         },
         Command::Seed { customers, events_per_customer, seed, anchor, db } => {

@@ -271,5 +271,34 @@ async fn sync_survives_the_server_killed_mid_push() {
     let (code, out, _) = sync(&base);
     assert_eq!(code, Some(0));
     assert!(out.contains("pushed: 0 applied"), "{out}");
+
+    // Without --store: the agent's own store in the data dir, found again when offline.
+    let data = tempfile::tempdir().unwrap();
+    let run = |base: &str| {
+        Command::new(BIN)
+            .args(["sync", "--server", base, "--token", &token])
+            .env("XDG_DATA_HOME", data.path())
+            .env("HOME", data.path())
+            .output()
+            .unwrap()
+    };
+    let online = run(&base);
+    assert_eq!(online.status.code(), Some(0), "{}", String::from_utf8_lossy(&online.stderr));
+    let port = base.rsplit(':').next().unwrap();
+    let expected = data.path().join(format!("casebook/local/127.0.0.1_{port}/anna.db"));
+    assert!(expected.exists(), "{}", String::from_utf8_lossy(&online.stdout));
+    drop(_server);
+    let offline = run(&base);
+    let (stdout, stderr) = (String::from_utf8_lossy(&offline.stdout), String::from_utf8_lossy(&offline.stderr));
+    assert_eq!(offline.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(stdout.contains("sync failed: cannot reach the server") && stdout.contains("waiting: 0"), "{stdout}");
+    let nowhere = Command::new(BIN)
+        .args(["sync", "--server", "http://127.0.0.1:1", "--token", &token])
+        .env("XDG_DATA_HOME", data.path())
+        .env("HOME", data.path())
+        .output()
+        .unwrap();
+    assert_eq!(nowhere.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&nowhere.stderr).contains("no local store for this server"));
     watcher.close().await;
 }

@@ -1,7 +1,7 @@
 //! `casebook sync`: one sync round without the console — push what waits, pull what changed,
 //! print what happened and what needs the agent. Exits 0 when nothing waits and nothing needs
 //! settling, 1 when conflicts or refusals remain or operations were held back, 2 when the
-//! round could not run (server unreachable, token refused).
+//! round could not run (bad arguments, server unreachable, token refused).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -59,7 +59,18 @@ fn describe(op: &LocalOp) -> String {
     format!("  {}  {} on {on}: {why}", op.id, op.body.kind())
 }
 
+/// Runs the command; anything that keeps the round from running exits 2, with its reason.
 pub async fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
+    match round(args).await {
+        Ok(code) => Ok(code),
+        Err(e) => {
+            eprintln!("casebook sync: {e:#}");
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+async fn round(args: SyncArgs) -> anyhow::Result<ExitCode> {
     let client = ApiClient::new(&args.server, &args.token)?;
     let data_dir = crate::paths::data_dir();
     let (path, me) = match &args.store {
