@@ -448,3 +448,133 @@ async fn the_engine_reports_offline_and_catches_up() {
     store.close().await;
     s.finish().await;
 }
+
+/// The console killed (SIGKILL) while it writes: every write whose call had returned is in the
+/// outbox after a restart, and reaches the server exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_killed_mid_write_loses_nothing() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let s = TestServer::start(common::Backend::Sqlite).await.unwrap();
+    let (_, admin) = s.agent("root", Role::Admin, &[]).await;
+    let (_, token) = s.agent("anna", Role::Agent, &["support"]).await;
+    let customer = s.customer(&admin, "C-6").await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("anna.db");
+    let api = ApiClient::new(&s.base, &token).unwrap();
+    let store = LocalStore::open(&path).await.unwrap();
+    sync_round(&store, &api).await.unwrap();
+    let case = store.open_case(case_request(&customer, "Killed console")).await.unwrap();
+    sync_round(&store, &api).await.unwrap();
+    store.close().await;
+
+    // This test binary again, running only `writer_child`.
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["writer_child", "--ignored", "--exact", "--nocapture", "--test-threads=1"])
+        .env("CASEBOOK_KILL_STORE", &path)
+        .env("CASEBOOK_KILL_CASE", case.id.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut written: Vec<Uuid> = Vec::new();
+    while written.len() < 300 {
+        let line = lines.next().expect("the writer stopped early").unwrap();
+        if let Some(id) = line.strip_prefix("wrote ") {
+            written.push(id.parse().unwrap());
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    for line in lines.map_while(Result::ok) {
+        if let Some(id) = line.strip_prefix("wrote ") {
+            written.push(id.parse().unwrap());
+        }
+    }
+
+    let store = LocalStore::open(&path).await.unwrap();
+    let outbox: std::collections::HashSet<Uuid> =
+        store.outbox().await.unwrap().iter().map(|o| o.body.entity_id()).collect();
+    let missing: Vec<&Uuid> = written.iter().filter(|id| !outbox.contains(id)).collect();
+    assert!(missing.is_empty(), "{} acknowledged writes lost: {missing:?}", missing.len());
+    let queued = outbox.len();
+    let r = sync_round(&store, &api).await.unwrap();
+    assert!(r.is_clean(), "{r:?}");
+    assert_eq!(r.pushed.applied as usize, queued);
+    let server = s.get(&format!("/api/v1/cases/{}", case.id), &token).await.json;
+    let on_server: std::collections::HashSet<Uuid> =
+        server["notes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap().parse().unwrap()).collect();
+    assert_eq!(on_server.len(), queued, "each queued note once");
+    assert!(written.iter().all(|id| on_server.contains(id)));
+    store.close().await;
+    s.finish().await;
+}
+
+/// The child of `a_console_killed_mid_write_loses_nothing`: writes notes until killed,
+/// printing each one's id once the write has returned.
+#[tokio::test]
+#[ignore = "run by a_console_killed_mid_write_loses_nothing as its child process"]
+async fn writer_child() {
+    let (Ok(path), Ok(case)) = (std::env::var("CASEBOOK_KILL_STORE"), std::env::var("CASEBOOK_KILL_CASE")) else {
+        return;
+    };
+    let store = LocalStore::open(std::path::Path::new(&path)).await.unwrap();
+    let case: Uuid = case.parse().unwrap();
+    for i in 0.. {
+        let n = store.add_note(case, note(&format!("note {i}"))).await.unwrap();
+        println!("wrote {}", n.id);
+    }
+}
+
+/// What the console read online (customers, timeline pages) reads back offline, newest first,
+/// page by page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customers_and_timelines_read_offline() {
+    use casebook::domain::customer::Customer;
+    use casebook::domain::event::Event;
+
+    let s = TestServer::start(common::Backend::Sqlite).await.unwrap();
+    let (_, admin) = s.agent("root", Role::Admin, &[]).await;
+    let (_, token) = s.agent("anna", Role::Agent, &["support"]).await;
+    let customer = s.customer(&admin, "C-8").await;
+    let shop = s.ingest_token("shop").await;
+    let events: Vec<serde_json::Value> = (0..7)
+        .map(|i| {
+            common::ce(
+                &format!("o-{i}"),
+                "shop",
+                "order_placed",
+                "C-8",
+                &format!("2024-05-0{}T10:00:00Z", i + 1),
+                serde_json::json!({"n": i}),
+            )
+        })
+        .collect();
+    assert_eq!(
+        s.events(&shop, "application/cloudevents-batch+json", serde_json::Value::Array(events)).await.status,
+        200
+    );
+    let c: Customer =
+        serde_json::from_str(&s.get(&format!("/api/v1/customers/{customer}"), &token).await.json.to_string()).unwrap();
+    let page = s.get(&format!("/api/v1/customers/{customer}/timeline?limit=100"), &token).await.json;
+    let online: Vec<Event> = serde_json::from_str(&page["events"].to_string()).unwrap();
+    assert!(online.len() >= 7);
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = local(&dir, "anna").await;
+    store.cache_customers(std::slice::from_ref(&c)).await.unwrap();
+    store.cache_events(&online).await.unwrap();
+    store.cache_events(&online).await.unwrap();
+    assert_eq!(store.customer(c.id).await.unwrap().unwrap(), c);
+    let first = store.cached_timeline(c.id, None, 3).await.unwrap();
+    let last = first.last().unwrap();
+    let rest = store.cached_timeline(c.id, Some((last.occurred_at.timestamp_micros(), last.id)), 100).await.unwrap();
+    let ids: Vec<Uuid> = first.iter().chain(&rest).map(|e| e.id).collect();
+    assert_eq!(ids, online.iter().map(|e| e.id).collect::<Vec<_>>(), "the same events, in the server's order, once");
+    assert_eq!(first[0].data.get(), online[0].data.get());
+    assert!(store.cached_timeline(Uuid::now_v7(), None, 10).await.unwrap().is_empty());
+    store.close().await;
+    s.finish().await;
+}
