@@ -401,8 +401,9 @@ async fn the_engine_reports_offline_and_catches_up() {
     let proxy = FaultProxy::start(dead).await;
     let opts = EngineOptions {
         poll: Duration::from_secs(30),
-        backoff_base: Duration::from_millis(50),
-        backoff_max: Duration::from_millis(200),
+        // Long waits: what happens below comes from nudges and "sync now", not from retries.
+        backoff_base: Duration::from_secs(60),
+        backoff_max: Duration::from_secs(60),
     };
     let engine = spawn(store.clone(), ApiClient::new(&proxy.url(), &token).unwrap(), opts);
     let status = engine.status();
@@ -419,13 +420,18 @@ async fn the_engine_reports_offline_and_catches_up() {
         };
     let offline = wait_for(&status, "offline", |s| s.connection == Connection::Offline).await;
     assert_eq!(offline.counts.pending, 1);
+    // Work recorded while offline shows in the count at once, without waiting for a retry.
+    store.add_note(case.id, note("written offline")).await.unwrap();
+    engine.nudge();
+    wait_for(&status, "the new count", |s| s.counts.pending == 2).await;
     assert!(
         offline.retry_at.is_some() && offline.last_error.as_deref().unwrap_or("").contains("cannot reach"),
         "{offline:?}"
     );
 
-    // Back: the next attempt drains the outbox.
+    // Back, and the agent asks to sync now: the outbox drains.
     proxy.set_upstream(s.server.addr);
+    engine.sync_now();
     let online =
         wait_for(&status, "online and drained", |s| s.connection == Connection::Online && s.counts.pending == 0).await;
     assert!(online.last_success.is_some() && online.last_error.is_none(), "{online:?}");
@@ -436,7 +442,7 @@ async fn the_engine_reports_offline_and_catches_up() {
     tokio::time::timeout(Duration::from_secs(10), async {
         loop {
             let r = s.get(&format!("/api/v1/cases/{}", case.id), &token).await;
-            if r.json["notes"].as_array().is_some_and(|n| n.len() == 1) {
+            if r.json["notes"].as_array().is_some_and(|n| n.len() == 2) {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;

@@ -20,7 +20,6 @@ pub mod overlay;
 pub mod view;
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -86,7 +85,8 @@ impl LocalStore {
                 LocalError::Corrupt(format!("cannot create the folder {} for the local store: {e}", dir.display()))
             })?;
         }
-        let connect = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+        let connect = SqliteConnectOptions::new()
+            .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)

@@ -196,7 +196,8 @@ impl SyncHandle {
         self.status.clone()
     }
 
-    /// New work was recorded: push soon (while online; while offline the backoff stands).
+    /// New work was recorded: push it now while online; while offline the backoff stands and
+    /// only the published count of waiting operations is brought up to date.
     pub fn nudge(&self) {
         self.work.notify_one();
     }
@@ -285,25 +286,29 @@ async fn run(
         s.retry_at =
             if online { None } else { wait.map(|w| now() + chrono::Duration::from_std(w).unwrap_or_default()) };
         status.send_replace(s);
-        let sleep = async {
-            match wait {
-                Some(w) => tokio::time::sleep(w).await,
-                None => std::future::pending().await,
+        let deadline = wait.map(|w| tokio::time::Instant::now() + w);
+        loop {
+            let sleep = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = sleep => break,
+                _ = work.notified() => {
+                    // While online, new work starts a round at once; while offline it waits
+                    // its turn, but the count of what waits is brought up to date.
+                    if online {
+                        break;
+                    }
+                    if let Ok(c) = local.counts().await {
+                        status.send_modify(|s| s.counts = c);
+                    }
+                }
+                _ = now_.notified() => break,
+                _ = stop.notified() => return,
             }
-        };
-        // While online, new work starts a round at once; while offline it waits its turn.
-        let new_work = async {
-            if online {
-                work.notified().await
-            } else {
-                std::future::pending().await
-            }
-        };
-        tokio::select! {
-            _ = sleep => {}
-            _ = new_work => {}
-            _ = now_.notified() => {}
-            _ = stop.notified() => return,
         }
     }
 }
