@@ -11,6 +11,7 @@ pub mod casework;
 pub mod cli;
 pub mod client;
 pub mod cloudevents;
+pub mod console;
 pub mod demo;
 pub mod domain;
 pub mod local;

@@ -1,0 +1,3 @@
+//! The terminal console (issue 4 builds it out): so far its themes.
+
+pub mod theme;
