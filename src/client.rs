@@ -7,7 +7,11 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
+use uuid::Uuid;
+
 use crate::domain::agent::Agent;
+use crate::domain::customer::Customer;
+use crate::domain::event::Event;
 use crate::server::problem::Problem;
 use crate::sync::protocol::{PullPage, PushRequest, PushResponse};
 
@@ -104,6 +108,38 @@ impl ApiClient {
             status: 403,
             detail: "this is an ingest token, not an agent's: use an agent token".into(),
         })
+    }
+
+    /// Customers matching `q` (name, email, phone, external id), best first.
+    pub async fn search_customers(&self, q: &str, limit: u32) -> Result<Vec<Customer>, ClientError> {
+        #[derive(serde::Deserialize)]
+        struct Page {
+            customers: Vec<Customer>,
+        }
+        let query = [("q", q.to_string()), ("limit", limit.to_string())];
+        let page: Page = self.send(self.http.get(format!("{}/api/v1/customers", self.base)).query(&query)).await?;
+        Ok(page.customers)
+    }
+
+    /// A page of a customer's timeline, newest first, and the cursor of the next page.
+    pub async fn timeline(
+        &self,
+        customer: Uuid,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<(Vec<Event>, Option<String>), ClientError> {
+        #[derive(serde::Deserialize)]
+        struct Page {
+            events: Vec<Event>,
+            next_cursor: Option<String>,
+        }
+        let mut query = vec![("limit", limit.to_string())];
+        if let Some(c) = cursor {
+            query.push(("cursor", c.to_string()));
+        }
+        let url = format!("{}/api/v1/customers/{customer}/timeline", self.base);
+        let page: Page = self.send(self.http.get(url).query(&query)).await?;
+        Ok((page.events, page.next_cursor))
     }
 
     pub async fn push(&self, req: &PushRequest) -> Result<PushResponse, ClientError> {

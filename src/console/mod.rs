@@ -1,3 +1,6 @@
-//! The terminal console (issue 4 builds it out): so far its themes.
+//! The terminal console: state and its changes ([`app`]), keys and the help made from them
+//! ([`keymap`]), drawing ([`view`]), themes ([`theme`]).
 
+pub mod app;
+pub mod keymap;
 pub mod theme;
