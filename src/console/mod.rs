@@ -4,3 +4,4 @@
 pub mod app;
 pub mod keymap;
 pub mod theme;
+pub mod view;
