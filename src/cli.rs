@@ -71,7 +71,7 @@ enum Command {
         #[command(flatten)]
         db: DatabaseArg,
     },
-    /// Start an embedded server on seeded demo data (nothing to configure)
+    /// The console on an embedded server with seeded demo data (nothing to configure)
     Demo {
         /// Address to listen on
         #[arg(long, default_value = "127.0.0.1:0")]
@@ -80,6 +80,21 @@ enum Command {
         customers: usize,
         #[arg(long, default_value_t = 60)]
         events_per_customer: usize,
+        /// Only the server, even in a terminal: print its address and tokens and wait
+        #[arg(long)]
+        headless: bool,
+    },
+    /// Open the console
+    Console {
+        /// The server, e.g. http://127.0.0.1:7878
+        #[arg(long, env = "CASEBOOK_SERVER")]
+        server: String,
+        /// Your agent token
+        #[arg(long, env = "CASEBOOK_TOKEN", hide_env_values = true)]
+        token: String,
+        /// default, light, high-contrast, colorblind, or one of yours in the config dir's themes/
+        #[arg(long, env = "CASEBOOK_THEME", default_value = "default")]
+        theme: String,
     },
     /// Sync this console's offline work once: push what waits, pull what changed, report
     Sync(crate::sync::command::SyncArgs),
@@ -268,9 +283,26 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 report.agents.iter().map(|a| format!("{} ({})", a.name, a.role)).collect::<Vec<_>>().join(", ")
             );
         }
-        Command::Demo { listen, customers, events_per_customer } => {
-            init_logging();
-            crate::demo::run(&listen, customers, events_per_customer, shutdown_signal()).await?;
+        Command::Demo { listen, customers, events_per_customer, headless } => {
+            let interactive = std::io::IsTerminal::is_terminal(&std::io::stdout())
+                && std::io::IsTerminal::is_terminal(&std::io::stdin());
+            if interactive && !headless {
+                crate::demo::run_console(&listen, customers, events_per_customer).await?;
+            } else {
+                init_logging();
+                crate::demo::run(&listen, customers, events_per_customer, shutdown_signal()).await?;
+            }
+        }
+        Command::Console { server, token, theme } => {
+            crate::console::run::run(crate::console::run::ConsoleOptions {
+                server,
+                token,
+                theme,
+                data_dir: crate::paths::data_dir(),
+                themes_dir: Some(crate::paths::config_dir().join("themes")),
+                log_file: Some(crate::paths::data_dir().join("console.log")),
+            })
+            .await?;
         }
         Command::Bench(args) => {
             crate::bench::run(args).await?;

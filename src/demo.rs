@@ -63,3 +63,22 @@ pub async fn run(
     demo.store.close().await;
     Ok(())
 }
+
+/// The demo in a terminal: the console, signed in as `anna`, on the embedded server. Quitting
+/// the console stops the server and removes the data.
+pub async fn run_console(listen: &str, customers: usize, events_per_customer: usize) -> anyhow::Result<()> {
+    eprintln!("casebook demo: seeding {customers} customers…");
+    let demo = start(listen, customers, events_per_customer).await?;
+    let result = crate::console::run::run(crate::console::run::ConsoleOptions {
+        server: demo.server.url(),
+        token: demo.agent_token.clone(),
+        theme: std::env::var("CASEBOOK_THEME").unwrap_or_else(|_| "default".into()),
+        data_dir: demo.dir.path().join("console"),
+        themes_dir: Some(crate::paths::config_dir().join("themes")),
+        log_file: Some(demo.dir.path().join("console.log")),
+    })
+    .await;
+    demo.server.stop().await;
+    demo.store.close().await;
+    result
+}

@@ -22,6 +22,11 @@ pub fn cache_dir() -> PathBuf {
     or_local(dirs().map(|d| d.cache_dir().to_path_buf()), ".casebook/cache")
 }
 
+/// The console's config dir: `config.toml` and the user's own `themes/`.
+pub fn config_dir() -> PathBuf {
+    or_local(dirs().map(|d| d.config_dir().to_path_buf()), ".casebook/config")
+}
+
 /// The server's default database: `server.db` in the data dir.
 pub fn default_database_url() -> String {
     format!("sqlite://{}", data_dir().join("server.db").display())

@@ -574,6 +574,9 @@ async fn customers_and_timelines_read_offline() {
     store.cache_events(&online).await.unwrap();
     store.cache_events(&online).await.unwrap();
     assert_eq!(store.customer(c.id).await.unwrap().unwrap(), c);
+    let name_part = c.display_name.split_whitespace().next().unwrap().to_uppercase();
+    assert_eq!(store.search_cached_customers(&name_part, 10).await.unwrap(), vec![c.clone()]);
+    assert!(store.search_cached_customers("nobody-like-this", 10).await.unwrap().is_empty());
     let first = store.cached_timeline(c.id, None, 3).await.unwrap();
     let last = first.last().unwrap();
     let rest = store.cached_timeline(c.id, Some((last.occurred_at.timestamp_micros(), last.id)), 100).await.unwrap();

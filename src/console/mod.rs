@@ -3,5 +3,6 @@
 
 pub mod app;
 pub mod keymap;
+pub mod run;
 pub mod theme;
 pub mod view;

@@ -256,10 +256,11 @@ fn timeline(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let width = list.width.saturating_sub(2) as usize;
     for (i, row) in t.rows.iter().enumerate().skip(window_start(t.selected, h)).take(h.saturating_sub(lines.len())) {
         match row {
-            Row::Day(d) => lines.push(Line::styled(
-                format!("── {} {}", d.format("%A %-d %B %Y"), "─".repeat(width.saturating_sub(30))),
-                theme.fg("ui.text_muted"),
-            )),
+            Row::Day(d) => {
+                let head = format!("── {} ", d.format("%A %-d %B %Y"));
+                let rule = "─".repeat(width.saturating_sub(head.chars().count()));
+                lines.push(Line::styled(format!("{head}{rule}"), theme.fg("ui.text_muted")));
+            }
             Row::Event(k) => {
                 let e = &t.events[*k];
                 let selected = i == t.selected;
@@ -437,8 +438,8 @@ mod tests {
         let (theme, _) = Theme::load("default", None, false);
         let s = screen(&app, &theme, 80, 24);
         assert!(s.contains("Anna Rossi · 30 events · all loaded"), "{s}");
-        assert!(s.contains("[shop]    ▸ order_placed #0"), "{s}");
-        assert!(s.contains("[survey]  ★ ! nps_response #1"), "detractors stand out: {s}");
+        assert!(s.contains("[shop]     ▸ order_placed #0"), "{s}");
+        assert!(s.contains("[survey]   ★ ! nps_response #1"), "detractors stand out: {s}");
         assert!(s.contains("── "), "day separators: {s}");
         assert!(s.contains("anna @ http://127.0.0.1:7878"), "status bar: {s}");
         let wide = screen(&app, &theme, 160, 48);

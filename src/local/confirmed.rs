@@ -155,6 +155,17 @@ impl LocalStore {
         body.map(|b| parse_json("customer", &b)).transpose()
     }
 
+    /// Customers seen before whose name, emails, phones or ids contain `q` (offline search).
+    pub async fn search_cached_customers(&self, q: &str, limit: u32) -> Result<Vec<Customer>> {
+        let pattern = format!("%{}%", q.trim().to_lowercase().replace(['%', '_'], ""));
+        let rows: Vec<String> = sqlx::query_scalar("SELECT body FROM customers WHERE lower(body) LIKE ? LIMIT ?")
+            .bind(pattern)
+            .bind(i64::from(limit))
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter().map(|b| parse_json("customer", b)).collect()
+    }
+
     /// Keeps a timeline page the console has read, for reading offline.
     pub async fn cache_events(&self, events: &[Event]) -> Result<()> {
         let mut tx = self.begin().await?;

@@ -77,6 +77,42 @@ fn slug(s: &str) -> String {
     s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect()
 }
 
+/// The local store of the only agent that has one for `server`, if exactly one does.
+fn only_store_for(data_dir: &Path, server: &str) -> Option<PathBuf> {
+    let dir = store_path(data_dir, server, "x").parent()?.to_path_buf();
+    let stores: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "db"))
+        .collect();
+    match stores.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
+}
+
+/// Opens the signed-in agent's store for the client's server: asks the server who the token
+/// belongs to; when it cannot be reached, uses the only store kept for that server.
+pub async fn open_for_agent(
+    client: &crate::client::ApiClient,
+    data_dir: &Path,
+) -> anyhow::Result<(LocalStore, PathBuf)> {
+    use anyhow::Context;
+    let (path, me) = match client.me().await {
+        Ok(me) => (store_path(data_dir, client.server(), &me.name), Some(me)),
+        Err(e) if e.is_transient() => match only_store_for(data_dir, client.server()) {
+            Some(p) => (p, None),
+            None => anyhow::bail!("{e}; and there is no local store for this server to work from"),
+        },
+        Err(e) => return Err(e.into()),
+    };
+    let store = LocalStore::open(&path).await.with_context(|| format!("opening the local store {}", path.display()))?;
+    if let Some(me) = &me {
+        store.set_me(me).await?;
+    }
+    Ok((store, path))
+}
+
 impl LocalStore {
     /// Opens (creating if needed) the local store at `path`.
     pub async fn open(path: &Path) -> Result<LocalStore> {

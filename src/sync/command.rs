@@ -3,7 +3,7 @@
 //! settling, 1 when conflicts or refusals remain or operations were held back, 2 when the
 //! round could not run (bad arguments, server unreachable, token refused).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::client::ApiClient;
 use crate::local::overlay::{LocalOp, OpState};
-use crate::local::{store_path, LocalStore};
+use crate::local::{open_for_agent, LocalStore};
 use crate::sync::engine::{sync_round, RoundReport};
 
 #[derive(clap::Args, Debug)]
@@ -36,20 +36,6 @@ pub struct SyncArgs {
     pub dismiss: Vec<Uuid>,
 }
 
-/// The local store of the only agent that has one for `server`, if exactly one does.
-fn only_store_for(data_dir: &Path, server: &str) -> Option<PathBuf> {
-    let dir = store_path(data_dir, server, "x").parent()?.to_path_buf();
-    let stores: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "db"))
-        .collect();
-    match stores.as_slice() {
-        [one] => Some(one.clone()),
-        _ => None,
-    }
-}
-
 fn describe(op: &LocalOp) -> String {
     let on = match op.body.case_id() {
         Some(c) => format!("case {c}"),
@@ -72,22 +58,14 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
 
 async fn round(args: SyncArgs) -> anyhow::Result<ExitCode> {
     let client = ApiClient::new(&args.server, &args.token)?;
-    let data_dir = crate::paths::data_dir();
-    let (path, me) = match &args.store {
-        Some(p) => (p.clone(), None),
-        None => match client.me().await {
-            Ok(me) => (store_path(&data_dir, client.server(), &me.name), Some(me)),
-            Err(e) if e.is_transient() => match only_store_for(&data_dir, client.server()) {
-                Some(p) => (p, None),
-                None => anyhow::bail!("{e}; and there is no local store for this server to report on"),
-            },
-            Err(e) => return Err(e.into()),
-        },
+    let (store, path) = match &args.store {
+        Some(p) => {
+            let store =
+                LocalStore::open(p).await.with_context(|| format!("opening the local store {}", p.display()))?;
+            (store, p.clone())
+        }
+        None => open_for_agent(&client, &crate::paths::data_dir()).await?,
     };
-    let store = LocalStore::open(&path).await.with_context(|| format!("opening the local store {}", path.display()))?;
-    if let Some(me) = &me {
-        store.set_me(me).await?;
-    }
     for id in &args.keep_mine {
         store.keep_mine(*id).await.with_context(|| format!("--keep-mine {id}"))?;
     }

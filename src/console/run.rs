@@ -1,0 +1,194 @@
+//! The console's shell: the terminal, the message loop and the tasks that do the I/O.
+//!
+//! Keys (read on their own thread), results of tasks, sync status and a slow tick all arrive
+//! as [`Msg`]s on one channel; [`update`] changes the state and returns [`Cmd`]s, which run as
+//! tasks and answer with more messages. The screen is drawn only after a message, from the
+//! state alone: idle means no drawing and no work. `ratatui::init` installs a panic hook that
+//! restores the terminal; every way out restores it too. Logs go to a file, never the screen.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::Utc;
+use ratatui::crossterm::event::{self, Event as TermEvent, KeyEventKind};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
+
+use super::app::{update, App, Cmd, Msg, PAGE};
+use super::theme::Theme;
+use super::view::draw;
+use crate::client::ApiClient;
+use crate::local::{open_for_agent, LocalStore};
+use crate::sync::engine::{spawn, EngineOptions, SyncHandle};
+
+/// What the console needs to start.
+pub struct ConsoleOptions {
+    pub server: String,
+    pub token: String,
+    pub theme: String,
+    /// Where local stores live (the data dir; the demo's temp folder).
+    pub data_dir: PathBuf,
+    /// User themes (the config dir's `themes/`).
+    pub themes_dir: Option<PathBuf>,
+    /// Where the log goes.
+    pub log_file: Option<PathBuf>,
+}
+
+fn init_file_logging(path: &Path) {
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    if let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        let filter = tracing_subscriber::EnvFilter::try_from_env("CASEBOOK_LOG")
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::sync::Mutex::new(file))
+            .with_ansi(false)
+            .try_init();
+    }
+}
+
+/// Runs the console until the agent quits.
+pub async fn run(opts: ConsoleOptions) -> anyhow::Result<()> {
+    if let Some(log) = &opts.log_file {
+        init_file_logging(log);
+    }
+    let client = ApiClient::new(&opts.server, &opts.token)?;
+    let (store, _) = open_for_agent(&client, &opts.data_dir).await?;
+    let me = store.me().await?.ok_or_else(|| {
+        anyhow::anyhow!("the server could not be reached to learn who this token belongs to: sign in once online")
+    })?;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let (theme, problems) = Theme::load(&opts.theme, opts.themes_dir.as_deref(), no_color);
+    for p in &problems {
+        tracing::warn!("theme: {p}");
+    }
+    let engine = spawn(store.clone(), client.clone(), EngineOptions::default());
+    let (tx, mut rx) = unbounded_channel::<Msg>();
+
+    // Keys and resizes, read on their own thread (reading blocks).
+    let keys = tx.clone();
+    std::thread::spawn(move || loop {
+        match event::read() {
+            Ok(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => {
+                if keys.send(Msg::Key(k)).is_err() {
+                    return;
+                }
+            }
+            Ok(TermEvent::Resize(..)) => {
+                if keys.send(Msg::Resize).is_err() {
+                    return;
+                }
+            }
+            Ok(_) => {}
+            Err(_) => return,
+        }
+    });
+    // Sync status, as it changes.
+    let mut status = engine.status();
+    let sync_tx = tx.clone();
+    let status_task = tokio::spawn(async move {
+        loop {
+            let s = status.borrow_and_update().clone();
+            if sync_tx.send(Msg::Sync(s)).is_err() || status.changed().await.is_err() {
+                return;
+            }
+        }
+    });
+    // Relative times and "synced … ago" move on slowly.
+    let tick_tx = tx.clone();
+    let tick_task = tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(30));
+        every.tick().await;
+        loop {
+            every.tick().await;
+            if tick_tx.send(Msg::Tick(Utc::now())).is_err() {
+                return;
+            }
+        }
+    });
+
+    let mut app = App::new(&me.name, client.server(), Utc::now());
+    let mut terminal = ratatui::init();
+    let result: anyhow::Result<()> = async {
+        run_cmds(vec![Cmd::LoadHome], &store, &client, &engine, me.id, &tx);
+        loop {
+            let size = terminal.size()?;
+            app.page_rows = size.height.saturating_sub(4).max(1) as usize;
+            terminal.draw(|f| draw(f, &app, &theme))?;
+            let Some(msg) = rx.recv().await else { break };
+            let mut cmds = update(&mut app, msg);
+            // Take everything already waiting before drawing again.
+            while let Ok(msg) = rx.try_recv() {
+                cmds.extend(update(&mut app, msg));
+            }
+            if app.quit {
+                break;
+            }
+            run_cmds(cmds, &store, &client, &engine, me.id, &tx);
+        }
+        Ok(())
+    }
+    .await;
+    ratatui::restore();
+    status_task.abort();
+    tick_task.abort();
+    engine.stop().await;
+    store.close().await;
+    result
+}
+
+/// Starts a task per command; each answers with a message.
+fn run_cmds(
+    cmds: Vec<Cmd>,
+    store: &LocalStore,
+    client: &ApiClient,
+    engine: &SyncHandle,
+    me: uuid::Uuid,
+    tx: &UnboundedSender<Msg>,
+) {
+    for cmd in cmds {
+        let (store, client, tx) = (store.clone(), client.clone(), tx.clone());
+        match cmd {
+            Cmd::SyncNow => engine.sync_now(),
+            Cmd::LoadHome => {
+                tokio::spawn(async move {
+                    let cases = store.cases(Some(me), true).await.unwrap_or_default();
+                    let followups = store.open_followups(me).await.unwrap_or_default();
+                    let _ = tx.send(Msg::Home { cases, followups });
+                });
+            }
+            Cmd::Search(query) => {
+                tokio::spawn(async move {
+                    let (result, offline) = match client.search_customers(&query, 50).await {
+                        Ok(found) => {
+                            let _ = store.cache_customers(&found).await;
+                            (Ok(found), false)
+                        }
+                        Err(e) if e.is_transient() => {
+                            (store.search_cached_customers(&query, 50).await.map_err(|e| e.to_string()), true)
+                        }
+                        Err(e) => (Err(e.to_string()), false),
+                    };
+                    let _ = tx.send(Msg::SearchResults { query, result, offline });
+                });
+            }
+            Cmd::LoadTimeline { customer, cursor } => {
+                tokio::spawn(async move {
+                    let (result, offline) = match client.timeline(customer, cursor.as_deref(), PAGE).await {
+                        Ok(page) => {
+                            let _ = store.cache_events(&page.0).await;
+                            (Ok(page), false)
+                        }
+                        Err(e) if e.is_transient() && cursor.is_none() => {
+                            let cached = store.cached_timeline(customer, None, 100_000).await;
+                            (cached.map(|events| (events, None)).map_err(|e| e.to_string()), true)
+                        }
+                        Err(e) => (Err(e.to_string()), false),
+                    };
+                    let _ = tx.send(Msg::TimelinePage { customer, result, offline });
+                });
+            }
+        }
+    }
+}
