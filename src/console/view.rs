@@ -279,7 +279,7 @@ fn timeline(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     ),
                     Span::styled(format!("{:<9}", relative(app.now, e.occurred_at)), theme.fg("ui.text_muted")),
                     Span::styled(
-                        format!("{:<10}", format!("[{}]", e.source)),
+                        format!("{:<11}", format!("[{}]", e.source)),
                         Style::default().fg(theme.source(&e.source)),
                     ),
                     Span::styled(format!("{} ", kind_symbol(&e.kind)), Style::default().fg(theme.source(&e.source))),
