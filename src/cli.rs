@@ -17,10 +17,10 @@ use crate::store::{redact, Store};
     version,
     about = "A terminal console for customer-support teams, and the shared API behind it"
 )]
-#[command(arg_required_else_help = true)]
 pub struct Cli {
+    /// Without a command: the console, signed in as `casebook login` left it
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Args, Clone)]
@@ -85,16 +85,15 @@ enum Command {
         headless: bool,
     },
     /// Open the console
-    Console {
-        /// The server, e.g. http://127.0.0.1:7878
-        #[arg(long, env = "CASEBOOK_SERVER")]
-        server: String,
-        /// Your agent token
-        #[arg(long, env = "CASEBOOK_TOKEN", hide_env_values = true)]
-        token: String,
-        /// default, light, high-contrast, colorblind, or one of yours in the config dir's themes/
-        #[arg(long, env = "CASEBOOK_THEME", default_value = "default")]
-        theme: String,
+    Console(ConsoleArgs),
+    /// Sign in: check a server and token and keep them in config.toml for the console
+    Login {
+        /// The server, e.g. http://127.0.0.1:7878 (asked when left out)
+        #[arg(long)]
+        server: Option<String>,
+        /// Your agent token (asked when left out)
+        #[arg(long)]
+        token: Option<String>,
     },
     /// Sync this console's offline work once: push what waits, pull what changed, report
     Sync(crate::sync::command::SyncArgs),
@@ -102,6 +101,19 @@ enum Command {
     Bench(crate::bench::BenchArgs),
     /// Measure offline sync: a durable local write, draining the outbox, pulling the feed
     BenchSync(crate::sync::bench::SyncBenchArgs),
+}
+
+#[derive(Args, Default)]
+struct ConsoleArgs {
+    /// The server [default: from config.toml]
+    #[arg(long, env = "CASEBOOK_SERVER")]
+    server: Option<String>,
+    /// Your agent token [default: from config.toml]
+    #[arg(long, env = "CASEBOOK_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// default, light, high-contrast, colorblind, or one of yours in the config dir's themes/
+    #[arg(long, env = "CASEBOOK_THEME")]
+    theme: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -194,7 +206,10 @@ fn admin_error(e: AdminError) -> anyhow::Error {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {
+    let Some(command) = cli.command else {
+        return console(ConsoleArgs::default()).await;
+    };
+    match command {
         Command::Serve { listen, db } => {
             init_logging();
             let store = db.open().await?;
@@ -293,17 +308,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 crate::demo::run(&listen, customers, events_per_customer, shutdown_signal()).await?;
             }
         }
-        Command::Console { server, token, theme } => {
-            crate::console::run::run(crate::console::run::ConsoleOptions {
-                server,
-                token,
-                theme,
-                data_dir: crate::paths::data_dir(),
-                themes_dir: Some(crate::paths::config_dir().join("themes")),
-                log_file: Some(crate::paths::data_dir().join("console.log")),
-            })
-            .await?;
-        }
+        Command::Console(args) => return console(args).await,
+        Command::Login { server, token } => login(server, token).await?,
         Command::Bench(args) => {
             crate::bench::run(args).await?;
         }
@@ -311,6 +317,66 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::BenchSync(args) => crate::sync::bench::run(args).await?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the console with the server and token from the arguments, the environment or
+/// config.toml (in that order).
+async fn console(args: ConsoleArgs) -> anyhow::Result<ExitCode> {
+    use crate::console::config::{self, Config};
+    let file = config::path();
+    let saved = Config::load(&file).map_err(|e| anyhow::anyhow!(e))?;
+    let (Some(server), Some(token)) = (args.server.or(saved.server), args.token.or(saved.token)) else {
+        eprintln!("casebook: not signed in yet. Run `casebook login` (it asks for the server and your token),");
+        eprintln!("or set CASEBOOK_SERVER and CASEBOOK_TOKEN. `casebook demo` needs neither. `casebook --help` lists all commands.");
+        return Ok(ExitCode::from(2));
+    };
+    crate::console::run::run(crate::console::run::ConsoleOptions {
+        server,
+        token,
+        theme: args.theme.or(saved.theme).unwrap_or_else(|| "default".into()),
+        data_dir: crate::paths::data_dir(),
+        themes_dir: Some(crate::paths::config_dir().join("themes")),
+        log_file: Some(crate::paths::data_dir().join("console.log")),
+    })
+    .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn ask(question: &str) -> anyhow::Result<String> {
+    use std::io::Write;
+    eprint!("{question}: ");
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim().to_string())
+}
+
+/// Checks a server and token (GET /api/v1/me) and keeps them in config.toml.
+async fn login(server: Option<String>, token: Option<String>) -> anyhow::Result<()> {
+    use crate::console::config::{self, Config};
+    let file = config::path();
+    let mut saved = Config::load(&file).unwrap_or_default();
+    let server = match server {
+        Some(s) => s,
+        None => ask("Server (e.g. http://127.0.0.1:7878)")?,
+    };
+    let token = match token {
+        Some(t) => t,
+        None => ask("Your agent token (cba_…)")?,
+    };
+    let client = crate::client::ApiClient::new(&server, &token)?;
+    let me = client.me().await.with_context(|| format!("checking the token with {server}"))?;
+    saved.server = Some(client.server().to_string());
+    saved.token = Some(token);
+    saved.save(&file).with_context(|| format!("writing {}", file.display()))?;
+    println!(
+        "Signed in as {} ({}) on {}. Saved in {}; run `casebook` to open the console.",
+        me.name,
+        me.role,
+        client.server(),
+        file.display()
+    );
+    Ok(())
 }
 
 /// Parses the command line and runs it; errors are printed as one readable message.

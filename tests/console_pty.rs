@@ -63,13 +63,31 @@ async fn an_agent_finds_a_customer_reads_the_timeline_and_quits() {
     }
 
     let home = tempfile::tempdir().unwrap();
+    let env = [
+        ("HOME", home.path().to_path_buf()),
+        ("XDG_DATA_HOME", home.path().join("data")),
+        ("XDG_CONFIG_HOME", home.path().join("config")),
+    ];
+    // Not signed in: a clear word on what to do, no console.
+    let out = std::process::Command::new(BIN).envs(env.clone()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("casebook login"));
+    // Signed in once; then `casebook` alone opens the console.
+    let out = std::process::Command::new(BIN)
+        .args(["login", "--server", &s.base, "--token", &token])
+        .envs(env.clone())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && said.contains("Signed in as anna (agent)"), "{said}");
+    assert!(home.path().join("config/casebook/config.toml").is_file());
+
     let pty = native_pty_system();
     let pair = pty.openpty(PtySize { rows: 24, cols: 80, pixel_width: 0, pixel_height: 0 }).unwrap();
     let mut cmd = CommandBuilder::new(BIN);
-    cmd.args(["console", "--server", &s.base, "--token", &token]);
-    cmd.env("HOME", home.path());
-    cmd.env("XDG_DATA_HOME", home.path().join("data"));
-    cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
+    for (k, v) in &env {
+        cmd.env(k, v);
+    }
     cmd.env("TERM", "xterm-256color");
     let mut child = pair.slave.spawn_command(cmd).unwrap();
     drop(pair.slave);
