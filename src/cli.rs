@@ -99,6 +99,8 @@ enum Command {
     Sync(crate::sync::command::SyncArgs),
     /// Measure the API: timeline and search latency under concurrency, ingestion rate
     Bench(crate::bench::BenchArgs),
+    /// Measure the console: frame time with 1,000 and 100,000 events, keystroke to frame, memory
+    BenchConsole(crate::console::bench::ConsoleBenchArgs),
     /// Measure offline sync: a durable local write, draining the outbox, pulling the feed
     BenchSync(crate::sync::bench::SyncBenchArgs),
 }
@@ -315,6 +317,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Sync(args) => return crate::sync::command::run(args).await,
         Command::BenchSync(args) => crate::sync::bench::run(args).await?,
+        Command::BenchConsole(args) => crate::console::bench::run(args)?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -2,6 +2,7 @@
 //! ([`keymap`]), drawing ([`view`]), themes ([`theme`]).
 
 pub mod app;
+pub mod bench;
 pub mod config;
 pub mod keymap;
 pub mod run;

@@ -1,0 +1,148 @@
+//! `casebook bench-console`: what drawing costs — the timeline frame at 160×48 with 1,000 and
+//! with 100,000 events loaded, a keystroke through `update` to the next frame, and the memory
+//! the loaded timeline takes. Drawn into ratatui's `TestBackend` (the work a frame does, without
+//! a terminal's own speed).
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use clap::Args;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use serde_json::value::RawValue;
+use uuid::Uuid;
+
+use super::app::{update, App, Msg};
+use super::keymap::View;
+use super::theme::Theme;
+use super::view::draw;
+use crate::domain::customer::Customer;
+use crate::domain::event::Event;
+
+#[derive(Args, Clone)]
+pub struct ConsoleBenchArgs {
+    /// Frames drawn per measurement
+    #[arg(long, default_value_t = 2_000)]
+    frames: usize,
+}
+
+const SOURCES: &[(&str, &str)] = &[
+    ("shop", "order_placed"),
+    ("billing", "payment_failed"),
+    ("helpdesk", "ticket_message"),
+    ("phone", "call_inbound"),
+    ("survey", "nps_response"),
+];
+
+fn events(customer: Uuid, n: usize) -> Vec<Event> {
+    let now = Utc::now();
+    (0..n)
+        .map(|i| {
+            let (source, kind) = SOURCES[i % SOURCES.len()];
+            Event {
+                id: Uuid::now_v7(),
+                customer_id: customer,
+                source: source.into(),
+                source_event_id: format!("{source}-{i}"),
+                kind: kind.into(),
+                ce_type: format!("com.example.{source}.{kind}"),
+                occurred_at: now - chrono::Duration::minutes(i as i64 * 37),
+                title: format!("{kind} number {i} for the customer"),
+                body: Some("A line or two of what happened, as the source system said it.".into()),
+                actor: Some("system".into()),
+                data: RawValue::from_string(format!(r#"{{"n": {i}, "score": {}, "amount": 42.5}}"#, i % 11)).unwrap(),
+                case_id: None,
+                ingested_at: now,
+            }
+        })
+        .collect()
+}
+
+fn rss_kib() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4)
+}
+
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 * p / 100.0).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+fn report(name: &str, mut lat: Vec<Duration>) {
+    lat.sort();
+    println!(
+        "{name:<40} p50 {:>6.3} ms  p99 {:>6.3} ms  max {:>6.3} ms  ({} frames)",
+        pct(&lat, 50.0),
+        pct(&lat, 99.0),
+        pct(&lat, 100.0),
+        lat.len()
+    );
+}
+
+pub fn run(args: ConsoleBenchArgs) -> anyhow::Result<()> {
+    let (theme, _) = Theme::load("default", None, false);
+    println!("casebook bench-console: timeline view at 160x48, {} frames each", args.frames);
+    for n in [1_000usize, 100_000] {
+        let before = rss_kib();
+        let customer = Customer {
+            id: Uuid::now_v7(),
+            display_name: "Bench Customer".into(),
+            emails: vec![],
+            phones: vec![],
+            external_ids: Default::default(),
+            identities: vec![],
+            tier: None,
+            tags: vec![],
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        };
+        let mut app = App::new("anna", "http://127.0.0.1:7878", Utc::now());
+        app.stack.push(View::Timeline);
+        app.timeline.customer = Some(customer.clone());
+        app.timeline.loading = true;
+        app.timeline.detail = true;
+        update(
+            &mut app,
+            Msg::TimelinePage { customer: customer.id, result: Ok((events(customer.id, n), None)), offline: false },
+        );
+        let after = rss_kib();
+        let mut term = Terminal::new(TestBackend::new(160, 48))?;
+        // Frames with the selection moving through the first screens and the last ones.
+        let mut lat = Vec::with_capacity(args.frames);
+        for i in 0..args.frames {
+            if i == args.frames / 2 {
+                update(&mut app, Msg::Key(KeyEvent::new(KeyCode::End, KeyModifiers::NONE)));
+            }
+            let t = Instant::now();
+            term.draw(|f| draw(f, &app, &theme))?;
+            lat.push(t.elapsed());
+        }
+        report(&format!("frame, {n} events loaded"), lat);
+        // A keystroke: update, then the frame it causes.
+        let mut lat = Vec::with_capacity(args.frames);
+        let keys = [KeyCode::Char('j'), KeyCode::Char('k'), KeyCode::PageDown, KeyCode::PageUp];
+        update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Home, KeyModifiers::NONE)));
+        for i in 0..args.frames {
+            let t = Instant::now();
+            update(&mut app, Msg::Key(KeyEvent::new(keys[i % keys.len()], KeyModifiers::NONE)));
+            term.draw(|f| draw(f, &app, &theme))?;
+            lat.push(t.elapsed());
+        }
+        report(&format!("keystroke to frame, {n} events"), lat);
+        // A filter change rebuilds the rows: the one step that walks the whole timeline.
+        let t = Instant::now();
+        update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::NONE)));
+        term.draw(|f| draw(f, &app, &theme))?;
+        println!("{:<40} {:>10.3} ms", format!("source filter change, {n} events"), t.elapsed().as_secs_f64() * 1000.0);
+        if let (Some(b), Some(a)) = (before, after) {
+            println!(
+                "{:<40} {:>10.1} MiB",
+                format!("memory for {n} loaded events"),
+                a.saturating_sub(b) as f64 / 1024.0
+            );
+        }
+    }
+    Ok(())
+}
