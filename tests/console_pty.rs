@@ -124,6 +124,13 @@ async fn an_agent_finds_a_customer_reads_the_timeline_and_quits() {
     type_keys("s");
     let text = screen.wait_for("only billing");
     assert!(!text.contains("order_placed o-1"), "filtered to billing: {text}");
+    type_keys("s");
+    type_keys("s");
+    screen.wait_for("Zoe Quintero · 3 events · all loaded");
+    type_keys("/ship\r");
+    let text = screen.wait_for("/ship");
+    assert!(text.contains("order_shipped o-2") && !text.contains("order_placed o-1"), "searched in the timeline: {text}");
+    type_keys("/\u{1b}");
     type_keys("?");
     screen.wait_for("Keys: Timeline");
     type_keys("x");
@@ -134,7 +141,7 @@ async fn an_agent_finds_a_customer_reads_the_timeline_and_quits() {
     std::thread::sleep(Duration::from_millis(300));
     pair.master.resize(PtySize { rows: 24, cols: 80, pixel_width: 0, pixel_height: 0 }).unwrap();
     screen.parser.lock().unwrap().set_size(24, 80);
-    type_keys("s");
+    type_keys("j");
     screen.wait_for("Zoe Quintero · 3 events");
     assert!(child.try_wait().unwrap().is_none(), "still running after the resizes");
 

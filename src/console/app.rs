@@ -88,6 +88,13 @@ pub struct TimelineState {
     /// Only this source, when set.
     pub source: Option<String>,
     pub sources: BTreeSet<String>,
+    /// Only this kind, when set.
+    pub kind: Option<String>,
+    pub kinds: BTreeSet<String>,
+    /// Only events whose text contains this (any case).
+    pub query: String,
+    /// Keys go into `query`.
+    pub typing: bool,
     pub detail: bool,
 }
 
@@ -96,8 +103,14 @@ impl TimelineState {
         let keep = self.selected_event();
         self.rows.clear();
         let mut day: Option<NaiveDate> = None;
+        let query = self.query.trim().to_lowercase();
         for (i, e) in self.events.iter().enumerate() {
-            if self.source.as_deref().is_some_and(|s| s != e.source) {
+            if self.source.as_deref().is_some_and(|s| s != e.source)
+                || self.kind.as_deref().is_some_and(|k| k != e.kind)
+            {
+                continue;
+            }
+            if !query.is_empty() && !matches_text(e, &query) {
                 continue;
             }
             let d = e.occurred_at.with_timezone(&Local).date_naive();
@@ -137,6 +150,24 @@ impl TimelineState {
                 left -= 1;
                 self.selected = i as usize;
             }
+        }
+    }
+}
+
+/// Whether an event's title, body, kind, source or actor contains `q` (already lower-case).
+fn matches_text(e: &Event, q: &str) -> bool {
+    [Some(e.title.as_str()), e.body.as_deref(), Some(e.kind.as_str()), Some(e.source.as_str()), e.actor.as_deref()]
+        .into_iter()
+        .flatten()
+        .any(|t| t.to_lowercase().contains(q))
+}
+
+/// The next value after `current` in `all`, or none after the last: one at a time, then all.
+fn cycle(all: &BTreeSet<String>, current: &Option<String>) -> Option<String> {
+    match current {
+        None => all.iter().next().cloned(),
+        Some(c) => {
+            all.range::<String, _>((std::ops::Bound::Excluded(c.clone()), std::ops::Bound::Unbounded)).next().cloned()
         }
     }
 }
@@ -267,6 +298,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
                     for e in events {
                         if !known.contains(&e.id) {
                             t.sources.insert(e.source.clone());
+                            t.kinds.insert(e.kind.clone());
                             t.events.push(e);
                         }
                     }
@@ -283,6 +315,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
 
 fn key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
     let view = app.view();
+    if view == View::Timeline && app.timeline.typing {
+        return timeline_query(app, k);
+    }
     if app.help {
         // Any key closes the help; Ctrl-c still quits.
         app.help = false;
@@ -363,14 +398,37 @@ fn key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
         (View::Timeline, Action::ToggleDetail) => app.timeline.detail = !app.timeline.detail,
         (View::Timeline, Action::NextSource) => {
             let t = &mut app.timeline;
-            t.source = match &t.source {
-                None => t.sources.iter().next().cloned(),
-                Some(s) => t
-                    .sources
-                    .range::<String, _>((std::ops::Bound::Excluded(s.clone()), std::ops::Bound::Unbounded))
-                    .next()
-                    .cloned(),
-            };
+            t.source = cycle(&t.sources, &t.source);
+            t.rebuild_rows();
+        }
+        (View::Timeline, Action::NextKind) => {
+            let t = &mut app.timeline;
+            t.kind = cycle(&t.kinds, &t.kind);
+            t.rebuild_rows();
+        }
+        (View::Timeline, Action::Filter) => app.timeline.typing = true,
+        _ => {}
+    }
+    vec![]
+}
+
+/// Typing a search in the timeline: the list narrows with each key.
+fn timeline_query(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
+    let t = &mut app.timeline;
+    match k.code {
+        KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => app.quit = true,
+        KeyCode::Enter => t.typing = false,
+        KeyCode::Esc => {
+            t.typing = false;
+            t.query.clear();
+            t.rebuild_rows();
+        }
+        KeyCode::Backspace => {
+            t.query.pop();
+            t.rebuild_rows();
+        }
+        KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
+            t.query.push(c);
             t.rebuild_rows();
         }
         _ => {}
@@ -491,6 +549,31 @@ mod tests {
         update(&mut app, key('s'));
         update(&mut app, key('s'));
         assert_eq!(app.timeline.source, None);
+
+        // Searching in the timeline narrows it as one types; Esc clears it.
+        update(&mut app, key('/'));
+        for c in "shop 14".chars() {
+            update(&mut app, key(c));
+        }
+        let shown: Vec<&str> = app
+            .timeline
+            .rows
+            .iter()
+            .filter_map(|r| match r {
+                Row::Event(i) => Some(app.timeline.events[*i].title.as_str()),
+                Row::Day(_) => None,
+            })
+            .collect();
+        assert_eq!(shown, ["shop 14h", "shop 140h", "shop 142h", "shop 144h", "shop 146h", "shop 148h"]);
+        update(&mut app, code(KeyCode::Enter));
+        assert!(!app.timeline.typing);
+        update(&mut app, key('/'));
+        update(&mut app, code(KeyCode::Esc));
+        assert_eq!(app.timeline.rows.iter().filter(|r| matches!(r, Row::Event(_))).count(), 150);
+        update(&mut app, key('t'));
+        assert_eq!(app.timeline.kind.as_deref(), Some("order_placed"));
+        update(&mut app, key('t'));
+        assert_eq!(app.timeline.kind, None);
         update(&mut app, code(KeyCode::Esc));
         assert_eq!(app.view(), View::Search);
         update(&mut app, key('?'));

@@ -35,6 +35,8 @@ pub enum Action {
     Open,
     Search,
     NextSource,
+    NextKind,
+    Filter,
     ToggleDetail,
     SyncNow,
 }
@@ -128,7 +130,13 @@ const TIMELINE: &[Binding] = &[
         action: Action::ToggleDetail,
         help: "show or hide the event's details",
     },
-    Binding { keys: &[k('/')], action: Action::Search, help: "find another customer" },
+    Binding { keys: &[k('t')], action: Action::NextKind, help: "show one kind of event at a time (cycles)" },
+    Binding {
+        keys: &[k('/')],
+        action: Action::Filter,
+        help: "search in this timeline (Enter keeps it, Esc clears it)",
+    },
+    Binding { keys: &[k('f')], action: Action::Search, help: "find another customer" },
     Binding { keys: &[k('r')], action: Action::SyncNow, help: "sync now" },
     Binding { keys: &[k('?'), code(KeyCode::F(1))], action: Action::Help, help: "help for this view" },
     Binding { keys: &[code(KeyCode::Esc), k('h')], action: Action::Back, help: "back" },

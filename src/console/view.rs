@@ -235,7 +235,13 @@ fn timeline(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         (area, None)
     };
     let name = t.customer.as_ref().map(|c| c.display_name.as_str()).unwrap_or("");
-    let filter = t.source.as_ref().map(|s| format!(" · only {s}")).unwrap_or_default();
+    let mut filter = t.source.as_ref().map(|s| format!(" · only {s}")).unwrap_or_default();
+    if let Some(k) = &t.kind {
+        filter.push_str(&format!(" · only {k}"));
+    }
+    if t.typing || !t.query.is_empty() {
+        filter.push_str(&format!(" · /{}{}", t.query, if t.typing { "▏" } else { "" }));
+    }
     let loading = if t.loading {
         " · loading…"
     } else if t.next_cursor.is_none() && !t.events.is_empty() {
