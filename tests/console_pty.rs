@@ -129,7 +129,10 @@ async fn an_agent_finds_a_customer_reads_the_timeline_and_quits() {
     screen.wait_for("Zoe Quintero · 3 events · all loaded");
     type_keys("/ship\r");
     let text = screen.wait_for("/ship");
-    assert!(text.contains("order_shipped o-2") && !text.contains("order_placed o-1"), "searched in the timeline: {text}");
+    assert!(
+        text.contains("order_shipped o-2") && !text.contains("order_placed o-1"),
+        "searched in the timeline: {text}"
+    );
     type_keys("/\u{1b}");
     type_keys("?");
     screen.wait_for("Keys: Timeline");
