@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Local, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use uuid::Uuid;
 
@@ -66,6 +66,24 @@ pub struct SearchState {
     pub offline: bool,
 }
 
+/// The agent's time zone, for day headings and clock times (part of the state, so that what
+/// is drawn does not depend on the machine the tests run on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tz(pub FixedOffset);
+
+impl Default for Tz {
+    fn default() -> Self {
+        Tz(FixedOffset::east_opt(0).expect("UTC"))
+    }
+}
+
+impl Tz {
+    /// The machine's current offset.
+    pub fn local() -> Tz {
+        Tz(*chrono::Local::now().offset())
+    }
+}
+
 /// A line of the timeline list: a day heading or an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Row {
@@ -96,6 +114,7 @@ pub struct TimelineState {
     /// Keys go into `query`.
     pub typing: bool,
     pub detail: bool,
+    pub tz: Tz,
 }
 
 impl TimelineState {
@@ -113,7 +132,7 @@ impl TimelineState {
             if !query.is_empty() && !matches_text(e, &query) {
                 continue;
             }
-            let d = e.occurred_at.with_timezone(&Local).date_naive();
+            let d = e.occurred_at.with_timezone(&self.tz.0).date_naive();
             if day != Some(d) {
                 self.rows.push(Row::Day(d));
                 day = Some(d);
@@ -191,13 +210,14 @@ pub struct App {
     pub timeline: TimelineState,
     pub sync: Option<SyncStatus>,
     pub now: DateTime<Utc>,
+    pub tz: Tz,
     /// Rows a page key moves (the list's height, set by the view).
     pub page_rows: usize,
     pub quit: bool,
 }
 
 impl App {
-    pub fn new(agent: &str, server: &str, now: DateTime<Utc>) -> App {
+    pub fn new(agent: &str, server: &str, now: DateTime<Utc>, tz: Tz) -> App {
         App {
             agent: agent.to_string(),
             server: server.to_string(),
@@ -208,6 +228,7 @@ impl App {
             timeline: TimelineState::default(),
             sync: None,
             now,
+            tz,
             page_rows: 20,
             quit: false,
         }
@@ -226,7 +247,8 @@ impl App {
     /// Opens a customer's timeline from its first page.
     fn open_timeline(&mut self, customer: Customer) -> Vec<Cmd> {
         let id = customer.id;
-        self.timeline = TimelineState { customer: Some(customer), loading: true, ..TimelineState::default() };
+        self.timeline =
+            TimelineState { customer: Some(customer), loading: true, tz: self.tz, ..TimelineState::default() };
         self.go(View::Timeline);
         vec![Cmd::LoadTimeline { customer: id, cursor: None }]
     }
@@ -501,7 +523,7 @@ mod tests {
 
     #[test]
     fn search_as_you_type_then_open_a_timeline_and_page_through_it() {
-        let mut app = App::new("anna", "http://x", Utc::now());
+        let mut app = App::new("anna", "http://x", Utc::now(), Tz::default());
         assert!(update(&mut app, key('/')).is_empty());
         assert_eq!(app.view(), View::Search);
         assert_eq!(update(&mut app, key('a')), vec![Cmd::Search("a".into())]);

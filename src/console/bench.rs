@@ -98,7 +98,7 @@ pub fn run(args: ConsoleBenchArgs) -> anyhow::Result<()> {
             created_at: Utc::now(),
             updated_at: Utc::now(),
         };
-        let mut app = App::new("anna", "http://127.0.0.1:7878", Utc::now());
+        let mut app = App::new("anna", "http://127.0.0.1:7878", Utc::now(), super::app::Tz::local());
         app.stack.push(View::Timeline);
         app.timeline.customer = Some(customer.clone());
         app.timeline.loading = true;

@@ -108,7 +108,7 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<()> {
         }
     });
 
-    let mut app = App::new(&me.name, client.server(), Utc::now());
+    let mut app = App::new(&me.name, client.server(), Utc::now(), super::app::Tz::local());
     let mut terminal = ratatui::init();
     let result: anyhow::Result<()> = async {
         run_cmds(vec![Cmd::LoadHome], &store, &client, &engine, me.id, &tx);

@@ -2,7 +2,7 @@
 //! only the rows that fit on screen are looked at, so the cost of a frame does not grow with
 //! the timeline's length.
 
-use chrono::{DateTime, Local, Utc};
+use chrono::{DateTime, Utc};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -280,7 +280,7 @@ fn timeline(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 };
                 lines.push(Line::from(vec![
                     Span::styled(
-                        format!("{} ", e.occurred_at.with_timezone(&Local).format("%H:%M")),
+                        format!("{} ", e.occurred_at.with_timezone(&t.tz.0).format("%H:%M")),
                         theme.fg("ui.text_muted"),
                     ),
                     Span::styled(format!("{:<9}", relative(app.now, e.occurred_at)), theme.fg("ui.text_muted")),
@@ -298,14 +298,14 @@ fn timeline(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(Paragraph::new(lines).block(block(&title, theme, true)), list);
     if let Some(area) = detail {
         let lines = match t.selected_event().map(|k| &t.events[k]) {
-            Some(e) => event_detail(e, theme),
+            Some(e) => event_detail(e, &t.tz.0, theme),
             None => vec![Line::styled("Select an event.", theme.fg("ui.text_muted"))],
         };
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block("Event", theme, false)), area);
     }
 }
 
-fn event_detail<'a>(e: &'a Event, theme: &Theme) -> Vec<Line<'a>> {
+fn event_detail<'a>(e: &'a Event, tz: &chrono::FixedOffset, theme: &Theme) -> Vec<Line<'a>> {
     let field = |k: &'a str, v: String| {
         Line::from(vec![
             Span::styled(format!("{k:<10}"), theme.fg("ui.text_muted")),
@@ -318,7 +318,7 @@ fn event_detail<'a>(e: &'a Event, theme: &Theme) -> Vec<Line<'a>> {
             "when",
             format!(
                 "{} (UTC {})",
-                e.occurred_at.with_timezone(&Local).format("%a %-d %b %Y %H:%M:%S"),
+                e.occurred_at.with_timezone(tz).format("%a %-d %b %Y %H:%M:%S"),
                 e.occurred_at.format("%H:%M")
             ),
         ),
@@ -393,7 +393,7 @@ mod tests {
     }
 
     fn timeline_app(n: usize) -> App {
-        let mut app = App::new("anna", "http://127.0.0.1:7878", Utc::now());
+        let mut app = App::new("anna", "http://127.0.0.1:7878", Utc::now(), crate::console::app::Tz::default());
         let customer = Uuid::now_v7();
         app.timeline.customer = Some(crate::domain::customer::Customer {
             id: customer,
@@ -488,5 +488,145 @@ mod tests {
         assert_eq!(relative(now, now - chrono::Duration::hours(3)), "3h ago");
         assert_eq!(relative(now, now - chrono::Duration::days(2)), "2d ago");
         assert_eq!(relative(now, now + chrono::Duration::minutes(10)), "in 10m");
+    }
+
+    /// A fixed scene: a fixed "now", fixed ids, UTC, so that snapshots are the same anywhere.
+    fn scene() -> App {
+        use crate::domain::case::{Case, CaseStatus, Channel, Priority};
+        use crate::domain::followup::{FollowUp, FollowUpStatus};
+        use crate::local::overlay::Synced;
+        let now: DateTime<Utc> = "2026-11-23T12:00:00Z".parse().unwrap();
+        let id = |n: u128| Uuid::from_u128(n);
+        let mut app = App::new("anna", "http://127.0.0.1:7878", now, crate::console::app::Tz::default());
+        let customer = crate::domain::customer::Customer {
+            id: id(1),
+            display_name: "Zoe Quintero".into(),
+            emails: vec!["zoe.q@example.com".into()],
+            phones: vec!["+393331234567".into()],
+            external_ids: [("shop".to_string(), "C-77".to_string())].into_iter().collect(),
+            identities: vec![],
+            tier: None,
+            tags: vec![],
+            created_at: now,
+            updated_at: now,
+        };
+        let case = |n: u128, subject: &str, status, priority, hours: i64, waiting| Synced {
+            value: Case {
+                id: id(n),
+                customer_id: id(1),
+                subject: subject.into(),
+                channel: Channel::Phone,
+                status,
+                priority,
+                queue: "general".into(),
+                team: "support".into(),
+                assignee_id: Some(id(9)),
+                first_response_due: None,
+                resolution_due: None,
+                revision: 1,
+                created_by: id(9),
+                created_at: now - chrono::Duration::hours(hours),
+                updated_at: now,
+                resolution: None,
+            },
+            waiting,
+        };
+        app.home.cases = vec![
+            case(10, "Parcel never arrived", CaseStatus::Open, Priority::Urgent, 2, true),
+            case(11, "Charged twice for one order", CaseStatus::Pending, Priority::High, 30, false),
+        ];
+        app.home.followups = vec![Synced {
+            value: FollowUp {
+                id: id(20),
+                customer_id: id(1),
+                case_id: Some(id(10)),
+                assignee_id: id(9),
+                due_at: now - chrono::Duration::minutes(5),
+                channel: Channel::Phone,
+                note: "Call back about the parcel".into(),
+                status: FollowUpStatus::Open,
+                revision: 1,
+                created_by: id(9),
+                created_at: now,
+                updated_at: now,
+                done_at: None,
+            },
+            waiting: false,
+        }];
+        app.sync = Some(crate::sync::engine::SyncStatus {
+            connection: crate::sync::engine::Connection::Offline,
+            counts: crate::local::view::OutboxCounts { pending: 3, conflicts: 1, rejected: 0 },
+            last_success: Some(now - chrono::Duration::minutes(12)),
+            last_error: None,
+            retry_at: None,
+        });
+        app.search.query = "zoe".into();
+        app.search.results_for = "zoe".into();
+        app.search.results = vec![customer.clone()];
+        let events: Vec<Event> = [
+            ("shop", "order_shipped", "Order #1042 shipped", r#"{"carrier": "DHL"}"#, 3),
+            ("survey", "nps_response", "NPS 4/10", r#"{"score": 4}"#, 20),
+            ("billing", "payment_failed", "Payment of €42.50 failed", r#"{"amount": 42.5}"#, 26),
+            ("phone", "call_inbound", "Inbound call, 4m 10s", "{}", 50),
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, (source, kind, title, data, hours))| Event {
+            id: id(100 + i as u128),
+            customer_id: id(1),
+            source: source.to_string(),
+            source_event_id: format!("{source}-{i}"),
+            kind: kind.to_string(),
+            ce_type: format!("com.example.{source}.{kind}"),
+            occurred_at: now - chrono::Duration::hours(*hours),
+            title: title.to_string(),
+            body: None,
+            actor: None,
+            data: RawValue::from_string(data.to_string()).unwrap(),
+            case_id: if i == 0 { Some(id(10)) } else { None },
+            ingested_at: now,
+        })
+        .collect();
+        app.timeline.customer = Some(customer);
+        app.timeline.loading = true;
+        update(&mut app, Msg::TimelinePage { customer: id(1), result: Ok((events, None)), offline: false });
+        app
+    }
+
+    #[test]
+    fn snapshots_of_every_view_at_two_sizes() {
+        let (theme, _) = Theme::load("default", None, false);
+        for (w, h) in [(80u16, 24u16), (160, 48)] {
+            let mut app = scene();
+            insta::assert_snapshot!(format!("home_{w}x{h}"), screen(&app, &theme, w, h));
+            app.stack.push(View::Search);
+            insta::assert_snapshot!(format!("search_{w}x{h}"), screen(&app, &theme, w, h));
+            app.stack.push(View::Timeline);
+            insta::assert_snapshot!(format!("timeline_{w}x{h}"), screen(&app, &theme, w, h));
+            app.timeline.detail = true;
+            insta::assert_snapshot!(format!("timeline_detail_{w}x{h}"), screen(&app, &theme, w, h));
+            app.help = true;
+            insta::assert_snapshot!(format!("timeline_help_{w}x{h}"), screen(&app, &theme, w, h));
+        }
+    }
+
+    #[test]
+    fn themes_colour_the_slots_they_name() {
+        let app = scene();
+        for (name, _) in BUILT_IN {
+            let (theme, _) = Theme::load(name, None, false);
+            let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+            t.draw(|f| draw(f, &app, &theme)).unwrap();
+            let buf = t.backend().buffer();
+            // The selected case (first row inside the border) and the status bar.
+            assert_eq!(buf[(30, 1)].bg, theme.color("ui.selection_bg"), "{name}: selection");
+            assert_eq!(buf[(0, 23)].bg, theme.color("ui.statusbar_bg"), "{name}: status bar");
+            assert_eq!(buf[(1, 1)].fg, theme.color("status.open"), "{name}: status colour");
+        }
+        let (plain, _) = Theme::load("default", None, true);
+        let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        t.draw(|f| draw(f, &app, &plain)).unwrap();
+        let cell = &t.backend().buffer()[(30, 1)];
+        assert!(cell.modifier.contains(Modifier::REVERSED), "NO_COLOR: the selection is reversed");
     }
 }
