@@ -105,7 +105,7 @@ enum Command {
     BenchSync(crate::sync::bench::SyncBenchArgs),
 }
 
-#[derive(Args, Default)]
+#[derive(Args)]
 struct ConsoleArgs {
     /// The server [default: from config.toml]
     #[arg(long, env = "CASEBOOK_SERVER")]
@@ -209,7 +209,10 @@ fn admin_error(e: AdminError) -> anyhow::Error {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let Some(command) = cli.command else {
-        return console(ConsoleArgs::default()).await;
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let args =
+            ConsoleArgs { server: env("CASEBOOK_SERVER"), token: env("CASEBOOK_TOKEN"), theme: env("CASEBOOK_THEME") };
+        return console(args).await;
     };
     match command {
         Command::Serve { listen, db } => {

@@ -124,6 +124,30 @@ async fn readme_walkthrough_with_the_real_binary() {
 }
 
 #[test]
+fn casebook_alone_takes_the_server_and_token_from_the_environment() {
+    let home = tempfile::tempdir().unwrap();
+    let run = |env: &[(&str, &str)]| {
+        Command::new(BIN)
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env("XDG_DATA_HOME", home.path().join("data"))
+            .env_remove("CASEBOOK_SERVER")
+            .env_remove("CASEBOOK_TOKEN")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not signed in yet"));
+    // With both set it goes on to the server (here, one that is not there).
+    let out = run(&[("CASEBOOK_SERVER", "http://127.0.0.1:1"), ("CASEBOOK_TOKEN", "cba_x")]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("cannot reach the server at http://127.0.0.1:1"), "{err}");
+}
+
+#[test]
 fn bad_arguments_get_clear_errors() {
     let (ok, _, err) = casebook(&["serve", "--database", "mysql://localhost/x"]);
     assert!(!ok);
