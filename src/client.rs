@@ -121,6 +121,11 @@ impl ApiClient {
         Ok(page.customers)
     }
 
+    /// One customer.
+    pub async fn customer(&self, id: Uuid) -> Result<Customer, ClientError> {
+        self.send(self.http.get(format!("{}/api/v1/customers/{id}", self.base))).await
+    }
+
     /// A page of a customer's timeline, newest first, and the cursor of the next page.
     pub async fn timeline(
         &self,

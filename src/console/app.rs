@@ -14,6 +14,7 @@ use crate::domain::customer::Customer;
 use crate::domain::event::Event;
 use crate::domain::followup::FollowUp;
 use crate::local::overlay::Synced;
+use crate::local::view::LocalCase;
 use crate::sync::engine::SyncStatus;
 
 /// A timeline page's size.
@@ -41,6 +42,13 @@ pub enum Msg {
         result: Result<(Vec<Event>, Option<String>), String>,
         offline: bool,
     },
+    /// The customer whose timeline is open, as the server (or the local store) has it.
+    Customer(Box<Customer>),
+    /// A case from the local store (`None`: not there yet; it comes with the next sync).
+    Case {
+        id: Uuid,
+        case: Option<Box<LocalCase>>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +60,7 @@ pub enum Cmd {
         cursor: Option<String>,
     },
     LoadHome,
+    LoadCase(Uuid),
     SyncNow,
 }
 
@@ -209,6 +218,8 @@ pub struct App {
     pub search: SearchState,
     pub timeline: TimelineState,
     pub sync: Option<SyncStatus>,
+    /// The case open in the case view: its id, and the case once loaded.
+    pub case: Option<(Uuid, Option<Box<LocalCase>>)>,
     pub now: DateTime<Utc>,
     pub tz: Tz,
     /// Rows a page key moves (the list's height, set by the view).
@@ -227,6 +238,7 @@ impl App {
             search: SearchState::default(),
             timeline: TimelineState::default(),
             sync: None,
+            case: None,
             now,
             tz,
             page_rows: 20,
@@ -305,6 +317,18 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             app.search.results_for = query;
             app.search.offline = offline;
             app.search.selected = 0;
+            vec![]
+        }
+        Msg::Customer(c) => {
+            if let Some(open) = app.timeline.customer.as_mut().filter(|open| open.id == c.id) {
+                *open = *c;
+            }
+            vec![]
+        }
+        Msg::Case { id, case } => {
+            if app.case.as_ref().is_some_and(|(open, _)| *open == id) {
+                app.case = Some((id, case));
+            }
             vec![]
         }
         Msg::TimelinePage { customer, result, offline } => {
@@ -387,9 +411,10 @@ fn key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
         (View::Home, Action::Open) => {
             if let Some(c) = app.home.cases.get(app.home.selected) {
                 let id = c.value.customer_id;
+                // Named properly once the customer arrives (Msg::Customer).
                 let stub = Customer {
                     id,
-                    display_name: c.value.subject.clone(),
+                    display_name: format!("customer of “{}”", c.value.subject),
                     emails: vec![],
                     phones: vec![],
                     external_ids: Default::default(),
@@ -429,6 +454,14 @@ fn key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
             t.rebuild_rows();
         }
         (View::Timeline, Action::Filter) => app.timeline.typing = true,
+        (View::Timeline, Action::OpenCase) => {
+            let case = app.timeline.selected_event().and_then(|i| app.timeline.events[i].case_id);
+            if let Some(id) = case {
+                app.case = Some((id, None));
+                app.go(View::Case);
+                return vec![Cmd::LoadCase(id)];
+            }
+        }
         _ => {}
     }
     vec![]

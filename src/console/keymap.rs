@@ -9,6 +9,7 @@ pub enum View {
     Home,
     Search,
     Timeline,
+    Case,
 }
 
 impl View {
@@ -17,6 +18,7 @@ impl View {
             View::Home => "Home",
             View::Search => "Find a customer",
             View::Timeline => "Timeline",
+            View::Case => "Case",
         }
     }
 }
@@ -37,6 +39,7 @@ pub enum Action {
     NextSource,
     NextKind,
     Filter,
+    OpenCase,
     ToggleDetail,
     SyncNow,
 }
@@ -136,10 +139,17 @@ const TIMELINE: &[Binding] = &[
         action: Action::Filter,
         help: "search in this timeline (Enter keeps it, Esc clears it)",
     },
+    Binding { keys: &[k('c')], action: Action::OpenCase, help: "open the case this event belongs to (⧉)" },
     Binding { keys: &[k('f')], action: Action::Search, help: "find another customer" },
     Binding { keys: &[k('r')], action: Action::SyncNow, help: "sync now" },
     Binding { keys: &[k('?'), code(KeyCode::F(1))], action: Action::Help, help: "help for this view" },
     Binding { keys: &[code(KeyCode::Esc), k('h')], action: Action::Back, help: "back" },
+    Binding { keys: &[k('q'), ctrl('c')], action: Action::Quit, help: "quit" },
+];
+
+const CASE: &[Binding] = &[
+    Binding { keys: &[k('?'), code(KeyCode::F(1))], action: Action::Help, help: "help for this view" },
+    Binding { keys: &[code(KeyCode::Esc), k('h')], action: Action::Back, help: "back to the timeline" },
     Binding { keys: &[k('q'), ctrl('c')], action: Action::Quit, help: "quit" },
 ];
 
@@ -149,6 +159,7 @@ pub fn bindings(view: View) -> Vec<&'static Binding> {
         View::Home => MOVE.iter().chain(HOME).collect(),
         View::Search => SEARCH.iter().collect(),
         View::Timeline => MOVE.iter().chain(TIMELINE).collect(),
+        View::Case => CASE.iter().collect(),
     }
 }
 
@@ -163,7 +174,7 @@ mod tests {
 
     #[test]
     fn no_key_means_two_things_in_one_view_and_every_view_has_help_back_or_quit() {
-        for view in [View::Home, View::Search, View::Timeline] {
+        for view in [View::Home, View::Search, View::Timeline, View::Case] {
             let mut seen = std::collections::HashSet::new();
             for b in bindings(view) {
                 for key in b.keys {

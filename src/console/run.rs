@@ -151,6 +151,12 @@ fn run_cmds(
         let (store, client, tx) = (store.clone(), client.clone(), tx.clone());
         match cmd {
             Cmd::SyncNow => engine.sync_now(),
+            Cmd::LoadCase(id) => {
+                tokio::spawn(async move {
+                    let case = store.case(id).await.ok().flatten().map(Box::new);
+                    let _ = tx.send(Msg::Case { id, case });
+                });
+            }
             Cmd::LoadHome => {
                 tokio::spawn(async move {
                     let cases = store.cases(Some(me), true).await.unwrap_or_default();
@@ -174,6 +180,21 @@ fn run_cmds(
                 });
             }
             Cmd::LoadTimeline { customer, cursor } => {
+                if cursor.is_none() {
+                    let (store, client, tx) = (store.clone(), client.clone(), tx.clone());
+                    tokio::spawn(async move {
+                        let found = match client.customer(customer).await {
+                            Ok(c) => {
+                                let _ = store.cache_customers(std::slice::from_ref(&c)).await;
+                                Some(c)
+                            }
+                            Err(_) => store.customer(customer).await.ok().flatten(),
+                        };
+                        if let Some(c) = found {
+                            let _ = tx.send(Msg::Customer(Box::new(c)));
+                        }
+                    });
+                }
                 tokio::spawn(async move {
                     let (result, offline) = match client.timeline(customer, cursor.as_deref(), PAGE).await {
                         Ok(page) => {

@@ -80,6 +80,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         View::Home => home(frame, main, app, theme),
         View::Search => search(frame, main, app, theme),
         View::Timeline => timeline(frame, main, app, theme),
+        View::Case => case(frame, main, app, theme),
     }
     status_bar(frame, status, app, theme);
     if app.help {
@@ -303,6 +304,85 @@ fn timeline(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         };
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block("Event", theme, false)), area);
     }
+}
+
+fn case(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let mut lines: Vec<Line> = Vec::new();
+    let title = match &app.case {
+        None | Some((_, None)) => {
+            lines.push(Line::styled(
+                "This case is not on this computer yet: it arrives with the next sync (r syncs now).",
+                theme.fg("ui.text_muted"),
+            ));
+            "Case".to_string()
+        }
+        Some((_, Some(c))) => {
+            let v = &c.case.value;
+            let field = |k: &str, v: String, slot: &str| {
+                Line::from(vec![
+                    Span::styled(format!("{k:<10}"), theme.fg("ui.text_muted")),
+                    Span::styled(v, theme.fg(slot)),
+                ])
+            };
+            lines.push(field("status", v.status.as_str().into(), &format!("status.{}", v.status.as_str())));
+            lines.push(field("priority", v.priority.as_str().into(), &format!("priority.{}", v.priority.as_str())));
+            lines.push(field(
+                "opened",
+                format!("{} via {}", relative(app.now, v.created_at), v.channel.as_str()),
+                "ui.text",
+            ));
+            lines.push(field("queue", format!("{} · team {}", v.queue, v.team), "ui.text"));
+            if c.case.waiting {
+                lines.push(Line::styled("⟳ changes made here are waiting to sync", theme.fg("ui.warn")));
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::styled("RASA", theme.fg("ui.title").add_modifier(Modifier::BOLD)));
+            for s in &c.rasa.steps {
+                let (mark, slot) = if s.done_at.is_some() { ("✓", "rasa.done") } else { ("·", "rasa.todo") };
+                let note = s.notes.lines().next().unwrap_or("").to_string();
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {mark} {:<11}", s.step.as_str()), theme.fg(slot)),
+                    Span::styled(note, theme.fg("ui.text")),
+                ]));
+            }
+            if let Some(r) = &v.resolution {
+                lines.push(Line::raw(""));
+                lines.push(Line::styled(
+                    format!("Resolved ({}): {}", r.outcome.as_str(), r.summary),
+                    theme.fg(&format!("outcome.{}", r.outcome.as_str())),
+                ));
+                if !r.root_cause.is_empty() {
+                    lines.push(field("why", r.root_cause.join(" → "), "ui.text"));
+                }
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(
+                format!("Notes ({})", c.notes.len()),
+                theme.fg("ui.title").add_modifier(Modifier::BOLD),
+            ));
+            for n in &c.notes {
+                let wait = if n.waiting { " ⟳" } else { "" };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {:<9}", relative(app.now, n.value.created_at)), theme.fg("ui.text_muted")),
+                    Span::styled(format!("{}{wait}", n.value.body), theme.fg("ui.text")),
+                ]));
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(
+                format!("Follow-ups ({})", c.followups.len()),
+                theme.fg("ui.title").add_modifier(Modifier::BOLD),
+            ));
+            for f in &c.followups {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {:<10}", f.value.status.as_str()), theme.fg("ui.info")),
+                    Span::styled(format!("{:<12}", relative(app.now, f.value.due_at)), theme.fg("ui.text_muted")),
+                    Span::styled(f.value.note.clone(), theme.fg("ui.text")),
+                ]));
+            }
+            format!("Case: {}", v.subject)
+        }
+    };
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block(&title, theme, true)), area);
 }
 
 fn event_detail<'a>(e: &'a Event, tz: &chrono::FixedOffset, theme: &Theme) -> Vec<Line<'a>> {
@@ -607,6 +687,35 @@ mod tests {
             insta::assert_snapshot!(format!("timeline_detail_{w}x{h}"), screen(&app, &theme, w, h));
             app.help = true;
             insta::assert_snapshot!(format!("timeline_help_{w}x{h}"), screen(&app, &theme, w, h));
+            app.help = false;
+            update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::NONE)));
+            assert_eq!(app.view(), View::Case, "the first event belongs to a case");
+            insta::assert_snapshot!(format!("case_not_yet_{w}x{h}"), screen(&app, &theme, w, h));
+            let loaded = crate::local::view::LocalCase {
+                case: app.home.cases[0].clone(),
+                notes: vec![crate::local::overlay::Synced {
+                    value: crate::domain::case::Note {
+                        id: Uuid::from_u128(30),
+                        case_id: Uuid::from_u128(10),
+                        author_id: Uuid::from_u128(9),
+                        body: "Customer upset: third time asking".into(),
+                        visibility: Default::default(),
+                        created_at: app.now - chrono::Duration::minutes(90),
+                    },
+                    waiting: true,
+                }],
+                rasa: crate::domain::rasa::fold(&[crate::domain::rasa::StepEntry {
+                    step: crate::domain::rasa::RasaStep::Receive,
+                    notes: "\"It never came and nobody answers\"".into(),
+                    done: true,
+                    author_id: Uuid::from_u128(9),
+                    at: app.now,
+                }]),
+                followups: app.home.followups.clone(),
+                unsettled: vec![],
+            };
+            update(&mut app, Msg::Case { id: Uuid::from_u128(10), case: Some(Box::new(loaded)) });
+            insta::assert_snapshot!(format!("case_{w}x{h}"), screen(&app, &theme, w, h));
         }
     }
 
