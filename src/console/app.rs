@@ -412,18 +412,7 @@ fn key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
             if let Some(c) = app.home.cases.get(app.home.selected) {
                 let id = c.value.customer_id;
                 // Named properly once the customer arrives (Msg::Customer).
-                let stub = Customer {
-                    id,
-                    display_name: format!("customer of “{}”", c.value.subject),
-                    emails: vec![],
-                    phones: vec![],
-                    external_ids: Default::default(),
-                    identities: vec![],
-                    tier: None,
-                    tags: vec![],
-                    created_at: c.value.created_at,
-                    updated_at: c.value.updated_at,
-                };
+                let stub = Customer::named(id, &format!("customer of “{}”", c.value.subject), c.value.created_at);
                 return app.open_timeline(stub);
             }
         }
@@ -521,18 +510,7 @@ mod tests {
     }
 
     pub(crate) fn customer(name: &str) -> Customer {
-        Customer {
-            id: Uuid::now_v7(),
-            display_name: name.into(),
-            emails: vec![],
-            phones: vec![],
-            external_ids: Default::default(),
-            identities: vec![],
-            tier: None,
-            tags: vec![],
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-        }
+        Customer::named(Uuid::now_v7(), name, Utc::now())
     }
 
     pub(crate) fn event(customer: Uuid, source: &str, hours_ago: i64) -> Event {

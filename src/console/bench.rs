@@ -86,18 +86,7 @@ pub fn run(args: ConsoleBenchArgs) -> anyhow::Result<()> {
     println!("casebook bench-console: timeline view at 160x48, {} frames each", args.frames);
     for n in [1_000usize, 100_000] {
         let before = rss_kib();
-        let customer = Customer {
-            id: Uuid::now_v7(),
-            display_name: "Bench Customer".into(),
-            emails: vec![],
-            phones: vec![],
-            external_ids: Default::default(),
-            identities: vec![],
-            tier: None,
-            tags: vec![],
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-        };
+        let customer = Customer::named(Uuid::now_v7(), "Bench Customer", Utc::now());
         let mut app = App::new("anna", "http://127.0.0.1:7878", Utc::now(), super::app::Tz::local());
         app.stack.push(View::Timeline);
         app.timeline.customer = Some(customer.clone());

@@ -475,18 +475,7 @@ mod tests {
     fn timeline_app(n: usize) -> App {
         let mut app = App::new("anna", "http://127.0.0.1:7878", Utc::now(), crate::console::app::Tz::default());
         let customer = Uuid::now_v7();
-        app.timeline.customer = Some(crate::domain::customer::Customer {
-            id: customer,
-            display_name: "Anna Rossi".into(),
-            emails: vec![],
-            phones: vec![],
-            external_ids: Default::default(),
-            identities: vec![],
-            tier: None,
-            tags: vec![],
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-        });
+        app.timeline.customer = Some(crate::domain::customer::Customer::named(customer, "Anna Rossi", Utc::now()));
         app.stack.push(View::Timeline);
         let now = Utc::now();
         let events = (0..n)

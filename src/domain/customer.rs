@@ -24,6 +24,24 @@ pub struct Customer {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Customer {
+    /// A customer known only by id and name (before the rest arrives, and in tests).
+    pub fn named(id: Uuid, name: &str, at: DateTime<Utc>) -> Customer {
+        Customer {
+            id,
+            display_name: name.to_string(),
+            emails: vec![],
+            phones: vec![],
+            external_ids: BTreeMap::new(),
+            identities: vec![],
+            tier: None,
+            tags: vec![],
+            created_at: at,
+            updated_at: at,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum IdentityKind {
