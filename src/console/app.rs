@@ -202,6 +202,8 @@ fn cycle(all: &BTreeSet<String>, current: &Option<String>) -> Option<String> {
 
 #[derive(Debug, Default)]
 pub struct HomeState {
+    /// The local store has answered at least once.
+    pub loaded: bool,
     pub cases: Vec<Synced<Case>>,
     pub followups: Vec<Synced<FollowUp>>,
     pub selected: usize,
@@ -300,6 +302,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         Msg::Home { cases, followups } => {
             app.home.cases = cases;
             app.home.followups = followups;
+            app.home.loaded = true;
             app.home.selected = app.home.selected.min(app.home.cases.len().saturating_sub(1));
             vec![]
         }

@@ -7,6 +7,7 @@
 //! restores the terminal; every way out restores it too. Logs go to a file, never the screen.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -138,6 +139,9 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<()> {
     result
 }
 
+/// Search requests made so far, to drop those a newer one overtook.
+static SEARCHES: AtomicU64 = AtomicU64::new(0);
+
 /// Starts a task per command; each answers with a message.
 fn run_cmds(
     cmds: Vec<Cmd>,
@@ -165,7 +169,14 @@ fn run_cmds(
                 });
             }
             Cmd::Search(query) => {
+                // Typing fast sends only the last query: each waits a moment and gives way
+                // to a newer one.
+                let generation = SEARCHES.fetch_add(1, Ordering::SeqCst) + 1;
                 tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(80)).await;
+                    if SEARCHES.load(Ordering::SeqCst) != generation {
+                        return;
+                    }
                     let (result, offline) = match client.search_customers(&query, 50).await {
                         Ok(found) => {
                             let _ = store.cache_customers(&found).await;

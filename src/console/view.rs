@@ -129,10 +129,12 @@ fn home(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let start = window_start(app.home.selected, inner_h);
     let mut lines: Vec<Line> = Vec::new();
     if app.home.cases.is_empty() {
-        lines.push(Line::styled(
-            "No open cases assigned to you. Press / to find a customer.",
-            theme.fg("ui.text_muted"),
-        ));
+        let text = if app.home.loaded {
+            "No open cases assigned to you. Press / to find a customer."
+        } else {
+            "Loading your cases…"
+        };
+        lines.push(Line::styled(text, theme.fg("ui.text_muted")));
     }
     for (i, c) in app.home.cases.iter().enumerate().skip(start).take(inner_h) {
         let v = &c.value;
