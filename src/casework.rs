@@ -122,6 +122,22 @@ pub struct NewCaseRequest {
     pub status: Option<CaseStatus>,
 }
 
+impl NewCaseRequest {
+    /// A case for `customer_id` about `subject`, every other field left to its default.
+    pub fn new(customer_id: Uuid, subject: &str) -> NewCaseRequest {
+        NewCaseRequest {
+            customer_id,
+            subject: subject.to_string(),
+            channel: None,
+            priority: None,
+            queue: None,
+            team: None,
+            assignee_id: None,
+            status: None,
+        }
+    }
+}
+
 /// The case a request opens, by `agent` at `at`, with the defaults filled in; checks the
 /// fields only (the server checks the rest). The console's offline view uses it too.
 pub fn new_case(agent: &Agent, id: Uuid, req: &NewCaseRequest, at: DateTime<Utc>) -> Result<Case, Invalid> {

@@ -73,6 +73,21 @@ fn start(args: &[&str], until: &str) -> (Killed, Vec<String>) {
     panic!("`casebook {}` never printed `{until}`; it printed: {lines:?}", args.join(" "));
 }
 
+/// Posts CloudEvents (`content_type` says single or batch) and returns the answer.
+async fn post_events(base: &str, token: &str, content_type: &str, body: &Value) -> Value {
+    reqwest::Client::new()
+        .post(format!("{base}/api/v1/events"))
+        .bearer_auth(token)
+        .header("content-type", content_type)
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 async fn get_json(url: &str, token: &str) -> Value {
     reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap().json().await.unwrap()
 }
@@ -95,7 +110,6 @@ async fn readme_walkthrough_with_the_real_binary() {
     let base = lines.last().unwrap().rsplit(' ').next().unwrap().to_string();
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
 
-    let client = reqwest::Client::new();
     let batch = json!([
         {"specversion": "1.0", "id": "o-1", "source": "shop", "type": "com.acme.shop.order_placed", "subject": "C-1042",
          "time": "2024-05-01T12:00:00Z", "customeremail": "anna.rossi@example.com", "customername": "Anna Rossi",
@@ -103,17 +117,7 @@ async fn readme_walkthrough_with_the_real_binary() {
         {"specversion": "1.0", "id": "o-2", "source": "shop", "type": "com.acme.shop.order_shipped", "subject": "C-1042",
          "time": "2024-05-02T08:00:00Z", "data": {"title": "Order #1 shipped"}}
     ]);
-    let r: Value = client
-        .post(format!("{base}/api/v1/events"))
-        .bearer_auth(&ingest_token)
-        .header("content-type", "application/cloudevents-batch+json")
-        .body(batch.to_string())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = post_events(&base, &ingest_token, "application/cloudevents-batch+json", &batch).await;
     assert_eq!(r["created"], 2, "{r}");
     let found = get_json(&format!("{base}/api/v1/customers?q=anna.rossi"), &agent_token).await;
     let id = found["customers"][0]["id"].as_str().expect("found by email").to_string();
@@ -220,17 +224,7 @@ async fn sync_survives_the_server_killed_mid_push() {
     let base = lines.last().unwrap().rsplit(' ').next().unwrap().to_string();
     let event = json!({"specversion": "1.0", "id": "s-1", "source": "shop", "type": "com.acme.shop.signup",
         "subject": "C-7", "time": "2024-05-01T12:00:00Z", "customername": "Kim Lee", "data": {}});
-    let r: Value = reqwest::Client::new()
-        .post(format!("{base}/api/v1/events"))
-        .bearer_auth(&ingest)
-        .header("content-type", "application/cloudevents+json")
-        .body(event.to_string())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = post_events(&base, &ingest, "application/cloudevents+json", &event).await;
     let customer = r["customer_id"].as_str().unwrap_or_else(|| panic!("{r}")).to_string();
 
     let store_path = dir.path().join("anna-local.db");
@@ -241,19 +235,7 @@ async fn sync_survives_the_server_killed_mid_push() {
 
     // 600 operations recorded offline.
     let local = LocalStore::open(&store_path).await.unwrap();
-    let case = local
-        .open_case(NewCaseRequest {
-            customer_id: customer.parse().unwrap(),
-            subject: "Killed mid-push".into(),
-            channel: None,
-            priority: None,
-            queue: None,
-            team: None,
-            assignee_id: None,
-            status: None,
-        })
-        .await
-        .unwrap();
+    let case = local.open_case(NewCaseRequest::new(customer.parse().unwrap(), "Killed mid-push")).await.unwrap();
     for i in 1..600 {
         local.add_note(case.id, NewNoteRequest { body: format!("note {i}"), visibility: None }).await.unwrap();
     }

@@ -87,16 +87,7 @@ async fn local(dir: &tempfile::TempDir, name: &str) -> LocalStore {
 }
 
 fn case_request(customer: &str, subject: &str) -> NewCaseRequest {
-    NewCaseRequest {
-        customer_id: customer.parse().unwrap(),
-        subject: subject.into(),
-        channel: None,
-        priority: None,
-        queue: None,
-        team: None,
-        assignee_id: None,
-        status: None,
-    }
+    NewCaseRequest::new(customer.parse().unwrap(), subject)
 }
 
 fn note(body: &str) -> NewNoteRequest {

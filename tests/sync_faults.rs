@@ -92,19 +92,7 @@ async fn run(steps: Vec<Step>) {
     let through_proxy = ApiClient::new(&proxy.url(), &token).unwrap();
 
     sync_round(&store, &direct).await.unwrap();
-    let case = store
-        .open_case(NewCaseRequest {
-            customer_id: customer,
-            subject: "Faults".into(),
-            channel: None,
-            priority: None,
-            queue: None,
-            team: None,
-            assignee_id: None,
-            status: None,
-        })
-        .await
-        .unwrap();
+    let case = store.open_case(NewCaseRequest::new(customer, "Faults")).await.unwrap();
     let mut made = Made { ops: 1, ..Made::default() };
 
     for (i, step) in steps.iter().enumerate() {

@@ -224,19 +224,7 @@ mod tests {
     }
 
     fn open(case_id: Uuid) -> OpBody {
-        OpBody::OpenCase(OpenCasePayload {
-            case_id,
-            fields: NewCaseRequest {
-                customer_id: Uuid::now_v7(),
-                subject: "  Refund  ".into(),
-                channel: None,
-                priority: None,
-                queue: None,
-                team: None,
-                assignee_id: None,
-                status: None,
-            },
-        })
+        OpBody::OpenCase(OpenCasePayload { case_id, fields: NewCaseRequest::new(Uuid::now_v7(), "  Refund  ") })
     }
 
     #[test]

@@ -54,18 +54,7 @@ pub async fn run(args: SyncBenchArgs) -> anyhow::Result<()> {
     // 1. Local writes: each one durable (fsync'd WAL) before the call returns.
     let local = LocalStore::open(&dir.path().join("anna.db")).await?;
     sync_round(&local, &client).await?;
-    let case = local
-        .open_case(NewCaseRequest {
-            customer_id: customer,
-            subject: "Bench".into(),
-            channel: None,
-            priority: None,
-            queue: None,
-            team: None,
-            assignee_id: None,
-            status: None,
-        })
-        .await?;
+    let case = local.open_case(NewCaseRequest::new(customer, "Bench")).await?;
     let mut lat = Vec::with_capacity(n);
     let started = Instant::now();
     for i in 1..n {
