@@ -61,7 +61,6 @@ pub struct LocalStore {
     /// One connection: local writes are serialised in-process.
     write: SqlitePool,
     read: SqlitePool,
-    path: PathBuf,
     /// The signed-in agent, kept in memory once read (every write needs it).
     me: std::sync::Arc<std::sync::RwLock<Option<Agent>>>,
 }
@@ -132,11 +131,7 @@ impl LocalStore {
         let write = pool(1).connect_with(connect.clone()).await?;
         migrate(&write).await?;
         let read = pool(4).connect_with(connect).await?;
-        Ok(LocalStore { write, read, path: path.to_path_buf(), me: Default::default() })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
+        Ok(LocalStore { write, read, me: Default::default() })
     }
 
     pub(crate) fn reader(&self) -> &SqlitePool {
