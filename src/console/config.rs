@@ -12,6 +12,9 @@ pub struct Config {
     pub server: Option<String>,
     pub token: Option<String>,
     pub theme: Option<String>,
+    /// The language of the RASA guidance: `en`, `it` or `hu`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 pub fn path() -> PathBuf {
@@ -60,7 +63,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("casebook/config.toml");
         assert_eq!(Config::load(&p).unwrap(), Config::default());
-        let c = Config { server: Some("http://127.0.0.1:7878".into()), token: Some("cba_x".into()), theme: None };
+        let c = Config {
+            server: Some("http://127.0.0.1:7878".into()),
+            token: Some("cba_x".into()),
+            theme: None,
+            language: Some("it".into()),
+        };
         c.save(&p).unwrap();
         assert_eq!(Config::load(&p).unwrap(), c);
         #[cfg(unix)]

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod bench;
 pub mod config;
+pub mod guidance;
 pub mod keymap;
 pub mod run;
 pub mod theme;

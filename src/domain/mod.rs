@@ -5,6 +5,7 @@ pub mod agent;
 pub mod case;
 pub mod cursor;
 pub mod customer;
+pub mod due;
 pub mod event;
 pub mod followup;
 pub mod rasa;

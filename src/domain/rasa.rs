@@ -27,6 +27,26 @@ impl RasaStep {
     pub fn index(self) -> usize {
         self as usize
     }
+
+    /// The step after this one in RASA order, none after Ask.
+    pub fn next(self) -> Option<RasaStep> {
+        RasaStep::ALL.get(self.index() + 1).copied()
+    }
+
+    /// The step before this one, none before Receive.
+    pub fn prev(self) -> Option<RasaStep> {
+        self.index().checked_sub(1).map(|i| RasaStep::ALL[i])
+    }
+}
+
+/// What a step's notes start from when the agent opens it: its own notes, or for Summarize
+/// (still empty) what was captured in Receive, for the agent to reword and say back.
+pub fn starting_notes(checklist: &Checklist, step: RasaStep) -> String {
+    let own = &checklist.steps[step.index()].notes;
+    if step == RasaStep::Summarize && own.trim().is_empty() {
+        return checklist.steps[RasaStep::Receive.index()].notes.clone();
+    }
+    own.clone()
 }
 
 /// One recorded change of a step: its notes as they now stand and whether it is done.
@@ -144,6 +164,24 @@ mod tests {
         assert!(!c.complete);
         assert_eq!(c.current, Some(RasaStep::Summarize));
         assert_eq!(c.missing(), vec![RasaStep::Summarize]);
+    }
+
+    #[test]
+    fn steps_go_in_order_and_summarize_starts_from_what_was_received() {
+        assert_eq!(RasaStep::Receive.next(), Some(RasaStep::Appreciate));
+        assert_eq!(RasaStep::Ask.next(), None);
+        assert_eq!(RasaStep::Receive.prev(), None);
+        assert_eq!(RasaStep::Ask.prev(), Some(RasaStep::Summarize));
+        let t = now();
+        let mut receive = entry(RasaStep::Receive, true, t);
+        receive.notes = "“My parcel never came and nobody answers.”".into();
+        let c = fold(&[receive.clone()]);
+        assert_eq!(starting_notes(&c, RasaStep::Summarize), receive.notes);
+        assert_eq!(starting_notes(&c, RasaStep::Ask), "");
+        let mut summary = entry(RasaStep::Summarize, false, t);
+        summary.notes = "So the parcel is lost and you could not reach us.".into();
+        let c = fold(&[receive, summary.clone()]);
+        assert_eq!(starting_notes(&c, RasaStep::Summarize), summary.notes, "the agent's own words win");
     }
 
     #[test]
