@@ -15,6 +15,7 @@
 //! - [`overlay`]: the plain rules of that laying over, no I/O.
 
 pub mod confirmed;
+pub mod drafts;
 pub mod outbox;
 pub mod overlay;
 pub mod view;
@@ -52,8 +53,9 @@ impl From<Invalid> for LocalError {
 pub type Result<T, E = LocalError> = std::result::Result<T, E>;
 pub(crate) type LocalTx = sqlx::Transaction<'static, Sqlite>;
 
-const SCHEMA_VERSION: i64 = 1;
-const SCHEMA: &str = include_str!("schema.sql");
+/// The schema steps, in order: a store at version n gets the steps after n.
+const SCHEMA: &[&str] = &[include_str!("schema.sql"), include_str!("drafts.sql")];
+const SCHEMA_VERSION: i64 = SCHEMA.len() as i64;
 
 /// The console's local store. Cheap to clone.
 #[derive(Clone)]
@@ -194,7 +196,9 @@ async fn migrate(write: &SqlitePool) -> Result<()> {
     }
     if version < SCHEMA_VERSION {
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        tx.execute(SCHEMA).await?;
+        for step in &SCHEMA[version.max(0) as usize..] {
+            tx.execute(*step).await?;
+        }
         sqlx::query("INSERT OR IGNORE INTO meta (key, value) VALUES ('device_id', ?)")
             .bind(Uuid::now_v7().to_string())
             .execute(&mut *tx)
