@@ -4,8 +4,10 @@
 pub mod app;
 pub mod bench;
 pub mod config;
+pub mod forms;
 pub mod guidance;
 pub mod keymap;
 pub mod run;
 pub mod theme;
 pub mod view;
+pub mod workspace;

@@ -41,12 +41,11 @@ impl RasaStep {
 
 /// What a step's notes start from when the agent opens it: its own notes, or for Summarize
 /// (still empty) what was captured in Receive, for the agent to reword and say back.
-pub fn starting_notes(checklist: &Checklist, step: RasaStep) -> String {
-    let own = &checklist.steps[step.index()].notes;
+pub fn starting_notes(step: RasaStep, own: &str, received: &str) -> String {
     if step == RasaStep::Summarize && own.trim().is_empty() {
-        return checklist.steps[RasaStep::Receive.index()].notes.clone();
+        return received.to_string();
     }
-    own.clone()
+    own.to_string()
 }
 
 /// One recorded change of a step: its notes as they now stand and whether it is done.
@@ -172,16 +171,11 @@ mod tests {
         assert_eq!(RasaStep::Ask.next(), None);
         assert_eq!(RasaStep::Receive.prev(), None);
         assert_eq!(RasaStep::Ask.prev(), Some(RasaStep::Summarize));
-        let t = now();
-        let mut receive = entry(RasaStep::Receive, true, t);
-        receive.notes = "“My parcel never came and nobody answers.”".into();
-        let c = fold(&[receive.clone()]);
-        assert_eq!(starting_notes(&c, RasaStep::Summarize), receive.notes);
-        assert_eq!(starting_notes(&c, RasaStep::Ask), "");
-        let mut summary = entry(RasaStep::Summarize, false, t);
-        summary.notes = "So the parcel is lost and you could not reach us.".into();
-        let c = fold(&[receive, summary.clone()]);
-        assert_eq!(starting_notes(&c, RasaStep::Summarize), summary.notes, "the agent's own words win");
+        let received = "“My parcel never came and nobody answers.”";
+        assert_eq!(starting_notes(RasaStep::Summarize, "  ", received), received);
+        assert_eq!(starting_notes(RasaStep::Ask, "", received), "");
+        let own = "So the parcel is lost and you could not reach us.";
+        assert_eq!(starting_notes(RasaStep::Summarize, own, received), own, "the agent's own words win");
     }
 
     #[test]

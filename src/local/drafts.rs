@@ -1,6 +1,7 @@
 //! Drafts: what the agent is typing, saved locally within a second so that a crash, a kill or a
-//! closed laptop loses at most that second. A draft is a key (see [`draft_key`]) and its text;
-//! it leaves once what it drafted is recorded in the outbox.
+//! closed laptop loses at most that second. A draft is a key and its text; keys are paths under
+//! what they belong to (`case/<id>/note`, `customer/<id>/new-case/subject`); a draft leaves once
+//! what it drafted is recorded in the outbox.
 
 use std::collections::BTreeMap;
 
@@ -11,7 +12,12 @@ use crate::domain::time::{now, to_micros};
 
 /// The key of a case's draft field, e.g. `case/<id>/note` or `case/<id>/rasa/receive`.
 pub fn draft_key(case_id: Uuid, field: &str) -> String {
-    format!("case/{case_id}/{field}")
+    format!("{}/{field}", case_scope(case_id))
+}
+
+/// Where a case's drafts live.
+pub fn case_scope(case_id: Uuid) -> String {
+    format!("case/{case_id}")
 }
 
 impl LocalStore {
@@ -41,9 +47,9 @@ impl LocalStore {
         Ok(())
     }
 
-    /// The drafts of a case, by field (the part of the key after `case/<id>/`).
-    pub async fn case_drafts(&self, case_id: Uuid) -> Result<BTreeMap<String, String>> {
-        let prefix = draft_key(case_id, "");
+    /// The drafts under `scope` (`case/<id>`), by field (the part of the key after `scope/`).
+    pub async fn drafts(&self, scope: &str) -> Result<BTreeMap<String, String>> {
+        let prefix = format!("{scope}/");
         let rows: Vec<(String, String)> =
             sqlx::query_as("SELECT key, body FROM drafts WHERE key >= ? AND key < ? ORDER BY key")
                 .bind(&prefix)
@@ -77,12 +83,12 @@ mod tests {
         store.close().await;
 
         let store = LocalStore::open(&path).await.unwrap();
-        let d = store.case_drafts(case).await.unwrap();
+        let d = store.drafts(&case_scope(case)).await.unwrap();
         assert_eq!(d.len(), 2);
         assert_eq!(d["note"], "half a thought, finished");
         assert_eq!(d["rasa/receive"], "“it never came”");
         store.save_drafts(&[(draft_key(case, "note"), String::new())]).await.unwrap();
-        assert_eq!(store.case_drafts(case).await.unwrap().len(), 1);
-        assert_eq!(store.case_drafts(other).await.unwrap()["note"], "elsewhere");
+        assert_eq!(store.drafts(&case_scope(case)).await.unwrap().len(), 1);
+        assert_eq!(store.drafts(&case_scope(other)).await.unwrap()["note"], "elsewhere");
     }
 }

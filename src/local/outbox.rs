@@ -60,6 +60,18 @@ async fn record(tx: &mut LocalTx, body: &OpBody, case_id: Option<Uuid>) -> Resul
     Ok(id)
 }
 
+/// A follow-up made or moved now must fall due later (the server does not check this: an
+/// operation made offline may reach it after its due time, and must still land).
+fn due_to_come(due_at: chrono::DateTime<chrono::Utc>) -> std::result::Result<(), Invalid> {
+    if due_at <= now() {
+        return Err(Invalid::field(
+            "due_at",
+            format!("{} is in the past: pick a time to come", due_at.format("%Y-%m-%d %H:%M UTC")),
+        ));
+    }
+    Ok(())
+}
+
 /// Whether the agent sees the case (confirmed, or opened here and waiting): one query.
 async fn case_known(conn: &mut SqliteConnection, id: Uuid) -> Result<()> {
     let known: bool = sqlx::query_scalar(
@@ -187,6 +199,7 @@ impl LocalStore {
                 (None, None) => return Err(Invalid::general("a follow-up needs a case or a customer").into()),
             }
             optional_text("note", &fields.note, MAX_FOLLOWUP_NOTE_CHARS)?;
+            due_to_come(fields.due_at)?;
             let followup_id = Uuid::now_v7();
             record(tx, &OpBody::CreateFollowUp(CreateFollowUpPayload { followup_id, fields }), None).await?;
             followup_on(tx, me, followup_id)
@@ -211,6 +224,9 @@ impl LocalStore {
                 .value;
             if let Some(n) = &fields.note {
                 optional_text("note", n, MAX_FOLLOWUP_NOTE_CHARS)?;
+            }
+            if let Some(d) = fields.due_at {
+                due_to_come(d)?;
             }
             let body = OpBody::ChangeFollowUp(ChangeFollowUpPayload { followup_id, fields });
             record(tx, &body, f.case_id).await?;
