@@ -116,6 +116,9 @@ struct ConsoleArgs {
     /// default, light, high-contrast, colorblind, or one of yours in the config dir's themes/
     #[arg(long, env = "CASEBOOK_THEME")]
     theme: Option<String>,
+    /// The language of the RASA guidance: en, it or hu [default: from config.toml, else en]
+    #[arg(long, env = "CASEBOOK_LANGUAGE")]
+    language: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -210,8 +213,12 @@ fn admin_error(e: AdminError) -> anyhow::Error {
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let Some(command) = cli.command else {
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-        let args =
-            ConsoleArgs { server: env("CASEBOOK_SERVER"), token: env("CASEBOOK_TOKEN"), theme: env("CASEBOOK_THEME") };
+        let args = ConsoleArgs {
+            server: env("CASEBOOK_SERVER"),
+            token: env("CASEBOOK_TOKEN"),
+            theme: env("CASEBOOK_THEME"),
+            language: env("CASEBOOK_LANGUAGE"),
+        };
         return console(args).await;
     };
     match command {
@@ -340,6 +347,7 @@ async fn console(args: ConsoleArgs) -> anyhow::Result<ExitCode> {
         server,
         token,
         theme: args.theme.or(saved.theme).unwrap_or_else(|| "default".into()),
+        language: args.language.or(saved.language).unwrap_or_else(|| "en".into()),
         data_dir: crate::paths::data_dir(),
         themes_dir: Some(crate::paths::config_dir().join("themes")),
         log_file: Some(crate::paths::data_dir().join("console.log")),

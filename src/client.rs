@@ -10,9 +10,11 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::domain::agent::Agent;
+use crate::domain::case::CaseDetail;
 use crate::domain::customer::Customer;
 use crate::domain::event::Event;
 use crate::server::problem::Problem;
+use crate::store::presence::PresentAgent;
 use crate::sync::protocol::{PullPage, PushRequest, PushResponse};
 
 #[derive(Debug, thiserror::Error)]
@@ -145,6 +147,25 @@ impl ApiClient {
         let url = format!("{}/api/v1/customers/{customer}/timeline", self.base);
         let page: Page = self.send(self.http.get(url).query(&query)).await?;
         Ok((page.events, page.next_cursor))
+    }
+
+    /// Tells the server the agent has the case open; the others who have it open.
+    pub async fn presence(&self, case: Uuid) -> Result<Vec<PresentAgent>, ClientError> {
+        let url = format!("{}/api/v1/cases/{case}/presence", self.base);
+        let r: crate::server::routes::cases::PresenceResponse = self.send(self.http.put(url)).await?;
+        Ok(r.present)
+    }
+
+    /// The agent closed the case.
+    pub async fn leave(&self, case: Uuid) -> Result<(), ClientError> {
+        let url = format!("{}/api/v1/cases/{case}/presence", self.base);
+        let resp = self.http.delete(url).bearer_auth(&self.token).send().await;
+        resp.map(|_| ()).map_err(|e| ClientError::Unreachable { url: self.base.clone(), detail: cause(&e) })
+    }
+
+    /// A case with its notes, RASA checklist and follow-ups, as the server has it.
+    pub async fn case_detail(&self, id: Uuid) -> Result<CaseDetail, ClientError> {
+        self.send(self.http.get(format!("{}/api/v1/cases/{id}", self.base))).await
     }
 
     pub async fn push(&self, req: &PushRequest) -> Result<PushResponse, ClientError> {

@@ -73,6 +73,7 @@ pub async fn run_console(listen: &str, customers: usize, events_per_customer: us
         server: demo.server.url(),
         token: demo.agent_token.clone(),
         theme: std::env::var("CASEBOOK_THEME").unwrap_or_else(|_| "default".into()),
+        language: std::env::var("CASEBOOK_LANGUAGE").unwrap_or_else(|_| "en".into()),
         data_dir: demo.dir.path().join("console"),
         themes_dir: Some(crate::paths::config_dir().join("themes")),
         log_file: Some(demo.dir.path().join("console.log")),

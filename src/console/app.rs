@@ -8,12 +8,18 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use uuid::Uuid;
 
+use super::forms::{Drafts, Form, FormKey, FormWrite};
+use super::guidance::Guidance;
 use super::keymap::{action, Action, View};
-use crate::domain::case::Case;
+use super::workspace::{step_field, Typing, Workspace};
+use crate::casework::PatchFollowUpRequest;
+use crate::domain::case::{proposed_followup_delay, Case, NoteVisibility};
 use crate::domain::customer::Customer;
 use crate::domain::event::Event;
-use crate::domain::followup::FollowUp;
-use crate::local::overlay::Synced;
+use crate::domain::followup::{FollowUp, FollowUpStatus};
+use crate::domain::rasa::RasaStep;
+use crate::domain::Invalid;
+use crate::local::overlay::{LocalOp, OpState, Synced};
 use crate::local::view::LocalCase;
 use crate::sync::engine::SyncStatus;
 
@@ -44,11 +50,48 @@ pub enum Msg {
     },
     /// The customer whose timeline is open, as the server (or the local store) has it.
     Customer(Box<Customer>),
-    /// A case from the local store (`None`: not there yet; it comes with the next sync).
+    /// A case from the local store (`None`: not there yet; it comes with the next sync), with
+    /// its drafts.
     Case {
         id: Uuid,
         case: Option<Box<LocalCase>>,
+        drafts: Drafts,
     },
+    /// Drafts under a scope (for a form opened before they were read).
+    Drafts {
+        scope: String,
+        drafts: Drafts,
+    },
+    /// A write was recorded in the outbox (with what it made), or refused with the reason.
+    Written {
+        write: Write,
+        result: Result<Option<Uuid>, Invalid>,
+    },
+    /// The outbox's conflicts and refusals.
+    Unsettled(Vec<LocalOp>),
+    /// Who else has the case open.
+    Presence {
+        case: Uuid,
+        others: Vec<String>,
+    },
+}
+
+/// How a conflict or refusal is settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settle {
+    KeepMine,
+    TakeTheirs,
+    Dismiss,
+}
+
+/// A write the agent made: recorded in the local store's outbox first, synced later.
+#[derive(Debug, Clone)]
+pub enum Write {
+    Form(FormWrite),
+    Step { case: Uuid, step: RasaStep, notes: String, done: bool },
+    Note { case: Uuid, body: String, visibility: NoteVisibility },
+    FollowUp { id: Uuid, change: PatchFollowUpRequest },
+    Settle { op: Uuid, how: Settle },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +105,26 @@ pub enum Cmd {
     LoadHome,
     LoadCase(Uuid),
     SyncNow,
+    /// Record a write; then drop these drafts (what they drafted is recorded).
+    Write {
+        write: Write,
+        clear: Vec<String>,
+    },
+    SaveDrafts(Vec<(String, String)>),
+    LoadDrafts(String),
+    LoadUnsettled,
+    /// Tell the server the agent has the case open (and learn who else has).
+    Presence(Uuid),
+    /// The agent left the case.
+    Leave(Uuid),
 }
+
+impl PartialEq for Write {
+    fn eq(&self, other: &Self) -> bool {
+        format!("{self:?}") == format!("{other:?}")
+    }
+}
+impl Eq for Write {}
 
 #[derive(Debug, Default)]
 pub struct SearchState {
@@ -209,6 +271,16 @@ pub struct HomeState {
     pub selected: usize,
 }
 
+#[derive(Debug, Default)]
+pub struct UnsettledState {
+    pub loaded: bool,
+    pub ops: Vec<LocalOp>,
+    pub selected: usize,
+}
+
+/// How often presence is told to the server while a case is open.
+pub const PRESENCE_EVERY: chrono::Duration = chrono::Duration::seconds(10);
+
 #[derive(Debug)]
 pub struct App {
     pub agent: String,
@@ -220,8 +292,18 @@ pub struct App {
     pub search: SearchState,
     pub timeline: TimelineState,
     pub sync: Option<SyncStatus>,
-    /// The case open in the case view: its id, and the case once loaded.
-    pub case: Option<(Uuid, Option<Box<LocalCase>>)>,
+    /// The case being worked in the case view.
+    pub work: Option<Workspace>,
+    /// A form over the view (new case, resolution, follow-up).
+    pub form: Option<Form>,
+    pub unsettled: UnsettledState,
+    /// The selected row of the follow-ups view.
+    pub followup_selected: usize,
+    /// Search picks the customer of a new case.
+    pub search_for_new_case: bool,
+    pub guidance: Guidance,
+    /// Something changed that the screen shows (a tick alone may change nothing).
+    pub dirty: bool,
     pub now: DateTime<Utc>,
     pub tz: Tz,
     /// Rows a page key moves (the list's height, set by the view).
@@ -240,7 +322,13 @@ impl App {
             search: SearchState::default(),
             timeline: TimelineState::default(),
             sync: None,
-            case: None,
+            work: None,
+            form: None,
+            unsettled: UnsettledState::default(),
+            followup_selected: 0,
+            search_for_new_case: false,
+            guidance: Guidance::load("en").0,
+            dirty: true,
             now,
             tz,
             page_rows: 20,
@@ -283,27 +371,39 @@ impl App {
 
 /// Applies a message; returns what to run.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
+    let tick = matches!(msg, Msg::Tick(_));
+    if !tick {
+        app.dirty = true;
+    }
     match msg {
         Msg::Key(k) => key(app, k),
         Msg::Resize => vec![],
-        Msg::Tick(now) => {
-            app.now = now;
-            vec![]
-        }
+        Msg::Tick(now) => tick_to(app, now),
         Msg::Sync(s) => {
-            let reload = app.sync.as_ref().is_none_or(|old| old.last_success != s.last_success);
+            let reload = app
+                .sync
+                .as_ref()
+                .is_none_or(|old| old.last_success != s.last_success || old.counts.conflicts != s.counts.conflicts);
             app.sync = Some(s);
-            if reload {
-                vec![Cmd::LoadHome]
-            } else {
-                vec![]
+            if !reload {
+                return vec![];
             }
+            let mut cmds = vec![Cmd::LoadHome];
+            if let Some(w) = &app.work {
+                cmds.push(Cmd::LoadCase(w.id));
+            }
+            if app.view() == View::Conflicts {
+                cmds.push(Cmd::LoadUnsettled);
+            }
+            cmds
         }
         Msg::Home { cases, followups } => {
             app.home.cases = cases;
             app.home.followups = followups;
+            app.home.followups.sort_by_key(|f| f.value.due_at);
             app.home.loaded = true;
             app.home.selected = app.home.selected.min(app.home.cases.len().saturating_sub(1));
+            app.followup_selected = app.followup_selected.min(app.home.followups.len().saturating_sub(1));
             vec![]
         }
         Msg::SearchResults { query, result, offline } => {
@@ -328,9 +428,42 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             }
             vec![]
         }
-        Msg::Case { id, case } => {
-            if app.case.as_ref().is_some_and(|(open, _)| *open == id) {
-                app.case = Some((id, case));
+        Msg::Case { id, case, drafts } => {
+            let now = app.now;
+            let Some(w) = app.work.as_mut().filter(|w| w.id == id) else { return vec![] };
+            let customer = case.as_ref().map(|c| c.case.value.customer_id);
+            w.loaded(case, drafts, now);
+            // The customer's timeline beside the case.
+            match customer {
+                Some(c) if app.timeline.customer.as_ref().map(|x| x.id) != Some(c) => {
+                    let subject = w.data.as_ref().map(|d| d.case.value.subject.clone()).unwrap_or_default();
+                    app.timeline = TimelineState {
+                        customer: Some(Customer::named(c, &format!("customer of “{subject}”"), now)),
+                        loading: true,
+                        tz: app.tz,
+                        ..TimelineState::default()
+                    };
+                    vec![Cmd::LoadTimeline { customer: c, cursor: None }]
+                }
+                _ => vec![],
+            }
+        }
+        Msg::Drafts { scope, drafts } => {
+            if let Some(f) = app.form.as_mut().filter(|f| f.scope == scope && !f.dirty) {
+                f.fill(&drafts);
+            }
+            vec![]
+        }
+        Msg::Written { write, result } => written(app, write, result),
+        Msg::Unsettled(ops) => {
+            app.unsettled.ops = ops;
+            app.unsettled.loaded = true;
+            app.unsettled.selected = app.unsettled.selected.min(app.unsettled.ops.len().saturating_sub(1));
+            vec![]
+        }
+        Msg::Presence { case, others } => {
+            if let Some(w) = app.work.as_mut().filter(|w| w.id == case) {
+                w.others = others;
             }
             vec![]
         }
@@ -362,18 +495,195 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
     }
 }
 
+/// Time passed: save drafts typed since the last tick, keep presence alive, and redraw only
+/// when something shown moved (the case clocks, a minute, a follow-up falling due).
+fn tick_to(app: &mut App, now: DateTime<Utc>) -> Vec<Cmd> {
+    let due_before = app.due_followups();
+    let minute = |t: DateTime<Utc>| t.timestamp() / 60;
+    let moved_minute = minute(app.now) != minute(now);
+    app.now = now;
+    if app.view() == View::Case || moved_minute || app.due_followups() != due_before {
+        app.dirty = true;
+    }
+    let mut cmds = Vec::new();
+    let mut drafts = Vec::new();
+    if let Some(w) = app.work.as_mut() {
+        drafts.extend(w.take_drafts());
+        if w.presence_at.is_none_or(|at| now - at >= PRESENCE_EVERY) {
+            w.presence_at = Some(now);
+            cmds.push(Cmd::Presence(w.id));
+        }
+    }
+    if let Some(f) = app.form.as_mut().filter(|f| f.dirty) {
+        f.dirty = false;
+        drafts.extend(f.drafts());
+    }
+    if !drafts.is_empty() {
+        cmds.push(Cmd::SaveDrafts(drafts));
+    }
+    cmds
+}
+
+/// What follows a write the local store recorded, or refused.
+fn written(app: &mut App, write: Write, result: Result<Option<Uuid>, Invalid>) -> Vec<Cmd> {
+    let mut cmds = vec![Cmd::LoadHome];
+    let reload_case = |app: &App, cmds: &mut Vec<Cmd>| {
+        if let Some(w) = &app.work {
+            cmds.push(Cmd::LoadCase(w.id));
+        }
+    };
+    let e = match result {
+        Ok(made) => {
+            match write {
+                Write::Form(FormWrite::OpenCase(_)) => {
+                    app.form = None;
+                    if let Some(id) = made {
+                        cmds.extend(app.open_case(id));
+                    }
+                }
+                Write::Form(FormWrite::Resolve { input, .. }) => {
+                    let case = app.work.as_ref().and_then(|w| w.data.as_ref()).map(|d| d.case.value.clone());
+                    app.form = None;
+                    app.say(false, format!("Resolved: the experience was {}.", input.outcome));
+                    if let (Some(c), Some(_)) = (case, proposed_followup_delay(input.outcome)) {
+                        let drafts = app.work.as_ref().map(|w| w.drafts.clone()).unwrap_or_default();
+                        app.form = Some(Form::followup(
+                            Some(c.id),
+                            c.customer_id,
+                            Some((input.outcome, input.summary.trim())),
+                            &drafts,
+                        ));
+                    }
+                    reload_case(app, &mut cmds);
+                }
+                Write::Form(FormWrite::CreateFollowUp(f)) => {
+                    app.form = None;
+                    app.say(false, format!("Follow-up due {}.", super::view::relative(app.now, f.due_at)));
+                    reload_case(app, &mut cmds);
+                }
+                Write::Step { step, done, .. } => {
+                    let name = app.guidance.step(step).name.clone();
+                    app.say(false, if done { format!("{name} ✓ done.") } else { format!("{name}: notes kept.") });
+                    reload_case(app, &mut cmds);
+                }
+                Write::Note { .. } => {
+                    if let Some(w) = app.work.as_mut() {
+                        w.note = super::forms::text_area("", "a note on the case (Ctrl-s adds it)");
+                        w.dirty.insert("note".into());
+                    }
+                    app.say(false, "Note added.".to_string());
+                    reload_case(app, &mut cmds);
+                }
+                Write::FollowUp { .. } => reload_case(app, &mut cmds),
+                Write::Settle { .. } => {
+                    cmds.push(Cmd::LoadUnsettled);
+                    reload_case(app, &mut cmds);
+                }
+            }
+            return cmds;
+        }
+        Err(e) => e,
+    };
+    // Refused: say why where it was typed, keeping what was typed.
+    match (&write, app.form.as_mut()) {
+        (Write::Form(_), Some(f)) => f.fail(&e),
+        (Write::Note { .. }, _) => {
+            if let Some(w) = app.work.as_mut() {
+                w.typing = Some(Typing::Note);
+            }
+            app.say(true, format!("The note was not added: {e}"));
+        }
+        _ => app.say(true, e.to_string()),
+    }
+    cmds
+}
+
+impl App {
+    /// The follow-ups that are due now (open, due time passed).
+    pub fn due_followups(&self) -> usize {
+        self.home
+            .followups
+            .iter()
+            .filter(|f| f.value.status == FollowUpStatus::Open && f.value.due_at <= self.now)
+            .count()
+    }
+
+    /// A line for the agent in the case view.
+    fn say(&mut self, error: bool, text: String) {
+        if let Some(w) = self.work.as_mut() {
+            w.message = Some((error, text));
+        }
+    }
+
+    /// Opens the case workspace for a case.
+    pub fn open_case(&mut self, id: Uuid) -> Vec<Cmd> {
+        let mut cmds = Vec::new();
+        if let Some(old) = self.work.take() {
+            if old.id != id {
+                cmds.push(Cmd::Leave(old.id));
+            } else {
+                self.work = Some(old);
+            }
+        }
+        if self.work.is_none() {
+            self.work = Some(Workspace::new(id, self.now));
+        }
+        if self.view() == View::Case {
+            self.stack.pop();
+        }
+        self.go(View::Case);
+        cmds.push(Cmd::LoadCase(id));
+        cmds
+    }
+
+    fn open_form(&mut self, form: Form) -> Vec<Cmd> {
+        let scope = form.scope.clone();
+        self.form = Some(form);
+        vec![Cmd::LoadDrafts(scope)]
+    }
+
+    fn back(&mut self) -> Vec<Cmd> {
+        if self.stack.len() <= 1 {
+            return vec![];
+        }
+        let left = self.stack.pop();
+        let mut cmds = Vec::new();
+        if left == Some(View::Case) && !self.stack.contains(&View::Case) {
+            if let Some(mut w) = self.work.take() {
+                let drafts = w.take_drafts();
+                if !drafts.is_empty() {
+                    cmds.push(Cmd::SaveDrafts(drafts));
+                }
+                cmds.push(Cmd::Leave(w.id));
+            }
+        }
+        cmds
+    }
+}
+
 fn key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
     let view = app.view();
     if view == View::Timeline && app.timeline.typing {
         return timeline_query(app, k);
     }
     if app.help {
-        // Any key closes the help; Ctrl-c still quits.
+        // Any key closes the help; Ctrl-c still quits (unless typing, where it copies).
         app.help = false;
-        if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) {
+        let typing = app.form.is_some() || app.work.as_ref().is_some_and(|w| w.typing.is_some());
+        if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) && !typing {
             app.quit = true;
         }
         return vec![];
+    }
+    if k.code == KeyCode::F(1) && (app.form.is_some() || app.work.as_ref().is_some_and(|w| w.typing.is_some())) {
+        app.help = true;
+        return vec![];
+    }
+    if app.form.is_some() {
+        return form_key(app, k);
+    }
+    if view == View::Case && app.work.as_ref().is_some_and(|w| w.typing.is_some()) {
+        return typing_key(app, k);
     }
     let Some(a) = action(view, &k) else {
         if view == View::Search {
@@ -385,20 +695,28 @@ fn key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
     match (view, a) {
         (_, Action::Quit) => app.quit = true,
         (_, Action::Help) => app.help = true,
-        (_, Action::Back) if app.stack.len() > 1 => {
-            app.stack.pop();
-        }
+        (_, Action::Back) => return app.back(),
         (_, Action::Search) => {
+            app.search_for_new_case = false;
             app.go(View::Search);
         }
         (_, Action::SyncNow) => return vec![Cmd::SyncNow],
+        (_, Action::FollowUps) => app.go(View::FollowUps),
+        (_, Action::Conflicts) => {
+            app.go(View::Conflicts);
+            return vec![Cmd::LoadUnsettled];
+        }
         (View::Search, Action::Down) => {
             app.search.selected = (app.search.selected + 1).min(app.search.results.len().saturating_sub(1))
         }
         (View::Search, Action::Up) => app.search.selected = app.search.selected.saturating_sub(1),
         (View::Search, Action::Open) => {
             if let Some(c) = app.search.results.get(app.search.selected).cloned() {
-                return app.open_timeline(c);
+                let mut cmds = app.open_timeline(c.clone());
+                if std::mem::take(&mut app.search_for_new_case) {
+                    cmds.extend(app.open_form(Form::new_case(c.id, &c.display_name, &Drafts::default())));
+                }
+                return cmds;
             }
         }
         (View::Home, Action::Down) => {
@@ -412,12 +730,21 @@ fn key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
         }
         (View::Home, Action::PageUp) => app.home.selected = app.home.selected.saturating_sub(page as usize),
         (View::Home, Action::Open) => {
+            if let Some(id) = app.home.cases.get(app.home.selected).map(|c| c.value.id) {
+                return app.open_case(id);
+            }
+        }
+        (View::Home, Action::OpenTimeline) => {
             if let Some(c) = app.home.cases.get(app.home.selected) {
                 let id = c.value.customer_id;
                 // Named properly once the customer arrives (Msg::Customer).
                 let stub = Customer::named(id, &format!("customer of “{}”", c.value.subject), c.value.created_at);
                 return app.open_timeline(stub);
             }
+        }
+        (View::Home, Action::NewCase) => {
+            app.search_for_new_case = true;
+            app.go(View::Search);
         }
         (View::Timeline, Action::Down) => {
             app.timeline.move_by(1);
@@ -449,10 +776,230 @@ fn key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
         (View::Timeline, Action::OpenCase) => {
             let case = app.timeline.selected_event().and_then(|i| app.timeline.events[i].case_id);
             if let Some(id) = case {
-                app.case = Some((id, None));
-                app.go(View::Case);
-                return vec![Cmd::LoadCase(id)];
+                return app.open_case(id);
             }
+        }
+        (View::Timeline, Action::NewCase) => {
+            if let Some(c) = app.timeline.customer.clone() {
+                return app.open_form(Form::new_case(c.id, &c.display_name, &Drafts::default()));
+            }
+        }
+        (View::Case, a) => return case_key(app, a),
+        (View::FollowUps, a) => return followups_key(app, a, page),
+        (View::Conflicts, a) => return unsettled_key(app, a, page),
+        _ => {}
+    }
+    vec![]
+}
+
+/// A key of the case view (not typing).
+fn case_key(app: &mut App, a: Action) -> Vec<Cmd> {
+    let now = app.now;
+    let Some(w) = app.work.as_mut() else { return vec![] };
+    let Some(data) = w.data.as_ref() else {
+        return vec![];
+    };
+    let case = data.case.value.clone();
+    match a {
+        Action::EditStep => w.typing = Some(Typing::Step),
+        Action::WriteNote => w.typing = Some(Typing::Note),
+        Action::NextStep => {
+            if let Some(s) = w.step.next() {
+                w.select(s, now);
+            }
+        }
+        Action::PrevStep => {
+            if let Some(s) = w.step.prev() {
+                w.select(s, now);
+            }
+        }
+        Action::ToggleDone => {
+            let done = !w.done(w.step);
+            return step_write(app, done);
+        }
+        Action::Down => app.timeline.move_by(1),
+        Action::Up => app.timeline.move_by(-1),
+        Action::Resolve => {
+            if case.resolution.is_some() {
+                w.message = Some((true, "This case is resolved already.".into()));
+                return vec![];
+            }
+            let form = Form::resolve(case.id, case.revision, data.rasa.clone(), &w.drafts);
+            return app.open_form(form);
+        }
+        Action::NewFollowUp => {
+            let form = Form::followup(Some(case.id), case.customer_id, None, &w.drafts);
+            return app.open_form(form);
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+/// Records the step in view with its notes as typed; marking it done brings the next step not
+/// done into view.
+fn step_write(app: &mut App, done: bool) -> Vec<Cmd> {
+    let now = app.now;
+    let Some(w) = app.work.as_mut() else { return vec![] };
+    let step = w.step;
+    let notes = w.step_text(step);
+    w.typing = None;
+    if done {
+        let next = RasaStep::ALL.iter().copied().find(|s| s.index() > step.index() && !w.done(*s));
+        if let Some(next) = next {
+            w.select(next, now);
+        }
+    }
+    let clear = vec![format!("{}/{}", crate::local::drafts::case_scope(w.id), step_field(step))];
+    w.dirty.remove(&step_field(step));
+    vec![Cmd::Write { write: Write::Step { case: w.id, step, notes, done }, clear }]
+}
+
+/// A key while typing in the case view: into the text area, except Esc, Ctrl-s and Ctrl-t.
+fn typing_key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
+    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    let Some(w) = app.work.as_mut() else { return vec![] };
+    let Some(typing) = w.typing else { return vec![] };
+    match (typing, k.code) {
+        (Typing::Step, KeyCode::Esc) => {
+            w.typing = None;
+            if w.step_text(w.step).trim() != w.recorded_notes(w.step).trim() {
+                let done = w.done(w.step);
+                let step = w.step;
+                let notes = w.step_text(step);
+                let clear = vec![format!("{}/{}", crate::local::drafts::case_scope(w.id), step_field(step))];
+                w.dirty.remove(&step_field(step));
+                return vec![Cmd::Write { write: Write::Step { case: w.id, step, notes, done }, clear }];
+            }
+        }
+        (Typing::Step, KeyCode::Char('s')) if ctrl => return step_write(app, true),
+        (Typing::Note, KeyCode::Esc) => w.typing = None,
+        (Typing::Note, KeyCode::Char('t')) if ctrl => {
+            w.note_visibility = match w.note_visibility {
+                NoteVisibility::Internal => NoteVisibility::Customer,
+                NoteVisibility::Customer => NoteVisibility::Internal,
+            }
+        }
+        (Typing::Note, KeyCode::Char('s')) if ctrl => {
+            let body = super::forms::text_of(&w.note);
+            if body.trim().is_empty() {
+                w.message = Some((true, "The note is empty: type it first.".into()));
+                return vec![];
+            }
+            w.typing = None;
+            let clear = vec![format!("{}/note", crate::local::drafts::case_scope(w.id))];
+            w.dirty.remove("note");
+            return vec![Cmd::Write { write: Write::Note { case: w.id, body, visibility: w.note_visibility }, clear }];
+        }
+        _ => {
+            if let Some((area, field)) = w.typing_area() {
+                if area.input(k) {
+                    w.dirty.insert(field);
+                }
+            }
+        }
+    }
+    vec![]
+}
+
+/// A key while a form is open.
+fn form_key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
+    let Some(f) = app.form.as_mut() else { return vec![] };
+    match f.key(k) {
+        FormKey::Stay | FormKey::Edited => vec![],
+        FormKey::Cancel => {
+            let drafts = if f.dirty { f.drafts() } else { vec![] };
+            app.form = None;
+            if drafts.is_empty() {
+                vec![]
+            } else {
+                vec![Cmd::SaveDrafts(drafts)]
+            }
+        }
+        FormKey::Submit => {
+            if f.busy {
+                return vec![];
+            }
+            match f.submit(app.now, app.tz.0) {
+                Ok(write) => {
+                    f.busy = true;
+                    f.error = None;
+                    let clear = f.drafts().into_iter().map(|(k, _)| k).collect();
+                    f.dirty = false;
+                    vec![Cmd::Write { write: Write::Form(write), clear }]
+                }
+                Err(e) => {
+                    f.fail(&e);
+                    vec![]
+                }
+            }
+        }
+    }
+}
+
+/// A key of the follow-ups view.
+fn followups_key(app: &mut App, a: Action, page: isize) -> Vec<Cmd> {
+    let n = app.home.followups.len();
+    let sel = &mut app.followup_selected;
+    match a {
+        Action::Down => *sel = (*sel + 1).min(n.saturating_sub(1)),
+        Action::Up => *sel = sel.saturating_sub(1),
+        Action::PageDown => *sel = (*sel + page as usize).min(n.saturating_sub(1)),
+        Action::PageUp => *sel = sel.saturating_sub(page as usize),
+        Action::Top => *sel = 0,
+        Action::Bottom => *sel = n.saturating_sub(1),
+        Action::Open => {
+            if let Some(case) = app.home.followups.get(*sel).and_then(|f| f.value.case_id) {
+                return app.open_case(case);
+            }
+        }
+        Action::Done | Action::Snooze | Action::Cancel => {
+            let Some(f) = app.home.followups.get(*sel).map(|f| f.value.clone()) else { return vec![] };
+            let mut change = PatchFollowUpRequest {
+                revision: f.revision,
+                status: None,
+                due_at: None,
+                note: None,
+                assignee_id: None,
+                channel: None,
+            };
+            match a {
+                Action::Done => change.status = Some(FollowUpStatus::Done),
+                Action::Cancel => change.status = Some(FollowUpStatus::Cancelled),
+                _ => change.due_at = Some(app.now.max(f.due_at) + chrono::Duration::hours(1)),
+            }
+            return vec![Cmd::Write { write: Write::FollowUp { id: f.id, change }, clear: vec![] }];
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+/// A key of the conflicts view.
+fn unsettled_key(app: &mut App, a: Action, page: isize) -> Vec<Cmd> {
+    let u = &mut app.unsettled;
+    let n = u.ops.len();
+    match a {
+        Action::Down => u.selected = (u.selected + 1).min(n.saturating_sub(1)),
+        Action::Up => u.selected = u.selected.saturating_sub(1),
+        Action::PageDown => u.selected = (u.selected + page as usize).min(n.saturating_sub(1)),
+        Action::PageUp => u.selected = u.selected.saturating_sub(page as usize),
+        Action::Top => u.selected = 0,
+        Action::Bottom => u.selected = n.saturating_sub(1),
+        Action::Open => {
+            if let Some(case) = u.ops.get(u.selected).and_then(|o| o.body.case_id()) {
+                return app.open_case(case);
+            }
+        }
+        Action::KeepMine | Action::TakeTheirs | Action::Dismiss => {
+            let Some(op) = u.ops.get(u.selected) else { return vec![] };
+            let how = match (a, op.state) {
+                (Action::KeepMine, OpState::Conflict) => Settle::KeepMine,
+                (Action::TakeTheirs, OpState::Conflict) => Settle::TakeTheirs,
+                (Action::Dismiss, OpState::Rejected) => Settle::Dismiss,
+                _ => return vec![],
+            };
+            return vec![Cmd::Write { write: Write::Settle { op: op.id, how }, clear: vec![] }];
         }
         _ => {}
     }

@@ -37,7 +37,7 @@ pub fn text_of(t: &TextArea) -> String {
 
 #[derive(Debug, Clone)]
 pub enum Input {
-    Text { area: TextArea<'static>, single_line: bool },
+    Text { area: Box<TextArea<'static>>, single_line: bool },
     Choice { options: Vec<String>, index: usize },
 }
 
@@ -52,7 +52,12 @@ pub struct Field {
 
 impl Field {
     fn text(name: &'static str, label: &'static str, text: &str, placeholder: &str, single_line: bool) -> Field {
-        Field { name, label, input: Input::Text { area: text_area(text, placeholder), single_line }, hidden: false }
+        Field {
+            name,
+            label,
+            input: Input::Text { area: Box::new(text_area(text, placeholder)), single_line },
+            hidden: false,
+        }
     }
 
     fn choice(name: &'static str, label: &'static str, options: Vec<String>, index: usize) -> Field {
@@ -328,18 +333,34 @@ impl Form {
         }
     }
 
-    /// The drafts of the form's text fields, keyed under its scope.
-    pub fn drafts(&self) -> Vec<(String, String)> {
-        let prefix = match self.kind {
+    fn draft_prefix(&self) -> &'static str {
+        match self.kind {
             FormKind::NewCase { .. } => "",
             FormKind::Resolve { .. } => "resolve/",
             FormKind::FollowUp { .. } => "followup/",
-        };
+        }
+    }
+
+    /// The drafts of the form's text fields, keyed under its scope.
+    pub fn drafts(&self) -> Vec<(String, String)> {
+        let prefix = self.draft_prefix();
         self.fields
             .iter()
             .filter(|f| matches!(f.input, Input::Text { .. }))
             .map(|f| (format!("{}/{prefix}{}", self.scope, f.name), f.text_value()))
             .collect()
+    }
+
+    /// Fills the text fields from drafts read after the form opened.
+    pub fn fill(&mut self, drafts: &Drafts) {
+        let prefix = self.draft_prefix();
+        for f in &mut self.fields {
+            if let (Input::Text { area, .. }, Some(text)) = (&mut f.input, drafts.0.get(&format!("{prefix}{}", f.name)))
+            {
+                let placeholder = area.placeholder_text().to_string();
+                **area = text_area(text, &placeholder);
+            }
+        }
     }
 
     /// Shows what is wrong at the field it is about, and puts the cursor there.

@@ -10,6 +10,8 @@ pub enum View {
     Search,
     Timeline,
     Case,
+    FollowUps,
+    Conflicts,
 }
 
 impl View {
@@ -19,6 +21,8 @@ impl View {
             View::Search => "Find a customer",
             View::Timeline => "Timeline",
             View::Case => "Case",
+            View::FollowUps => "Follow-ups",
+            View::Conflicts => "Waiting to sync: conflicts and refusals",
         }
     }
 }
@@ -42,6 +46,23 @@ pub enum Action {
     OpenCase,
     ToggleDetail,
     SyncNow,
+    NewCase,
+    OpenTimeline,
+    FollowUps,
+    Conflicts,
+    EditStep,
+    ToggleDone,
+    NextStep,
+    PrevStep,
+    WriteNote,
+    Resolve,
+    NewFollowUp,
+    Done,
+    Snooze,
+    Cancel,
+    KeepMine,
+    TakeTheirs,
+    Dismiss,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +94,10 @@ impl Key {
             KeyCode::End => "End".into(),
             KeyCode::Enter => "Enter".into(),
             KeyCode::Esc => "Esc".into(),
+            KeyCode::Tab => "Tab".into(),
+            KeyCode::BackTab => "Shift-Tab".into(),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
             KeyCode::F(n) => format!("F{n}"),
             other => format!("{other:?}"),
         };
@@ -107,7 +132,15 @@ const MOVE: &[Binding] = &[
 
 const HOME: &[Binding] = &[
     Binding { keys: &[k('/')], action: Action::Search, help: "find a customer (name, email, phone, external id)" },
-    Binding { keys: &[code(KeyCode::Enter)], action: Action::Open, help: "open the selected case's customer timeline" },
+    Binding {
+        keys: &[code(KeyCode::Enter)],
+        action: Action::Open,
+        help: "open the selected case (RASA, notes, resolution)",
+    },
+    Binding { keys: &[k('t')], action: Action::OpenTimeline, help: "open the selected case's customer timeline" },
+    Binding { keys: &[k('n')], action: Action::NewCase, help: "start a case: find the customer first" },
+    Binding { keys: &[k('F')], action: Action::FollowUps, help: "my follow-ups: due, overdue, upcoming" },
+    Binding { keys: &[k('C')], action: Action::Conflicts, help: "conflicts and refusals to settle" },
     Binding { keys: &[k('r')], action: Action::SyncNow, help: "sync now" },
     Binding { keys: &[k('?'), code(KeyCode::F(1))], action: Action::Help, help: "help for this view" },
     Binding { keys: &[k('q'), ctrl('c')], action: Action::Quit, help: "quit" },
@@ -140,6 +173,7 @@ const TIMELINE: &[Binding] = &[
         help: "search in this timeline (Enter keeps it, Esc clears it)",
     },
     Binding { keys: &[k('c')], action: Action::OpenCase, help: "open the case this event belongs to (⧉)" },
+    Binding { keys: &[k('n')], action: Action::NewCase, help: "start a case for this customer" },
     Binding { keys: &[k('f')], action: Action::Search, help: "find another customer" },
     Binding { keys: &[k('r')], action: Action::SyncNow, help: "sync now" },
     Binding { keys: &[k('?'), code(KeyCode::F(1))], action: Action::Help, help: "help for this view" },
@@ -148,9 +182,77 @@ const TIMELINE: &[Binding] = &[
 ];
 
 const CASE: &[Binding] = &[
+    Binding {
+        keys: &[code(KeyCode::Enter), k('e')],
+        action: Action::EditStep,
+        help: "type the notes of the step in view (Esc stops typing)",
+    },
+    Binding { keys: &[k('x'), k(' ')], action: Action::ToggleDone, help: "mark the step done (again: not done)" },
+    Binding { keys: &[code(KeyCode::Tab), code(KeyCode::Right), k('l')], action: Action::NextStep, help: "next step" },
+    Binding {
+        keys: &[code(KeyCode::BackTab), code(KeyCode::Left), k('h')],
+        action: Action::PrevStep,
+        help: "previous step",
+    },
+    Binding { keys: &[k('n')], action: Action::WriteNote, help: "write a note (internal or for the customer)" },
+    Binding { keys: &[k('R')], action: Action::Resolve, help: "resolve: summary, root cause, outcome" },
+    Binding { keys: &[k('f')], action: Action::NewFollowUp, help: "a follow-up task with a due time" },
+    Binding { keys: &[k('j'), code(KeyCode::Down)], action: Action::Down, help: "timeline beside: next event" },
+    Binding { keys: &[k('k'), code(KeyCode::Up)], action: Action::Up, help: "timeline beside: previous event" },
+    Binding { keys: &[k('F')], action: Action::FollowUps, help: "my follow-ups" },
+    Binding { keys: &[k('C')], action: Action::Conflicts, help: "conflicts and refusals to settle" },
+    Binding { keys: &[k('r')], action: Action::SyncNow, help: "sync now" },
     Binding { keys: &[k('?'), code(KeyCode::F(1))], action: Action::Help, help: "help for this view" },
-    Binding { keys: &[code(KeyCode::Esc), k('h')], action: Action::Back, help: "back to the timeline" },
+    Binding { keys: &[code(KeyCode::Esc)], action: Action::Back, help: "back (what you typed stays as a draft)" },
     Binding { keys: &[k('q'), ctrl('c')], action: Action::Quit, help: "quit" },
+];
+
+const FOLLOWUPS: &[Binding] = &[
+    Binding { keys: &[k('d')], action: Action::Done, help: "mark the follow-up done" },
+    Binding { keys: &[k('z')], action: Action::Snooze, help: "snooze it for an hour" },
+    Binding { keys: &[k('x')], action: Action::Cancel, help: "cancel it" },
+    Binding { keys: &[code(KeyCode::Enter)], action: Action::Open, help: "open its case" },
+    Binding { keys: &[k('r')], action: Action::SyncNow, help: "sync now" },
+    Binding { keys: &[k('?'), code(KeyCode::F(1))], action: Action::Help, help: "help for this view" },
+    Binding { keys: &[code(KeyCode::Esc), k('h')], action: Action::Back, help: "back" },
+    Binding { keys: &[k('q'), ctrl('c')], action: Action::Quit, help: "quit" },
+];
+
+const CONFLICTS: &[Binding] = &[
+    Binding {
+        keys: &[k('m')],
+        action: Action::KeepMine,
+        help: "conflict: keep my change (sent again on their version)",
+    },
+    Binding { keys: &[k('t')], action: Action::TakeTheirs, help: "conflict: take theirs (my change is dropped)" },
+    Binding { keys: &[k('x')], action: Action::Dismiss, help: "refused: dismiss it (the change is dropped)" },
+    Binding { keys: &[code(KeyCode::Enter)], action: Action::Open, help: "open its case" },
+    Binding { keys: &[k('r')], action: Action::SyncNow, help: "sync now" },
+    Binding { keys: &[k('?'), code(KeyCode::F(1))], action: Action::Help, help: "help for this view" },
+    Binding { keys: &[code(KeyCode::Esc), k('h')], action: Action::Back, help: "back" },
+    Binding { keys: &[k('q'), ctrl('c')], action: Action::Quit, help: "quit" },
+];
+
+/// Keys while typing in a step's notes or a note (every other key types).
+pub const TYPING: &[Binding] = &[
+    Binding {
+        keys: &[ctrl('s')],
+        action: Action::ToggleDone,
+        help: "step: mark it done and go to the next; note: add it",
+    },
+    Binding { keys: &[ctrl('t')], action: Action::WriteNote, help: "note: internal ⇄ visible to the customer" },
+    Binding { keys: &[code(KeyCode::Esc)], action: Action::Back, help: "stop typing (the step's notes are kept)" },
+    Binding { keys: &[code(KeyCode::F(1))], action: Action::Help, help: "this help" },
+];
+
+/// Keys in a form (every other key types into the field).
+pub const FORM: &[Binding] = &[
+    Binding { keys: &[code(KeyCode::Tab)], action: Action::Down, help: "next field" },
+    Binding { keys: &[code(KeyCode::BackTab)], action: Action::Up, help: "previous field" },
+    Binding { keys: &[code(KeyCode::Left), code(KeyCode::Right)], action: Action::NextStep, help: "change a choice" },
+    Binding { keys: &[ctrl('s')], action: Action::Open, help: "save" },
+    Binding { keys: &[code(KeyCode::Esc)], action: Action::Back, help: "close (what you typed stays as a draft)" },
+    Binding { keys: &[code(KeyCode::F(1))], action: Action::Help, help: "this help" },
 ];
 
 /// The bindings of a view, moves first for the list views.
@@ -160,6 +262,8 @@ pub fn bindings(view: View) -> Vec<&'static Binding> {
         View::Search => SEARCH.iter().collect(),
         View::Timeline => MOVE.iter().chain(TIMELINE).collect(),
         View::Case => CASE.iter().collect(),
+        View::FollowUps => MOVE.iter().chain(FOLLOWUPS).collect(),
+        View::Conflicts => MOVE.iter().chain(CONFLICTS).collect(),
     }
 }
 
@@ -174,7 +278,7 @@ mod tests {
 
     #[test]
     fn no_key_means_two_things_in_one_view_and_every_view_has_help_back_or_quit() {
-        for view in [View::Home, View::Search, View::Timeline, View::Case] {
+        for view in [View::Home, View::Search, View::Timeline, View::Case, View::FollowUps, View::Conflicts] {
             let mut seen = std::collections::HashSet::new();
             for b in bindings(view) {
                 for key in b.keys {

@@ -3,7 +3,11 @@
 
 pub mod app;
 pub mod bench;
+pub mod case_view;
 pub mod config;
+pub mod conflicts_view;
+pub mod followups_view;
+pub mod form_view;
 pub mod forms;
 pub mod guidance;
 pub mod keymap;

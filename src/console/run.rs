@@ -14,11 +14,16 @@ use chrono::Utc;
 use ratatui::crossterm::event::{self, Event as TermEvent, KeyEventKind};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 
-use super::app::{update, App, Cmd, Msg, PAGE};
+use super::app::{update, App, Cmd, Msg, Settle, Write, PAGE};
+use super::forms::{Drafts, FormWrite};
+use super::guidance::Guidance;
 use super::theme::Theme;
 use super::view::draw;
 use crate::client::ApiClient;
-use crate::local::{open_for_agent, LocalStore};
+use crate::domain::Invalid;
+use crate::local::drafts::case_scope;
+use crate::local::overlay::OpState;
+use crate::local::{open_for_agent, LocalError, LocalStore};
 use crate::sync::engine::{spawn, EngineOptions, SyncHandle};
 
 /// What the console needs to start.
@@ -26,6 +31,8 @@ pub struct ConsoleOptions {
     pub server: String,
     pub token: String,
     pub theme: String,
+    /// The language of the RASA guidance (`en`, `it`, `hu`).
+    pub language: String,
     /// Where local stores live (the data dir; the demo's temp folder).
     pub data_dir: PathBuf,
     /// User themes (the config dir's `themes/`).
@@ -96,10 +103,12 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<()> {
             }
         }
     });
-    // Relative times and "synced … ago" move on slowly.
+    // Ticks: drafts saved within a second of typing, the case clocks, presence, relative
+    // times. A tick that changes nothing shown draws nothing.
     let tick_tx = tx.clone();
     let tick_task = tokio::spawn(async move {
-        let mut every = tokio::time::interval(Duration::from_secs(30));
+        let mut every = tokio::time::interval(Duration::from_millis(500));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         every.tick().await;
         loop {
             every.tick().await;
@@ -110,13 +119,22 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<()> {
     });
 
     let mut app = App::new(&me.name, client.server(), Utc::now(), super::app::Tz::local());
+    let (guidance, problem) = Guidance::load(&opts.language);
+    if let Some(p) = problem {
+        tracing::warn!("{p}");
+    }
+    app.guidance = guidance;
+    let writer = spawn_writer(store.clone(), engine.nudger(), tx.clone());
     let mut terminal = ratatui::init();
     let result: anyhow::Result<()> = async {
-        run_cmds(vec![Cmd::LoadHome], &store, &client, &engine, me.id, &tx);
+        run_cmds(vec![Cmd::LoadHome], &store, &client, &engine, &writer, me.id, &tx);
         loop {
-            let size = terminal.size()?;
-            app.page_rows = size.height.saturating_sub(4).max(1) as usize;
-            terminal.draw(|f| draw(f, &app, &theme))?;
+            if app.dirty {
+                let size = terminal.size()?;
+                app.page_rows = size.height.saturating_sub(4).max(1) as usize;
+                terminal.draw(|f| draw(f, &app, &theme))?;
+                app.dirty = false;
+            }
             let Some(msg) = rx.recv().await else { break };
             let mut cmds = update(&mut app, msg);
             // Take everything already waiting before drawing again.
@@ -126,17 +144,93 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<()> {
             if app.quit {
                 break;
             }
-            run_cmds(cmds, &store, &client, &engine, me.id, &tx);
+            run_cmds(cmds, &store, &client, &engine, &writer, me.id, &tx);
         }
         Ok(())
     }
     .await;
+    // What was typed and not yet saved as a draft is saved now, and the case left.
+    if let Some(w) = app.work.as_mut() {
+        let drafts = w.take_drafts();
+        let _ = store.save_drafts(&drafts).await;
+        let _ = tokio::time::timeout(Duration::from_secs(1), client.leave(w.id)).await;
+    }
+    if let Some(f) = app.form.as_ref() {
+        let _ = store.save_drafts(&f.drafts()).await;
+    }
+    drop(writer);
     ratatui::restore();
     status_task.abort();
     tick_task.abort();
     engine.stop().await;
     store.close().await;
     result
+}
+
+/// A write for the writer task.
+enum Job {
+    Write { write: Write, clear: Vec<String> },
+    Drafts(Vec<(String, String)>),
+}
+
+/// One task records writes and drafts, in the order they were made (a draft saved after a
+/// write's clearing would bring back text already recorded; the reverse would lose it).
+fn spawn_writer(
+    store: LocalStore,
+    nudge: impl Fn() + Send + Sync + 'static,
+    tx: UnboundedSender<Msg>,
+) -> UnboundedSender<Job> {
+    let (jobs, mut rx) = unbounded_channel::<Job>();
+    tokio::spawn(async move {
+        while let Some(job) = rx.recv().await {
+            match job {
+                Job::Drafts(drafts) => {
+                    if let Err(e) = store.save_drafts(&drafts).await {
+                        tracing::error!("saving drafts: {e}");
+                    }
+                }
+                Job::Write { write, clear } => {
+                    let result = record(&store, &write).await;
+                    if result.is_ok() {
+                        let cleared: Vec<(String, String)> = clear.into_iter().map(|k| (k, String::new())).collect();
+                        if let Err(e) = store.save_drafts(&cleared).await {
+                            tracing::error!("clearing drafts: {e}");
+                        }
+                        nudge();
+                    }
+                    let _ = tx.send(Msg::Written { write, result });
+                }
+            }
+        }
+    });
+    jobs
+}
+
+/// Records a write in the local store; what it made, or why not.
+async fn record(store: &LocalStore, write: &Write) -> Result<Option<uuid::Uuid>, Invalid> {
+    use crate::casework::{NewNoteRequest, RasaStepRequest};
+    let r: Result<Option<uuid::Uuid>, LocalError> = match write.clone() {
+        Write::Form(FormWrite::OpenCase(req)) => store.open_case(req).await.map(|c| Some(c.id)),
+        Write::Form(FormWrite::Resolve { case, input }) => store.resolve_case(case, input).await.map(|c| Some(c.id)),
+        Write::Form(FormWrite::CreateFollowUp(req)) => store.create_followup(req).await.map(|f| Some(f.id)),
+        Write::Step { case, step, notes, done } => {
+            store.set_rasa_step(case, step, RasaStepRequest { notes, done }).await.map(|_| None)
+        }
+        Write::Note { case, body, visibility } => {
+            store.add_note(case, NewNoteRequest { body, visibility: Some(visibility) }).await.map(|n| Some(n.id))
+        }
+        Write::FollowUp { id, change } => store.change_followup(id, change).await.map(|f| Some(f.id)),
+        Write::Settle { op, how } => match how {
+            Settle::KeepMine => store.keep_mine(op).await,
+            Settle::TakeTheirs => store.take_theirs(op).await,
+            Settle::Dismiss => store.dismiss(op).await,
+        }
+        .map(|_| None),
+    };
+    r.map_err(|e| match e {
+        LocalError::Invalid(i) => i,
+        other => Invalid::general(other.to_string()),
+    })
 }
 
 /// Search requests made so far, to drop those a newer one overtook.
@@ -148,6 +242,7 @@ fn run_cmds(
     store: &LocalStore,
     client: &ApiClient,
     engine: &SyncHandle,
+    writer: &UnboundedSender<Job>,
     me: uuid::Uuid,
     tx: &UnboundedSender<Msg>,
 ) {
@@ -155,10 +250,43 @@ fn run_cmds(
         let (store, client, tx) = (store.clone(), client.clone(), tx.clone());
         match cmd {
             Cmd::SyncNow => engine.sync_now(),
+            Cmd::Write { write, clear } => {
+                let _ = writer.send(Job::Write { write, clear });
+            }
+            Cmd::SaveDrafts(drafts) => {
+                let _ = writer.send(Job::Drafts(drafts));
+            }
             Cmd::LoadCase(id) => {
                 tokio::spawn(async move {
                     let case = store.case(id).await.ok().flatten().map(Box::new);
-                    let _ = tx.send(Msg::Case { id, case });
+                    let drafts = Drafts(store.drafts(&case_scope(id)).await.unwrap_or_default());
+                    let _ = tx.send(Msg::Case { id, case, drafts });
+                });
+            }
+            Cmd::LoadDrafts(scope) => {
+                tokio::spawn(async move {
+                    let drafts = Drafts(store.drafts(&scope).await.unwrap_or_default());
+                    let _ = tx.send(Msg::Drafts { scope, drafts });
+                });
+            }
+            Cmd::LoadUnsettled => {
+                tokio::spawn(async move {
+                    let ops = store.outbox().await.unwrap_or_default();
+                    let ops = ops.into_iter().filter(|o| o.state != OpState::Pending).collect();
+                    let _ = tx.send(Msg::Unsettled(ops));
+                });
+            }
+            Cmd::Presence(case) => {
+                tokio::spawn(async move {
+                    // Offline, or a case not on the server yet: nobody else to show.
+                    let others = client.presence(case).await.unwrap_or_default();
+                    let others = others.into_iter().map(|a| a.name).collect();
+                    let _ = tx.send(Msg::Presence { case, others });
+                });
+            }
+            Cmd::Leave(case) => {
+                tokio::spawn(async move {
+                    let _ = client.leave(case).await;
                 });
             }
             Cmd::LoadHome => {

@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::app::{App, Row};
-use super::keymap::{bindings, View};
+use super::keymap::{bindings, Binding, View, FORM, TYPING};
 use super::theme::Theme;
 use crate::domain::event::Event;
 use crate::sync::engine::Connection;
@@ -66,7 +66,7 @@ pub fn unhappy_survey(e: &Event) -> bool {
     }
 }
 
-fn block<'a>(title: &'a str, theme: &Theme, focused: bool) -> Block<'a> {
+pub(crate) fn block(title: &str, theme: &Theme, focused: bool) -> Block<'static> {
     Block::default()
         .borders(Borders::ALL)
         .border_style(theme.fg(if focused { "ui.border_focused" } else { "ui.border" }))
@@ -80,9 +80,14 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         View::Home => home(frame, main, app, theme),
         View::Search => search(frame, main, app, theme),
         View::Timeline => timeline(frame, main, app, theme),
-        View::Case => case(frame, main, app, theme),
+        View::Case => super::case_view::draw_case(frame, main, app, theme),
+        View::FollowUps => super::followups_view::draw_followups(frame, main, app, theme),
+        View::Conflicts => super::conflicts_view::draw_conflicts(frame, main, app, theme),
     }
     status_bar(frame, status, app, theme);
+    if let Some(form) = &app.form {
+        super::form_view::draw_form(frame, main, form, theme);
+    }
     if app.help {
         help(frame, main, app, theme);
     }
@@ -118,6 +123,13 @@ fn status_bar(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 s.last_success.map(|t| format!(" synced {} ", relative(app.now, t))).unwrap_or(" never synced ".into());
             spans.push(Span::styled(last, bar));
         }
+    }
+    let due = app.due_followups();
+    if due > 0 {
+        let text =
+            if due == 1 { " ⏰ 1 follow-up due (F) ".to_string() } else { format!(" ⏰ {due} follow-ups due (F) ") };
+        spans.push(Span::styled("│", bar));
+        spans.push(Span::styled(text, bar.fg(theme.color("ui.warn")).add_modifier(Modifier::BOLD)));
     }
     spans.push(Span::styled(" ? help ", bar.add_modifier(Modifier::DIM)));
     frame.render_widget(Paragraph::new(Line::from(spans)).style(bar), area);
@@ -220,7 +232,7 @@ fn search(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 /// The first row of the window that shows `selected` in `height` rows: whole pages, so the
 /// list does not jitter while moving.
-fn window_start(selected: usize, height: usize) -> usize {
+pub(crate) fn window_start(selected: usize, height: usize) -> usize {
     selected.checked_div(height).map_or(0, |page| page * height)
 }
 
@@ -270,32 +282,7 @@ fn timeline(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 let rule = "─".repeat(width.saturating_sub(head.chars().count()));
                 lines.push(Line::styled(format!("{head}{rule}"), theme.fg("ui.text_muted")));
             }
-            Row::Event(k) => {
-                let e = &t.events[*k];
-                let selected = i == t.selected;
-                let unhappy = unhappy_survey(e);
-                let title_style = if selected {
-                    theme.selection()
-                } else if unhappy {
-                    theme.fg("ui.error").add_modifier(Modifier::BOLD)
-                } else {
-                    theme.fg("ui.text")
-                };
-                lines.push(Line::from(vec![
-                    Span::styled(
-                        format!("{} ", e.occurred_at.with_timezone(&t.tz.0).format("%H:%M")),
-                        theme.fg("ui.text_muted"),
-                    ),
-                    Span::styled(format!("{:<9}", relative(app.now, e.occurred_at)), theme.fg("ui.text_muted")),
-                    Span::styled(
-                        format!("{:<11}", format!("[{}]", e.source)),
-                        Style::default().fg(theme.source(&e.source)),
-                    ),
-                    Span::styled(format!("{} ", kind_symbol(&e.kind)), Style::default().fg(theme.source(&e.source))),
-                    Span::styled(if unhappy { format!("! {}", e.title) } else { e.title.clone() }, title_style),
-                    Span::styled(if e.case_id.is_some() { "  ⧉ case" } else { "" }, theme.fg("ui.info")),
-                ]));
-            }
+            Row::Event(k) => lines.push(timeline_line(&t.events[*k], i == t.selected, app, theme, false)),
         }
     }
     frame.render_widget(Paragraph::new(lines).block(block(&title, theme, true)), list);
@@ -308,83 +295,33 @@ fn timeline(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
 }
 
-fn case(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let mut lines: Vec<Line> = Vec::new();
-    let title = match &app.case {
-        None | Some((_, None)) => {
-            lines.push(Line::styled(
-                "This case is not on this computer yet: it arrives with the next sync (r syncs now).",
-                theme.fg("ui.text_muted"),
-            ));
-            "Case".to_string()
-        }
-        Some((_, Some(c))) => {
-            let v = &c.case.value;
-            let field = |k: &str, v: String, slot: &str| {
-                Line::from(vec![
-                    Span::styled(format!("{k:<10}"), theme.fg("ui.text_muted")),
-                    Span::styled(v, theme.fg(slot)),
-                ])
-            };
-            lines.push(field("status", v.status.as_str().into(), &format!("status.{}", v.status.as_str())));
-            lines.push(field("priority", v.priority.as_str().into(), &format!("priority.{}", v.priority.as_str())));
-            lines.push(field(
-                "opened",
-                format!("{} via {}", relative(app.now, v.created_at), v.channel.as_str()),
-                "ui.text",
-            ));
-            lines.push(field("queue", format!("{} · team {}", v.queue, v.team), "ui.text"));
-            if c.case.waiting {
-                lines.push(Line::styled("⟳ changes made here are waiting to sync", theme.fg("ui.warn")));
-            }
-            lines.push(Line::raw(""));
-            lines.push(Line::styled("RASA", theme.fg("ui.title").add_modifier(Modifier::BOLD)));
-            for s in &c.rasa.steps {
-                let (mark, slot) = if s.done_at.is_some() { ("✓", "rasa.done") } else { ("·", "rasa.todo") };
-                let note = s.notes.lines().next().unwrap_or("").to_string();
-                lines.push(Line::from(vec![
-                    Span::styled(format!("  {mark} {:<11}", s.step.as_str()), theme.fg(slot)),
-                    Span::styled(note, theme.fg("ui.text")),
-                ]));
-            }
-            if let Some(r) = &v.resolution {
-                lines.push(Line::raw(""));
-                lines.push(Line::styled(
-                    format!("Resolved ({}): {}", r.outcome.as_str(), r.summary),
-                    theme.fg(&format!("outcome.{}", r.outcome.as_str())),
-                ));
-                if !r.root_cause.is_empty() {
-                    lines.push(field("why", r.root_cause.join(" → "), "ui.text"));
-                }
-            }
-            lines.push(Line::raw(""));
-            lines.push(Line::styled(
-                format!("Notes ({})", c.notes.len()),
-                theme.fg("ui.title").add_modifier(Modifier::BOLD),
-            ));
-            for n in &c.notes {
-                let wait = if n.waiting { " ⟳" } else { "" };
-                lines.push(Line::from(vec![
-                    Span::styled(format!("  {:<9}", relative(app.now, n.value.created_at)), theme.fg("ui.text_muted")),
-                    Span::styled(format!("{}{wait}", n.value.body), theme.fg("ui.text")),
-                ]));
-            }
-            lines.push(Line::raw(""));
-            lines.push(Line::styled(
-                format!("Follow-ups ({})", c.followups.len()),
-                theme.fg("ui.title").add_modifier(Modifier::BOLD),
-            ));
-            for f in &c.followups {
-                lines.push(Line::from(vec![
-                    Span::styled(format!("  {:<10}", f.value.status.as_str()), theme.fg("ui.info")),
-                    Span::styled(format!("{:<12}", relative(app.now, f.value.due_at)), theme.fg("ui.text_muted")),
-                    Span::styled(f.value.note.clone(), theme.fg("ui.text")),
-                ]));
-            }
-            format!("Case: {}", v.subject)
-        }
+/// One event of a timeline list: clock, relative time, source badge, kind symbol, title; an
+/// unhappy survey marked `!`; `compact` leaves out the relative time and the case marker.
+pub(crate) fn timeline_line<'a>(e: &Event, selected: bool, app: &App, theme: &Theme, compact: bool) -> Line<'a> {
+    let t = &app.timeline;
+    let unhappy = unhappy_survey(e);
+    let title_style = if selected {
+        theme.selection()
+    } else if unhappy {
+        theme.fg("ui.error").add_modifier(Modifier::BOLD)
+    } else {
+        theme.fg("ui.text")
     };
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block(&title, theme, true)), area);
+    let mut spans = vec![Span::styled(
+        format!("{} ", e.occurred_at.with_timezone(&t.tz.0).format("%H:%M")),
+        theme.fg("ui.text_muted"),
+    )];
+    if !compact {
+        spans.push(Span::styled(format!("{:<9}", relative(app.now, e.occurred_at)), theme.fg("ui.text_muted")));
+    }
+    spans
+        .push(Span::styled(format!("{:<11}", format!("[{}]", e.source)), Style::default().fg(theme.source(&e.source))));
+    spans.push(Span::styled(format!("{} ", kind_symbol(&e.kind)), Style::default().fg(theme.source(&e.source))));
+    spans.push(Span::styled(if unhappy { format!("! {}", e.title) } else { e.title.clone() }, title_style));
+    if !compact && e.case_id.is_some() {
+        spans.push(Span::styled("  ⧉ case", theme.fg("ui.info")));
+    }
+    Line::from(spans)
 }
 
 fn event_detail<'a>(e: &'a Event, tz: &chrono::FixedOffset, theme: &Theme) -> Vec<Line<'a>> {
@@ -430,14 +367,22 @@ fn event_detail<'a>(e: &'a Event, tz: &chrono::FixedOffset, theme: &Theme) -> Ve
 fn help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let view = app.view();
     let mut lines = vec![Line::raw("")];
-    for b in bindings(view) {
+    let typing = app.work.as_ref().is_some_and(|w| w.typing.is_some()) && view == View::Case;
+    let (table, title): (Vec<&Binding>, String) = if app.form.is_some() {
+        (FORM.iter().collect(), "Keys: a form".into())
+    } else if typing {
+        (TYPING.iter().collect(), "Keys: typing".into())
+    } else {
+        (bindings(view), format!("Keys: {}", view.title()))
+    };
+    for b in table {
         let keys: Vec<String> = b.keys.iter().map(|k| k.label()).collect();
         lines.push(Line::from(vec![
             Span::styled(format!("  {:<16}", keys.join(" / ")), theme.fg("ui.help_key").add_modifier(Modifier::BOLD)),
             Span::styled(b.help, theme.fg("ui.help_desc")),
         ]));
     }
-    if view == View::Search {
+    if view == View::Search && app.form.is_none() {
         lines.push(Line::from(vec![
             Span::styled(format!("  {:<16}", "any other key"), theme.fg("ui.help_key").add_modifier(Modifier::BOLD)),
             Span::styled("types into the search", theme.fg("ui.help_desc")),
@@ -449,7 +394,6 @@ fn help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let h = (lines.len() as u16 + 2).min(area.height);
     let popup = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
     frame.render_widget(Clear, popup);
-    let title = format!("Keys: {}", view.title());
     frame.render_widget(Paragraph::new(lines).block(block(&title, theme, true)), popup);
 }
 
@@ -705,8 +649,52 @@ mod tests {
                 followups: app.home.followups.clone(),
                 unsettled: vec![],
             };
-            update(&mut app, Msg::Case { id: Uuid::from_u128(10), case: Some(Box::new(loaded)) });
+            update(
+                &mut app,
+                Msg::Case { id: Uuid::from_u128(10), case: Some(Box::new(loaded)), drafts: Default::default() },
+            );
+            app.work.as_mut().unwrap().others = vec!["ben".into()];
             insta::assert_snapshot!(format!("case_{w}x{h}"), screen(&app, &theme, w, h));
+            // Typing the notes of the step in view (Appreciate: Receive is done).
+            app.now += chrono::Duration::seconds(75);
+            for k in [KeyCode::Enter, KeyCode::Char('T'), KeyCode::Char('h'), KeyCode::Char('x')] {
+                update(&mut app, Msg::Key(KeyEvent::new(k, KeyModifiers::NONE)));
+            }
+            insta::assert_snapshot!(format!("case_typing_step_{w}x{h}"), screen(&app, &theme, w, h));
+            update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+            // Summarize starts from what Receive captured.
+            update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
+            insta::assert_snapshot!(format!("case_summarize_{w}x{h}"), screen(&app, &theme, w, h));
+            update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('n'), KeyModifiers::NONE)));
+            for c in "Refund promised".chars() {
+                update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+            }
+            insta::assert_snapshot!(format!("case_typing_note_{w}x{h}"), screen(&app, &theme, w, h));
+            update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+            // The resolution form, RASA incomplete, submitted without an outcome.
+            update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('R'), KeyModifiers::NONE)));
+            for c in "Reshipped".chars() {
+                update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+            }
+            update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)));
+            insta::assert_snapshot!(format!("form_resolve_{w}x{h}"), screen(&app, &theme, w, h));
+            app.form = Some(crate::console::forms::Form::followup(
+                Some(Uuid::from_u128(10)),
+                Uuid::from_u128(1),
+                Some((crate::domain::case::Outcome::Negative, "Reshipped")),
+                &Default::default(),
+            ));
+            insta::assert_snapshot!(format!("form_followup_proposed_{w}x{h}"), screen(&app, &theme, w, h));
+            app.form =
+                Some(crate::console::forms::Form::new_case(Uuid::from_u128(1), "Zoë Müller", &Default::default()));
+            insta::assert_snapshot!(format!("form_new_case_{w}x{h}"), screen(&app, &theme, w, h));
+            app.form = None;
+            app.stack.push(View::FollowUps);
+            insta::assert_snapshot!(format!("followups_{w}x{h}"), screen(&app, &theme, w, h));
+            app.stack.pop();
+            app.stack.push(View::Conflicts);
+            app.unsettled.loaded = true;
+            insta::assert_snapshot!(format!("conflicts_empty_{w}x{h}"), screen(&app, &theme, w, h));
         }
     }
 

@@ -291,7 +291,7 @@ pub fn resolved(read: &Case, resolution: Resolution, status: CaseStatus, at: Dat
 }
 
 /// A case with everything worked on it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CaseDetail {
     #[serde(flatten)]
     pub case: Case,

@@ -117,6 +117,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::add_note))
         .routes(routes!(cases::put_rasa_step))
         .routes(routes!(cases::put_resolution))
+        .routes(routes!(cases::put_presence, cases::delete_presence))
         .routes(routes!(followups::list, followups::create))
         .routes(routes!(followups::get, followups::patch))
         .routes(routes!(sync::pull))

@@ -11,6 +11,7 @@ pub mod changes;
 pub mod customers;
 pub mod events;
 pub mod followups;
+pub mod presence;
 mod rows;
 
 use std::path::Path;
@@ -54,11 +55,13 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/sqlite_0001_init.sql")),
     (2, "sync", include_str!("migrations/sqlite_0002_sync.sql")),
     (3, "feed_id", include_str!("migrations/sqlite_0003_feed_id.sql")),
+    (4, "presence", include_str!("migrations/sqlite_0004_presence.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/postgres_0001_init.sql")),
     (2, "sync", include_str!("migrations/postgres_0002_sync.sql")),
     (3, "feed_id", include_str!("migrations/postgres_0003_feed_id.sql")),
+    (4, "presence", include_str!("migrations/postgres_0004_presence.sql")),
 ];
 /// Held while migrating, so that several nodes starting at once migrate one after another.
 const MIGRATION_LOCK: i64 = 0x6361_7365_626f_6f6b; // "casebook"

@@ -202,6 +202,12 @@ impl SyncHandle {
         self.work.notify_one();
     }
 
+    /// [`SyncHandle::nudge`] for another task.
+    pub fn nudger(&self) -> impl Fn() + Send + Sync + 'static {
+        let work = self.work.clone();
+        move || work.notify_one()
+    }
+
     /// Try now, whatever the backoff says (the agent asked, or signed in again).
     pub fn sync_now(&self) {
         self.now.notify_one();

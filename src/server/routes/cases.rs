@@ -18,6 +18,7 @@ use crate::server::extract::{parse_id, parse_limit, AgentAuth, ApiJson, ApiQuery
 use crate::server::problem::{ApiError, ApiResult, Problem};
 use crate::server::{in_transaction, AppState};
 use crate::store::cases::CaseFilter;
+use crate::store::presence::PresentAgent;
 
 const CASES_CURSOR: &str = "cases";
 
@@ -188,4 +189,43 @@ pub async fn put_resolution(
 ) -> ApiResult<Json<Case>> {
     let id = parse_id("case", &raw)?;
     Ok(Json(in_transaction!(state.store, tx => casework::resolve_case(&mut tx, &agent, id, req))))
+}
+
+/// Who else has the case open.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PresenceResponse {
+    /// Other agents with the case open now (seen within the last 30 s), longest first.
+    pub present: Vec<PresentAgent>,
+}
+
+#[utoipa::path(put, path = "/api/v1/cases/{id}/presence", tag = "cases",
+    params(("id" = Uuid, Path, description = "The case id")),
+    responses(
+        (status = 200, description = "Recorded that the caller has the case open (send every ~10 s while it is); the others who have it open", body = PresenceResponse),
+        (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+pub async fn put_presence(
+    State(state): State<AppState>,
+    AgentAuth(agent): AgentAuth,
+    Path(raw): Path<String>,
+) -> ApiResult<Json<PresenceResponse>> {
+    let id = parse_id("case", &raw)?;
+    if state.store.case(id).await?.is_none() {
+        return Err(ApiError::not_found(format!("no case with id {id} (a case opened offline is here once synced)")));
+    }
+    Ok(Json(PresenceResponse { present: state.store.heartbeat(id, agent.id).await? }))
+}
+
+#[utoipa::path(delete, path = "/api/v1/cases/{id}/presence", tag = "cases",
+    params(("id" = Uuid, Path, description = "The case id")),
+    responses(
+        (status = 204, description = "The caller no longer has the case open"),
+        (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+pub async fn delete_presence(
+    State(state): State<AppState>,
+    AgentAuth(agent): AgentAuth,
+    Path(raw): Path<String>,
+) -> ApiResult<StatusCode> {
+    let id = parse_id("case", &raw)?;
+    state.store.leave(id, agent.id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -1,0 +1,64 @@
+//! Drawing the follow-ups view: the agent's open follow-ups by due time, overdue ones
+//! highlighted, each with a countdown.
+
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use super::app::App;
+use super::theme::Theme;
+use super::view::{block, relative, window_start};
+
+pub fn draw_followups(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let list = &app.home.followups;
+    let overdue = list.iter().filter(|f| f.value.due_at <= app.now).count();
+    let title = format!("My follow-ups ({}, {overdue} due) · d done · z snooze 1h · x cancel · Enter case", list.len());
+    let b = block(&title, theme, true);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let h = inner.height as usize;
+    let mut lines = Vec::with_capacity(h);
+    if list.is_empty() {
+        let text = if app.home.loaded { "No open follow-ups. They are added from a case (f)." } else { "Loading…" };
+        lines.push(Line::styled(text, theme.fg("ui.text_muted")));
+    }
+    for (i, f) in list.iter().enumerate().skip(window_start(app.followup_selected, h)).take(h) {
+        let v = &f.value;
+        let late = v.due_at <= app.now;
+        let soon = !late && v.due_at - app.now <= chrono::Duration::hours(1);
+        let (label, slot) = if late {
+            ("OVERDUE ", "ui.error")
+        } else if soon {
+            ("due soon", "ui.warn")
+        } else {
+            ("upcoming", "ui.text_muted")
+        };
+        let countdown = if late {
+            relative(app.now, v.due_at).replace(" ago", " late").replace("just now", "due now")
+        } else {
+            relative(app.now, v.due_at)
+        };
+        let selected = i == app.followup_selected;
+        let note_style = if selected { theme.selection() } else { theme.fg("ui.text") };
+        let mut spans = vec![
+            Span::styled(
+                format!("{label} "),
+                theme.fg(slot).add_modifier(if late { Modifier::BOLD } else { Modifier::empty() }),
+            ),
+            Span::styled(format!("{:<11}", countdown), theme.fg(slot)),
+            Span::styled(
+                format!("{} ", v.due_at.with_timezone(&app.tz.0).format("%a %H:%M")),
+                theme.fg("ui.text_muted"),
+            ),
+            Span::styled(format!("{:<9}", v.channel.as_str()), theme.fg("ui.info")),
+            Span::styled(if v.note.is_empty() { "(no note)".to_string() } else { v.note.clone() }, note_style),
+        ];
+        if f.waiting {
+            spans.push(Span::styled("  ⟳", theme.fg("ui.warn")));
+        }
+        lines.push(Line::from(spans));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
