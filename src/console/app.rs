@@ -1169,3 +1169,186 @@ mod tests {
         assert!(app.quit);
     }
 }
+
+#[cfg(test)]
+mod case_flow {
+    use super::*;
+    use crate::console::forms::Input;
+    use crate::domain::case::Outcome;
+    use crate::domain::rasa::{fold, StepEntry};
+    use crate::local::overlay::Synced;
+
+    fn press(app: &mut App, code: KeyCode) -> Vec<Cmd> {
+        update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+    }
+    fn ctrl(app: &mut App, c: char) -> Vec<Cmd> {
+        update(app, Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)))
+    }
+    fn type_text(app: &mut App, text: &str) {
+        for c in text.chars() {
+            press(app, KeyCode::Char(c));
+        }
+    }
+    fn writes(cmds: &[Cmd]) -> Vec<Write> {
+        cmds.iter()
+            .filter_map(|c| match c {
+                Cmd::Write { write, .. } => Some(write.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn loaded(app: &mut App, entries: &[StepEntry]) -> Uuid {
+        let me = crate::domain::agent::Agent {
+            id: Uuid::now_v7(),
+            name: "anna".into(),
+            role: crate::domain::agent::Role::Agent,
+            teams: vec!["support".into()],
+            created_at: app.now,
+        };
+        let case = crate::casework::new_case(
+            &me,
+            Uuid::now_v7(),
+            &crate::casework::NewCaseRequest::new(Uuid::now_v7(), "Parcel never arrived"),
+            app.now,
+        )
+        .unwrap();
+        let id = case.id;
+        app.open_case(id);
+        let local = LocalCase {
+            case: Synced { value: case, waiting: true },
+            notes: vec![],
+            rasa: fold(entries),
+            followups: vec![],
+            unsettled: vec![],
+        };
+        update(app, Msg::Case { id, case: Some(Box::new(local)), drafts: Drafts::default() });
+        id
+    }
+
+    #[test]
+    fn a_whole_case_from_the_keyboard_turns_into_writes() {
+        let mut app = App::new("anna", "http://x", Utc::now(), Tz::default());
+        let case = Uuid::now_v7();
+        let cmds = app.open_case(case);
+        assert!(cmds.contains(&Cmd::LoadCase(case)));
+        assert_eq!(app.view(), View::Case);
+        // Keys before the case is loaded do nothing.
+        assert!(press(&mut app, KeyCode::Char('x')).is_empty());
+        let id = loaded(&mut app, &[]);
+        assert!(app.stack.iter().filter(|v| **v == View::Case).count() == 1, "one case view at a time");
+
+        // Receive: type the customer's words, Ctrl-s marks it done and brings Appreciate.
+        press(&mut app, KeyCode::Enter);
+        type_text(&mut app, "It never came");
+        assert!(app.work.as_ref().unwrap().dirty.contains("rasa/receive"), "typing makes a draft");
+        let later = app.now + chrono::Duration::milliseconds(500);
+        let tick = update(&mut app, Msg::Tick(later));
+        assert!(tick.iter().any(
+            |c| matches!(c, Cmd::SaveDrafts(d) if d[0].0.ends_with("/rasa/receive") && d[0].1 == "It never came")
+        ));
+        let cmds = ctrl(&mut app, 's');
+        assert_eq!(
+            writes(&cmds),
+            vec![Write::Step { case: id, step: RasaStep::Receive, notes: "It never came".into(), done: true }]
+        );
+        assert!(matches!(&cmds[0], Cmd::Write { clear, .. } if clear[0].ends_with("/rasa/receive")));
+        assert_eq!(app.work.as_ref().unwrap().step, RasaStep::Appreciate);
+        assert_eq!(app.work.as_ref().unwrap().typing, None);
+
+        // Appreciate done with one key; Summarize starts from Receive's words.
+        let cmds = press(&mut app, KeyCode::Char('x'));
+        assert!(matches!(&writes(&cmds)[0], Write::Step { step: RasaStep::Appreciate, done: true, .. }));
+        let w = app.work.as_ref().unwrap();
+        assert_eq!(w.step, RasaStep::Summarize);
+        assert_eq!(w.step_text(RasaStep::Summarize), "It never came");
+
+        // Revisit a step: ← goes back, Esc after editing records the notes, done state kept.
+        press(&mut app, KeyCode::Left);
+        press(&mut app, KeyCode::Enter);
+        type_text(&mut app, "Thanked her");
+        let cmds = press(&mut app, KeyCode::Esc);
+        assert!(
+            matches!(&writes(&cmds)[0], Write::Step { step: RasaStep::Appreciate, done: false, notes, .. } if notes == "Thanked her")
+        );
+
+        // A note: Ctrl-t makes it visible to the customer, Ctrl-s adds it; a refusal keeps it.
+        press(&mut app, KeyCode::Char('n'));
+        type_text(&mut app, "We will reship today");
+        ctrl(&mut app, 't');
+        let cmds = ctrl(&mut app, 's');
+        let write = writes(&cmds).remove(0);
+        assert!(
+            matches!(&write, Write::Note { visibility: NoteVisibility::Customer, body, .. } if body == "We will reship today")
+        );
+        update(
+            &mut app,
+            Msg::Written { write, result: Err(Invalid::field("body", "has 20001 characters; the limit is 20000")) },
+        );
+        let w = app.work.as_ref().unwrap();
+        assert_eq!(w.typing, Some(Typing::Note), "back to typing the note");
+        assert_eq!(crate::console::forms::text_of(&w.note), "We will reship today", "nothing typed is lost");
+        assert!(w.message.as_ref().unwrap().1.contains("20000"));
+        press(&mut app, KeyCode::Esc);
+
+        // Resolve: an empty summary and no outcome are refused in place.
+        press(&mut app, KeyCode::Char('R'));
+        assert!(app.form.as_ref().unwrap().banner.as_ref().unwrap().contains("RASA is incomplete"));
+        assert!(ctrl(&mut app, 's').is_empty());
+        assert_eq!(app.form.as_ref().unwrap().error.as_ref().unwrap().0, "summary");
+        type_text(&mut app, "Reshipped with express delivery");
+        assert!(ctrl(&mut app, 's').is_empty());
+        assert_eq!(app.form.as_ref().unwrap().error.as_ref().unwrap().0, "outcome");
+        assert_eq!(app.form.as_ref().unwrap().fields[app.form.as_ref().unwrap().focus].name, "outcome");
+        for _ in 0..3 {
+            press(&mut app, KeyCode::Right); // memorable, positive, negative
+        }
+        assert!(ctrl(&mut app, 's').is_empty(), "RASA incomplete needs a reason");
+        assert_eq!(app.form.as_ref().unwrap().error.as_ref().unwrap().0, "rasa_incomplete_reason");
+        type_text(&mut app, "customer had to go");
+        let cmds = ctrl(&mut app, 's');
+        let write = writes(&cmds).remove(0);
+        let Write::Form(FormWrite::Resolve { input, .. }) = &write else { panic!("{write:?}") };
+        assert_eq!(input.outcome, Outcome::Negative);
+        assert_eq!(input.summary, "Reshipped with express delivery");
+        assert!(app.form.as_ref().unwrap().busy);
+
+        // Recorded: a negative outcome proposes a follow-up due within minutes.
+        update(&mut app, Msg::Written { write, result: Ok(Some(id)) });
+        let f = app.form.as_ref().expect("a follow-up is proposed");
+        assert!(f.banner.as_ref().unwrap().contains("negative"));
+        let Input::Choice { options, index } = &f.fields[0].input else { panic!() };
+        assert_eq!(options[*index], "in 10 minutes");
+        let now = app.now;
+        let cmds = ctrl(&mut app, 's');
+        let Write::Form(FormWrite::CreateFollowUp(req)) = writes(&cmds).remove(0) else { panic!() };
+        assert_eq!(req.case_id, Some(id));
+        assert_eq!(req.due_at, now + chrono::Duration::minutes(10));
+        assert!(req.note.contains("Reshipped with express delivery"));
+    }
+
+    #[test]
+    fn a_follow_up_due_in_the_past_is_refused_in_the_form() {
+        let mut app = App::new("anna", "http://x", Utc::now(), Tz::default());
+        loaded(&mut app, &[]);
+        press(&mut app, KeyCode::Char('f'));
+        // "on a date…" shows the date field.
+        for _ in 0..3 {
+            press(&mut app, KeyCode::Right);
+        }
+        let f = app.form.as_ref().unwrap();
+        assert!(!f.fields.iter().find(|x| x.name == "due_at").unwrap().hidden);
+        press(&mut app, KeyCode::Tab);
+        type_text(&mut app, "2020-01-01 10:00");
+        assert!(ctrl(&mut app, 's').is_empty());
+        let f = app.form.as_ref().unwrap();
+        let (field, message) = f.error.as_ref().unwrap();
+        assert_eq!(*field, "due_at");
+        assert!(message.contains("in the past"), "{message}");
+        assert_eq!(f.fields.iter().find(|x| x.name == "due_at").unwrap().text_value(), "2020-01-01 10:00");
+        // Esc closes the form and keeps what was typed as a draft.
+        let cmds = press(&mut app, KeyCode::Esc);
+        assert!(app.form.is_none());
+        assert!(cmds.iter().any(|c| matches!(c, Cmd::SaveDrafts(d) if d.iter().any(|(k, v)| k.ends_with("followup/due_at") && v == "2020-01-01 10:00"))));
+    }
+}

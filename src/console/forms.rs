@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::casework::{NewCaseRequest, NewFollowUpRequest};
 use crate::domain::case::{
     proposed_followup_delay, validate_resolution, CaseStatus, Channel, Outcome, Priority, ResolutionInput,
-    MAX_SUBJECT_CHARS,
+    MAX_SUBJECT_CHARS, MAX_SUMMARY_CHARS,
 };
 use crate::domain::due::DuePreset;
 use crate::domain::followup::MAX_FOLLOWUP_NOTE_CHARS;
@@ -386,6 +386,8 @@ impl Form {
                 Ok(FormWrite::OpenCase(req))
             }
             FormKind::Resolve { case, revision, checklist } => {
+                // In the order the fields are shown.
+                required_text("summary", &self.field("summary").text_value(), MAX_SUMMARY_CHARS)?;
                 let outcome = match self.field("outcome").index() {
                     0 => {
                         return Err(Invalid::field(
