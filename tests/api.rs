@@ -20,6 +20,7 @@ both_backends!(
     followups,
     bad_input_gets_problems,
     change_feed,
+    presence,
 );
 
 async fn health_me_and_agents(s: &TestServer) {
@@ -720,4 +721,34 @@ async fn change_feed(s: &TestServer) {
     assert_eq!((r.status, r.code()), (400, "invalid-cursor"));
     let ingest = s.ingest_token("shop").await;
     assert_eq!(s.get("/api/v1/sync/pull", &ingest).await.status, 403);
+}
+
+/// Who else has a case open: a heartbeat per agent, seen by the others, gone on leaving.
+async fn presence(s: &TestServer) {
+    let (_, admin) = s.agent("root", Role::Admin, &[]).await;
+    let (anna, anna_t) = s.agent("anna", Role::Agent, &["support"]).await;
+    let (ben, ben_t) = s.agent("ben", Role::Agent, &["support"]).await;
+    let customer = s.customer(&admin, "C-7").await;
+    let case = s.post("/api/v1/cases", &anna_t, json!({"customer_id": customer, "subject": "Broken kettle"})).await;
+    let path = format!("/api/v1/cases/{}/presence", case.json["id"].as_str().unwrap());
+
+    let r = s.put(&path, &anna_t, json!(null)).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(r.json["present"], json!([]), "nobody else yet");
+    let r = s.put(&path, &ben_t, json!(null)).await;
+    assert_eq!(r.json["present"][0]["name"], "anna");
+    assert_eq!(r.json["present"][0]["agent_id"], anna.id.to_string());
+    let r = s.put(&path, &anna_t, json!(null)).await;
+    let names: Vec<&str> = r.json["present"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["ben"], "not oneself");
+    let r = s.send(Method::DELETE, &path, Some(&ben_t), None).await;
+    assert_eq!(r.status, 204);
+    assert_eq!(s.put(&path, &anna_t, json!(null)).await.json["present"], json!([]));
+    let _ = ben;
+
+    let r = s.put(&format!("/api/v1/cases/{}/presence", uuid::Uuid::now_v7()), &anna_t, json!(null)).await;
+    assert_eq!(r.status, 404);
+    assert!(r.json["detail"].as_str().unwrap().contains("once synced"), "{}", r.json);
+    let r = s.send(Method::PUT, &path, None, None).await;
+    assert_eq!(r.status, 401);
 }
