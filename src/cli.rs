@@ -97,6 +97,8 @@ enum Command {
     },
     /// Sync this console's offline work once: push what waits, pull what changed, report
     Sync(crate::sync::command::SyncArgs),
+    /// Export a handover: `casebook export case ID --format md|json`
+    Export(crate::export::ExportArgs),
     /// Measure the API: timeline and search latency under concurrency, ingestion rate
     Bench(crate::bench::BenchArgs),
     /// Measure the console: frame time with 1,000 and 100,000 events, keystroke to frame, memory
@@ -326,6 +328,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::bench::run(args).await?;
         }
         Command::Sync(args) => return crate::sync::command::run(args).await,
+        Command::Export(args) => return crate::export::run(args).await,
         Command::BenchSync(args) => crate::sync::bench::run(args).await?,
         Command::BenchConsole(args) => crate::console::bench::run(args)?,
     }

@@ -14,6 +14,7 @@ pub mod cloudevents;
 pub mod console;
 pub mod demo;
 pub mod domain;
+pub mod export;
 pub mod local;
 pub mod paths;
 pub mod seed;

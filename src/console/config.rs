@@ -54,6 +54,23 @@ impl Config {
     }
 }
 
+/// The server and token to use: those given (flags or environment), else config.toml's. An
+/// error says how to sign in when neither has them.
+pub fn signed_in(server: Option<String>, token: Option<String>) -> anyhow::Result<(String, String)> {
+    let nonempty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+    let (server, token) = (nonempty(server), nonempty(token));
+    if let (Some(s), Some(t)) = (&server, &token) {
+        return Ok((s.clone(), t.clone()));
+    }
+    let saved = Config::load(&path()).map_err(|e| anyhow::anyhow!(e))?;
+    match (server.or(saved.server), token.or(saved.token)) {
+        (Some(s), Some(t)) => Ok((s, t)),
+        _ => anyhow::bail!(
+            "not signed in: run `casebook login`, or give --server and --token (or CASEBOOK_SERVER and CASEBOOK_TOKEN)"
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

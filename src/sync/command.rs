@@ -16,12 +16,12 @@ use crate::sync::engine::{sync_round, RoundReport};
 
 #[derive(clap::Args, Debug)]
 pub struct SyncArgs {
-    /// The server, e.g. http://127.0.0.1:7878
+    /// The server, e.g. http://127.0.0.1:7878 [default: config.toml's, from `casebook login`]
     #[arg(long, env = "CASEBOOK_SERVER")]
-    pub server: String,
-    /// Your agent token
+    pub server: Option<String>,
+    /// Your agent token [default: config.toml's]
     #[arg(long, env = "CASEBOOK_TOKEN", hide_env_values = true)]
-    pub token: String,
+    pub token: Option<String>,
     /// The local store file [default: in the data dir, one per server and agent]
     #[arg(long)]
     pub store: Option<PathBuf>,
@@ -57,7 +57,8 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn round(args: SyncArgs) -> anyhow::Result<ExitCode> {
-    let client = ApiClient::new(&args.server, &args.token)?;
+    let (server, token) = crate::console::config::signed_in(args.server, args.token)?;
+    let client = ApiClient::new(&server, &token)?;
     let (store, path) = match &args.store {
         Some(p) => {
             let store =
