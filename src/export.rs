@@ -101,11 +101,13 @@ pub fn markdown(h: &Handover, tz: FixedOffset) -> String {
     md += &format!("- **Opened:** {}\n", when(c.created_at, tz));
     match h.source {
         Source::Server => md += &format!("- **Exported:** {} from the server\n", when(h.exported_at, tz)),
-        Source::Local => md += &format!(
+        Source::Local => {
+            md += &format!(
             "- **Exported:** {} from this computer (the server could not be reached); {} change(s) not yet synced\n",
             when(h.exported_at, tz),
             h.waiting_to_sync
-        ),
+        )
+        }
     }
 
     md += "\n## RASA\n\n";

@@ -3,40 +3,12 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use casebook::domain::agent::Role;
+use common::pty::{Console, BIN};
 use common::TestServer;
-use portable_pty::{native_pty_system, CommandBuilder, PtySize};
 use serde_json::json;
-
-const BIN: &str = env!("CARGO_BIN_EXE_casebook");
-
-struct Screen {
-    parser: Arc<Mutex<vt100::Parser>>,
-    raw: Arc<Mutex<Vec<u8>>>,
-}
-
-impl Screen {
-    fn text(&self) -> String {
-        self.parser.lock().unwrap().screen().contents()
-    }
-
-    /// Waits until the screen shows `what` (the console answers asynchronously).
-    fn wait_for(&self, what: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let text = self.text();
-            if text.contains(what) {
-                return text;
-            }
-            assert!(Instant::now() < deadline, "the screen never showed `{what}`; it shows:\n{text}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_finds_a_customer_reads_the_timeline_and_quits() {
@@ -82,89 +54,199 @@ async fn an_agent_finds_a_customer_reads_the_timeline_and_quits() {
     assert!(out.status.success() && said.contains("Signed in as anna (agent)"), "{said}");
     assert!(home.path().join("config/casebook/config.toml").is_file());
 
-    let pty = native_pty_system();
-    let pair = pty.openpty(PtySize { rows: 24, cols: 80, pixel_width: 0, pixel_height: 0 }).unwrap();
-    let mut cmd = CommandBuilder::new(BIN);
-    for (k, v) in &env {
-        cmd.env(k, v);
-    }
-    cmd.env("TERM", "xterm-256color");
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let mut keys = pair.master.take_writer().unwrap();
-    let screen = Screen { parser: Arc::new(Mutex::new(vt100::Parser::new(24, 80, 0))), raw: Arc::default() };
-    let (parser, raw) = (screen.parser.clone(), screen.raw.clone());
-    let reading = std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            parser.lock().unwrap().process(&buf[..n]);
-            raw.lock().unwrap().extend_from_slice(&buf[..n]);
-        }
-    });
-    let mut type_keys = |k: &str| {
-        keys.write_all(k.as_bytes()).unwrap();
-        keys.flush().unwrap();
-        std::thread::sleep(Duration::from_millis(60));
-    };
-
+    let env: Vec<(&str, std::path::PathBuf)> = env.to_vec();
+    let mut screen = Console::start(&[], &env, 24, 80);
     screen.wait_for("My open cases");
     screen.wait_for("● online");
-    type_keys("/");
+    screen.keys("/");
     screen.wait_for("Find a customer");
-    type_keys("zoe");
+    screen.keys("zoe");
     screen.wait_for("Zoe Quintero");
-    type_keys("\r");
+    screen.keys("\r");
     let text = screen.wait_for("Zoe Quintero · 3 events");
     assert!(text.contains("[shop]") && text.contains("[billing]") && text.contains("payment_failed p-1"), "{text}");
     assert!(text.contains("── "), "day headings: {text}");
-    type_keys("s");
+    screen.keys("s");
     let text = screen.wait_for("only billing");
     assert!(!text.contains("order_placed o-1"), "filtered to billing: {text}");
-    type_keys("s");
-    type_keys("s");
+    screen.keys("s");
+    screen.keys("s");
     screen.wait_for("Zoe Quintero · 3 events · all loaded");
-    type_keys("/ship\r");
+    screen.keys("/ship\r");
     let text = screen.wait_for("/ship");
     assert!(
         text.contains("order_shipped o-2") && !text.contains("order_placed o-1"),
         "searched in the timeline: {text}"
     );
-    type_keys("/\u{1b}");
-    type_keys("?");
+    screen.keys("/\u{1b}");
+    screen.keys("?");
     screen.wait_for("Keys: Timeline");
-    type_keys("x");
+    screen.keys("x");
 
     // Resized down to 40×12 and back: no panic, a whole screen again.
-    pair.master.resize(PtySize { rows: 12, cols: 40, pixel_width: 0, pixel_height: 0 }).unwrap();
-    screen.parser.lock().unwrap().set_size(12, 40);
+    screen.resize(12, 40);
     std::thread::sleep(Duration::from_millis(300));
-    pair.master.resize(PtySize { rows: 24, cols: 80, pixel_width: 0, pixel_height: 0 }).unwrap();
-    screen.parser.lock().unwrap().set_size(24, 80);
-    type_keys("j");
+    screen.resize(24, 80);
+    screen.keys("j");
     screen.wait_for("Zoe Quintero · 3 events");
-    assert!(child.try_wait().unwrap().is_none(), "still running after the resizes");
+    assert!(screen.child.try_wait().unwrap().is_none(), "still running after the resizes");
 
-    type_keys("q");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            break st;
-        }
-        assert!(Instant::now() < deadline, "the console did not quit on q");
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    screen.keys("q");
+    let status = screen.wait_exit();
     assert!(status.success(), "{status:?}");
-    drop(pair.master);
-    let _ = reading.join();
-    let raw = String::from_utf8_lossy(&screen.raw.lock().unwrap()).to_string();
+    let (raw, alternate) = screen.finish();
     // The terminal is given back: alternate screen left, cursor shown, raw mode off (the
     // emulator is back on the main screen).
     assert!(raw.contains("\u{1b}[?1049l"), "left the alternate screen");
     assert!(raw.contains("\u{1b}[?25h"), "cursor shown again");
-    assert!(!screen.parser.lock().unwrap().screen().alternate_screen());
+    assert!(!alternate);
+    s.finish().await;
+}
+
+/// The whole live case with the server down — a new case, the four RASA steps with notes, a
+/// note, resolved as negative, the proposed follow-up accepted — then the server back and
+/// `casebook sync`: the server holds every step, note, resolution and follow-up exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_case_offline_then_synced_lands_once() {
+    let mut s = TestServer::start(common::Backend::Sqlite).await.unwrap();
+    let (anna, token) = s.agent("anna", Role::Agent, &["support"]).await;
+    let shop = s.ingest_token("shop").await;
+    let mut event =
+        common::ce("o-9", "shop", "order_placed", "C-9", "2026-05-01T10:00:00Z", json!({"title": "Order 9"}));
+    event["customername"] = json!("Mara Costa");
+    assert_eq!(s.events(&shop, "application/cloudevents+json", event).await.status, 201);
+
+    let home = tempfile::tempdir().unwrap();
+    let env: Vec<(&str, std::path::PathBuf)> = vec![
+        ("HOME", home.path().to_path_buf()),
+        ("XDG_DATA_HOME", home.path().join("data")),
+        ("XDG_CONFIG_HOME", home.path().join("config")),
+    ];
+    let out = std::process::Command::new(BIN)
+        .args(["login", "--server", &s.base, "--token", &token])
+        .envs(env.clone())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // Online once: the customer and their timeline are seen, so this computer has them.
+    let mut c = Console::start(&[], &env, 40, 120);
+    c.wait_for("● online");
+    c.keys("/");
+    c.keys("mara");
+    c.wait_for("Mara Costa");
+    c.keys("\r");
+    c.wait_for("Mara Costa · 1 events");
+    c.keys("q");
+    assert!(c.wait_exit().success());
+    c.finish();
+
+    // The server goes away.
+    let stopped = s.stop_serving().await;
+    let mut c = Console::start(&[], &env, 40, 120);
+    c.wait_for("OFFLINE");
+    c.keys("/");
+    c.keys("mara");
+    c.wait_for("offline: customers seen before");
+    c.keys("\r");
+    c.wait_for("Mara Costa · 1 events");
+    c.keys("n");
+    c.wait_for("New case for Mara Costa");
+    c.keys("\x13"); // Ctrl-s with no subject: refused in place
+    c.wait_for("must not be empty");
+    c.keys("Parcel never arrived");
+    c.keys("\x13");
+    c.wait_for("Case: Parcel never arrived");
+    c.wait_for("Receive notes");
+    // Receive, Appreciate, Summarize (starts from Receive's words), Ask.
+    c.keys("\r");
+    c.keys("It never came and nobody answers");
+    c.keys("\x13");
+    c.wait_for("Appreciate notes");
+    c.keys("\r");
+    c.keys("Thanked her for her patience");
+    c.keys("\x13");
+    c.wait_for("Summarize notes");
+    c.wait_for("It never came and nobody answers");
+    c.keys("\r");
+    c.keys(": lost parcel, no answer");
+    c.keys("\x13");
+    c.wait_for("Ask notes");
+    c.keys("\r");
+    c.keys("Which address? The new one");
+    c.keys("\x13");
+    c.wait_for("RASA 4/4");
+    // A note for the customer.
+    c.keys("n");
+    c.keys("We reship today by express");
+    c.keys("\x14"); // Ctrl-t: visible to the customer
+    c.wait_for("VISIBLE TO THE CUSTOMER");
+    c.keys("\x13");
+    c.wait_for("Note added");
+    // Resolve as negative; the follow-up is proposed within minutes; accept it.
+    c.keys("R");
+    c.wait_for("Resolve the case");
+    c.keys("Reshipped by express");
+    c.keys("\t");
+    c.keys("label torn\rno tape check");
+    c.keys("\t");
+    c.keys("\x1b[C\x1b[C\x1b[C");
+    c.wait_for("negative");
+    c.keys("\x13");
+    c.wait_for("Proposed: the experience was negative");
+    c.wait_for("in 10 minutes");
+    c.keys("\x13");
+    c.wait_for("Follow-up due in 10m");
+    let text = c.wait_for("Resolved · negative");
+    assert!(text.contains("OFFLINE") && text.contains("waiting"), "{text}");
+    c.keys("q");
+    assert!(c.wait_exit().success());
+    c.finish();
+
+    // The server is back; one sync round.
+    s.serve_again(stopped).await;
+    let out = std::process::Command::new(BIN).arg("sync").envs(env.clone()).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{said}{}", String::from_utf8_lossy(&out.stderr));
+
+    let cases = s.get("/api/v1/cases?assignee=me", &token).await;
+    let cases = cases.json["cases"].as_array().unwrap().clone();
+    assert_eq!(cases.len(), 1, "one case: {cases:?}");
+    let id = cases[0]["id"].as_str().unwrap();
+    let case = s.get(&format!("/api/v1/cases/{id}"), &token).await.json;
+    assert_eq!(case["subject"], "Parcel never arrived");
+    assert_eq!(case["assignee_id"], anna.id.to_string());
+    assert_eq!(case["status"], "resolved");
+    assert_eq!(case["resolution"]["outcome"], "negative");
+    assert_eq!(case["resolution"]["summary"], "Reshipped by express");
+    assert_eq!(case["resolution"]["root_cause"], json!(["label torn", "no tape check"]));
+    assert_eq!(case["rasa"]["complete"], true);
+    let notes: Vec<&str> =
+        case["rasa"]["steps"].as_array().unwrap().iter().map(|s| s["notes"].as_str().unwrap()).collect();
+    assert_eq!(
+        notes,
+        [
+            "It never came and nobody answers",
+            "Thanked her for her patience",
+            "It never came and nobody answers: lost parcel, no answer",
+            "Which address? The new one"
+        ]
+    );
+    assert_eq!(case["notes"].as_array().unwrap().len(), 1);
+    assert_eq!(case["notes"][0]["body"], "We reship today by express");
+    assert_eq!(case["notes"][0]["visibility"], "customer");
+    let followups = case["followups"].as_array().unwrap();
+    assert_eq!(followups.len(), 1, "{followups:?}");
+    assert_eq!(followups[0]["status"], "open");
+    // Exactly once: four RASA entries, one of each kind of change, in the change feed.
+    let entries: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rasa_entries WHERE case_id = $1")
+        .bind(id)
+        .fetch_one(s.store.reader())
+        .await
+        .unwrap();
+    assert_eq!(entries, 4);
+    // A second sync has nothing to do.
+    let out = std::process::Command::new(BIN).arg("sync").envs(env.clone()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
     s.finish().await;
 }

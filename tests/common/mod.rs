@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 pub mod proxy;
+pub mod pty;
 
 use casebook::domain::agent::{Agent, Role};
 use casebook::server::Running;
@@ -77,6 +78,9 @@ pub async fn drop_pg_database(url: &str) {
     }
 }
 
+/// The address of a server that stopped serving.
+pub struct Stopped(pub std::net::SocketAddr);
+
 pub struct TestServer {
     pub backend: Backend,
     pub server: Running,
@@ -137,6 +141,21 @@ impl TestServer {
         self.store = Store::open(&self.url).await.expect("open restored store");
         let server = casebook::server::spawn(self.store.clone(), "127.0.0.1:0").await.expect("spawn server");
         self.base = server.url();
+        std::mem::replace(&mut self.server, server).stop().await;
+    }
+
+    /// Stops serving (the database stays): clients find nobody at `base` until
+    /// [`TestServer::serve_again`]. The stopped server is kept to hold the address.
+    pub async fn stop_serving(&mut self) -> Stopped {
+        let addr = self.server.addr;
+        let idle = casebook::server::spawn(self.store.clone(), "127.0.0.1:0").await.expect("spawn");
+        std::mem::replace(&mut self.server, idle).stop().await;
+        Stopped(addr)
+    }
+
+    /// Serves again at the address it had (`base` stays valid).
+    pub async fn serve_again(&mut self, stopped: Stopped) {
+        let server = casebook::server::spawn(self.store.clone(), &stopped.0.to_string()).await.expect("serve again");
         std::mem::replace(&mut self.server, server).stop().await;
     }
 
