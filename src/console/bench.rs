@@ -133,5 +133,53 @@ pub fn run(args: ConsoleBenchArgs) -> anyhow::Result<()> {
             );
         }
     }
+    typing_beside_a_timeline(&theme, args.frames)?;
+    Ok(())
+}
+
+/// Typing a note in a case with the customer's 10,000-event timeline beside it: each key goes
+/// through `update` into the text area, then the frame it causes (160x48).
+fn typing_beside_a_timeline(theme: &Theme, frames: usize) -> anyhow::Result<()> {
+    let now = Utc::now();
+    let me = crate::domain::agent::Agent {
+        id: Uuid::now_v7(),
+        name: "anna".into(),
+        role: crate::domain::agent::Role::Agent,
+        teams: vec!["support".into()],
+        created_at: now,
+    };
+    let customer = Customer::named(Uuid::now_v7(), "Bench Customer", now);
+    let req = crate::casework::NewCaseRequest::new(customer.id, "Parcel never arrived");
+    let case = crate::casework::new_case(&me, Uuid::now_v7(), &req, now).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let id = case.id;
+    let mut app = App::new("anna", "http://127.0.0.1:7878", now, super::app::Tz::local());
+    app.timeline.customer = Some(customer.clone());
+    app.timeline.loading = true;
+    update(
+        &mut app,
+        Msg::TimelinePage { customer: customer.id, result: Ok((events(customer.id, 10_000), None)), offline: false },
+    );
+    app.open_case(id);
+    let local = crate::local::view::LocalCase {
+        case: crate::local::overlay::Synced { value: case, waiting: false },
+        notes: vec![],
+        rasa: crate::domain::rasa::fold(&[]),
+        followups: vec![],
+        unsettled: vec![],
+    };
+    update(&mut app, Msg::Case { id, case: Some(Box::new(local)), drafts: Default::default() });
+    update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('n'), KeyModifiers::NONE)));
+    let mut term = Terminal::new(TestBackend::new(160, 48))?;
+    term.draw(|f| draw(f, &app, theme))?;
+    let text = "The customer says the parcel never came and nobody answered the phone. ";
+    let mut lat = Vec::with_capacity(frames);
+    for (i, c) in text.chars().cycle().take(frames).enumerate() {
+        let key = if i % 80 == 79 { KeyCode::Enter } else { KeyCode::Char(c) };
+        let t = Instant::now();
+        update(&mut app, Msg::Key(KeyEvent::new(key, KeyModifiers::NONE)));
+        term.draw(|f| draw(f, &app, theme))?;
+        lat.push(t.elapsed());
+    }
+    report("typing a note, 10000 events beside", lat);
     Ok(())
 }

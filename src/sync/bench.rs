@@ -8,7 +8,8 @@ use anyhow::Context;
 use clap::Args;
 use serde_json::json;
 
-use crate::casework::{NewCaseRequest, NewNoteRequest};
+use crate::casework::{NewCaseRequest, NewNoteRequest, RasaStepRequest};
+use crate::domain::rasa::RasaStep;
 use crate::client::ApiClient;
 use crate::cloudevents::parse_event;
 use crate::domain::agent::Role;
@@ -77,6 +78,31 @@ pub async fn run(args: SyncBenchArgs) -> anyhow::Result<()> {
         pct(&lat, 100.0),
         lat.len() as f64 / wall.as_secs_f64()
     );
+
+    // 1b. Marking a RASA step done, as the case view does: 250 cases, four steps each, in
+    // another store (the drain below counts the notes only).
+    let steps = LocalStore::open(&dir.path().join("anna-steps.db")).await?;
+    steps.set_me(&client.me().await?).await?;
+    let mut lat = Vec::with_capacity(1_000);
+    for c in 0..250 {
+        let case = steps.open_case(NewCaseRequest::new(customer, &format!("Steps {c}"))).await?;
+        for step in RasaStep::ALL {
+            let t = Instant::now();
+            steps
+                .set_rasa_step(case.id, *step, RasaStepRequest { notes: format!("{step}: what was said"), done: true })
+                .await?;
+            lat.push(t.elapsed());
+        }
+    }
+    lat.sort();
+    println!(
+        "local write (RASA step done)  {:>6} ops  p50 {:>6.3} ms  p99 {:>6.3} ms  max {:>7.3} ms",
+        lat.len(),
+        pct(&lat, 50.0),
+        pct(&lat, 99.0),
+        pct(&lat, 100.0),
+    );
+    steps.close().await;
 
     // 2. Drain the outbox to the server.
     let mut report = RoundReport::default();
