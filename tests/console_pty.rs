@@ -250,3 +250,68 @@ async fn a_whole_case_offline_then_synced_lands_once() {
     assert_eq!(out.status.code(), Some(0));
     s.finish().await;
 }
+
+/// What the agent types survives a kill: drafts are saved within a second. And another agent
+/// opening the same case shows in its header, live.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_draft_survives_a_kill_and_another_agent_on_the_case_shows() {
+    let s = TestServer::start(common::Backend::Sqlite).await.unwrap();
+    let (_, token) = s.agent("anna", Role::Agent, &["support"]).await;
+    let (_, ben) = s.agent("ben", Role::Agent, &["support"]).await;
+    let shop = s.ingest_token("shop").await;
+    let customer = s.customer(&shop, "C-5").await;
+    let case = s.post("/api/v1/cases", &token, json!({"customer_id": customer, "subject": "Kettle leaks"})).await;
+    assert_eq!(case.status, 201);
+    let case_id = case.json["id"].as_str().unwrap().to_string();
+
+    let home = tempfile::tempdir().unwrap();
+    let env: Vec<(&str, std::path::PathBuf)> = vec![
+        ("HOME", home.path().to_path_buf()),
+        ("XDG_DATA_HOME", home.path().join("data")),
+        ("XDG_CONFIG_HOME", home.path().join("config")),
+    ];
+    let out = std::process::Command::new(BIN)
+        .args(["login", "--server", &s.base, "--token", &token])
+        .envs(env.clone())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+
+    let mut c = Console::start(&[], &env, 30, 100);
+    c.wait_for("Kettle leaks");
+    c.keys("\r");
+    c.wait_for("Receive notes");
+    c.keys("\r");
+    c.keys("She said the base cracked after a week");
+    c.wait_for("the base cracked");
+    std::thread::sleep(Duration::from_millis(1_200));
+    let pid = c.child.process_id().expect("a pid");
+    assert!(std::process::Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap().success());
+    c.wait_exit();
+    c.finish();
+
+    let mut c = Console::start(&[], &env, 30, 100);
+    c.wait_for("Kettle leaks");
+    c.keys("\r");
+    let text = c.wait_for("Receive notes");
+    assert!(text.contains("She said the base cracked after a week"), "the draft is back:\n{text}");
+    // Ben opens the case too: Anna's header says so within a heartbeat.
+    let r = s.put(&format!("/api/v1/cases/{case_id}/presence"), &ben, json!(null)).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json["present"][0]["name"], "anna", "ben sees anna");
+    let beat = tokio::spawn({
+        let (client, base, ben) = (s.client.clone(), s.base.clone(), ben.clone());
+        async move {
+            for _ in 0..20 {
+                let _ = client.put(format!("{base}/api/v1/cases/{case_id}/presence")).bearer_auth(&ben).send().await;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    });
+    c.wait_for("also here now: ben");
+    beat.abort();
+    c.keys("q");
+    assert!(c.wait_exit().success());
+    c.finish();
+    s.finish().await;
+}

@@ -9,10 +9,10 @@ use clap::Args;
 use serde_json::json;
 
 use crate::casework::{NewCaseRequest, NewNoteRequest, RasaStepRequest};
-use crate::domain::rasa::RasaStep;
 use crate::client::ApiClient;
 use crate::cloudevents::parse_event;
 use crate::domain::agent::Role;
+use crate::domain::rasa::RasaStep;
 use crate::local::LocalStore;
 use crate::store::events::IngestOutcome;
 use crate::store::Store;
