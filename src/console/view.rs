@@ -162,7 +162,7 @@ fn home(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         lines.push(Line::from(spans));
     }
-    let title = format!("My open cases ({})", app.home.cases.len());
+    let title = format!("My open cases ({}) · Enter opens · n new case · / find · F follow-ups", app.home.cases.len());
     frame.render_widget(Paragraph::new(lines).block(block(&title, theme, true)), cases);
 
     let mut lines: Vec<Line> = Vec::new();
@@ -378,19 +378,19 @@ fn help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     for b in table {
         let keys: Vec<String> = b.keys.iter().map(|k| k.label()).collect();
         lines.push(Line::from(vec![
-            Span::styled(format!("  {:<16}", keys.join(" / ")), theme.fg("ui.help_key").add_modifier(Modifier::BOLD)),
+            Span::styled(format!("  {:<20}", keys.join(" / ")), theme.fg("ui.help_key").add_modifier(Modifier::BOLD)),
             Span::styled(b.help, theme.fg("ui.help_desc")),
         ]));
     }
     if view == View::Search && app.form.is_none() {
         lines.push(Line::from(vec![
-            Span::styled(format!("  {:<16}", "any other key"), theme.fg("ui.help_key").add_modifier(Modifier::BOLD)),
+            Span::styled(format!("  {:<20}", "any other key"), theme.fg("ui.help_key").add_modifier(Modifier::BOLD)),
             Span::styled("types into the search", theme.fg("ui.help_desc")),
         ]));
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled("  any key closes this help", theme.fg("ui.text_muted")));
-    let w = area.width.min(76);
+    let w = area.width.min(84);
     let h = (lines.len() as u16 + 2).min(area.height);
     let popup = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
     frame.render_widget(Clear, popup);
