@@ -248,6 +248,40 @@ async fn a_whole_case_offline_then_synced_lands_once() {
     // A second sync has nothing to do.
     let out = std::process::Command::new(BIN).arg("sync").envs(env.clone()).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
+
+    // The handover, from the server: Markdown and JSON.
+    let export = |format: &str| {
+        let out = std::process::Command::new(BIN)
+            .args(["export", "case", id, "--format", format])
+            .envs(env.clone())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        (String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string())
+    };
+    let (md, _) = export("md");
+    for part in [
+        "# Case handover: Parcel never arrived",
+        "**Customer:** Mara Costa",
+        "4 of 4 steps done.",
+        "  > It never came and nobody answers: lost parcel, no answer",
+        "**Outcome:** negative",
+        "**Root cause:** label torn → no tape check",
+        "from the server",
+        "We reship today by express",
+        "[shop] Order 9",
+    ] {
+        assert!(md.contains(part), "missing {part:?} in\n{md}");
+    }
+    let (json_text, _) = export("json");
+    let h: serde_json::Value = serde_json::from_str(&json_text).unwrap();
+    assert_eq!((h["source"].as_str(), h["followups"].as_array().unwrap().len()), (Some("server"), 1));
+    // With the server down, from this computer, saying so.
+    let stopped = s.stop_serving().await;
+    let (md, said) = export("md");
+    assert!(md.contains("from this computer") && md.contains("4 of 4 steps done."), "{md}");
+    assert!(said.contains("could not be reached"), "{said}");
+    s.serve_again(stopped).await;
     s.finish().await;
 }
 

@@ -1351,4 +1351,36 @@ mod case_flow {
         assert!(app.form.is_none());
         assert!(cmds.iter().any(|c| matches!(c, Cmd::SaveDrafts(d) if d.iter().any(|(k, v)| k.ends_with("followup/due_at") && v == "2020-01-01 10:00"))));
     }
+
+    #[test]
+    fn conflicts_and_refusals_are_settled_with_the_keys_that_fit_them() {
+        let mut app = App::new("anna", "http://x", Utc::now(), Tz::default());
+        let case = Uuid::now_v7();
+        let op = |state: OpState| LocalOp {
+            seq: 1,
+            id: Uuid::now_v7(),
+            body: crate::sync::protocol::OpBody::parse(
+                "note.add",
+                &serde_json::json!({"case_id": case, "note_id": Uuid::now_v7(), "fields": {"body": "hi"}}).to_string(),
+            )
+            .unwrap(),
+            state,
+            created_at: app.now,
+            answer: None,
+        };
+        let (conflict, refused) = (op(OpState::Conflict), op(OpState::Rejected));
+        assert_eq!(press(&mut app, KeyCode::Char('C')), vec![Cmd::LoadUnsettled]);
+        assert_eq!(app.view(), View::Conflicts);
+        update(&mut app, Msg::Unsettled(vec![conflict.clone(), refused.clone()]));
+        assert!(press(&mut app, KeyCode::Char('x')).is_empty(), "a conflict is not dismissed");
+        let w = writes(&press(&mut app, KeyCode::Char('m')));
+        assert_eq!(w, vec![Write::Settle { op: conflict.id, how: Settle::KeepMine }]);
+        press(&mut app, KeyCode::Char('j'));
+        assert!(press(&mut app, KeyCode::Char('t')).is_empty(), "a refusal has no theirs to take");
+        let w = writes(&press(&mut app, KeyCode::Char('x')));
+        assert_eq!(w, vec![Write::Settle { op: refused.id, how: Settle::Dismiss }]);
+        let cmds = update(&mut app, Msg::Written { write: w[0].clone(), result: Ok(None) });
+        assert!(cmds.contains(&Cmd::LoadUnsettled), "the list is read again");
+        assert!(press(&mut app, KeyCode::Enter).contains(&Cmd::LoadCase(case)), "Enter opens the case");
+    }
 }
