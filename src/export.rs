@@ -252,7 +252,7 @@ mod tests {
     #[test]
     fn markdown_has_every_part_of_the_handover() {
         let at = DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z").unwrap().with_timezone(&Utc);
-        let anna = Agent { id: Uuid::nil(), name: "anna".into(), role: Role::Agent, teams: vec![], created_at: at };
+        let anna = Agent::new("anna", Role::Agent, &[], at);
         let customer = Customer::named(Uuid::from_u128(1), "Zoë Müller", at);
         let mut case =
             new_case(&anna, Uuid::from_u128(2), &NewCaseRequest::new(customer.id, "Parcel lost"), at).unwrap();

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use casebook::domain::agent::Role;
-use common::pty::{Console, BIN};
+use common::pty::{fresh_home, login, Console, BIN};
 use common::TestServer;
 use serde_json::json;
 
@@ -34,27 +34,15 @@ async fn an_agent_finds_a_customer_reads_the_timeline_and_quits() {
         assert_eq!(s.events(token, "application/cloudevents+json", event).await.status, 201);
     }
 
-    let home = tempfile::tempdir().unwrap();
-    let env = [
-        ("HOME", home.path().to_path_buf()),
-        ("XDG_DATA_HOME", home.path().join("data")),
-        ("XDG_CONFIG_HOME", home.path().join("config")),
-    ];
+    let (home, env) = fresh_home();
     // Not signed in: a clear word on what to do, no console.
     let out = std::process::Command::new(BIN).envs(env.clone()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("casebook login"));
     // Signed in once; then `casebook` alone opens the console.
-    let out = std::process::Command::new(BIN)
-        .args(["login", "--server", &s.base, "--token", &token])
-        .envs(env.clone())
-        .output()
-        .unwrap();
-    let said = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && said.contains("Signed in as anna (agent)"), "{said}");
+    let said = login(&env, &s.base, &token);
+    assert!(said.contains("Signed in as anna (agent)"), "{said}");
     assert!(home.path().join("config/casebook/config.toml").is_file());
-
-    let env: Vec<(&str, std::path::PathBuf)> = env.to_vec();
     let mut screen = Console::start(&[], &env, 24, 80);
     screen.wait_for("My open cases");
     screen.wait_for("● online");
@@ -116,18 +104,8 @@ async fn a_whole_case_offline_then_synced_lands_once() {
     event["customername"] = json!("Mara Costa");
     assert_eq!(s.events(&shop, "application/cloudevents+json", event).await.status, 201);
 
-    let home = tempfile::tempdir().unwrap();
-    let env: Vec<(&str, std::path::PathBuf)> = vec![
-        ("HOME", home.path().to_path_buf()),
-        ("XDG_DATA_HOME", home.path().join("data")),
-        ("XDG_CONFIG_HOME", home.path().join("config")),
-    ];
-    let out = std::process::Command::new(BIN)
-        .args(["login", "--server", &s.base, "--token", &token])
-        .envs(env.clone())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (_home, env) = fresh_home();
+    login(&env, &s.base, &token);
 
     // Online once: the customer and their timeline are seen, so this computer has them.
     let mut c = Console::start(&[], &env, 40, 120);
@@ -298,18 +276,8 @@ async fn a_draft_survives_a_kill_and_another_agent_on_the_case_shows() {
     assert_eq!(case.status, 201);
     let case_id = case.json["id"].as_str().unwrap().to_string();
 
-    let home = tempfile::tempdir().unwrap();
-    let env: Vec<(&str, std::path::PathBuf)> = vec![
-        ("HOME", home.path().to_path_buf()),
-        ("XDG_DATA_HOME", home.path().join("data")),
-        ("XDG_CONFIG_HOME", home.path().join("config")),
-    ];
-    let out = std::process::Command::new(BIN)
-        .args(["login", "--server", &s.base, "--token", &token])
-        .envs(env.clone())
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let (_home, env) = fresh_home();
+    login(&env, &s.base, &token);
 
     let mut c = Console::start(&[], &env, 30, 100);
     c.wait_for("Kettle leaks");

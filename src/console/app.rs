@@ -1199,13 +1199,7 @@ mod case_flow {
     }
 
     fn loaded(app: &mut App, entries: &[StepEntry]) -> Uuid {
-        let me = crate::domain::agent::Agent {
-            id: Uuid::now_v7(),
-            name: "anna".into(),
-            role: crate::domain::agent::Role::Agent,
-            teams: vec!["support".into()],
-            created_at: app.now,
-        };
+        let me = crate::domain::agent::Agent::new("anna", crate::domain::agent::Role::Agent, &["support"], app.now);
         let case = crate::casework::new_case(
             &me,
             Uuid::now_v7(),

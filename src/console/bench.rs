@@ -141,13 +141,7 @@ pub fn run(args: ConsoleBenchArgs) -> anyhow::Result<()> {
 /// through `update` into the text area, then the frame it causes (160x48).
 fn typing_beside_a_timeline(theme: &Theme, frames: usize) -> anyhow::Result<()> {
     let now = Utc::now();
-    let me = crate::domain::agent::Agent {
-        id: Uuid::now_v7(),
-        name: "anna".into(),
-        role: crate::domain::agent::Role::Agent,
-        teams: vec!["support".into()],
-        created_at: now,
-    };
+    let me = crate::domain::agent::Agent::new("anna", crate::domain::agent::Role::Agent, &["support"], now);
     let customer = Customer::named(Uuid::now_v7(), "Bench Customer", now);
     let req = crate::casework::NewCaseRequest::new(customer.id, "Parcel never arrived");
     let case = crate::casework::new_case(&me, Uuid::now_v7(), &req, now).map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -11,7 +11,7 @@ use ratatui::Frame;
 
 use super::app::{App, Row};
 use super::theme::Theme;
-use super::view::{block, relative, timeline_line, window_start};
+use super::view::{block, draw_text_area, relative, timeline_line, window_start};
 use super::workspace::{Typing, Workspace};
 use crate::domain::case::NoteVisibility;
 use crate::domain::rasa::RasaStep;
@@ -143,17 +143,7 @@ fn panel_of(frame: &mut Frame, area: Rect, app: &App, w: &Workspace, theme: &The
     let text_area = b.inner(notes_area);
     frame.render_widget(b, notes_area);
     let area_widget = &w.steps[w.step.index()];
-    if typing_step {
-        frame.render_widget(area_widget, text_area);
-    } else {
-        let text = area_widget.lines();
-        let lines: Vec<Line> = if text.iter().all(|l| l.is_empty()) {
-            vec![Line::styled(area_widget.placeholder_text().to_string(), theme.fg("ui.text_muted"))]
-        } else {
-            text.iter().map(|l| Line::styled(l.clone(), theme.fg("ui.text"))).collect()
-        };
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text_area);
-    }
+    draw_text_area(frame, text_area, area_widget, typing_step, theme);
 
     // The case's notes (newest last), or the note being written.
     if w.typing == Some(Typing::Note) {

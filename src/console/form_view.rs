@@ -9,7 +9,7 @@ use ratatui::Frame;
 
 use super::forms::{Field, Form, Input};
 use super::theme::Theme;
-use super::view::block;
+use super::view::{block, draw_text_area};
 
 /// Rows a field's text area gets (`roomy`: the screen is tall).
 fn rows_of(f: &Field, roomy: bool) -> u16 {
@@ -84,19 +84,7 @@ pub fn draw_form(frame: &mut Frame, area: Rect, form: &Form, theme: &Theme) {
                 let line = Line::styled(field.label, label_style);
                 put(frame, 1, &mut |f, r| f.render_widget(Paragraph::new(line.clone()), r));
                 let rows = rows_of(field, roomy);
-                put(frame, rows, &mut |f, r| {
-                    if focused {
-                        f.render_widget(&**area, r);
-                    } else {
-                        let text = area.lines();
-                        let lines: Vec<Line> = if text.iter().all(|l| l.is_empty()) {
-                            vec![Line::styled(area.placeholder_text().to_string(), theme.fg("ui.text_muted"))]
-                        } else {
-                            text.iter().map(|l| Line::styled(l.clone(), theme.fg("ui.text"))).collect()
-                        };
-                        f.render_widget(Paragraph::new(lines), r);
-                    }
-                });
+                put(frame, rows, &mut |f, r| draw_text_area(f, r, area, focused, theme));
             }
         }
         if let Some((_, message)) = form.error.as_ref().filter(|(n, _)| *n == field.name) {

@@ -15,6 +15,27 @@ use super::theme::Theme;
 use crate::domain::event::Event;
 use crate::sync::engine::Connection;
 
+/// A text area: the editor with its cursor while `typing`, else its text (or, empty, its hint
+/// muted), wrapped.
+pub(crate) fn draw_text_area(
+    frame: &mut Frame,
+    area: Rect,
+    text: &tui_textarea::TextArea,
+    typing: bool,
+    theme: &Theme,
+) {
+    if typing {
+        frame.render_widget(text, area);
+        return;
+    }
+    let lines: Vec<Line> = if text.lines().iter().all(|l| l.is_empty()) {
+        vec![Line::styled(text.placeholder_text().to_string(), theme.fg("ui.text_muted"))]
+    } else {
+        text.lines().iter().map(|l| Line::styled(l.clone(), theme.fg("ui.text"))).collect()
+    };
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}
+
 /// "just now", "5m ago", "3h ago", "2d ago", "in 10m".
 pub fn relative(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
     let secs = (now - at).num_seconds();

@@ -175,13 +175,8 @@ mod tests {
 
     pub(crate) fn local_case(entries: &[StepEntry]) -> Box<LocalCase> {
         let customer = Uuid::now_v7();
-        let anna = crate::domain::agent::Agent {
-            id: Uuid::now_v7(),
-            name: "anna".into(),
-            role: crate::domain::agent::Role::Agent,
-            teams: vec!["support".into()],
-            created_at: Utc::now(),
-        };
+        let anna =
+            crate::domain::agent::Agent::new("anna", crate::domain::agent::Role::Agent, &["support"], Utc::now());
         let case = crate::casework::new_case(
             &anna,
             Uuid::now_v7(),

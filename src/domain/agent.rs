@@ -29,6 +29,17 @@ pub struct Agent {
 }
 
 impl Agent {
+    /// A new agent (a fresh id) named `name`, with a role and teams, made at `at`.
+    pub fn new(name: &str, role: Role, teams: &[&str], at: DateTime<Utc>) -> Agent {
+        Agent {
+            id: super::new_id(),
+            name: name.to_string(),
+            role,
+            teams: teams.iter().map(|t| t.to_string()).collect(),
+            created_at: at,
+        }
+    }
+
     pub fn in_team(&self, team: &str) -> bool {
         self.teams.iter().any(|t| t == team)
     }

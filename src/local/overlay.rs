@@ -210,13 +210,7 @@ mod tests {
     use crate::sync::protocol::*;
 
     fn me() -> Agent {
-        Agent {
-            id: Uuid::now_v7(),
-            name: "anna".into(),
-            role: Role::Agent,
-            teams: vec!["billing".into()],
-            created_at: now(),
-        }
+        Agent::new("anna", Role::Agent, &["billing"], now())
     }
 
     fn op(seq: i64, body: OpBody) -> LocalOp {

@@ -10,6 +10,28 @@ use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize}
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_casebook");
 
+/// A home folder of its own for the console (data, config), and the environment naming it.
+pub fn fresh_home() -> (tempfile::TempDir, Vec<(&'static str, PathBuf)>) {
+    let home = tempfile::tempdir().unwrap();
+    let env = vec![
+        ("HOME", home.path().to_path_buf()),
+        ("XDG_DATA_HOME", home.path().join("data")),
+        ("XDG_CONFIG_HOME", home.path().join("config")),
+    ];
+    (home, env)
+}
+
+/// `casebook login` in that home; its stdout.
+pub fn login(env: &[(&str, PathBuf)], server: &str, token: &str) -> String {
+    let out = std::process::Command::new(BIN)
+        .args(["login", "--server", server, "--token", token])
+        .envs(env.iter().cloned())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
 pub struct Console {
     pub parser: Arc<Mutex<vt100::Parser>>,
     pub raw: Arc<Mutex<Vec<u8>>>,
