@@ -302,7 +302,7 @@ async fn a_draft_survives_a_kill_and_another_agent_on_the_case_shows() {
     assert_eq!(r.status, 200);
     assert_eq!(r.json["present"][0]["name"], "anna", "ben sees anna");
     let beat = tokio::spawn({
-        let (client, base, ben) = (s.client.clone(), s.base.clone(), ben.clone());
+        let (client, base, ben, case_id) = (s.client.clone(), s.base.clone(), ben.clone(), case_id.clone());
         async move {
             for _ in 0..20 {
                 let _ = client.put(format!("{base}/api/v1/cases/{case_id}/presence")).bearer_auth(&ben).send().await;
@@ -312,8 +312,15 @@ async fn a_draft_survives_a_kill_and_another_agent_on_the_case_shows() {
     });
     c.wait_for("also here now: ben");
     beat.abort();
-    c.keys("q");
+    // A note saved and the console quit at once: the note is recorded before it exits.
+    c.keys("n");
+    c.keys("Called back, no answer");
+    c.keys("\x13q");
     assert!(c.wait_exit().success());
     c.finish();
+    let out = std::process::Command::new(BIN).arg("sync").envs(env.clone()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let case = s.get(&format!("/api/v1/cases/{case_id}"), &token).await.json;
+    assert_eq!(case["notes"][0]["body"], "Called back, no answer", "{case}");
     s.finish().await;
 }

@@ -618,8 +618,12 @@ impl App {
     /// Opens the case workspace for a case.
     pub fn open_case(&mut self, id: Uuid) -> Vec<Cmd> {
         let mut cmds = Vec::new();
-        if let Some(old) = self.work.take() {
+        if let Some(mut old) = self.work.take() {
             if old.id != id {
+                let drafts = old.take_drafts();
+                if !drafts.is_empty() {
+                    cmds.push(Cmd::SaveDrafts(drafts));
+                }
                 cmds.push(Cmd::Leave(old.id));
             } else {
                 self.work = Some(old);

@@ -124,7 +124,7 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<()> {
         tracing::warn!("{p}");
     }
     app.guidance = guidance;
-    let writer = spawn_writer(store.clone(), engine.nudger(), tx.clone());
+    let (writer, writing) = spawn_writer(store.clone(), engine.nudger(), tx.clone());
     let mut terminal = ratatui::init();
     let result: anyhow::Result<()> = async {
         run_cmds(vec![Cmd::LoadHome], &store, &client, &engine, &writer, me.id, &tx);
@@ -141,25 +141,31 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<()> {
             while let Ok(msg) = rx.try_recv() {
                 cmds.extend(update(&mut app, msg));
             }
+            // Writes asked for just before quitting are recorded all the same.
+            run_cmds(cmds, &store, &client, &engine, &writer, me.id, &tx);
             if app.quit {
                 break;
             }
-            run_cmds(cmds, &store, &client, &engine, &writer, me.id, &tx);
         }
         Ok(())
     }
     .await;
-    // What was typed and not yet saved as a draft is saved now, and the case left.
+    ratatui::restore();
+    // What was typed and not yet saved as a draft is saved now, after every write still
+    // queued (the writer keeps their order), and the case left.
+    let mut last = Vec::new();
     if let Some(w) = app.work.as_mut() {
-        let drafts = w.take_drafts();
-        let _ = store.save_drafts(&drafts).await;
+        last.extend(w.take_drafts());
         let _ = tokio::time::timeout(Duration::from_secs(1), client.leave(w.id)).await;
     }
-    if let Some(f) = app.form.as_ref() {
-        let _ = store.save_drafts(&f.drafts()).await;
+    if let Some(f) = app.form.as_ref().filter(|f| f.dirty) {
+        last.extend(f.drafts());
     }
+    let _ = writer.send(Job::Drafts(last));
     drop(writer);
-    ratatui::restore();
+    if tokio::time::timeout(Duration::from_secs(30), writing).await.is_err() {
+        tracing::error!("the local store did not finish recording within 30 s");
+    }
     status_task.abort();
     tick_task.abort();
     engine.stop().await;
@@ -179,9 +185,9 @@ fn spawn_writer(
     store: LocalStore,
     nudge: impl Fn() + Send + Sync + 'static,
     tx: UnboundedSender<Msg>,
-) -> UnboundedSender<Job> {
+) -> (UnboundedSender<Job>, tokio::task::JoinHandle<()>) {
     let (jobs, mut rx) = unbounded_channel::<Job>();
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         while let Some(job) = rx.recv().await {
             match job {
                 Job::Drafts(drafts) => {
@@ -203,7 +209,7 @@ fn spawn_writer(
             }
         }
     });
-    jobs
+    (jobs, task)
 }
 
 /// Records a write in the local store; what it made, or why not.
