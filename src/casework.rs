@@ -168,6 +168,7 @@ pub fn new_case(agent: &Agent, id: Uuid, req: &NewCaseRequest, at: DateTime<Utc>
         created_at: at,
         updated_at: at,
         resolution: None,
+        first_response_at: (status != CaseStatus::New).then_some(at),
     })
 }
 

@@ -513,6 +513,16 @@ fn customer_data(opts: &SeedOptions, idx: usize, agents: &[Agent]) -> CustomerDa
             resolved_at,
         });
         let updated = if resolved { resolved_at } else { note_at.min(opts.anchor) };
+        // Taken up between a quarter and 1.25 times the first-response window: one case in five
+        // misses it.
+        let first_response = (status != CaseStatus::New).then(|| {
+            let at = (opened + first_due * (idx % 5 + 1) as i32 / 4).min(opts.anchor);
+            if resolved {
+                at.min(resolved_at)
+            } else {
+                at
+            }
+        });
         let case = Case {
             id: case_id,
             customer_id,
@@ -530,6 +540,7 @@ fn customer_data(opts: &SeedOptions, idx: usize, agents: &[Agent]) -> CustomerDa
             created_at: opened,
             updated_at: updated,
             resolution,
+            first_response_at: first_response,
         };
         let mut activity = |kind: &str, at: Timestamp, title: String, body: Option<String>| {
             let mut e = event(&mut rng, customer_id, "casebook", format!("{case_id}:{kind}"), kind, at, json!({}));

@@ -564,6 +564,7 @@ mod tests {
                 created_at: now - chrono::Duration::hours(hours),
                 updated_at: now,
                 resolution: None,
+                first_response_at: None,
             },
             waiting,
         };

@@ -243,6 +243,10 @@ pub struct Case {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub resolution: Option<Resolution>,
+    /// When the customer first had an answer: the case left `new` (an agent took it up, or
+    /// opened it already talking to the customer). The first-response SLA is measured to it.
+    #[serde(default)]
+    pub first_response_at: Option<DateTime<Utc>>,
 }
 
 /// Field changes to a case; `None` leaves a field as it is.
@@ -262,6 +266,9 @@ impl CaseChanges {
         let mut next = read.clone();
         if let Some(s) = self.status {
             next.status = s;
+            if s != CaseStatus::New && next.first_response_at.is_none() {
+                next.first_response_at = Some(at);
+            }
         }
         if let Some(p) = self.priority {
             next.priority = p;
@@ -285,6 +292,7 @@ pub fn resolved(read: &Case, resolution: Resolution, status: CaseStatus, at: Dat
     let mut next = read.clone();
     next.status = status;
     next.resolution = Some(resolution);
+    next.first_response_at = read.first_response_at.or(Some(at));
     next.revision = read.revision + 1;
     next.updated_at = at;
     next
@@ -325,6 +333,7 @@ pub(crate) mod tests {
             created_at: t,
             updated_at: t,
             resolution: None,
+            first_response_at: None,
         }
     }
 

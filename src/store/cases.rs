@@ -19,7 +19,8 @@ use crate::domain::time::{now, to_micros};
 
 const CASE_COLUMNS: &str = "id, customer_id, subject, channel, status, priority, queue, team, assignee_id, \
     first_response_due, resolution_due, revision, created_by, created_at, updated_at, resolution_summary, \
-    resolution_root_cause, resolution_outcome, resolution_rasa_incomplete_reason, resolved_by, resolved_at";
+    resolution_root_cause, resolution_outcome, resolution_rasa_incomplete_reason, resolved_by, resolved_at, \
+    first_response_at";
 
 /// The outcome of a change that carried the revision it read.
 #[derive(Debug)]
@@ -77,6 +78,7 @@ fn case_from_row(row: &AnyRow) -> Result<Case> {
         created_at: col_ts(row, "created_at")?,
         updated_at: col_ts(row, "updated_at")?,
         resolution,
+        first_response_at: col_opt_ts(row, "first_response_at")?,
     })
 }
 
@@ -103,7 +105,7 @@ fn preview(text: &str) -> String {
 pub(crate) async fn insert_case_row(tx: &mut Tx, case: &Case) -> Result<()> {
     let r = case.resolution.as_ref();
     sqlx::query(&format!(
-        "INSERT INTO cases ({CASE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
+        "INSERT INTO cases ({CASE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
     ))
     .bind(case.id.to_string())
     .bind(case.customer_id.to_string())
@@ -126,6 +128,7 @@ pub(crate) async fn insert_case_row(tx: &mut Tx, case: &Case) -> Result<()> {
     .bind(r.and_then(|r| r.rasa_incomplete_reason.clone()))
     .bind(r.map(|r| r.resolved_by.to_string()))
     .bind(r.map(|r| to_micros(r.resolved_at)))
+    .bind(case.first_response_at.map(to_micros))
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -313,7 +316,7 @@ pub(crate) async fn update_case(tx: &mut Tx, read: &Case, changes: &CaseChanges,
     }
     let updated = sqlx::query(
         "UPDATE cases SET status = $1, priority = $2, assignee_id = $3, first_response_due = $4, resolution_due = $5, \
-         revision = $6, updated_at = $7 WHERE id = $8 AND revision = $9",
+         revision = $6, updated_at = $7, first_response_at = $10 WHERE id = $8 AND revision = $9",
     )
     .bind(next.status.as_str())
     .bind(next.priority.as_str())
@@ -324,6 +327,7 @@ pub(crate) async fn update_case(tx: &mut Tx, read: &Case, changes: &CaseChanges,
     .bind(to_micros(t))
     .bind(read.id.to_string())
     .bind(read.revision)
+    .bind(next.first_response_at.map(to_micros))
     .execute(&mut **tx)
     .await?;
     if updated.rows_affected() == 0 {
@@ -391,8 +395,8 @@ pub(crate) async fn resolve_case(
     let next = crate::domain::case::resolved(read, resolution.clone(), status, t);
     let updated = sqlx::query(
         "UPDATE cases SET status = $1, revision = $2, updated_at = $3, resolution_summary = $4, resolution_root_cause = $5, \
-         resolution_outcome = $6, resolution_rasa_incomplete_reason = $7, resolved_by = $8, resolved_at = $9 \
-         WHERE id = $10 AND revision = $11",
+         resolution_outcome = $6, resolution_rasa_incomplete_reason = $7, resolved_by = $8, resolved_at = $9, \
+         first_response_at = $12 WHERE id = $10 AND revision = $11",
     )
     .bind(status.as_str())
     .bind(next.revision)
@@ -405,6 +409,7 @@ pub(crate) async fn resolve_case(
     .bind(to_micros(resolution.resolved_at))
     .bind(read.id.to_string())
     .bind(read.revision)
+    .bind(next.first_response_at.map(to_micros))
     .execute(&mut **tx)
     .await?;
     if updated.rows_affected() == 0 {

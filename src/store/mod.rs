@@ -56,12 +56,14 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "sync", include_str!("migrations/sqlite_0002_sync.sql")),
     (3, "feed_id", include_str!("migrations/sqlite_0003_feed_id.sql")),
     (4, "presence", include_str!("migrations/sqlite_0004_presence.sql")),
+    (5, "queues_sla", include_str!("migrations/sqlite_0005_queues_sla.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/postgres_0001_init.sql")),
     (2, "sync", include_str!("migrations/postgres_0002_sync.sql")),
     (3, "feed_id", include_str!("migrations/postgres_0003_feed_id.sql")),
     (4, "presence", include_str!("migrations/postgres_0004_presence.sql")),
+    (5, "queues_sla", include_str!("migrations/postgres_0005_queues_sla.sql")),
 ];
 /// Held while migrating, so that several nodes starting at once migrate one after another.
 const MIGRATION_LOCK: i64 = 0x6361_7365_626f_6f6b; // "casebook"

@@ -1,0 +1,39 @@
+-- Queues, SLA policies and when a case was first answered (issue 6). Keep in step with the
+-- other backend's 0005_queues_sla.sql.
+
+-- When the customer first had an answer (the case left `new`); the first-response SLA is
+-- measured to it. Cases from before this migration that had left `new` count as answered
+-- when opened (their real time was not recorded).
+ALTER TABLE cases ADD COLUMN first_response_at BIGINT;
+UPDATE cases SET first_response_at = created_at WHERE status <> 'new';
+
+-- A queue: a named view of a team's cases. `id` is what cases carry in `queue`.
+-- statuses: JSON list of the statuses it shows; sort: age | due | priority.
+CREATE TABLE queues (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    team        TEXT NOT NULL,
+    statuses    TEXT NOT NULL,
+    sort        TEXT NOT NULL,
+    created_at  BIGINT NOT NULL
+);
+
+-- How soon a case of each priority must be first answered and resolved, in seconds.
+CREATE TABLE sla_policies (
+    priority            TEXT PRIMARY KEY,
+    first_response_secs BIGINT NOT NULL,
+    resolution_secs     BIGINT NOT NULL,
+    updated_at          BIGINT NOT NULL
+);
+INSERT INTO sla_policies (priority, first_response_secs, resolution_secs, updated_at) VALUES
+    ('urgent', 900, 14400, 0),
+    ('high', 3600, 28800, 0),
+    ('normal', 14400, 86400, 0),
+    ('low', 86400, 259200, 0);
+
+INSERT INTO queues (id, name, team, statuses, sort, created_at) VALUES
+    ('general', 'General', 'support', '["new","open","pending"]', 'due', 0);
+
+CREATE INDEX cases_by_queue ON cases (queue, status, created_at, id);
+CREATE INDEX cases_by_team_created ON cases (team, created_at);
+CREATE INDEX cases_by_resolved ON cases (resolved_at);
