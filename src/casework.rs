@@ -174,7 +174,9 @@ pub fn new_case(agent: &Agent, id: Uuid, req: &NewCaseRequest, at: DateTime<Utc>
 
 /// Opens a case with the id given (server-made for the API, client-made offline).
 pub async fn open_case(tx: &mut Tx, agent: &Agent, id: Uuid, req: NewCaseRequest) -> WorkResult<Case> {
-    let case = new_case(agent, id, &req, now())?;
+    let mut case = new_case(agent, id, &req, now())?;
+    let (first, resolve) = crate::store::queues::sla_policy(tx, case.priority).await?.due(case.created_at);
+    (case.first_response_due, case.resolution_due) = (Some(first), Some(resolve));
     may_open_case_for(agent, case.assignee_id)?;
     if let Some(a) = case.assignee_id {
         check_agent(tx, "assignee_id", a).await?;
@@ -226,7 +228,11 @@ pub async fn change_case(tx: &mut Tx, agent: &Agent, case_id: Uuid, req: PatchCa
             check_agent(tx, "assignee_id", a).await?;
         }
     }
-    let changes = CaseChanges { status: req.status, priority: req.priority, assignee_id: req.assignee_id };
+    let policy = match req.priority {
+        Some(p) if p != case.priority => Some(crate::store::queues::sla_policy(tx, p).await?),
+        _ => None,
+    };
+    let changes = CaseChanges { status: req.status, priority: req.priority, assignee_id: req.assignee_id, policy };
     match crate::store::cases::update_case(tx, &case, &changes, agent).await? {
         Cas::Applied(c) => Ok(c),
         Cas::Stale(current) => Err(stale("case", req.revision, current.revision, &*current)),

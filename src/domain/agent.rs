@@ -130,6 +130,25 @@ pub fn may_reprioritise(agent: &Agent, case: &Case) -> Allowed {
     Err(Denied(format!("only a lead of team `{}` or an admin may change a case's priority", case.team)))
 }
 
+/// Reports: leads for their own teams, admins for any. Returns the teams the report counts
+/// (`team` when asked for one; a lead's teams, or every team for an admin, when not).
+pub fn may_read_report(agent: &Agent, team: Option<&str>) -> Result<Vec<String>, Denied> {
+    match (agent.role, team) {
+        (Role::Admin, Some(t)) => Ok(vec![t.to_string()]),
+        (Role::Admin, None) => Ok(vec![]),
+        (Role::Lead, Some(t)) if agent.in_team(t) => Ok(vec![t.to_string()]),
+        (Role::Lead, Some(t)) => Err(Denied(format!(
+            "leads see reports of their own teams ({}); team `{t}` is not one of them",
+            agent.teams.join(", ")
+        ))),
+        (Role::Lead, None) if agent.teams.is_empty() => {
+            Err(Denied("this lead is in no team: an admin adds the team (casebook admin agent add … --team)".into()))
+        }
+        (Role::Lead, None) => Ok(agent.teams.clone()),
+        (Role::Agent, _) => Err(Denied("reports are for leads and admins".into())),
+    }
+}
+
 /// Follow-ups: the assignee, the creator, leads (of any team the assignee shares) and admins.
 pub fn may_change_followup(agent: &Agent, assignee_id: Uuid, created_by: Uuid) -> Allowed {
     if agent.id == assignee_id || agent.id == created_by || matches!(agent.role, Role::Lead | Role::Admin) {

@@ -256,6 +256,9 @@ pub struct CaseChanges {
     pub priority: Option<Priority>,
     /// `Some(None)` unassigns.
     pub assignee_id: Option<Option<Uuid>>,
+    /// The service level of the new priority, as the server has it; the built-in one when
+    /// left out (the console's offline view).
+    pub policy: Option<super::sla::SlaPolicy>,
 }
 
 impl CaseChanges {
@@ -272,7 +275,8 @@ impl CaseChanges {
         }
         if let Some(p) = self.priority {
             next.priority = p;
-            let (first, resolve) = sla_due(read.created_at, p);
+            let policy = self.policy.filter(|x| x.priority == p).unwrap_or(super::sla::SlaPolicy::default_for(p));
+            let (first, resolve) = policy.due(read.created_at);
             next.first_response_due = Some(first);
             next.resolution_due = Some(resolve);
         }

@@ -9,6 +9,7 @@ pub mod due;
 pub mod event;
 pub mod followup;
 pub mod rasa;
+pub mod sla;
 pub mod time;
 
 use uuid::Uuid;

@@ -81,7 +81,10 @@ pub fn case(confirmed: Option<Case>, ops: &[LocalOp], me: &Agent) -> Option<Sync
             (OpBody::OpenCase(p), None) => casework::new_case(me, p.case_id, &p.fields, at).ok(),
             (OpBody::ChangeCase(p), Some(c)) if p.case_id == c.id => {
                 let f = &p.fields;
-                Some(CaseChanges { status: f.status, priority: f.priority, assignee_id: f.assignee_id }.apply_to(c, at))
+                Some(
+                    CaseChanges { status: f.status, priority: f.priority, assignee_id: f.assignee_id, policy: None }
+                        .apply_to(c, at),
+                )
             }
             (OpBody::ResolveCase(p), Some(c)) if p.case_id == c.id => {
                 let f = &p.fields;

@@ -26,7 +26,7 @@ use utoipa_axum::routes;
 
 use crate::store::Store;
 use problem::{ApiError, Problem};
-use routes::{cases, customers, events, followups, meta, sync};
+use routes::{cases, customers, events, followups, leads, meta, sync};
 
 /// Runs a case-work command in a write transaction of its own, committed when it succeeds
 /// (dropped, so rolled back, when it fails): `in_transaction!(state.store, tx => cmd(&mut tx, …))`.
@@ -79,7 +79,8 @@ impl AppState {
         (name = "events", description = "CloudEvents 1.0 ingestion"),
         (name = "cases", description = "Cases and the work on them"),
         (name = "followups", description = "Follow-up tasks"),
-        (name = "sync", description = "Offline sync")
+        (name = "sync", description = "Offline sync"),
+        (name = "leads", description = "Queues, SLA, workload, bulk changes and reports")
     )
 )]
 struct ApiDoc;
@@ -121,6 +122,10 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(followups::list, followups::create))
         .routes(routes!(followups::get, followups::patch))
         .routes(routes!(sync::pull))
+        .routes(routes!(leads::list))
+        .routes(routes!(leads::cases))
+        .routes(routes!(leads::bulk))
+        .routes(routes!(leads::summary))
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(bulk).merge(rest)
 }

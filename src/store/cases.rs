@@ -17,7 +17,7 @@ use crate::domain::cursor::TimeCursor;
 use crate::domain::rasa::{fold, Checklist, RasaStep, RecordedEntry, StepEntry};
 use crate::domain::time::{now, to_micros};
 
-const CASE_COLUMNS: &str = "id, customer_id, subject, channel, status, priority, queue, team, assignee_id, \
+pub(crate) const CASE_COLUMNS: &str = "id, customer_id, subject, channel, status, priority, queue, team, assignee_id, \
     first_response_due, resolution_due, revision, created_by, created_at, updated_at, resolution_summary, \
     resolution_root_cause, resolution_outcome, resolution_rasa_incomplete_reason, resolved_by, resolved_at, \
     first_response_at";
@@ -44,7 +44,7 @@ pub struct CaseFilter {
     pub team: Option<String>,
 }
 
-fn case_from_row(row: &AnyRow) -> Result<Case> {
+pub(crate) fn case_from_row(row: &AnyRow) -> Result<Case> {
     let resolution = match col_opt_str(row, "resolution_summary")? {
         None => None,
         Some(summary) => Some(Resolution {

@@ -12,6 +12,8 @@ pub mod customers;
 pub mod events;
 pub mod followups;
 pub mod presence;
+pub mod queues;
+pub mod reports;
 mod rows;
 
 use std::path::Path;

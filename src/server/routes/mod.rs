@@ -4,5 +4,6 @@ pub mod cases;
 pub mod customers;
 pub mod events;
 pub mod followups;
+pub mod leads;
 pub mod meta;
 pub mod sync;

@@ -34,6 +34,13 @@ INSERT INTO sla_policies (priority, first_response_secs, resolution_secs, update
 INSERT INTO queues (id, name, team, statuses, sort, created_at) VALUES
     ('general', 'General', 'support', '["new","open","pending"]', 'due', 0);
 
-CREATE INDEX cases_by_queue ON cases (queue, status, created_at, id);
+-- Active cases of a queue, oldest first and by resolution due time (queries repeat the
+-- predicate word for word so the planner may use them).
+CREATE INDEX cases_active_by_queue_age ON cases (queue, created_at, id) WHERE status IN ('new', 'open', 'pending');
+CREATE INDEX cases_active_by_queue_due ON cases (queue, resolution_due, id) WHERE status IN ('new', 'open', 'pending');
+CREATE INDEX cases_active_by_assignee ON cases (assignee_id) WHERE status IN ('new', 'open', 'pending');
 CREATE INDEX cases_by_team_created ON cases (team, created_at);
 CREATE INDEX cases_by_resolved ON cases (resolved_at);
+-- Reports: the customer's latest resolved case before a survey answer, and survey answers by time.
+CREATE INDEX cases_by_customer_resolved ON cases (customer_id, resolved_at);
+CREATE INDEX events_surveys ON events (occurred_at) WHERE kind LIKE '%csat%' OR kind LIKE '%nps%';

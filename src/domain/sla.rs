@@ -1,0 +1,163 @@
+//! Service levels: how soon a case of each priority must be first answered and resolved, and
+//! where a case stands against that — ok, at risk, breached. Always computed from the case's
+//! due times and when it was answered and resolved; never set by hand.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::case::{default_sla, Case, Priority};
+use super::named_enum;
+
+/// A case is at risk when less than this share of a window is left (a quarter).
+pub const AT_RISK_DIVISOR: i32 = 4;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaState {
+    Ok,
+    AtRisk,
+    Breached,
+}
+named_enum!(SlaState, "SLA state", { Ok => "ok", AtRisk => "at_risk", Breached => "breached" });
+
+/// The service level of one priority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SlaPolicy {
+    pub priority: Priority,
+    /// Seconds to the first answer.
+    pub first_response_secs: i64,
+    /// Seconds to the resolution.
+    pub resolution_secs: i64,
+}
+
+impl SlaPolicy {
+    /// The built-in policy of a priority (what a new database starts with).
+    pub fn default_for(priority: Priority) -> SlaPolicy {
+        let (first, resolve) = default_sla(priority);
+        SlaPolicy { priority, first_response_secs: first.num_seconds(), resolution_secs: resolve.num_seconds() }
+    }
+
+    /// The due times of a case opened at `opened`.
+    pub fn due(&self, opened: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+        (opened + Duration::seconds(self.first_response_secs), opened + Duration::seconds(self.resolution_secs))
+    }
+}
+
+/// One clock: from `start` due at `due`, stopped at `stopped` (answered, resolved) if it was.
+fn clock(
+    start: DateTime<Utc>,
+    due: Option<DateTime<Utc>>,
+    stopped: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> SlaState {
+    let Some(due) = due else { return SlaState::Ok };
+    match stopped {
+        // Exactly at the due time is in time.
+        Some(at) if at > due => SlaState::Breached,
+        Some(_) => SlaState::Ok,
+        None if now > due => SlaState::Breached,
+        // Less than a quarter of the window left: at risk.
+        None if (due - now) * AT_RISK_DIVISOR <= due - start => SlaState::AtRisk,
+        None => SlaState::Ok,
+    }
+}
+
+/// Where a case stands at `now`: the worse of its first-response and resolution clocks. A
+/// resolution counts as the first answer when none was recorded before it.
+pub fn sla_state(case: &Case, now: DateTime<Utc>) -> SlaState {
+    let resolved_at = case.resolution.as_ref().map(|r| r.resolved_at);
+    let answered = case.first_response_at.or(resolved_at);
+    let first = clock(case.created_at, case.first_response_due, answered, now);
+    let resolution = clock(case.created_at, case.resolution_due, resolved_at, now);
+    first.max(resolution)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::case::tests::sample_case;
+    use crate::domain::case::{CaseChanges, CaseStatus, Outcome, Resolution};
+
+    fn case_at(opened: DateTime<Utc>, priority: Priority) -> Case {
+        let mut c = sample_case();
+        c.status = CaseStatus::New;
+        c.created_at = opened;
+        c.priority = priority;
+        let (first, resolve) = SlaPolicy::default_for(priority).due(opened);
+        c.first_response_due = Some(first);
+        c.resolution_due = Some(resolve);
+        c
+    }
+
+    #[test]
+    fn states_at_the_edges_of_the_first_response_window() {
+        let t0 = Utc::now();
+        let c = case_at(t0, Priority::Urgent); // 15 minutes to answer, 4 hours to resolve
+        assert_eq!(sla_state(&c, t0), SlaState::Ok);
+        // 11:15 in, 3:45 left: exactly a quarter left is at risk; a second before is not.
+        assert_eq!(sla_state(&c, t0 + Duration::seconds(674)), SlaState::Ok);
+        assert_eq!(sla_state(&c, t0 + Duration::seconds(675)), SlaState::AtRisk);
+        // Exactly at due: not breached yet; a microsecond after, breached.
+        let due = c.first_response_due.unwrap();
+        assert_eq!(sla_state(&c, due), SlaState::AtRisk);
+        assert_eq!(sla_state(&c, due + Duration::microseconds(1)), SlaState::Breached);
+
+        // Answered exactly at due: in time, for ever after.
+        let mut answered = c.clone();
+        answered.first_response_at = Some(due);
+        assert_eq!(sla_state(&answered, due + Duration::hours(1)), SlaState::Ok);
+        answered.first_response_at = Some(due + Duration::seconds(1));
+        assert_eq!(sla_state(&answered, due + Duration::hours(1)), SlaState::Breached, "answered late stays breached");
+    }
+
+    #[test]
+    fn resolution_clock_and_resolved_cases() {
+        let t0 = Utc::now();
+        let mut c = case_at(t0, Priority::High); // 1 h / 8 h
+        c.first_response_at = Some(t0 + Duration::minutes(5));
+        assert_eq!(sla_state(&c, t0 + Duration::hours(5)), SlaState::Ok);
+        assert_eq!(sla_state(&c, t0 + Duration::hours(6)), SlaState::AtRisk);
+        assert_eq!(sla_state(&c, t0 + Duration::hours(8)), SlaState::AtRisk);
+        assert_eq!(sla_state(&c, t0 + Duration::hours(9)), SlaState::Breached);
+        let resolve = |c: &mut Case, at| {
+            c.status = CaseStatus::Resolved;
+            c.resolution = Some(Resolution {
+                summary: "done".into(),
+                root_cause: vec![],
+                outcome: Outcome::Positive,
+                rasa_incomplete_reason: None,
+                resolved_by: c.created_by,
+                resolved_at: at,
+            });
+        };
+        let mut on_time = c.clone();
+        resolve(&mut on_time, t0 + Duration::hours(8));
+        assert_eq!(sla_state(&on_time, t0 + Duration::days(30)), SlaState::Ok, "no risk once resolved");
+        let mut late = c.clone();
+        resolve(&mut late, t0 + Duration::hours(8) + Duration::seconds(1));
+        assert_eq!(sla_state(&late, t0 + Duration::days(30)), SlaState::Breached);
+        // Never answered before the resolution: the resolution is the answer.
+        let mut quick = case_at(t0, Priority::High);
+        resolve(&mut quick, t0 + Duration::minutes(30));
+        assert_eq!(sla_state(&quick, t0 + Duration::days(1)), SlaState::Ok);
+    }
+
+    #[test]
+    fn a_change_of_priority_moves_the_due_times_from_the_opening() {
+        let t0 = Utc::now();
+        let c = case_at(t0, Priority::Low); // 24 h to answer
+        let now = t0 + Duration::hours(2);
+        assert_eq!(sla_state(&c, now), SlaState::Ok);
+        // Raised to urgent two hours in: 15 minutes from the opening have long passed.
+        let urgent = CaseChanges { priority: Some(Priority::Urgent), ..Default::default() }.apply_to(&c, now);
+        assert_eq!(urgent.first_response_due, Some(t0 + Duration::minutes(15)));
+        assert_eq!(sla_state(&urgent, now), SlaState::Breached);
+        // Lowered again: back in time.
+        let low = CaseChanges { priority: Some(Priority::Low), ..Default::default() }.apply_to(&urgent, now);
+        assert_eq!(sla_state(&low, now), SlaState::Ok);
+        // Taking it up (leaving `new`) answers it.
+        let open = CaseChanges { status: Some(CaseStatus::Open), ..Default::default() }.apply_to(&urgent, now);
+        assert_eq!(open.first_response_at, Some(now));
+    }
+}

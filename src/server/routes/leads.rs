@@ -1,0 +1,256 @@
+//! What team leads use: queues with their figures and each agent's load, a queue's cases with
+//! their SLA state, changes to many cases at once (reassign, reprioritise), and the summary
+//! report.
+
+use axum::extract::{Path, State};
+use axum::Json;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::casework::{self, PatchCaseRequest};
+use crate::domain::agent::may_read_report;
+use crate::domain::case::{Case, CaseStatus, Priority};
+use crate::domain::cursor::TimeCursor;
+use crate::domain::sla::{SlaPolicy, SlaState};
+use crate::domain::time::{now, parse_rfc3339};
+use crate::domain::Invalid;
+use crate::server::extract::{parse_limit, AgentAuth, ApiJson, ApiQuery};
+use crate::server::problem::{ApiError, ApiResult, Problem};
+use crate::server::AppState;
+use crate::store::queues::{AgentLoad, QueueCase, QueueCaseFilter, QueueSort, QueueSummary};
+use crate::store::reports::SummaryReport;
+
+/// The most cases one bulk request may change.
+pub const MAX_BULK: usize = 500;
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct QueuesResponse {
+    /// When the figures were counted.
+    pub at: DateTime<Utc>,
+    pub queues: Vec<QueueSummary>,
+    /// Every agent's waiting cases (admins left out), by name.
+    pub workload: Vec<AgentLoad>,
+    pub sla_policies: Vec<SlaPolicy>,
+}
+
+#[utoipa::path(get, path = "/api/v1/queues", tag = "leads",
+    responses(
+        (status = 200, description = "Every queue with its waiting cases by status and age, breaches and cases at risk; each agent's load; the SLA policies", body = QueuesResponse),
+        (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+pub async fn list(State(state): State<AppState>, AgentAuth(_agent): AgentAuth) -> ApiResult<Json<QueuesResponse>> {
+    let at = now();
+    Ok(Json(QueuesResponse {
+        at,
+        queues: state.store.queue_summaries(at).await?,
+        workload: state.store.agent_loads(at, &[]).await?,
+        sla_policies: state.store.sla_policies().await?,
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct QueueCasesParams {
+    /// Comma-separated statuses, of those the queue shows.
+    pub status: Option<String>,
+    /// `ok`, `at_risk` or `breached`.
+    pub sla: Option<String>,
+    /// An agent id, `me`, or `none` for unassigned cases.
+    pub assignee: Option<String>,
+    /// `age` (oldest first), `due` (nearest resolution due first) or `priority` (most urgent,
+    /// then oldest); default: the queue's own.
+    pub sort: Option<String>,
+    /// 1 to 200, default 50.
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct QueueCasePage {
+    pub cases: Vec<QueueCase>,
+    pub next_cursor: Option<String>,
+}
+
+fn bad(name: &str) -> impl Fn(Invalid) -> ApiError + '_ {
+    move |e| ApiError::invalid_parameter(name, e.message)
+}
+
+#[utoipa::path(get, path = "/api/v1/queues/{id}/cases", tag = "leads", params(("id" = String, Path, description = "The queue id"), QueueCasesParams),
+    responses(
+        (status = 200, description = "One page of the queue's waiting cases, each with its SLA state", body = QueueCasePage),
+        (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+pub async fn cases(
+    State(state): State<AppState>,
+    AgentAuth(agent): AgentAuth,
+    Path(id): Path<String>,
+    ApiQuery(p): ApiQuery<QueueCasesParams>,
+) -> ApiResult<Json<QueueCasePage>> {
+    let queue = state
+        .store
+        .queue(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no queue `{id}`: GET /api/v1/queues lists them")))?;
+    let limit = parse_limit(p.limit.as_deref(), 50, 200)?;
+    let statuses = p
+        .status
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<CaseStatus>().map_err(bad("status")))
+        .collect::<ApiResult<Vec<_>>>()?;
+    let sla = match p.sla.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => Some(s.parse::<SlaState>().map_err(bad("sla"))?),
+        None => None,
+    };
+    let assignee = match p.assignee.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some("me") => Some(Some(agent.id)),
+        Some("none") => Some(None),
+        Some(other) => Some(Some(other.parse::<Uuid>().map_err(|_| {
+            ApiError::invalid_parameter("assignee", format!("`{other}` is not an agent id, `me` or `none`"))
+        })?)),
+    };
+    let sort = match p.sort.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => s.parse::<QueueSort>().map_err(bad("sort"))?,
+        None => queue.sort,
+    };
+    // A cursor belongs to one queue and one order.
+    let tag = format!("queue:{}:{}", queue.id, sort);
+    let after = match p.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => Some(TimeCursor::decode(&tag, c).map_err(|e| ApiError::bad_request("invalid-cursor", e.0))?),
+        None => None,
+    };
+    let filter = QueueCaseFilter { statuses, sla, assignee, sort };
+    let (cases, next) = state.store.queue_cases(&queue, &filter, limit, after.as_ref(), now()).await?;
+    Ok(Json(QueueCasePage { cases, next_cursor: next.map(|c| c.encode(&tag)) }))
+}
+
+/// One case to change, with the revision read.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkChange {
+    pub id: Uuid,
+    pub revision: i64,
+    /// An agent id, or `null` to unassign; left out: unchanged.
+    #[serde(default, deserialize_with = "crate::casework::double_option", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Uuid>)]
+    pub assignee_id: Option<Option<Uuid>>,
+    pub priority: Option<Priority>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkRequest {
+    pub changes: Vec<BulkChange>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BulkStatus {
+    Applied,
+    /// Changed since the revision sent: `current` holds it; nothing was overwritten.
+    Conflict,
+    /// Not allowed or not valid: `problem` says why.
+    Rejected,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BulkResult {
+    pub id: Uuid,
+    pub status: BulkStatus,
+    /// The case as changed (applied).
+    pub case: Option<Case>,
+    /// The case as it is now (conflict).
+    pub current: Option<Case>,
+    pub problem: Option<Problem>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BulkResponse {
+    /// One per change, in the order sent.
+    pub results: Vec<BulkResult>,
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/bulk", tag = "leads", request_body = BulkRequest,
+    responses(
+        (status = 200, description = "Each change on its own: applied, a conflict (with the case as it is now) or rejected (with the reason)", body = BulkResponse),
+        (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+pub async fn bulk(
+    State(state): State<AppState>,
+    AgentAuth(agent): AgentAuth,
+    ApiJson(req): ApiJson<BulkRequest>,
+) -> ApiResult<Json<BulkResponse>> {
+    if req.changes.is_empty() || req.changes.len() > MAX_BULK {
+        return Err(Invalid::field(
+            "changes",
+            format!("send 1 to {MAX_BULK} changes (got {}); split a larger batch", req.changes.len()),
+        )
+        .into());
+    }
+    let mut results = Vec::with_capacity(req.changes.len());
+    for c in req.changes {
+        let patch =
+            PatchCaseRequest { revision: c.revision, status: None, priority: c.priority, assignee_id: c.assignee_id };
+        let mut tx = state.store.begin_write().await?;
+        let out = casework::change_case(&mut tx, &agent, c.id, patch).await;
+        let result = match out {
+            Ok(case) => {
+                tx.commit().await.map_err(crate::store::StoreError::from)?;
+                BulkResult { id: c.id, status: BulkStatus::Applied, case: Some(case), current: None, problem: None }
+            }
+            Err(e) => {
+                drop(tx);
+                let problem = *ApiError::from(e).0;
+                let current = problem.current.clone().and_then(|v| serde_json::from_value(v).ok());
+                let status = if problem.status == 409 { BulkStatus::Conflict } else { BulkStatus::Rejected };
+                BulkResult { id: c.id, status, case: None, current, problem: Some(problem) }
+            }
+        };
+        results.push(result);
+    }
+    Ok(Json(BulkResponse { results }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ReportParams {
+    /// RFC 3339; default: 7 days before `to`.
+    pub from: Option<String>,
+    /// RFC 3339, exclusive; default: now.
+    pub to: Option<String>,
+    /// One team; default: the lead's teams (every team for an admin).
+    pub team: Option<String>,
+}
+
+fn time_param(name: &str, raw: Option<&str>) -> ApiResult<Option<DateTime<Utc>>> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => parse_rfc3339(s).map(Some).ok_or_else(|| {
+            ApiError::invalid_parameter(name, format!("`{s}` is not an RFC 3339 time, e.g. 2026-11-01T00:00:00Z"))
+        }),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/reports/summary", tag = "leads", params(ReportParams),
+    responses(
+        (status = 200, description = "The period's figures: in total, per queue, per agent", body = SummaryReport),
+        (status = 403, description = "Agents, and leads asking for another team", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+pub async fn summary(
+    State(state): State<AppState>,
+    AgentAuth(agent): AgentAuth,
+    ApiQuery(p): ApiQuery<ReportParams>,
+) -> ApiResult<Json<SummaryReport>> {
+    let teams = may_read_report(&agent, p.team.as_deref().map(str::trim).filter(|t| !t.is_empty()))?;
+    let at = now();
+    let to = time_param("to", p.to.as_deref())?.unwrap_or(at);
+    let from = time_param("from", p.from.as_deref())?.unwrap_or(to - Duration::days(7));
+    if from >= to {
+        return Err(ApiError::invalid_parameter("from", "must be before `to`"));
+    }
+    if to - from > Duration::days(366) {
+        return Err(ApiError::invalid_parameter("from", "a report covers at most 366 days: ask for a shorter period"));
+    }
+    Ok(Json(state.store.summary_report(from, to, &teams, at).await?))
+}
