@@ -41,10 +41,10 @@ pub struct BenchArgs {
     connections: u32,
 }
 
-struct Stats {
-    name: String,
-    latencies: Vec<Duration>,
-    wall: Duration,
+pub(crate) struct Stats {
+    pub(crate) name: String,
+    pub(crate) latencies: Vec<Duration>,
+    pub(crate) wall: Duration,
 }
 
 impl Stats {
@@ -55,7 +55,7 @@ impl Stats {
         v[i].as_secs_f64() * 1000.0
     }
 
-    fn print(&self, clients: usize) {
+    pub(crate) fn print(&self, clients: usize) {
         println!(
             "{:<28} {:>7} req  {:>3} clients  p50 {:>6.2} ms  p90 {:>6.2} ms  p99 {:>6.2} ms  max {:>7.2} ms  {:>7.0} req/s",
             self.name,
@@ -71,7 +71,7 @@ impl Stats {
 }
 
 /// Runs `total` requests from `clients` concurrent tasks; `make(i)` builds request `i`.
-async fn load<F>(name: &str, clients: usize, total: usize, make: F) -> anyhow::Result<Stats>
+pub(crate) async fn load<F>(name: &str, clients: usize, total: usize, make: F) -> anyhow::Result<Stats>
 where
     F: Fn(usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
 {

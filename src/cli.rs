@@ -103,6 +103,8 @@ enum Command {
     Bench(crate::bench::BenchArgs),
     /// Measure the console: frame time with 1,000 and 100,000 events, keystroke to frame, memory
     BenchConsole(crate::console::bench::ConsoleBenchArgs),
+    /// Measure the leads' API on 100,000 cases: the summary report, a queue's first page at 32 clients
+    BenchLeads(crate::bench_leads::LeadsBenchArgs),
     /// Measure offline sync: a durable local write, draining the outbox, pulling the feed
     BenchSync(crate::sync::bench::SyncBenchArgs),
 }
@@ -330,6 +332,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sync(args) => return crate::sync::command::run(args).await,
         Command::Export(args) => return crate::export::run(args).await,
         Command::BenchSync(args) => crate::sync::bench::run(args).await?,
+        Command::BenchLeads(args) => crate::bench_leads::run(args).await?,
         Command::BenchConsole(args) => crate::console::bench::run(args)?,
     }
     Ok(ExitCode::SUCCESS)

@@ -611,6 +611,21 @@ pub async fn seed(store: &Store, opts: &SeedOptions, mut progress: impl FnMut(us
         }
         tx.commit().await?;
     }
+    // The queues the cases land in, and the SLA policies (the built-in ones, stored).
+    for (id, name, team) in [("general", "General", "support"), ("billing", "Billing", "billing")] {
+        use crate::domain::case::CaseStatus::*;
+        let queue = crate::store::queues::Queue {
+            id: id.into(),
+            name: name.into(),
+            team: team.into(),
+            statuses: vec![New, Open, Pending],
+            sort: crate::store::queues::QueueSort::Due,
+        };
+        store.put_queue(&queue).await?;
+    }
+    for p in crate::domain::case::Priority::ALL {
+        store.set_sla_policy(crate::domain::sla::SlaPolicy::default_for(*p)).await?;
+    }
     // Use the agents as stored (a database seeded before keeps its ids).
     for a in &team {
         report.agents.push(

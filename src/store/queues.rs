@@ -84,13 +84,23 @@ pub(crate) fn at_risk_or_worse_sql(sql: &mut Sql, now: i64, t: &str) {
 }
 
 impl Store {
+    /// The policies, most urgent first (the built-in one where none is stored).
     pub async fn sla_policies(&self) -> Result<Vec<SlaPolicy>> {
-        let mut tx = self.begin_write().await?;
+        let rows = sqlx::query("SELECT priority, first_response_secs, resolution_secs FROM sla_policies")
+            .fetch_all(self.reader())
+            .await?;
         let mut out = Vec::new();
         for p in Priority::ALL.iter().rev() {
-            out.push(sla_policy(&mut tx, *p).await?);
+            let stored = rows.iter().find(|r| col_str(r, "priority").ok().as_deref() == Some(p.as_str()));
+            out.push(match stored {
+                Some(r) => SlaPolicy {
+                    priority: *p,
+                    first_response_secs: col_i64(r, "first_response_secs")?,
+                    resolution_secs: col_i64(r, "resolution_secs")?,
+                },
+                None => SlaPolicy::default_for(*p),
+            });
         }
-        tx.rollback().await?;
         Ok(out)
     }
 
@@ -298,7 +308,8 @@ pub struct QueueCase {
 fn sort_key(sort: QueueSort) -> &'static str {
     match sort {
         QueueSort::Age => "created_at",
-        QueueSort::Due => "COALESCE(resolution_due, created_at)",
+        // Every case has a resolution due time (set when opened); the index is on it as is.
+        QueueSort::Due => "resolution_due",
         QueueSort::Priority => {
             "((CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END) * 10000000000000000 + created_at)"
         }

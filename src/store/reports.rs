@@ -105,24 +105,6 @@ pub struct SummaryReport {
     pub by_agent: Vec<AgentFigures>,
 }
 
-/// What a report groups by: a cases column, or everything together.
-#[derive(Clone, Copy)]
-enum Group {
-    Queue,
-    Agent,
-    All,
-}
-
-impl Group {
-    fn expr(self, t: &str) -> String {
-        match self {
-            Group::Queue => format!("{t}queue"),
-            Group::Agent => format!("COALESCE({t}assignee_id, '')"),
-            Group::All => "CAST('all' AS TEXT)".into(),
-        }
-    }
-}
-
 fn team_filter(sql: &mut Sql, teams: &[String], t: &str) {
     if teams.is_empty() {
         return;
@@ -134,140 +116,126 @@ fn team_filter(sql: &mut Sql, teams: &[String], t: &str) {
     sql.push(")");
 }
 
+/// Where one row of a grouped query counts: its queue, its agent, and the total.
+struct Tally {
+    total: Figures,
+    by_queue: BTreeMap<String, Figures>,
+    by_agent: BTreeMap<String, Figures>,
+    handle_total: Vec<i64>,
+    handle_queue: BTreeMap<String, Vec<i64>>,
+    handle_agent: BTreeMap<String, Vec<i64>>,
+}
+
+impl Tally {
+    /// Applies `add` to the total, the queue's figures and the agent's.
+    fn add(&mut self, queue: &str, agent: &str, add: impl Fn(&mut Figures)) {
+        add(&mut self.total);
+        add(self.by_queue.entry(queue.to_string()).or_default());
+        add(self.by_agent.entry(agent.to_string()).or_default());
+    }
+}
+
+fn median(v: &mut [i64]) -> Option<i64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_unstable();
+    let n = v.len();
+    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2 })
+}
+
 impl Store {
     /// The summary report of `[from, to)` for `teams` (all when empty), as it stands at `now`.
+    /// Each query groups by queue and agent once; the queue, agent and total figures are sums of
+    /// those rows (medians from the handle times themselves).
     pub async fn summary_report(
         &self,
         from: Timestamp,
         to: Timestamp,
         teams: &[String],
-        now: Timestamp,
+        at: Timestamp,
     ) -> Result<SummaryReport> {
-        let mut total = BTreeMap::new();
-        let mut by_queue = BTreeMap::new();
-        let mut by_agent = BTreeMap::new();
-        for (group, out) in [(Group::All, &mut total), (Group::Queue, &mut by_queue), (Group::Agent, &mut by_agent)] {
-            self.figures(group, from, to, teams, now, out).await?;
-        }
-        let names: BTreeMap<String, String> = sqlx::query_as::<_, (String, String)>("SELECT id, name FROM agents")
-            .fetch_all(self.reader())
-            .await?
-            .into_iter()
-            .collect();
-        let mut total = total.remove("all").unwrap_or_default();
-        total.finish();
-        let by_queue = by_queue
-            .into_iter()
-            .map(|(queue, mut figures)| {
-                figures.finish();
-                QueueFigures { queue, figures }
-            })
-            .collect();
-        let by_agent = by_agent
-            .into_iter()
-            .map(|(id, mut figures)| {
-                figures.finish();
-                let agent_id = Uuid::parse_str(&id).ok();
-                AgentFigures { agent_id, name: names.get(&id).cloned(), figures }
-            })
-            .collect();
-        Ok(SummaryReport { from, to, teams: teams.to_vec(), total, by_queue, by_agent })
-    }
-
-    async fn figures(
-        &self,
-        group: Group,
-        from: Timestamp,
-        to: Timestamp,
-        teams: &[String],
-        now: Timestamp,
-        out: &mut BTreeMap<String, Figures>,
-    ) -> Result<()> {
-        let (from, to, now) = (to_micros(from), to_micros(to), to_micros(now));
-        let g = group.expr("");
+        let mut t = Tally {
+            total: Figures::default(),
+            by_queue: BTreeMap::new(),
+            by_agent: BTreeMap::new(),
+            handle_total: vec![],
+            handle_queue: BTreeMap::new(),
+            handle_agent: BTreeMap::new(),
+        };
+        let (f, u, now) = (to_micros(from), to_micros(to), to_micros(at));
+        const KEYS: &str = "queue AS q, COALESCE(assignee_id, '') AS a";
 
         // Opened in the period; of those, still waiting and past due now.
-        let mut sql = Sql::new(self.backend(), &format!("SELECT {g} AS g, COUNT(*) AS n, SUM(CASE WHEN {ACTIVE} AND "));
+        let mut sql = Sql::new(self.backend(), &format!("SELECT {KEYS}, COUNT(*) AS n, SUM(CASE WHEN {ACTIVE} AND "));
         breached_sql(&mut sql, now, "");
-        sql.push(" THEN 1 ELSE 0 END) AS breached FROM cases WHERE created_at >= ").bind(from);
-        sql.push(" AND created_at < ").bind(to);
+        sql.push(" THEN 1 ELSE 0 END) AS breached FROM cases WHERE created_at >= ").bind(f);
+        sql.push(" AND created_at < ").bind(u);
         team_filter(&mut sql, teams, "");
-        sql.push(" GROUP BY 1");
+        sql.push(" GROUP BY queue, assignee_id");
         for r in self.rows(sql).await? {
-            let f = out.entry(col_str(&r, "g")?).or_default();
-            f.opened += col_i64(&r, "n")?;
-            f.sla_breaches += col_i64(&r, "breached")?;
+            let (n, b) = (col_i64(&r, "n")?, col_i64(&r, "breached")?);
+            t.add(&col_str(&r, "q")?, &col_str(&r, "a")?, |x| {
+                x.opened += n;
+                x.sla_breaches += b;
+            });
         }
 
-        // Resolved in the period: count, RASA, breaches, outcomes.
+        // Resolved in the period, one row each (a period's resolutions are what a lead reads;
+        // the handle times give the medians).
         let mut sql = Sql::new(
             self.backend(),
             &format!(
-                "SELECT {g} AS g, COUNT(*) AS n, \
-                 SUM(CASE WHEN resolution_rasa_incomplete_reason IS NULL THEN 1 ELSE 0 END) AS rasa, \
-                 SUM(CASE WHEN resolved_at > resolution_due \
-                     OR COALESCE(first_response_at, resolved_at) > first_response_due THEN 1 ELSE 0 END) AS late"
+                "SELECT {KEYS}, resolved_at - created_at AS h, resolution_outcome AS o, \
+                 CASE WHEN resolution_rasa_incomplete_reason IS NULL THEN 1 ELSE 0 END AS rasa, \
+                 CASE WHEN resolved_at > resolution_due \
+                     OR COALESCE(first_response_at, resolved_at) > first_response_due THEN 1 ELSE 0 END AS late \
+                 FROM cases WHERE resolved_at >= "
             ),
         );
-        for o in Outcome::ALL {
-            sql.push(&format!(", SUM(CASE WHEN resolution_outcome = '{o}' THEN 1 ELSE 0 END) AS o_{o}"));
-        }
-        sql.push(" FROM cases WHERE resolved_at >= ").bind(from).push(" AND resolved_at < ").bind(to);
+        sql.bind(f).push(" AND resolved_at < ").bind(u);
         team_filter(&mut sql, teams, "");
-        sql.push(" GROUP BY 1");
         for r in self.rows(sql).await? {
-            let f = out.entry(col_str(&r, "g")?).or_default();
-            f.resolved += col_i64(&r, "n")?;
-            f.rasa_complete += col_i64(&r, "rasa")?;
-            f.sla_breaches += col_i64(&r, "late")?;
-            for o in Outcome::ALL {
-                f.outcomes.insert(o.as_str().to_string(), col_i64(&r, &format!("o_{o}"))?);
-            }
+            let (q, a) = (col_str(&r, "q")?, col_str(&r, "a")?);
+            let (h, rasa, late) = (col_i64(&r, "h")? / 1_000_000, col_i64(&r, "rasa")?, col_i64(&r, "late")?);
+            let outcome = col_str(&r, "o")?;
+            t.add(&q, &a, |x| {
+                x.resolved += 1;
+                x.rasa_complete += rasa;
+                x.sla_breaches += late;
+                *x.outcomes.entry(outcome.clone()).or_default() += 1;
+            });
+            t.handle_total.push(h);
+            t.handle_queue.entry(q).or_default().push(h);
+            t.handle_agent.entry(a).or_default().push(h);
         }
 
-        // Median handle time: the middle one (or the mean of the middle two) per group.
+        // Follow-ups on the cases, due in the period (per agent: the follow-up's assignee).
         let mut sql = Sql::new(
             self.backend(),
-            &format!(
-                "SELECT g, CAST(SUM(h) AS BIGINT) AS s, COUNT(*) AS k FROM (SELECT {g} AS g, resolved_at - created_at AS h, \
-                 ROW_NUMBER() OVER (PARTITION BY {g} ORDER BY resolved_at - created_at) AS rn, \
-                 COUNT(*) OVER (PARTITION BY {g}) AS cnt FROM cases WHERE resolved_at >= "
-            ),
-        );
-        sql.bind(from).push(" AND resolved_at < ").bind(to);
-        team_filter(&mut sql, teams, "");
-        sql.push(") m WHERE rn = (cnt + 1) / 2 OR rn = (cnt + 2) / 2 GROUP BY g");
-        for r in self.rows(sql).await? {
-            let f = out.entry(col_str(&r, "g")?).or_default();
-            let k = col_i64(&r, "k")?.max(1);
-            f.median_handle_secs = Some(col_i64(&r, "s")? / k / 1_000_000);
-        }
-
-        // Follow-ups on the cases, due in the period.
-        let gc = match group {
-            Group::Agent => "COALESCE(f.assignee_id, '')".to_string(),
-            _ => group.expr("c."),
-        };
-        let mut sql = Sql::new(
-            self.backend(),
-            &format!(
-                "SELECT {gc} AS g, \
-                 SUM(CASE WHEN f.status = 'done' AND f.done_at <= f.due_at THEN 1 ELSE 0 END) AS on_time, \
-                 SUM(CASE WHEN f.status = 'done' AND f.done_at > f.due_at THEN 1 ELSE 0 END) AS late, "
-            ),
+            "SELECT c.queue AS q, f.assignee_id AS a, \
+             SUM(CASE WHEN f.status = 'done' AND f.done_at <= f.due_at THEN 1 ELSE 0 END) AS on_time, \
+             SUM(CASE WHEN f.status = 'done' AND f.done_at > f.due_at THEN 1 ELSE 0 END) AS late, ",
         );
         sql.push("SUM(CASE WHEN f.status = 'open' AND f.due_at < ").bind(now).push(" THEN 1 ELSE 0 END) AS overdue, ");
         sql.push("SUM(CASE WHEN f.status = 'open' AND f.due_at >= ").bind(now).push(" THEN 1 ELSE 0 END) AS upcoming ");
-        sql.push("FROM followups f JOIN cases c ON c.id = f.case_id WHERE f.due_at >= ").bind(from);
-        sql.push(" AND f.due_at < ").bind(to);
+        sql.push("FROM followups f JOIN cases c ON c.id = f.case_id WHERE f.due_at >= ").bind(f);
+        sql.push(" AND f.due_at < ").bind(u);
         team_filter(&mut sql, teams, "c.");
-        sql.push(" GROUP BY 1");
+        sql.push(" GROUP BY c.queue, f.assignee_id");
         for r in self.rows(sql).await? {
-            let f = out.entry(col_str(&r, "g")?).or_default();
-            f.followups.on_time += col_i64(&r, "on_time")?;
-            f.followups.late += col_i64(&r, "late")?;
-            f.followups.overdue += col_i64(&r, "overdue")?;
-            f.followups.upcoming += col_i64(&r, "upcoming")?;
+            let c = FollowUpCompliance {
+                on_time: col_i64(&r, "on_time")?,
+                late: col_i64(&r, "late")?,
+                overdue: col_i64(&r, "overdue")?,
+                upcoming: col_i64(&r, "upcoming")?,
+            };
+            t.add(&col_str(&r, "q")?, &col_str(&r, "a")?, |x| {
+                x.followups.on_time += c.on_time;
+                x.followups.late += c.late;
+                x.followups.overdue += c.overdue;
+                x.followups.upcoming += c.upcoming;
+            });
         }
 
         // Survey answers, each for its case: named, or the latest resolved shortly before.
@@ -275,14 +243,14 @@ impl Store {
         let mut sql = Sql::new(
             self.backend(),
             &format!(
-                "SELECT {gc} AS g, s.kind, s.data FROM (SELECT e.kind, e.data, COALESCE(e.case_id, \
-                 (SELECT c2.id FROM cases c2 WHERE c2.customer_id = e.customer_id AND c2.resolved_at <= e.occurred_at \
-                 AND c2.resolved_at > e.occurred_at - {window} ORDER BY c2.resolved_at DESC LIMIT 1)) AS cid \
-                 FROM events e WHERE (e.kind LIKE '%csat%' OR e.kind LIKE '%nps%') AND e.occurred_at >= ",
-                gc = group.expr("c.")
+                "SELECT c.queue AS q, COALESCE(c.assignee_id, '') AS a, s.kind, s.data FROM (SELECT e.kind, e.data, \
+                 COALESCE(e.case_id, (SELECT c2.id FROM cases c2 WHERE c2.customer_id = e.customer_id \
+                 AND c2.resolved_at <= e.occurred_at AND c2.resolved_at > e.occurred_at - {window} \
+                 ORDER BY c2.resolved_at DESC LIMIT 1)) AS cid \
+                 FROM events e WHERE (e.kind LIKE '%csat%' OR e.kind LIKE '%nps%') AND e.occurred_at >= "
             ),
         );
-        sql.bind(from).push(" AND e.occurred_at < ").bind(to);
+        sql.bind(f).push(" AND e.occurred_at < ").bind(u);
         sql.push(") s JOIN cases c ON c.id = s.cid WHERE 1 = 1");
         team_filter(&mut sql, teams, "c.");
         for r in self.rows(sql).await? {
@@ -291,17 +259,48 @@ impl Store {
                 .ok()
                 .and_then(|d| d.get("score").and_then(|s| s.as_i64()));
             let Some(score) = score else { continue };
-            let f = out.entry(col_str(&r, "g")?).or_default();
+            let (q, a) = (col_str(&r, "q")?, col_str(&r, "a")?);
             if kind.contains("nps") && (0..=10).contains(&score) {
-                f.nps_responses += 1;
-                f.promoters += i64::from(score >= 9);
-                f.detractors += i64::from(score <= 6);
+                t.add(&q, &a, |x| {
+                    x.nps_responses += 1;
+                    x.promoters += i64::from(score >= 9);
+                    x.detractors += i64::from(score <= 6);
+                });
             } else if kind.contains("csat") && (1..=5).contains(&score) {
-                f.csat_responses += 1;
-                f.csat_sum += score;
+                t.add(&q, &a, |x| {
+                    x.csat_responses += 1;
+                    x.csat_sum += score;
+                });
             }
         }
-        Ok(())
+
+        let names: BTreeMap<String, String> = sqlx::query_as::<_, (String, String)>("SELECT id, name FROM agents")
+            .fetch_all(self.reader())
+            .await?
+            .into_iter()
+            .collect();
+        let mut total = t.total;
+        total.median_handle_secs = median(&mut t.handle_total);
+        total.finish();
+        let by_queue = t
+            .by_queue
+            .into_iter()
+            .map(|(queue, mut figures)| {
+                figures.median_handle_secs = t.handle_queue.get_mut(&queue).and_then(|v| median(v));
+                figures.finish();
+                QueueFigures { queue, figures }
+            })
+            .collect();
+        let by_agent = t
+            .by_agent
+            .into_iter()
+            .map(|(id, mut figures)| {
+                figures.median_handle_secs = t.handle_agent.get_mut(&id).and_then(|v| median(v));
+                figures.finish();
+                AgentFigures { agent_id: Uuid::parse_str(&id).ok(), name: names.get(&id).cloned(), figures }
+            })
+            .collect();
+        Ok(SummaryReport { from, to, teams: teams.to_vec(), total, by_queue, by_agent })
     }
 
     async fn rows(&self, sql: Sql) -> Result<Vec<sqlx::any::AnyRow>> {

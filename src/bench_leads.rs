@@ -1,0 +1,237 @@
+//! `casebook bench-leads`: the leads' API on a large team's history — 100,000 cases over 90
+//! days (three in four resolved, with follow-ups and survey answers) written straight into a
+//! fresh SQLite file (or the database given), then over real HTTP on loopback: the summary
+//! report, sequentially, and a queue's first page at 32 concurrent clients.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::Utc;
+use clap::Args;
+use rand::{Rng, SeedableRng};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::bench::{load, Stats};
+use crate::domain::agent::{Agent, Role};
+use crate::domain::case::{Case, CaseStatus, Channel, Outcome, Priority, Resolution};
+use crate::domain::followup::{FollowUp, FollowUpStatus};
+use crate::domain::sla::SlaPolicy;
+use crate::store::customers::NewCustomer;
+use crate::store::events::NewEvent;
+use crate::store::Store;
+
+#[derive(Args, Clone)]
+pub struct LeadsBenchArgs {
+    /// Cases written before measuring
+    #[arg(long, default_value_t = 100_000)]
+    cases: usize,
+    /// Concurrent clients asking for a queue's first page
+    #[arg(long, default_value_t = 32)]
+    clients: usize,
+    /// Queue page requests
+    #[arg(long, default_value_t = 5_000)]
+    requests: usize,
+    /// Summary reports asked for, one after another
+    #[arg(long, default_value_t = 30)]
+    reports: usize,
+    /// The database [default: a fresh SQLite file in a temp folder]
+    #[arg(long)]
+    database: Option<String>,
+}
+
+const TEAMS: [(&str, &str); 2] = [("support", "general"), ("billing", "billing")];
+
+/// Writes `n` cases (and their follow-ups and survey answers) for `agents`.
+async fn write_history(store: &Store, n: usize, agents: &[Agent]) -> anyhow::Result<()> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(6);
+    let now = crate::domain::time::now();
+    let customers: Vec<NewCustomer> = (0..n.div_ceil(10).max(1))
+        .map(|i| NewCustomer {
+            id: Uuid::now_v7(),
+            display_name: format!("Bench Customer {i}"),
+            tier: None,
+            tags: vec![],
+            identities: vec![],
+            created_at: now,
+        })
+        .collect();
+    let mut tx = store.begin_write().await?;
+    crate::store::customers::insert_customers(&mut tx, &customers).await?;
+    tx.commit().await?;
+    let mut written = 0;
+    while written < n {
+        let batch = (n - written).min(5_000);
+        let mut tx = store.begin_write().await?;
+        let mut events = Vec::new();
+        for i in written..written + batch {
+            let (team, queue) = TEAMS[i % 2];
+            let staff: Vec<&Agent> = agents.iter().filter(|a| a.role == Role::Agent && a.in_team(team)).collect();
+            let who = staff[rng.gen_range(0..staff.len())];
+            let priority = Priority::ALL[rng.gen_range(0..Priority::ALL.len())];
+            let opened = now - chrono::Duration::minutes(rng.gen_range(1..90 * 24 * 60));
+            let (first_due, resolve_due) = SlaPolicy::default_for(priority).due(opened);
+            let resolved = rng.gen_bool(0.75);
+            let resolved_at = (opened + chrono::Duration::minutes(rng.gen_range(10..3 * 24 * 60))).min(now);
+            let status = if resolved {
+                CaseStatus::Resolved
+            } else {
+                [CaseStatus::New, CaseStatus::Open, CaseStatus::Pending][rng.gen_range(0..3)]
+            };
+            let customer = customers[i % customers.len()].id;
+            let case = Case {
+                id: Uuid::now_v7(),
+                customer_id: customer,
+                subject: format!("Bench case {i}"),
+                channel: Channel::ALL[i % Channel::ALL.len()],
+                status,
+                priority,
+                queue: queue.into(),
+                team: team.into(),
+                assignee_id: (status != CaseStatus::New || rng.gen_bool(0.5)).then_some(who.id),
+                first_response_due: Some(first_due),
+                resolution_due: Some(resolve_due),
+                revision: 2,
+                created_by: who.id,
+                created_at: opened,
+                updated_at: opened,
+                resolution: resolved.then(|| Resolution {
+                    summary: "Sorted out".into(),
+                    root_cause: vec![],
+                    outcome: Outcome::ALL[rng.gen_range(0..4)],
+                    rasa_incomplete_reason: rng.gen_bool(0.2).then(|| "cut short".to_string()),
+                    resolved_by: who.id,
+                    resolved_at,
+                }),
+                first_response_at: (status != CaseStatus::New)
+                    .then(|| (opened + chrono::Duration::minutes(rng.gen_range(1..600))).min(now)),
+            };
+            crate::store::cases::insert_case_row(&mut tx, &case).await?;
+            if resolved && rng.gen_bool(0.2) {
+                let due = resolved_at + chrono::Duration::hours(rng.gen_range(1..48));
+                let done = rng.gen_bool(0.7) && due < now;
+                let f = FollowUp {
+                    id: Uuid::now_v7(),
+                    customer_id: customer,
+                    case_id: Some(case.id),
+                    assignee_id: who.id,
+                    due_at: due,
+                    channel: Channel::Phone,
+                    note: "Check back".into(),
+                    status: if done { FollowUpStatus::Done } else { FollowUpStatus::Open },
+                    revision: 1,
+                    created_by: who.id,
+                    created_at: resolved_at,
+                    updated_at: resolved_at,
+                    done_at: done.then(|| due + chrono::Duration::hours(rng.gen_range(-5..5))),
+                };
+                crate::store::followups::insert_followup_row(&mut tx, &f).await?;
+            }
+            if resolved && rng.gen_bool(0.2) {
+                let nps = rng.gen_bool(0.5);
+                let score = if nps { rng.gen_range(0..=10) } else { rng.gen_range(1..=5) };
+                let kind = if nps { "nps_response" } else { "csat_response" };
+                let at = (resolved_at + chrono::Duration::hours(rng.gen_range(1..72))).min(now);
+                events.push(NewEvent {
+                    id: Uuid::now_v7(),
+                    customer_id: customer,
+                    source: "survey".into(),
+                    source_event_id: format!("bench-{i}"),
+                    kind: kind.into(),
+                    ce_type: format!("com.example.survey.{kind}"),
+                    occurred_at: at,
+                    title: format!("{kind} {score}"),
+                    body: None,
+                    actor: None,
+                    data: json!({"score": score}),
+                    extensions: Default::default(),
+                    case_id: None,
+                    ingested_at: at,
+                });
+            }
+        }
+        crate::store::events::insert_events(&mut tx, &events).await?;
+        tx.commit().await?;
+        written += batch;
+    }
+    Ok(())
+}
+
+pub async fn run(args: LeadsBenchArgs) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir().context("making a temp folder")?;
+    let url = args.database.clone().unwrap_or_else(|| format!("sqlite://{}", dir.path().join("leads.db").display()));
+    let store = Store::open(&url).await?;
+    let mut agents = Vec::new();
+    let mut lead_token = String::new();
+    for (name, role, teams) in [
+        ("a1", Role::Agent, &["support"][..]),
+        ("a2", Role::Agent, &["support"]),
+        ("a3", Role::Agent, &["support"]),
+        ("a4", Role::Agent, &["support"]),
+        ("b1", Role::Agent, &["billing"]),
+        ("b2", Role::Agent, &["billing"]),
+        ("b3", Role::Agent, &["billing"]),
+        ("b4", Role::Agent, &["billing"]),
+        ("lead", Role::Lead, &["support", "billing"]),
+    ] {
+        let name = format!("{name}-{}", &Uuid::now_v7().simple().to_string()[20..]);
+        let teams: Vec<String> = teams.iter().map(|t| t.to_string()).collect();
+        let (agent, token) = store.add_agent(&name, role, &teams).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        if role == Role::Lead {
+            lead_token = token;
+        }
+        agents.push(agent);
+    }
+    let t = Instant::now();
+    write_history(&store, args.cases, &agents).await?;
+    println!(
+        "casebook bench-leads: wrote {} cases in {:.1} s ({:?}); server and clients share {} cores",
+        args.cases,
+        t.elapsed().as_secs_f64(),
+        store.backend(),
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    );
+    let server = crate::server::spawn(store.clone(), "127.0.0.1:0").await?;
+    let base = server.url();
+    let client = reqwest::Client::builder().pool_max_idle_per_host(args.clients * 2).build()?;
+
+    // The summary report, one at a time: the last 7 days (the default) and 30 days, of one
+    // team and of both.
+    for (label, days, team) in [
+        ("report, 7 days, one team", 7, "&team=support"),
+        ("report, 7 days, both teams", 7, ""),
+        ("report, 30 days, one team", 30, "&team=support"),
+        ("report, 30 days, both teams", 30, ""),
+    ] {
+        let to = Utc::now();
+        let from = (to - chrono::Duration::days(days)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let url = format!("{base}/api/v1/reports/summary?from={from}{team}");
+        let mut lat = Vec::with_capacity(args.reports);
+        let started = Instant::now();
+        for _ in 0..args.reports {
+            let t = Instant::now();
+            let r = client.get(&url).bearer_auth(&lead_token).send().await?;
+            anyhow::ensure!(r.status().is_success(), "report failed: {}", r.text().await?);
+            r.bytes().await?;
+            lat.push(t.elapsed());
+        }
+        Stats { name: label.into(), latencies: lat, wall: started.elapsed() }.print(1);
+    }
+
+    // A queue's first page under load.
+    let page = {
+        let (client, base, token) = (client.clone(), base.clone(), lead_token.clone());
+        move |_i: usize| client.get(format!("{base}/api/v1/queues/general/cases?limit=50")).bearer_auth(&token)
+    };
+    load("warm-up", args.clients, 500.min(args.requests), page.clone()).await?;
+    load("queue first page (50)", args.clients, args.requests, page).await?.print(args.clients);
+    let overview = {
+        let (client, base, token) = (client.clone(), base.clone(), lead_token.clone());
+        move |_i: usize| client.get(format!("{base}/api/v1/queues")).bearer_auth(&token)
+    };
+    load("queues overview", args.clients, (args.requests / 10).max(1), overview).await?.print(args.clients);
+    server.stop().await;
+    store.close().await;
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    Ok(())
+}
