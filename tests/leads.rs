@@ -284,6 +284,11 @@ async fn summary_report_figures(s: &TestServer) {
     assert_eq!((t["csat_responses"].as_i64(), t["csat_average"].as_f64()), (Some(2), Some(3.0)));
     // NPS: 10 (promoter) and 3 (detractor) → 50 % − 50 % = 0.
     assert_eq!((t["nps_responses"].as_i64(), t["nps"].as_f64()), (Some(2), Some(0.0)));
+    // Per day, for the charts: every day of the period, the same totals.
+    let daily = r.json["daily"].as_array().unwrap();
+    assert_eq!(daily.len(), 13, "12 days, spanning 13 calendar days");
+    let sum = |k: &str| daily.iter().map(|d| d[k].as_i64().unwrap()).sum::<i64>();
+    assert_eq!((sum("opened"), sum("resolved"), sum("csat_responses")), (4, 3, 2));
     let anna_row = r.json["by_agent"].as_array().unwrap().iter().find(|a| a["name"] == "anna").unwrap().clone();
     assert_eq!(anna_row["agent_id"], anna.id.to_string());
     assert_eq!(anna_row["resolved"], 3);

@@ -94,6 +94,18 @@ pub struct AgentFigures {
     pub figures: Figures,
 }
 
+/// One UTC day of the period: for charts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Day {
+    pub day: chrono::NaiveDate,
+    pub opened: i64,
+    pub resolved: i64,
+    pub csat_average: Option<f64>,
+    pub csat_responses: i64,
+    #[serde(skip)]
+    csat_sum: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SummaryReport {
     pub from: DateTime<Utc>,
@@ -103,6 +115,8 @@ pub struct SummaryReport {
     pub total: Figures,
     pub by_queue: Vec<QueueFigures>,
     pub by_agent: Vec<AgentFigures>,
+    /// Every UTC day of the period, oldest first.
+    pub daily: Vec<Day>,
 }
 
 fn team_filter(sql: &mut Sql, teams: &[String], t: &str) {
@@ -124,6 +138,8 @@ struct Tally {
     handle_total: Vec<i64>,
     handle_queue: BTreeMap<String, Vec<i64>>,
     handle_agent: BTreeMap<String, Vec<i64>>,
+    /// By day number (days since the epoch).
+    days: BTreeMap<i64, Day>,
 }
 
 impl Tally {
@@ -162,23 +178,29 @@ impl Store {
             handle_total: vec![],
             handle_queue: BTreeMap::new(),
             handle_agent: BTreeMap::new(),
+            days: BTreeMap::new(),
         };
         let (f, u, now) = (to_micros(from), to_micros(to), to_micros(at));
         const KEYS: &str = "queue AS q, COALESCE(assignee_id, '') AS a";
+        const DAY: i64 = 86_400_000_000;
 
         // Opened in the period; of those, still waiting and past due now.
-        let mut sql = Sql::new(self.backend(), &format!("SELECT {KEYS}, COUNT(*) AS n, SUM(CASE WHEN {ACTIVE} AND "));
+        let mut sql = Sql::new(
+            self.backend(),
+            &format!("SELECT {KEYS}, created_at / {DAY} AS d, COUNT(*) AS n, SUM(CASE WHEN {ACTIVE} AND "),
+        );
         breached_sql(&mut sql, now, "");
         sql.push(" THEN 1 ELSE 0 END) AS breached FROM cases WHERE created_at >= ").bind(f);
         sql.push(" AND created_at < ").bind(u);
         team_filter(&mut sql, teams, "");
-        sql.push(" GROUP BY queue, assignee_id");
+        sql.push(&format!(" GROUP BY queue, assignee_id, created_at / {DAY}"));
         for r in self.rows(sql).await? {
             let (n, b) = (col_i64(&r, "n")?, col_i64(&r, "breached")?);
             t.add(&col_str(&r, "q")?, &col_str(&r, "a")?, |x| {
                 x.opened += n;
                 x.sla_breaches += b;
             });
+            t.days.entry(col_i64(&r, "d")?).or_default().opened += n;
         }
 
         // Resolved in the period, one row each (a period's resolutions are what a lead reads;
@@ -186,7 +208,7 @@ impl Store {
         let mut sql = Sql::new(
             self.backend(),
             &format!(
-                "SELECT {KEYS}, resolved_at - created_at AS h, resolution_outcome AS o, \
+                "SELECT {KEYS}, resolved_at / {DAY} AS d, resolved_at - created_at AS h, resolution_outcome AS o, \
                  CASE WHEN resolution_rasa_incomplete_reason IS NULL THEN 1 ELSE 0 END AS rasa, \
                  CASE WHEN resolved_at > resolution_due \
                      OR COALESCE(first_response_at, resolved_at) > first_response_due THEN 1 ELSE 0 END AS late \
@@ -205,6 +227,7 @@ impl Store {
                 x.sla_breaches += late;
                 *x.outcomes.entry(outcome.clone()).or_default() += 1;
             });
+            t.days.entry(col_i64(&r, "d")?).or_default().resolved += 1;
             t.handle_total.push(h);
             t.handle_queue.entry(q).or_default().push(h);
             t.handle_agent.entry(a).or_default().push(h);
@@ -243,7 +266,8 @@ impl Store {
         let mut sql = Sql::new(
             self.backend(),
             &format!(
-                "SELECT c.queue AS q, COALESCE(c.assignee_id, '') AS a, s.kind, s.data FROM (SELECT e.kind, e.data, \
+                "SELECT c.queue AS q, COALESCE(c.assignee_id, '') AS a, s.kind, s.data, s.d FROM (SELECT e.kind, e.data, \
+                 e.occurred_at / {DAY} AS d, \
                  COALESCE(e.case_id, (SELECT c2.id FROM cases c2 WHERE c2.customer_id = e.customer_id \
                  AND c2.resolved_at <= e.occurred_at AND c2.resolved_at > e.occurred_at - {window} \
                  ORDER BY c2.resolved_at DESC LIMIT 1)) AS cid \
@@ -271,6 +295,9 @@ impl Store {
                     x.csat_responses += 1;
                     x.csat_sum += score;
                 });
+                let day = t.days.entry(col_i64(&r, "d")?).or_default();
+                day.csat_responses += 1;
+                day.csat_sum += score;
             }
         }
 
@@ -300,7 +327,16 @@ impl Store {
                 AgentFigures { agent_id: Uuid::parse_str(&id).ok(), name: names.get(&id).cloned(), figures }
             })
             .collect();
-        Ok(SummaryReport { from, to, teams: teams.to_vec(), total, by_queue, by_agent })
+        let (first, last) = (f.div_euclid(DAY), (u - 1).div_euclid(DAY));
+        let daily = (first..=last)
+            .map(|d| {
+                let mut day = t.days.remove(&d).unwrap_or_default();
+                day.day = chrono::DateTime::from_timestamp(d * 86_400, 0).map(|t| t.date_naive()).unwrap_or_default();
+                day.csat_average = (day.csat_responses > 0).then(|| day.csat_sum as f64 / day.csat_responses as f64);
+                day
+            })
+            .collect();
+        Ok(SummaryReport { from, to, teams: teams.to_vec(), total, by_queue, by_agent, daily })
     }
 
     async fn rows(&self, sql: Sql) -> Result<Vec<sqlx::any::AnyRow>> {
