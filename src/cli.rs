@@ -83,6 +83,9 @@ enum Command {
         /// Only the server, even in a terminal: print its address and tokens and wait
         #[arg(long)]
         headless: bool,
+        /// Who the console signs in as: the agent `anna`, or the lead `lena` (queues, reassignment, report)
+        #[arg(long = "as", value_enum, default_value = "agent")]
+        as_: crate::demo::DemoUser,
     },
     /// Open the console
     Console(ConsoleArgs),
@@ -314,11 +317,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 report.agents.iter().map(|a| format!("{} ({})", a.name, a.role)).collect::<Vec<_>>().join(", ")
             );
         }
-        Command::Demo { listen, customers, events_per_customer, headless } => {
+        Command::Demo { listen, customers, events_per_customer, headless, as_ } => {
             let interactive = std::io::IsTerminal::is_terminal(&std::io::stdout())
                 && std::io::IsTerminal::is_terminal(&std::io::stdin());
             if interactive && !headless {
-                crate::demo::run_console(&listen, customers, events_per_customer).await?;
+                crate::demo::run_console(&listen, customers, events_per_customer, as_).await?;
             } else {
                 init_logging();
                 crate::demo::run(&listen, customers, events_per_customer, shutdown_signal()).await?;

@@ -13,8 +13,11 @@ use crate::domain::agent::Agent;
 use crate::domain::case::CaseDetail;
 use crate::domain::customer::Customer;
 use crate::domain::event::Event;
+use crate::domain::sla::SlaState;
 use crate::server::problem::Problem;
+use crate::server::routes::leads::{BulkChange, BulkRequest, BulkResponse, QueueCasePage, QueuesResponse};
 use crate::store::presence::PresentAgent;
+use crate::store::reports::SummaryReport;
 use crate::sync::protocol::{PullPage, PushRequest, PushResponse};
 
 #[derive(Debug, thiserror::Error)]
@@ -166,6 +169,49 @@ impl ApiClient {
     /// A case with its notes, RASA checklist and follow-ups, as the server has it.
     pub async fn case_detail(&self, id: Uuid) -> Result<CaseDetail, ClientError> {
         self.send(self.http.get(format!("{}/api/v1/cases/{id}", self.base))).await
+    }
+
+    /// Queues with their figures, every agent's load, the SLA policies (leads' overview).
+    pub async fn queues(&self) -> Result<QueuesResponse, ClientError> {
+        self.send(self.http.get(format!("{}/api/v1/queues", self.base))).await
+    }
+
+    /// The first page of a queue's waiting cases, of one SLA state or all.
+    pub async fn queue_cases(&self, queue: &str, sla: Option<SlaState>) -> Result<QueueCasePage, ClientError> {
+        let mut query = vec![("limit", "200".to_string())];
+        if let Some(s) = sla {
+            query.push(("sla", s.as_str().to_string()));
+        }
+        let url = format!("{}/api/v1/queues/{queue}/cases", self.base);
+        self.send(self.http.get(url).query(&query)).await
+    }
+
+    /// Changes many cases (reassign, reprioritise), each with the revision read.
+    pub async fn bulk(&self, changes: Vec<BulkChange>) -> Result<BulkResponse, ClientError> {
+        let body = BulkRequest { changes };
+        self.send(self.http.post(format!("{}/api/v1/cases/bulk", self.base)).json(&body)).await
+    }
+
+    /// The summary report of the last `days` days, for a team or the caller's teams.
+    pub async fn report(&self, days: i64, team: Option<&str>) -> Result<SummaryReport, ClientError> {
+        let from = (chrono::Utc::now() - chrono::Duration::days(days)).to_rfc3339();
+        let mut query = vec![("from", from)];
+        if let Some(t) = team {
+            query.push(("team", t.to_string()));
+        }
+        self.send(self.http.get(format!("{}/api/v1/reports/summary", self.base)).query(&query)).await
+    }
+
+    /// The latest resolved and closed cases of a team, newest first.
+    pub async fn closed_cases(&self, team: &str, limit: u32) -> Result<Vec<crate::domain::case::Case>, ClientError> {
+        #[derive(serde::Deserialize)]
+        struct Page {
+            cases: Vec<crate::domain::case::Case>,
+        }
+        let query =
+            [("status", "resolved,closed".to_string()), ("team", team.to_string()), ("limit", limit.to_string())];
+        let page: Page = self.send(self.http.get(format!("{}/api/v1/cases", self.base)).query(&query)).await?;
+        Ok(page.cases)
     }
 
     pub async fn push(&self, req: &PushRequest) -> Result<PushResponse, ClientError> {

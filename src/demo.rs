@@ -64,14 +64,31 @@ pub async fn run(
     Ok(())
 }
 
-/// The demo in a terminal: the console, signed in as `anna`, on the embedded server. Quitting
-/// the console stops the server and removes the data.
-pub async fn run_console(listen: &str, customers: usize, events_per_customer: usize) -> anyhow::Result<()> {
+/// Who the demo's console signs in as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DemoUser {
+    /// `anna`, an agent.
+    Agent,
+    /// `lena`, lead of support and billing.
+    Lead,
+}
+
+/// The demo in a terminal: the console, signed in as `anna` (or the lead `lena`), on the
+/// embedded server. Quitting the console stops the server and removes the data.
+pub async fn run_console(
+    listen: &str,
+    customers: usize,
+    events_per_customer: usize,
+    user: DemoUser,
+) -> anyhow::Result<()> {
     eprintln!("casebook demo: seeding {customers} customers…");
     let demo = start(listen, customers, events_per_customer).await?;
     let result = crate::console::run::run(crate::console::run::ConsoleOptions {
         server: demo.server.url(),
-        token: demo.agent_token.clone(),
+        token: match user {
+            DemoUser::Agent => demo.agent_token.clone(),
+            DemoUser::Lead => demo.lead_token.clone(),
+        },
         theme: std::env::var("CASEBOOK_THEME").unwrap_or_else(|_| "default".into()),
         language: std::env::var("CASEBOOK_LANGUAGE").unwrap_or_else(|_| "en".into()),
         data_dir: demo.dir.path().join("console"),

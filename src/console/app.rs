@@ -11,16 +11,21 @@ use uuid::Uuid;
 use super::forms::{Drafts, Form, FormKey, FormWrite};
 use super::guidance::Guidance;
 use super::keymap::{action, Action, View};
+use super::lead::{LeadState, Picker, PERIODS};
 use super::workspace::{step_field, Typing, Workspace};
 use crate::casework::PatchFollowUpRequest;
-use crate::domain::case::{proposed_followup_delay, Case, NoteVisibility};
+use crate::domain::case::{proposed_followup_delay, Case, NoteVisibility, Priority};
 use crate::domain::customer::Customer;
 use crate::domain::event::Event;
 use crate::domain::followup::{FollowUp, FollowUpStatus};
 use crate::domain::rasa::RasaStep;
+use crate::domain::sla::SlaState;
 use crate::domain::Invalid;
 use crate::local::overlay::{LocalOp, OpState, Synced};
 use crate::local::view::LocalCase;
+use crate::server::routes::leads::{BulkChange, BulkResponse, QueuesResponse};
+use crate::store::queues::QueueCase;
+use crate::store::reports::SummaryReport;
 use crate::sync::engine::SyncStatus;
 
 /// A timeline page's size.
@@ -74,6 +79,15 @@ pub enum Msg {
         case: Uuid,
         others: Vec<String>,
     },
+    /// Lead mode: the queues overview.
+    Overview(Result<Box<QueuesResponse>, String>),
+    QueueCases {
+        queue: String,
+        result: Result<Vec<QueueCase>, String>,
+    },
+    Bulk(Result<BulkResponse, String>),
+    Report(Result<Box<SummaryReport>, String>),
+    Closed(Result<Vec<Case>, String>),
 }
 
 /// How a conflict or refusal is settled.
@@ -117,6 +131,17 @@ pub enum Cmd {
     Presence(Uuid),
     /// The agent left the case.
     Leave(Uuid),
+    LoadOverview,
+    LoadQueueCases {
+        queue: String,
+        sla: Option<SlaState>,
+    },
+    Bulk(Vec<BulkChange>),
+    LoadReport {
+        days: i64,
+        team: Option<String>,
+    },
+    LoadClosed(String),
 }
 
 impl PartialEq for Write {
@@ -304,6 +329,11 @@ pub struct App {
     pub guidance: Guidance,
     /// Something changed that the screen shows (a tick alone may change nothing).
     pub dirty: bool,
+    /// The agent is a lead or an admin: lead mode's keys and views.
+    pub lead_mode: bool,
+    /// The lead's teams (for the report's team choice).
+    pub teams: Vec<String>,
+    pub lead: LeadState,
     pub now: DateTime<Utc>,
     pub tz: Tz,
     /// Rows a page key moves (the list's height, set by the view).
@@ -329,6 +359,9 @@ impl App {
             search_for_new_case: false,
             guidance: Guidance::load("en").0,
             dirty: true,
+            lead_mode: false,
+            teams: vec![],
+            lead: LeadState::default(),
             now,
             tz,
             page_rows: 20,
@@ -464,6 +497,65 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         Msg::Presence { case, others } => {
             if let Some(w) = app.work.as_mut().filter(|w| w.id == case) {
                 w.others = others;
+            }
+            vec![]
+        }
+        Msg::Overview(r) => {
+            match r {
+                Ok(o) => {
+                    app.lead.overview = Some(*o);
+                    app.lead.overview_error = None;
+                }
+                Err(e) => app.lead.overview_error = Some(e),
+            }
+            let n = app.lead.sorted_queues().len();
+            app.lead.queue_selected = app.lead.queue_selected.min(n.saturating_sub(1));
+            vec![]
+        }
+        Msg::QueueCases { queue, result } => {
+            if app.lead.queue.as_deref() != Some(queue.as_str()) {
+                return vec![];
+            }
+            app.lead.cases_loaded = true;
+            match result {
+                Ok(cases) => {
+                    let ids: BTreeSet<Uuid> = cases.iter().map(|c| c.case.id).collect();
+                    app.lead.marked.retain(|m| ids.contains(m));
+                    app.lead.cases = cases;
+                }
+                Err(e) => app.lead.message = Some((true, e)),
+            }
+            app.lead.case_selected = app.lead.case_selected.min(app.lead.cases.len().saturating_sub(1));
+            vec![]
+        }
+        Msg::Bulk(r) => {
+            match r {
+                Ok(r) => app.lead.bulk_done(&r),
+                Err(e) => app.lead.message = Some((true, format!("Nothing changed: {e}"))),
+            }
+            let mut cmds = vec![Cmd::LoadOverview, Cmd::SyncNow];
+            if let Some(q) = app.lead.queue.clone() {
+                cmds.push(Cmd::LoadQueueCases { queue: q, sla: app.lead.sla });
+            }
+            cmds
+        }
+        Msg::Report(r) => {
+            match r {
+                Ok(r) => {
+                    app.lead.report = Some(*r);
+                    app.lead.report_error = None;
+                }
+                Err(e) => app.lead.report_error = Some(e),
+            }
+            vec![]
+        }
+        Msg::Closed(r) => {
+            match r {
+                Ok(c) => {
+                    app.lead.closed = c;
+                    app.lead.closed_error = None;
+                }
+                Err(e) => app.lead.closed_error = Some(e),
             }
             vec![]
         }
@@ -689,7 +781,10 @@ fn key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
     if view == View::Case && app.work.as_ref().is_some_and(|w| w.typing.is_some()) {
         return typing_key(app, k);
     }
-    let Some(a) = action(view, &k) else {
+    if app.lead.picker.is_some() && view == View::QueueCases {
+        return picker_key(app, k);
+    }
+    let Some(a) = action(view, app.lead_mode, &k) else {
         if view == View::Search {
             return edit_query(app, k);
         }
@@ -788,11 +883,184 @@ fn key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
                 return app.open_form(Form::new_case(c.id, &c.display_name, &Drafts::default()));
             }
         }
+        (View::Home, Action::Queues) if app.lead_mode => {
+            app.go(View::Queues);
+            return vec![Cmd::LoadOverview];
+        }
+        (View::Home | View::Queues, Action::Report) if app.lead_mode => {
+            app.go(View::Report);
+            return vec![app.report_cmd()];
+        }
+        (View::Case, Action::Coach) if app.lead_mode => {
+            if let Some(w) = app.work.as_mut().filter(|w| w.data.is_some()) {
+                if super::forms::text_of(&w.note).trim().is_empty() {
+                    w.note = super::forms::text_area("Coaching: ", "");
+                }
+                w.typing = Some(Typing::Note);
+            }
+        }
+        (View::Queues | View::QueueCases | View::Report | View::Closed, a) => return lead_key(app, view, a, page),
         (View::Case, a) => return case_key(app, a),
         (View::FollowUps, a) => return followups_key(app, a, page),
         (View::Conflicts, a) => return unsettled_key(app, a, page),
         _ => {}
     }
+    vec![]
+}
+
+impl App {
+    fn report_cmd(&self) -> Cmd {
+        Cmd::LoadReport { days: PERIODS[self.lead.period % PERIODS.len()], team: self.lead.report_team.clone() }
+    }
+}
+
+/// Moves a selection in a list of `n`.
+fn move_in(sel: &mut usize, n: usize, a: Action, page: isize) {
+    let last = n.saturating_sub(1);
+    match a {
+        Action::Down => *sel = (*sel + 1).min(last),
+        Action::Up => *sel = sel.saturating_sub(1),
+        Action::PageDown => *sel = (*sel + page as usize).min(last),
+        Action::PageUp => *sel = sel.saturating_sub(page as usize),
+        Action::Top => *sel = 0,
+        Action::Bottom => *sel = last,
+        _ => {}
+    }
+}
+
+/// A key of a lead view.
+fn lead_key(app: &mut App, view: View, a: Action, page: isize) -> Vec<Cmd> {
+    let l = &mut app.lead;
+    match (view, a) {
+        (View::Queues, Action::Open) => {
+            let Some(q) = l.sorted_queues().get(l.queue_selected).map(|q| q.queue.id.clone()) else { return vec![] };
+            if l.queue.as_ref() != Some(&q) {
+                l.cases.clear();
+                l.marked.clear();
+                l.case_selected = 0;
+                l.cases_loaded = false;
+            }
+            l.queue = Some(q.clone());
+            l.message = None;
+            let sla = l.sla;
+            app.go(View::QueueCases);
+            return vec![Cmd::LoadQueueCases { queue: q, sla }];
+        }
+        (View::Queues, Action::Closed) => {
+            let team = l.sorted_queues().get(l.queue_selected).map(|q| q.queue.team.clone());
+            if let Some(team) = team {
+                l.closed.clear();
+                l.closed_selected = 0;
+                app.go(View::Closed);
+                return vec![Cmd::LoadClosed(team)];
+            }
+        }
+        (View::Queues, Action::Refresh) => return vec![Cmd::LoadOverview],
+        (View::Queues, a) => {
+            let n = l.sorted_queues().len();
+            move_in(&mut l.queue_selected, n, a, page);
+        }
+        (View::QueueCases, Action::Mark) => {
+            if let Some(c) = l.cases.get(l.case_selected) {
+                let id = c.case.id;
+                if !l.marked.remove(&id) {
+                    l.marked.insert(id);
+                }
+                l.case_selected = (l.case_selected + 1).min(l.cases.len().saturating_sub(1));
+            }
+        }
+        (View::QueueCases, Action::NextSla) => {
+            l.sla = match l.sla {
+                None => Some(SlaState::Breached),
+                Some(SlaState::Breached) => Some(SlaState::AtRisk),
+                Some(SlaState::AtRisk) => Some(SlaState::Ok),
+                Some(SlaState::Ok) => None,
+            };
+            l.case_selected = 0;
+            if let Some(q) = l.queue.clone() {
+                return vec![Cmd::LoadQueueCases { queue: q, sla: l.sla }];
+            }
+        }
+        (View::QueueCases, Action::Assign) if !l.targets().is_empty() => {
+            l.picker = Some(Picker::Assign { selected: 0 })
+        }
+        (View::QueueCases, Action::Reprioritise) if !l.targets().is_empty() => {
+            l.picker = Some(Picker::Priority { selected: 0 })
+        }
+        (View::QueueCases, Action::Open) => {
+            if let Some(id) = l.cases.get(l.case_selected).map(|c| c.case.id) {
+                return app.open_case(id);
+            }
+        }
+        (View::QueueCases, Action::Refresh) => {
+            if let Some(q) = l.queue.clone() {
+                return vec![Cmd::LoadQueueCases { queue: q, sla: l.sla }, Cmd::LoadOverview];
+            }
+        }
+        (View::QueueCases, a) => {
+            let n = l.cases.len();
+            move_in(&mut l.case_selected, n, a, page);
+        }
+        (View::Report, Action::NextPeriod) => {
+            l.period = (l.period + 1) % PERIODS.len();
+            return vec![app.report_cmd()];
+        }
+        (View::Report, Action::NextTeam) => {
+            let teams = &app.teams;
+            l.report_team = match &l.report_team {
+                None => teams.first().cloned(),
+                Some(t) => teams.iter().skip_while(|x| *x != t).nth(1).cloned(),
+            };
+            return vec![app.report_cmd()];
+        }
+        (View::Report, Action::Refresh) => return vec![app.report_cmd()],
+        (View::Closed, Action::Open) => {
+            if let Some(id) = l.closed.get(l.closed_selected).map(|c| c.id) {
+                return app.open_case(id);
+            }
+        }
+        (View::Closed, a) => {
+            let n = l.closed.len();
+            move_in(&mut l.closed_selected, n, a, page);
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+/// A key while a picker is open: choose, apply, or cancel.
+fn picker_key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
+    let l = &mut app.lead;
+    let Some(picker) = l.picker.clone() else { return vec![] };
+    let n = match picker {
+        Picker::Assign { .. } => l.assignable().len(),
+        Picker::Priority { .. } => Priority::ALL.len(),
+    };
+    let sel = match &picker {
+        Picker::Assign { selected } | Picker::Priority { selected } => *selected,
+    };
+    let moved = match k.code {
+        KeyCode::Down | KeyCode::Char('j') => (sel + 1).min(n.saturating_sub(1)),
+        KeyCode::Up | KeyCode::Char('k') => sel.saturating_sub(1),
+        KeyCode::Esc => {
+            l.picker = None;
+            return vec![];
+        }
+        KeyCode::Enter => {
+            let changes = l.changes(&picker);
+            l.picker = None;
+            if changes.is_empty() {
+                return vec![];
+            }
+            l.message = Some((false, format!("Changing {} case(s)…", changes.len())));
+            return vec![Cmd::Bulk(changes)];
+        }
+        _ => sel,
+    };
+    l.picker = Some(match picker {
+        Picker::Assign { .. } => Picker::Assign { selected: moved },
+        Picker::Priority { .. } => Picker::Priority { selected: moved },
+    });
     vec![]
 }
 

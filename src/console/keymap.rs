@@ -12,6 +12,10 @@ pub enum View {
     Case,
     FollowUps,
     Conflicts,
+    Queues,
+    QueueCases,
+    Report,
+    Closed,
 }
 
 impl View {
@@ -23,6 +27,10 @@ impl View {
             View::Case => "Case",
             View::FollowUps => "Follow-ups",
             View::Conflicts => "Waiting to sync: conflicts and refusals",
+            View::Queues => "Queues",
+            View::QueueCases => "Queue",
+            View::Report => "Report",
+            View::Closed => "Closed cases to review",
         }
     }
 }
@@ -63,6 +71,17 @@ pub enum Action {
     KeepMine,
     TakeTheirs,
     Dismiss,
+    Queues,
+    Report,
+    Closed,
+    Refresh,
+    Mark,
+    NextSla,
+    Assign,
+    Reprioritise,
+    NextPeriod,
+    NextTeam,
+    Coach,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -233,6 +252,82 @@ const CONFLICTS: &[Binding] = &[
     Binding { keys: &[k('q'), ctrl('c')], action: Action::Quit, help: "quit" },
 ];
 
+/// Leads only: on home.
+const LEAD_HOME: &[Binding] = &[
+    Binding { keys: &[k('Q')], action: Action::Queues, help: "lead: queues, breaches and each agent's load" },
+    Binding { keys: &[k('P')], action: Action::Report, help: "lead: the report" },
+];
+
+/// Leads only: in a case.
+const LEAD_CASE: &[Binding] =
+    &[Binding { keys: &[k('K')], action: Action::Coach, help: "lead: a coaching note on the case" }];
+
+const QUEUES: &[Binding] = &[
+    Binding { keys: &[code(KeyCode::Enter)], action: Action::Open, help: "the queue's waiting cases" },
+    Binding { keys: &[k('P')], action: Action::Report, help: "the report" },
+    Binding { keys: &[k('L')], action: Action::Closed, help: "the latest closed cases of the queue's team, to review" },
+    Binding { keys: &[k('r')], action: Action::Refresh, help: "count again" },
+    Binding { keys: &[k('?'), code(KeyCode::F(1))], action: Action::Help, help: "help for this view" },
+    Binding { keys: &[code(KeyCode::Esc), k('h')], action: Action::Back, help: "back" },
+    Binding { keys: &[k('q'), ctrl('c')], action: Action::Quit, help: "quit" },
+];
+
+const QUEUE_CASES: &[Binding] = &[
+    Binding {
+        keys: &[k(' '), k('m')],
+        action: Action::Mark,
+        help: "mark the case for a change to many (again: unmark)",
+    },
+    Binding {
+        keys: &[k('a')],
+        action: Action::Assign,
+        help: "reassign the marked cases (or this one), with each agent's load",
+    },
+    Binding {
+        keys: &[k('p')],
+        action: Action::Reprioritise,
+        help: "change the priority of the marked cases (or this one)",
+    },
+    Binding { keys: &[k('s')], action: Action::NextSla, help: "only breached, at risk, ok, then all again" },
+    Binding { keys: &[code(KeyCode::Enter)], action: Action::Open, help: "open the case" },
+    Binding { keys: &[k('r')], action: Action::Refresh, help: "list again" },
+    Binding { keys: &[k('?'), code(KeyCode::F(1))], action: Action::Help, help: "help for this view" },
+    Binding { keys: &[code(KeyCode::Esc), k('h')], action: Action::Back, help: "back to the queues" },
+    Binding { keys: &[k('q'), ctrl('c')], action: Action::Quit, help: "quit" },
+];
+
+const REPORT: &[Binding] = &[
+    Binding { keys: &[k('d')], action: Action::NextPeriod, help: "the period: 7, 30 or 90 days" },
+    Binding { keys: &[k('t')], action: Action::NextTeam, help: "one team at a time, then all your teams" },
+    Binding { keys: &[k('r')], action: Action::Refresh, help: "count again" },
+    Binding { keys: &[k('?'), code(KeyCode::F(1))], action: Action::Help, help: "help for this view" },
+    Binding { keys: &[code(KeyCode::Esc), k('h')], action: Action::Back, help: "back" },
+    Binding { keys: &[k('q'), ctrl('c')], action: Action::Quit, help: "quit" },
+];
+
+const CLOSED: &[Binding] = &[
+    Binding {
+        keys: &[code(KeyCode::Enter)],
+        action: Action::Open,
+        help: "review the case: RASA step by step, resolution, follow-ups (K coaches)",
+    },
+    Binding { keys: &[k('?'), code(KeyCode::F(1))], action: Action::Help, help: "help for this view" },
+    Binding { keys: &[code(KeyCode::Esc), k('h')], action: Action::Back, help: "back" },
+    Binding { keys: &[k('q'), ctrl('c')], action: Action::Quit, help: "quit" },
+];
+
+/// Keys while a picker is open over a queue.
+pub const PICKER: &[Binding] = &[
+    Binding { keys: &[k('j'), code(KeyCode::Down)], action: Action::Down, help: "next" },
+    Binding { keys: &[k('k'), code(KeyCode::Up)], action: Action::Up, help: "previous" },
+    Binding {
+        keys: &[code(KeyCode::Enter)],
+        action: Action::Open,
+        help: "apply to the marked cases (or the selected one)",
+    },
+    Binding { keys: &[code(KeyCode::Esc)], action: Action::Back, help: "cancel" },
+];
+
 /// Keys while typing in a step's notes or a note (every other key types).
 pub const TYPING: &[Binding] = &[
     Binding {
@@ -255,9 +350,22 @@ pub const FORM: &[Binding] = &[
     Binding { keys: &[code(KeyCode::F(1))], action: Action::Help, help: "this help" },
 ];
 
-/// The bindings of a view, moves first for the list views.
-pub fn bindings(view: View) -> Vec<&'static Binding> {
+/// The bindings of a view for an agent or (`lead`) a lead or admin, moves first for the lists.
+pub fn bindings(view: View, lead: bool) -> Vec<&'static Binding> {
+    let extra: &[Binding] = match (view, lead) {
+        (View::Home, true) => LEAD_HOME,
+        (View::Case, true) => LEAD_CASE,
+        _ => &[],
+    };
+    bindings_of(view).into_iter().chain(extra).collect()
+}
+
+fn bindings_of(view: View) -> Vec<&'static Binding> {
     match view {
+        View::Queues => MOVE.iter().chain(QUEUES).collect(),
+        View::QueueCases => MOVE.iter().chain(QUEUE_CASES).collect(),
+        View::Report => REPORT.iter().collect(),
+        View::Closed => MOVE.iter().chain(CLOSED).collect(),
         View::Home => MOVE.iter().chain(HOME).collect(),
         View::Search => SEARCH.iter().collect(),
         View::Timeline => MOVE.iter().chain(TIMELINE).collect(),
@@ -268,8 +376,8 @@ pub fn bindings(view: View) -> Vec<&'static Binding> {
 }
 
 /// The action a key does in a view, if any. In the search view other keys edit the query.
-pub fn action(view: View, e: &KeyEvent) -> Option<Action> {
-    bindings(view).into_iter().find(|b| b.keys.iter().any(|k| k.matches(e))).map(|b| b.action)
+pub fn action(view: View, lead: bool, e: &KeyEvent) -> Option<Action> {
+    bindings(view, lead).into_iter().find(|b| b.keys.iter().any(|k| k.matches(e))).map(|b| b.action)
 }
 
 #[cfg(test)]
@@ -278,20 +386,32 @@ mod tests {
 
     #[test]
     fn no_key_means_two_things_in_one_view_and_every_view_has_help_back_or_quit() {
-        for view in [View::Home, View::Search, View::Timeline, View::Case, View::FollowUps, View::Conflicts] {
+        let views = [
+            View::Home,
+            View::Search,
+            View::Timeline,
+            View::Case,
+            View::FollowUps,
+            View::Conflicts,
+            View::Queues,
+            View::QueueCases,
+            View::Report,
+            View::Closed,
+        ];
+        for view in views {
             let mut seen = std::collections::HashSet::new();
-            for b in bindings(view) {
+            for b in bindings(view, true) {
                 for key in b.keys {
                     assert!(seen.insert(key.label()), "{view:?}: {} bound twice", key.label());
                 }
             }
-            let actions: Vec<Action> = bindings(view).iter().map(|b| b.action).collect();
+            let actions: Vec<Action> = bindings(view, true).iter().map(|b| b.action).collect();
             assert!(actions.contains(&Action::Help) && actions.contains(&Action::Quit), "{view:?}");
         }
         let e = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        assert_eq!(action(View::Search, &e), Some(Action::Quit));
+        assert_eq!(action(View::Search, false, &e), Some(Action::Quit));
         let q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
-        assert_eq!(action(View::Search, &q), None, "q is typed into the search");
-        assert_eq!(action(View::Timeline, &q), Some(Action::Quit));
+        assert_eq!(action(View::Search, false, &q), None, "q is typed into the search");
+        assert_eq!(action(View::Timeline, false, &q), Some(Action::Quit));
     }
 }

@@ -11,6 +11,8 @@ pub mod form_view;
 pub mod forms;
 pub mod guidance;
 pub mod keymap;
+pub mod lead;
+pub mod lead_view;
 pub mod run;
 pub mod theme;
 pub mod view;

@@ -124,6 +124,8 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<()> {
         tracing::warn!("{p}");
     }
     app.guidance = guidance;
+    app.lead_mode = me.role != crate::domain::agent::Role::Agent;
+    app.teams = me.teams.clone();
     let (writer, writing) = spawn_writer(store.clone(), engine.nudger(), tx.clone());
     let mut terminal = ratatui::init();
     let result: anyhow::Result<()> = async {
@@ -288,6 +290,34 @@ fn run_cmds(
                     let others = client.presence(case).await.unwrap_or_default();
                     let others = others.into_iter().map(|a| a.name).collect();
                     let _ = tx.send(Msg::Presence { case, others });
+                });
+            }
+            Cmd::LoadOverview => {
+                tokio::spawn(async move {
+                    let r = client.queues().await.map(Box::new).map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::Overview(r));
+                });
+            }
+            Cmd::LoadQueueCases { queue, sla } => {
+                tokio::spawn(async move {
+                    let result = client.queue_cases(&queue, sla).await.map(|p| p.cases).map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::QueueCases { queue, result });
+                });
+            }
+            Cmd::Bulk(changes) => {
+                tokio::spawn(async move {
+                    let _ = tx.send(Msg::Bulk(client.bulk(changes).await.map_err(|e| e.to_string())));
+                });
+            }
+            Cmd::LoadReport { days, team } => {
+                tokio::spawn(async move {
+                    let r = client.report(days, team.as_deref()).await.map(Box::new).map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::Report(r));
+                });
+            }
+            Cmd::LoadClosed(team) => {
+                tokio::spawn(async move {
+                    let _ = tx.send(Msg::Closed(client.closed_cases(&team, 50).await.map_err(|e| e.to_string())));
                 });
             }
             Cmd::Leave(case) => {

@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::app::{App, Row};
-use super::keymap::{bindings, Binding, View, FORM, TYPING};
+use super::keymap::{bindings, Binding, View, FORM, PICKER, TYPING};
 use super::theme::Theme;
 use crate::domain::event::Event;
 use crate::sync::engine::Connection;
@@ -104,6 +104,10 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         View::Case => super::case_view::draw_case(frame, main, app, theme),
         View::FollowUps => super::followups_view::draw_followups(frame, main, app, theme),
         View::Conflicts => super::conflicts_view::draw_conflicts(frame, main, app, theme),
+        View::Queues => super::lead_view::draw_queues(frame, main, app, theme),
+        View::QueueCases => super::lead_view::draw_queue_cases(frame, main, app, theme),
+        View::Report => super::lead_view::draw_report(frame, main, app, theme),
+        View::Closed => super::lead_view::draw_closed(frame, main, app, theme),
     }
     status_bar(frame, status, app, theme);
     if let Some(form) = &app.form {
@@ -393,8 +397,10 @@ fn help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         (FORM.iter().collect(), "Keys: a form".into())
     } else if typing {
         (TYPING.iter().collect(), "Keys: typing".into())
+    } else if app.lead.picker.is_some() && view == View::QueueCases {
+        (PICKER.iter().collect(), "Keys: choosing".into())
     } else {
-        (bindings(view), format!("Keys: {}", view.title()))
+        (bindings(view, app.lead_mode), format!("Keys: {}", view.title()))
     };
     for b in table {
         let keys: Vec<String> = b.keys.iter().map(|k| k.label()).collect();

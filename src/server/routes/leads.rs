@@ -25,7 +25,7 @@ use crate::store::reports::SummaryReport;
 /// The most cases one bulk request may change.
 pub const MAX_BULK: usize = 500;
 
-#[derive(Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct QueuesResponse {
     /// When the figures were counted.
     pub at: DateTime<Utc>,
@@ -65,7 +65,7 @@ pub struct QueueCasesParams {
     pub cursor: Option<String>,
 }
 
-#[derive(Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct QueueCasePage {
     pub cases: Vec<QueueCase>,
     pub next_cursor: Option<String>,
@@ -128,7 +128,7 @@ pub async fn cases(
 }
 
 /// One case to change, with the revision read.
-#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BulkChange {
     pub id: Uuid,
