@@ -324,3 +324,73 @@ async fn a_draft_survives_a_kill_and_another_agent_on_the_case_shows() {
     assert_eq!(case["notes"][0]["body"], "Called back, no answer", "{case}");
     s.finish().await;
 }
+
+/// A lead sees which queue is in trouble and fixes it from the console: the breached case goes
+/// to the least loaded agent, and that agent's home shows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lead_reassigns_a_breached_case_and_the_agent_sees_it() {
+    let s = TestServer::start(common::Backend::Sqlite).await.unwrap();
+    let (_, anna_t) = s.agent("anna", Role::Agent, &["support"]).await;
+    let (_, bruno_t) = s.agent("bruno", Role::Agent, &["support"]).await;
+    let (_, lena_t) = s.agent("lena", Role::Lead, &["support"]).await;
+    let shop = s.ingest_token("shop").await;
+    let customer = s.customer(&shop, "C-3").await;
+    for subject in ["Parcel lost twice", "Wrong colour"] {
+        let r = s.post("/api/v1/cases", &bruno_t, json!({"customer_id": customer, "subject": subject})).await;
+        assert_eq!(r.status, 201);
+    }
+    // "Parcel lost twice" has waited past both due times.
+    let cases = s.get("/api/v1/cases?assignee=me", &bruno_t).await.json;
+    let lost = cases["cases"].as_array().unwrap().iter().find(|c| c["subject"] == "Parcel lost twice").unwrap().clone();
+    let past = casebook::domain::time::to_micros(casebook::domain::time::now()) - 3_600_000_000;
+    let mut tx = s.store.begin_write().await.unwrap();
+    sqlx::query("UPDATE cases SET first_response_due = ?1, resolution_due = ?1 WHERE id = ?2")
+        .bind(past)
+        .bind(lost["id"].as_str().unwrap().to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let (_lena_home, lena_env) = fresh_home();
+    login(&lena_env, &s.base, &lena_t);
+    let mut c = Console::start(&[], &lena_env, 30, 120);
+    c.wait_for("● online");
+    c.keys("?");
+    c.wait_for("lead: queues");
+    c.keys("x");
+    c.keys("Q");
+    let text = c.wait_for("General");
+    assert!(text.contains("BREACHED"), "{text}");
+    c.keys("\r");
+    c.wait_for("Parcel lost twice");
+    c.keys("s"); // breached only
+    let text = c.wait_for("only breached");
+    assert!(!text.contains("Wrong colour"), "{text}");
+    c.keys("a");
+    let text = c.wait_for("least loaded first");
+    let picker = &text[text.find("least loaded first").unwrap()..];
+    let anna_at = picker.find("anna ").expect("anna offered");
+    let bruno_at = picker.find("bruno ").expect("bruno offered");
+    assert!(anna_at < bruno_at, "anna (nothing waiting) before bruno:\n{text}");
+    c.keys("\r");
+    c.wait_for("1 case(s) changed.");
+    c.keys("q");
+    assert!(c.wait_exit().success());
+    c.finish();
+
+    let (_anna_home, anna_env) = fresh_home();
+    login(&anna_env, &s.base, &anna_t);
+    let mut c = Console::start(&[], &anna_env, 24, 100);
+    c.wait_for("Parcel lost twice");
+    let text = c.text();
+    assert!(!text.contains("Wrong colour"), "bruno keeps the other:\n{text}");
+    c.keys("?");
+    let text = c.wait_for("Keys: Home");
+    assert!(!text.contains("lead:"), "no lead keys for an agent:\n{text}");
+    c.keys("x");
+    c.keys("q");
+    assert!(c.wait_exit().success());
+    c.finish();
+    s.finish().await;
+}
