@@ -130,6 +130,14 @@ async fn queues_sla_and_bulk_reassignment(s: &TestServer) {
     assert_eq!(res[0]["case"]["assignee_id"], bruno.id.to_string());
     assert_eq!(res[1]["status"], "applied");
     assert_eq!(res[1]["case"]["priority"], "high");
+    // Raised to high, its due times are counted again from the opening with the stored policy
+    // (8 hours to resolve): 19 hours in, it is breached now.
+    let due = casebook::domain::time::parse_rfc3339(res[1]["case"]["resolution_due"].as_str().unwrap()).unwrap();
+    assert_eq!(casebook::domain::time::to_micros(due), now - 19 * HOUR + 8 * HOUR);
+    let r = s.get("/api/v1/queues/general/cases?sla=breached", &lena).await;
+    let breached_now: Vec<&str> =
+        r.json["cases"].as_array().unwrap().iter().map(|c| c["subject"].as_str().unwrap()).collect();
+    assert!(breached_now.contains(&"At risk"), "{breached_now:?}");
     assert_eq!(res[2]["status"], "conflict");
     assert_eq!(res[2]["current"]["id"], fid.as_str());
     let r = s
