@@ -185,6 +185,20 @@ async fn log_requests(req: Request, next: Next) -> Response {
     res
 }
 
+/// Runs each request in a task of its own, so that a client hanging up (a console quitting, a
+/// train entering a tunnel) does not cancel the handler halfway through a database transaction:
+/// what was started finishes or rolls back cleanly, and the next request finds the connection
+/// as it should be.
+async fn run_to_completion(req: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+    match tokio::spawn(next.run(req)).await {
+        Ok(res) => res,
+        Err(e) => {
+            tracing::error!(error = %e, "a request's task failed");
+            problem::ApiError::internal("the server failed to complete the request; it was logged").into_response()
+        }
+    }
+}
+
 /// The API as an axum router.
 pub fn router(state: AppState) -> Router {
     let (router, _) = api_router().split_for_parts();
@@ -192,6 +206,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(log_requests))
+        .layer(middleware::from_fn(run_to_completion))
         .with_state(state)
 }
 

@@ -104,8 +104,16 @@ impl From<Denied> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        let unavailable =
-            matches!(&e, StoreError::Db(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)));
+        // A busy or locked database (SQLite codes 5 and 6, PostgreSQL lock timeouts and
+        // serialization failures) is worth retrying: 503, not 500.
+        let busy = |d: &dyn sqlx::error::DatabaseError| {
+            matches!(d.code().as_deref(), Some("5" | "6" | "517" | "55P03" | "40001" | "40P01"))
+        };
+        let unavailable = match &e {
+            StoreError::Db(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)) => true,
+            StoreError::Db(sqlx::Error::Database(d)) => busy(d.as_ref()),
+            _ => false,
+        };
         let incident = crate::domain::new_id();
         tracing::error!(%incident, error = %e, "storage error");
         if unavailable {

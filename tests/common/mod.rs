@@ -106,6 +106,11 @@ impl Resp {
 
 impl TestServer {
     pub async fn start(backend: Backend) -> Option<TestServer> {
+        // The server's warnings and errors (an incident's cause) show with a failing test.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("warn,sqlx=error"))
+            .with_test_writer()
+            .try_init();
         let dir = tempfile::tempdir().expect("temp dir");
         let url = fresh_database(backend, dir.path()).await?;
         let store = Store::open(&url).await.expect("open store");
