@@ -547,6 +547,19 @@ mod tests {
             app.lead.picker = None;
             app.stack.push(View::Report);
             insta::assert_snapshot!(format!("lead_report_{w}x{h}"), screen(&app, w, h));
+            let mut closed = app.lead.cases[0].case.clone();
+            closed.status = CaseStatus::Resolved;
+            closed.resolution = Some(crate::domain::case::Resolution {
+                summary: "Refunded".into(),
+                root_cause: vec![],
+                outcome: crate::domain::case::Outcome::Negative,
+                rasa_incomplete_reason: Some("customer left".into()),
+                resolved_by: id(1),
+                resolved_at: app.now - Duration::hours(3),
+            });
+            update(&mut app, Msg::Closed(Ok(vec![closed])));
+            app.stack.push(View::Closed);
+            insta::assert_snapshot!(format!("lead_closed_{w}x{h}"), screen(&app, w, h));
         }
     }
 
