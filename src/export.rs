@@ -11,7 +11,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::client::ApiClient;
+use crate::client::{ApiClient, ClientError};
 use crate::domain::case::{Case, Note, NoteVisibility};
 use crate::domain::customer::Customer;
 use crate::domain::event::Event;
@@ -194,29 +194,36 @@ pub async fn handover(client: &ApiClient, id: Uuid) -> anyhow::Result<Handover> 
                 timeline,
             })
         }
-        Err(e) if e.is_transient() => {
-            let (store, _) = open_for_agent(client, &crate::paths::data_dir()).await.context(e.to_string())?;
-            let local = store.case(id).await?.ok_or_else(|| {
-                anyhow::anyhow!("{e}; and case {id} is not on this computer: export it once the server is back")
-            })?;
-            let customer_id = local.case.value.customer_id;
-            let waiting = store.outbox().await?.iter().filter(|o| o.body.case_id() == Some(id)).count();
-            let h = Handover {
-                source: Source::Local,
-                waiting_to_sync: waiting,
-                exported_at: Utc::now(),
-                customer: store.customer(customer_id).await?,
-                case: local.case.value,
-                rasa: local.rasa,
-                notes: local.notes.into_iter().map(|n| n.value).collect(),
-                followups: local.followups.into_iter().map(|f| f.value).collect(),
-                timeline: store.cached_timeline(customer_id, None, TIMELINE_EXCERPT).await?,
-            };
-            store.close().await;
-            Ok(h)
+        // Unreachable, or not there yet (opened offline, not synced): what this computer has.
+        Err(e) if e.is_transient() || matches!(e, ClientError::Refused { status: 404, .. }) => {
+            from_local_store(client, id, &e.to_string()).await
         }
         Err(e) => Err(anyhow::anyhow!("{e}")),
     }
+}
+
+/// The handover as this computer's local store has it; `why` says why not the server's.
+async fn from_local_store(client: &ApiClient, id: Uuid, why: &str) -> anyhow::Result<Handover> {
+    let (store, _) = open_for_agent(client, &crate::paths::data_dir()).await.context(why.to_string())?;
+    let local = store
+        .case(id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("{why}; and case {id} is not on this computer either: check the id"))?;
+    let customer_id = local.case.value.customer_id;
+    let waiting = store.outbox().await?.iter().filter(|o| o.body.case_id() == Some(id)).count();
+    let h = Handover {
+        source: Source::Local,
+        waiting_to_sync: waiting,
+        exported_at: Utc::now(),
+        customer: store.customer(customer_id).await?,
+        case: local.case.value,
+        rasa: local.rasa,
+        notes: local.notes.into_iter().map(|n| n.value).collect(),
+        followups: local.followups.into_iter().map(|f| f.value).collect(),
+        timeline: store.cached_timeline(customer_id, None, TIMELINE_EXCERPT).await?,
+    };
+    store.close().await;
+    Ok(h)
 }
 
 pub async fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
@@ -236,7 +243,9 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
         None => print!("{text}"),
     }
     if h.source == Source::Local {
-        eprintln!("casebook: the server could not be reached; this handover is what this computer has");
+        eprintln!(
+            "casebook: the server could not be reached or does not have the case yet; this handover is what this computer has"
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

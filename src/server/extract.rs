@@ -171,3 +171,28 @@ pub fn parse_limit(raw: Option<&str>, default: u32, max: u32) -> Result<u32, Api
         },
     }
 }
+
+/// A comma-separated list of values (`new,open`); empty when left out.
+pub fn parse_list<T: std::str::FromStr<Err = crate::domain::Invalid>>(
+    name: &str,
+    raw: Option<&str>,
+) -> Result<Vec<T>, ApiError> {
+    raw.unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<T>().map_err(|e| ApiError::invalid_parameter(name, e.message)))
+        .collect()
+}
+
+/// An `assignee` parameter: an agent id, `me` (the caller), or `none` (unassigned cases).
+pub fn parse_assignee(raw: Option<&str>, me: Uuid) -> Result<Option<Option<Uuid>>, ApiError> {
+    Ok(match raw.map(str::trim) {
+        None | Some("") => None,
+        Some("me") => Some(Some(me)),
+        Some("none") => Some(None),
+        Some(other) => Some(Some(other.parse::<Uuid>().map_err(|_| {
+            ApiError::invalid_parameter("assignee", format!("`{other}` is not an agent id, `me` or `none`"))
+        })?)),
+    })
+}

@@ -14,22 +14,13 @@ use crate::domain::cursor::TimeCursor;
 use crate::domain::new_id;
 use crate::domain::rasa::{Checklist, RasaStep};
 use crate::domain::Invalid;
-use crate::server::extract::{parse_id, parse_limit, AgentAuth, ApiJson, ApiQuery};
+use crate::server::extract::{parse_assignee, parse_id, parse_limit, parse_list, AgentAuth, ApiJson, ApiQuery};
 use crate::server::problem::{ApiError, ApiResult, Problem};
 use crate::server::{in_transaction, AppState};
 use crate::store::cases::CaseFilter;
 use crate::store::presence::PresentAgent;
 
 const CASES_CURSOR: &str = "cases";
-
-fn parse_list<T: std::str::FromStr<Err = Invalid>>(name: &str, raw: Option<&str>) -> ApiResult<Vec<T>> {
-    raw.unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<T>().map_err(|e| ApiError::invalid_parameter(name, e.message)))
-        .collect()
-}
 
 #[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = NewCaseRequest,
     responses(
@@ -77,14 +68,7 @@ pub async fn list(
     ApiQuery(p): ApiQuery<CaseListParams>,
 ) -> ApiResult<Json<CasePage>> {
     let limit = parse_limit(p.limit.as_deref(), 50, 200)?;
-    let assignee = match p.assignee.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some("me") => Some(Some(agent.id)),
-        Some("none") => Some(None),
-        Some(other) => Some(Some(other.parse::<Uuid>().map_err(|_| {
-            ApiError::invalid_parameter("assignee", format!("`{other}` is not an agent id, `me` or `none`"))
-        })?)),
-    };
+    let assignee = parse_assignee(p.assignee.as_deref(), agent.id)?;
     let customer_id = match p.customer_id.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(c) => Some(

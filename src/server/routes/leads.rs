@@ -16,7 +16,7 @@ use crate::domain::cursor::TimeCursor;
 use crate::domain::sla::{SlaPolicy, SlaState};
 use crate::domain::time::{now, parse_rfc3339};
 use crate::domain::Invalid;
-use crate::server::extract::{parse_limit, AgentAuth, ApiJson, ApiQuery};
+use crate::server::extract::{parse_assignee, parse_limit, parse_list, AgentAuth, ApiJson, ApiQuery};
 use crate::server::problem::{ApiError, ApiResult, Problem};
 use crate::server::AppState;
 use crate::store::queues::{AgentLoad, QueueCase, QueueCaseFilter, QueueSort, QueueSummary};
@@ -91,27 +91,12 @@ pub async fn cases(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no queue `{id}`: GET /api/v1/queues lists them")))?;
     let limit = parse_limit(p.limit.as_deref(), 50, 200)?;
-    let statuses = p
-        .status
-        .as_deref()
-        .unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<CaseStatus>().map_err(bad("status")))
-        .collect::<ApiResult<Vec<_>>>()?;
+    let statuses: Vec<CaseStatus> = parse_list("status", p.status.as_deref())?;
     let sla = match p.sla.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => Some(s.parse::<SlaState>().map_err(bad("sla"))?),
         None => None,
     };
-    let assignee = match p.assignee.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some("me") => Some(Some(agent.id)),
-        Some("none") => Some(None),
-        Some(other) => Some(Some(other.parse::<Uuid>().map_err(|_| {
-            ApiError::invalid_parameter("assignee", format!("`{other}` is not an agent id, `me` or `none`"))
-        })?)),
-    };
+    let assignee = parse_assignee(p.assignee.as_deref(), agent.id)?;
     let sort = match p.sort.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => s.parse::<QueueSort>().map_err(bad("sort"))?,
         None => queue.sort,
