@@ -394,3 +394,50 @@ async fn a_lead_reassigns_a_breached_case_and_the_agent_sees_it() {
     c.finish();
     s.finish().await;
 }
+
+/// Notes written one after another at full speed — whole key sequences with no pauses, text
+/// with emoji and right-to-left script — each land exactly as typed, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_notes_at_full_speed_lands_exactly_as_typed() {
+    let s = TestServer::start(common::Backend::Sqlite).await.unwrap();
+    let (_, token) = s.agent("anna", Role::Agent, &["support"]).await;
+    let shop = s.ingest_token("shop").await;
+    let customer = s.customer(&shop, "C-45").await;
+    let case = s.post("/api/v1/cases", &token, json!({"customer_id": customer, "subject": "Many notes"})).await;
+    assert_eq!(case.status, 201);
+    let case_id = case.json["id"].as_str().unwrap().to_string();
+
+    let (_home, env) = fresh_home();
+    login(&env, &s.base, &token);
+    let mut c = Console::start(&[], &env, 30, 100);
+    c.wait_for("Many notes");
+    c.keys("\r");
+    c.wait_for("Receive notes");
+    let notes: Vec<String> = (1..=45)
+        .map(|i| match i % 3 {
+            0 => format!("P{i}a 📦 arrived"),
+            1 => format!("Q{i}b שלום עליכם"),
+            _ => format!("R{i}c plain"),
+        })
+        .collect();
+    let mut burst = String::new();
+    for n in &notes {
+        burst.push('n');
+        burst.push_str(n);
+        burst.push('\x13');
+    }
+    burst.push('q');
+    c.keys(&burst);
+    assert!(c.wait_exit().success());
+    c.finish();
+    let out = std::process::Command::new(BIN).arg("sync").envs(env.clone()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let case = s.get(&format!("/api/v1/cases/{case_id}"), &token).await.json;
+    let mut stored: Vec<String> =
+        case["notes"].as_array().unwrap().iter().map(|n| n["body"].as_str().unwrap().to_string()).collect();
+    let mut expected = notes.clone();
+    stored.sort();
+    expected.sort();
+    assert_eq!(stored, expected, "every note once, exactly as typed");
+    s.finish().await;
+}

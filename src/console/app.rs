@@ -12,7 +12,7 @@ use super::forms::{Drafts, Form, FormKey, FormWrite};
 use super::guidance::Guidance;
 use super::keymap::{action, Action, View};
 use super::lead::{LeadState, Picker, PERIODS};
-use super::workspace::{step_field, Typing, Workspace};
+use super::workspace::{step_field, Typing, Workspace, NOTE_PLACEHOLDER};
 use crate::casework::PatchFollowUpRequest;
 use crate::domain::case::{proposed_followup_delay, Case, NoteVisibility, Priority};
 use crate::domain::customer::Customer;
@@ -321,6 +321,9 @@ pub struct App {
     pub work: Option<Workspace>,
     /// A form over the view (new case, resolution, follow-up).
     pub form: Option<Form>,
+    /// A form submitted and closed, kept until the local store has recorded its write (it
+    /// comes back, with the reason, if the write is refused).
+    pub submitted: Option<Form>,
     pub unsettled: UnsettledState,
     /// The selected row of the follow-ups view.
     pub followup_selected: usize,
@@ -354,6 +357,7 @@ impl App {
             sync: None,
             work: None,
             form: None,
+            submitted: None,
             unsettled: UnsettledState::default(),
             followup_selected: 0,
             search_for_new_case: false,
@@ -628,16 +632,27 @@ fn written(app: &mut App, write: Write, result: Result<Option<Uuid>, Invalid>) -
         Ok(made) => {
             match write {
                 Write::Form(FormWrite::OpenCase(_)) => {
-                    app.form = None;
+                    app.submitted = None;
                     if let Some(id) = made {
                         cmds.extend(app.open_case(id));
                     }
                 }
                 Write::Form(FormWrite::Resolve { input, .. }) => {
                     let case = app.work.as_ref().and_then(|w| w.data.as_ref()).map(|d| d.case.value.clone());
-                    app.form = None;
+                    app.submitted = None;
                     app.say(false, format!("Resolved: the experience was {}.", input.outcome));
-                    if let (Some(c), Some(_)) = (case, proposed_followup_delay(input.outcome)) {
+                    // The proposed follow-up opens only where it takes no keys meant for
+                    // something else: no other form open, nothing being typed.
+                    let busy = app.form.is_some() || app.work.as_ref().is_some_and(|w| w.typing.is_some());
+                    if busy && proposed_followup_delay(input.outcome).is_some() {
+                        app.say(
+                            false,
+                            format!(
+                                "Resolved: the experience was {}; f adds the follow-up it calls for.",
+                                input.outcome
+                            ),
+                        );
+                    } else if let (Some(c), Some(_)) = (case, proposed_followup_delay(input.outcome)) {
                         let drafts = app.work.as_ref().map(|w| w.drafts.clone()).unwrap_or_default();
                         app.form = Some(Form::followup(
                             Some(c.id),
@@ -649,7 +664,7 @@ fn written(app: &mut App, write: Write, result: Result<Option<Uuid>, Invalid>) -
                     reload_case(app, &mut cmds);
                 }
                 Write::Form(FormWrite::CreateFollowUp(f)) => {
-                    app.form = None;
+                    app.submitted = None;
                     app.say(false, format!("Follow-up due {}.", super::view::relative(app.now, f.due_at)));
                     reload_case(app, &mut cmds);
                 }
@@ -659,10 +674,8 @@ fn written(app: &mut App, write: Write, result: Result<Option<Uuid>, Invalid>) -
                     reload_case(app, &mut cmds);
                 }
                 Write::Note { .. } => {
-                    if let Some(w) = app.work.as_mut() {
-                        w.note = super::forms::text_area("", "a note on the case (Ctrl-s adds it)");
-                        w.dirty.insert("note".into());
-                    }
+                    // The editor was emptied when the note was saved; what is in it now is a
+                    // note being typed, and stays as it is.
                     app.say(false, "Note added.".to_string());
                     reload_case(app, &mut cmds);
                 }
@@ -677,13 +690,37 @@ fn written(app: &mut App, write: Write, result: Result<Option<Uuid>, Invalid>) -
         Err(e) => e,
     };
     // Refused: say why where it was typed, keeping what was typed.
-    match (&write, app.form.as_mut()) {
-        (Write::Form(_), Some(f)) => f.fail(&e),
-        (Write::Note { .. }, _) => {
-            if let Some(w) = app.work.as_mut() {
-                w.typing = Some(Typing::Note);
+    let submitted = if matches!(write, Write::Form(_)) { app.submitted.take() } else { None };
+    match (&write, submitted) {
+        (Write::Form(_), Some(mut f)) if app.form.is_none() => {
+            f.fail(&e);
+            f.dirty = true;
+            app.form = Some(f);
+        }
+        (Write::Form(_), Some(f)) => {
+            // Another form is open now: the refused one waits as its drafts.
+            let drafts = f.drafts();
+            app.say(true, format!("{} was not saved: {e}; what you typed is kept as a draft", f.title));
+            cmds.push(Cmd::SaveDrafts(drafts));
+        }
+        (Write::Note { case, body, visibility }, _) => {
+            // The text comes back into the editor if it is still empty; a note being typed
+            // meanwhile is never touched: the refused one waits for the next `n`.
+            let mut kept = "its text is back in the editor";
+            if let Some(w) = app.work.as_mut().filter(|w| w.id == *case) {
+                if super::forms::text_of(&w.note).is_empty() && w.typing != Some(Typing::Note) {
+                    w.note = super::forms::text_area(body, NOTE_PLACEHOLDER);
+                    w.note_visibility = *visibility;
+                    w.dirty.insert("note".into());
+                    w.typing = Some(Typing::Note);
+                } else {
+                    w.held_notes.push((body.clone(), *visibility));
+                    kept = "its text comes back with the next n";
+                }
+            } else {
+                kept = "its text is lost from the editor: the case was left";
             }
-            app.say(true, format!("The note was not added: {e}"));
+            app.say(true, format!("The note was not added: {e}; {kept}"));
         }
         _ => app.say(true, e.to_string()),
     }
@@ -1074,7 +1111,16 @@ fn case_key(app: &mut App, a: Action) -> Vec<Cmd> {
     let case = data.case.value.clone();
     match a {
         Action::EditStep => w.typing = Some(Typing::Step),
-        Action::WriteNote => w.typing = Some(Typing::Note),
+        Action::WriteNote => {
+            if super::forms::text_of(&w.note).is_empty() {
+                if let Some((body, visibility)) = w.held_notes.pop() {
+                    w.note = super::forms::text_area(&body, NOTE_PLACEHOLDER);
+                    w.note_visibility = visibility;
+                    w.dirty.insert("note".into());
+                }
+            }
+            w.typing = Some(Typing::Note)
+        }
         Action::NextStep => {
             if let Some(s) = w.step.next() {
                 w.select(s, now);
@@ -1158,7 +1204,17 @@ fn typing_key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
                 w.message = Some((true, "The note is empty: type it first.".into()));
                 return vec![];
             }
+            // Checked here by the rule the local store applies, so that a refusal keeps the
+            // text where it was typed.
+            if let Err(e) = crate::domain::required_text("body", &body, crate::domain::case::MAX_NOTE_CHARS) {
+                w.message = Some((true, format!("The note was not added: {e}")));
+                return vec![];
+            }
+            // The write carries its own text and the editor is empty at once: a note typed
+            // next, however soon, is a note of its own, and nothing that comes back later
+            // touches it.
             w.typing = None;
+            w.note = super::forms::text_area("", NOTE_PLACEHOLDER);
             let clear = vec![format!("{}/note", crate::local::drafts::case_scope(w.id))];
             w.dirty.remove("note");
             return vec![Cmd::Write { write: Write::Note { case: w.id, body, visibility: w.note_visibility }, clear }];
@@ -1189,15 +1245,15 @@ fn form_key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
             }
         }
         FormKey::Submit => {
-            if f.busy {
-                return vec![];
-            }
             match f.submit(app.now, app.tz.0) {
                 Ok(write) => {
-                    f.busy = true;
+                    // The form closes at once, so that the keys typed next go where the agent
+                    // sees them going; it is kept aside and comes back if the local store
+                    // refuses the write.
                     f.error = None;
                     let clear = f.drafts().into_iter().map(|(k, _)| k).collect();
                     f.dirty = false;
+                    app.submitted = app.form.take();
                     vec![Cmd::Write { write: Write::Form(write), clear }]
                 }
                 Err(e) => {
@@ -1577,7 +1633,7 @@ mod case_flow {
         let Write::Form(FormWrite::Resolve { input, .. }) = &write else { panic!("{write:?}") };
         assert_eq!(input.outcome, Outcome::Negative);
         assert_eq!(input.summary, "Reshipped with express delivery");
-        assert!(app.form.as_ref().unwrap().busy);
+        assert!(app.form.is_none(), "the form closes as it is saved");
 
         // Recorded: a negative outcome proposes a follow-up due within minutes.
         update(&mut app, Msg::Written { write, result: Ok(Some(id)) });
@@ -1591,6 +1647,58 @@ mod case_flow {
         assert_eq!(req.case_id, Some(id));
         assert_eq!(req.due_at, now + chrono::Duration::minutes(10));
         assert!(req.note.contains("Reshipped with express delivery"));
+    }
+
+    /// Notes saved one after another faster than the local store answers: each write carries
+    /// exactly what was typed for it, and an answer arriving mid-typing changes nothing typed.
+    #[test]
+    fn quick_notes_are_each_recorded_as_typed_whenever_the_answers_come() {
+        let mut app = App::new("anna", "http://x", Utc::now(), Tz::default());
+        loaded(&mut app, &[]);
+        let mut sent = Vec::new();
+        press(&mut app, KeyCode::Char('n'));
+        type_text(&mut app, "P1a");
+        sent.extend(writes(&ctrl(&mut app, 's')));
+        press(&mut app, KeyCode::Char('n'));
+        assert_eq!(crate::console::forms::text_of(&app.work.as_ref().unwrap().note), "", "a new note starts empty");
+        type_text(&mut app, "Q1");
+        // The first note's answer arrives while the second is being typed.
+        update(&mut app, Msg::Written { write: sent[0].clone(), result: Ok(Some(Uuid::now_v7())) });
+        type_text(&mut app, "b");
+        sent.extend(writes(&ctrl(&mut app, 's')));
+        let bodies: Vec<&str> = sent
+            .iter()
+            .map(|w| match w {
+                Write::Note { body, .. } => body.as_str(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(bodies, ["P1a", "Q1b"]);
+        update(&mut app, Msg::Written { write: sent[1].clone(), result: Ok(Some(Uuid::now_v7())) });
+        assert_eq!(crate::console::forms::text_of(&app.work.as_ref().unwrap().note), "");
+
+        // A late refusal while a third note is being typed leaves that one alone; the refused
+        // text comes back with the next `n` once the editor is empty.
+        press(&mut app, KeyCode::Char('n'));
+        type_text(&mut app, "R3");
+        update(&mut app, Msg::Written { write: sent[1].clone(), result: Err(Invalid::general("disk full")) });
+        let w = app.work.as_ref().unwrap();
+        assert_eq!(crate::console::forms::text_of(&w.note), "R3");
+        assert!(w.message.as_ref().unwrap().1.contains("next n"), "{:?}", w.message);
+        let third = writes(&ctrl(&mut app, 's'));
+        assert!(matches!(&third[0], Write::Note { body, .. } if body == "R3"));
+        press(&mut app, KeyCode::Char('n'));
+        assert_eq!(crate::console::forms::text_of(&app.work.as_ref().unwrap().note), "Q1b");
+
+        // Too long for the rule is said at once, with the text kept where it was typed.
+        press(&mut app, KeyCode::Esc);
+        let w = app.work.as_mut().unwrap();
+        w.note = crate::console::forms::text_area(&"x".repeat(20_001), "");
+        w.typing = Some(Typing::Note);
+        assert!(ctrl(&mut app, 's').is_empty());
+        let w = app.work.as_ref().unwrap();
+        assert_eq!(w.typing, Some(Typing::Note));
+        assert!(w.message.as_ref().unwrap().1.contains("20000"));
     }
 
     #[test]

@@ -96,11 +96,7 @@ pub fn draw_form(frame: &mut Frame, area: Rect, form: &Form, theme: &Theme) {
         let line = Line::styled(format!("✗ {message}"), theme.fg("ui.error").add_modifier(Modifier::BOLD));
         put(frame, 1, &mut |f, r| f.render_widget(Paragraph::new(line.clone()).wrap(Wrap { trim: true }), r));
     }
-    let keys = if form.busy {
-        "saving…"
-    } else {
-        "Tab next field · ←/→ choose · Ctrl-s save · Esc close (what you typed stays as a draft)"
-    };
+    let keys = "Tab next field · ←/→ choose · Ctrl-s save · Esc close (what you typed stays as a draft)";
     let line = Line::styled(keys, theme.fg("ui.text_muted"));
     put(frame, 1, &mut |f, r| f.render_widget(Paragraph::new(line.clone()), r));
 }

@@ -96,8 +96,6 @@ pub struct Form {
     pub focus: usize,
     /// What is wrong, and with which field.
     pub error: Option<(&'static str, String)>,
-    /// Submitted; waiting for the local store's answer.
-    pub busy: bool,
     /// Where its drafts are kept (`case/<id>`, `customer/<id>`).
     pub scope: String,
     /// Text changed since the drafts were last saved.
@@ -148,7 +146,6 @@ impl Form {
             ],
             focus: 0,
             error: None,
-            busy: false,
             scope: format!("customer/{customer}/new-case"),
             dirty: false,
             presets: vec![],
@@ -190,7 +187,6 @@ impl Form {
             ],
             focus: 0,
             error: None,
-            busy: false,
             scope: String::new(),
             dirty: false,
             presets: vec![],
@@ -244,7 +240,6 @@ impl Form {
             ],
             focus: 0,
             error: None,
-            busy: false,
             scope,
             dirty: false,
             presets: vec![],
@@ -371,7 +366,6 @@ impl Form {
         }
         let field = name.map(|i| self.fields[i].name).unwrap_or("");
         self.error = Some((field, e.message.clone()));
-        self.busy = false;
     }
 
     /// Checks the form; the write to make, or what is wrong (with the field).

@@ -38,6 +38,9 @@ pub struct Workspace {
     pub steps: Vec<TextArea<'static>>,
     pub note: TextArea<'static>,
     pub note_visibility: NoteVisibility,
+    /// Notes the local store refused after the editor had moved on to another note; each
+    /// comes back into the empty editor with the next `n`.
+    pub held_notes: Vec<(String, NoteVisibility)>,
     pub typing: Option<Typing>,
     /// A line for the agent: what was saved, or what is wrong (`true`: an error).
     pub message: Option<(bool, String)>,
@@ -53,6 +56,9 @@ pub struct Workspace {
     pub presence_at: Option<DateTime<Utc>>,
 }
 
+/// What the empty note editor says.
+pub const NOTE_PLACEHOLDER: &str = "a note on the case (Ctrl-s adds it)";
+
 pub fn step_field(step: RasaStep) -> String {
     format!("rasa/{step}")
 }
@@ -67,8 +73,9 @@ impl Workspace {
             step: RasaStep::Receive,
             step_since: now,
             steps: RasaStep::ALL.iter().map(|_| text_area("", "")).collect(),
-            note: text_area("", "a note on the case (Ctrl-s adds it)"),
+            note: text_area("", NOTE_PLACEHOLDER),
             note_visibility: NoteVisibility::Internal,
+            held_notes: Vec::new(),
             typing: None,
             message: None,
             others: Vec::new(),
@@ -90,7 +97,7 @@ impl Workspace {
                 let text = drafts.0.get(&field).cloned().unwrap_or_else(|| c.rasa.steps[s.index()].notes.clone());
                 self.steps[s.index()] = text_area(&text, "");
             }
-            self.note = text_area(drafts.get("note"), "a note on the case (Ctrl-s adds it)");
+            self.note = text_area(drafts.get("note"), NOTE_PLACEHOLDER);
             self.drafts = drafts;
             self.text_ready = true;
             let step = c.rasa.current.unwrap_or(RasaStep::Ask);
