@@ -112,6 +112,15 @@ pub fn parse_event(v: &Value) -> Result<IncomingEvent, Invalid> {
             json_kind(v)
         ))
     })?;
+    // Text with NUL anywhere in the event is refused (the rule of `domain::text`), naming where.
+    if let Some(path) = crate::domain::text::json_nul_path("", v) {
+        let advice = crate::domain::text::NUL_ADVICE;
+        return Err(if path == "data" || path.starts_with("data.") || path.starts_with("data[") {
+            Invalid::field("data", format!("`{path}` {advice}"))
+        } else {
+            Invalid::general(format!("`{path}` {advice}"))
+        });
+    }
     let specversion = string_attr(obj, "specversion", true)?.unwrap_or_default();
     if specversion != "1.0" {
         return Err(Invalid::field(

@@ -10,6 +10,7 @@ pub mod event;
 pub mod followup;
 pub mod rasa;
 pub mod sla;
+pub mod text;
 pub mod time;
 
 use uuid::Uuid;
@@ -46,6 +47,7 @@ impl std::fmt::Display for Invalid {
 
 /// Trims a required free-text field and checks its length in characters.
 pub fn required_text(field: &'static str, value: &str, max_chars: usize) -> Result<String, Invalid> {
+    text::check_no_nul(field, value)?;
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err(Invalid::field(field, "must not be empty"));
@@ -55,6 +57,7 @@ pub fn required_text(field: &'static str, value: &str, max_chars: usize) -> Resu
 
 /// Like [`required_text`] but an empty value is `None`.
 pub fn optional_text(field: &'static str, value: &str, max_chars: usize) -> Result<Option<String>, Invalid> {
+    text::check_no_nul(field, value)?;
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Ok(None);

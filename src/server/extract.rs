@@ -119,20 +119,53 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if let Some(ct) = req.headers().get(CONTENT_TYPE) {
-            let ct = ct.to_str().unwrap_or("");
-            if !is_json(ct) {
-                return Err(ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported-media-type",
-                    "Unsupported media type",
-                    format!("send JSON with `Content-Type: application/json`, not `{ct}`"),
-                ));
-            }
-        }
+        check_json_content_type(req.headers())?;
         let Body(bytes) = Body::from_request(req, state).await?;
+        refuse_nul(&bytes)?;
         parse_json(&bytes).map(ApiJson)
     }
+}
+
+/// Refuses a JSON body holding the NUL character anywhere in its text (the rule of
+/// [`crate::domain::text`]), naming where.
+pub fn refuse_nul(bytes: &[u8]) -> Result<(), ApiError> {
+    if !crate::domain::text::raw_json_may_hold_nul(bytes) {
+        return Ok(());
+    }
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) else { return Ok(()) };
+    match crate::domain::text::json_nul_path("", &v) {
+        Some(path) => Err(ApiError::nul_in(if path.is_empty() { "body" } else { &path })),
+        None => Ok(()),
+    }
+}
+
+/// A JSON request body of items that stand or fall one by one (pushed operations): NUL in
+/// one item's text refuses that item, not the request.
+pub struct ApiJsonItems<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJsonItems<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        check_json_content_type(req.headers())?;
+        let Body(bytes) = Body::from_request(req, state).await?;
+        parse_json(&bytes).map(ApiJsonItems)
+    }
+}
+
+fn check_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
+    if let Some(ct) = headers.get(CONTENT_TYPE) {
+        let ct = ct.to_str().unwrap_or("");
+        if !is_json(ct) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+                format!("send JSON with `Content-Type: application/json`, not `{ct}`"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Query-string parameters, parsed by the handler for good messages.
@@ -143,6 +176,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let q = parts.uri.query().unwrap_or("");
+        // Parameters are text too: NUL is refused, naming the parameter.
+        if q.contains("%00") {
+            let pairs: Vec<(String, String)> = serde_urlencoded::from_str(q).unwrap_or_default();
+            if let Some((name, _)) = pairs.iter().find(|(k, v)| k.contains('\0') || v.contains('\0')) {
+                return Err(ApiError::invalid_parameter(
+                    &name.replace('\0', "\\u0000"),
+                    crate::domain::text::NUL_ADVICE,
+                ));
+            }
+        }
         serde_urlencoded::from_str(q)
             .map(ApiQuery)
             .map_err(|e| ApiError::bad_request("invalid-parameter", format!("the query string does not fit: {e}")))

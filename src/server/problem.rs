@@ -78,6 +78,19 @@ impl ApiError {
         e
     }
 
+    /// Text with the NUL character at `path` (a field, or a JSON path such as `data.items[1]`).
+    pub fn nul_in(path: &str) -> Self {
+        let message = crate::domain::text::NUL_ADVICE;
+        let mut err = ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation-failed",
+            "Invalid input",
+            format!("{path}: {message}"),
+        );
+        err.0.errors.push(FieldError { field: Some(path.to_string()), message: message.to_string() });
+        err
+    }
+
     pub fn internal(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", detail)
     }
@@ -104,19 +117,20 @@ impl From<Denied> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        // A busy or locked database (SQLite codes 5 and 6, PostgreSQL lock timeouts and
-        // serialization failures) is worth retrying: 503, not 500.
-        let busy = |d: &dyn sqlx::error::DatabaseError| {
-            matches!(d.code().as_deref(), Some("5" | "6" | "517" | "55P03" | "40001" | "40P01"))
-        };
-        let unavailable = match &e {
-            StoreError::Db(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)) => true,
-            StoreError::Db(sqlx::Error::Database(d)) => busy(d.as_ref()),
-            _ => false,
-        };
         let incident = crate::domain::new_id();
+        if e.is_bad_value() {
+            // Input the rules let through but the database cannot hold: the caller's to fix.
+            tracing::warn!(%incident, error = %e, "a value the database refused");
+            return ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation-failed",
+                "Invalid input",
+                format!("the database cannot store a value of this request (incident {incident}): check its text and numbers"),
+            );
+        }
         tracing::error!(%incident, error = %e, "storage error");
-        if unavailable {
+        if e.is_transient() {
+            // Busy or locked, worth retrying: 503, not 500.
             ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
@@ -154,6 +168,9 @@ impl IntoResponse for ApiError {
         let status = self.status();
         let mut res = (status, axum::Json(&*self.0)).into_response();
         res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_CONTENT_TYPE));
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         if status == StatusCode::UNAUTHORIZED {
             res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"casebook\""));
         }

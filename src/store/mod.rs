@@ -35,6 +35,31 @@ pub enum StoreError {
     Config(String),
 }
 
+impl StoreError {
+    /// Whether the same request may succeed if tried again: the database was busy, locked,
+    /// unreachable or chose this transaction to abort (SQLite codes 5, 6 and 517; PostgreSQL
+    /// serialization failures, deadlocks, lock timeouts, shutdowns and lost connections).
+    /// Anything else will fail again the same way.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StoreError::Db(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)) => true,
+            StoreError::Db(sqlx::Error::Database(d)) => {
+                let code = d.code();
+                let code = code.as_deref().unwrap_or("");
+                matches!(code, "5" | "6" | "517" | "40001" | "40P01" | "55P03" | "57P01" | "57P02" | "57P03")
+                    || code.starts_with("08")
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the database refused a value it cannot hold (PostgreSQL's class 22, data
+    /// exceptions): the input's fault, not the server's.
+    pub fn is_bad_value(&self) -> bool {
+        matches!(self, StoreError::Db(sqlx::Error::Database(d)) if d.code().is_some_and(|c| c.starts_with("22")))
+    }
+}
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub type Tx = sqlx::Transaction<'static, Any>;
 

@@ -135,7 +135,19 @@ async fn keep_sequence(tx: &mut Tx, agent: &Agent, device: Uuid, op: &Operation,
 
 /// Applies one operation inside the group's transaction. Refusals write nothing; an error
 /// means the transaction must be rolled back.
-async fn apply(tx: &mut Tx, agent: &Agent, device: Uuid, op: &Operation, known: &mut Known) -> Result<OpResult> {
+///
+/// With `refuse`, the operation is not run but answered with that problem as a rejection, in
+/// its place in the device's sequence: an operation whose transaction failed in a way that
+/// will recur (see [`StoreError::is_transient`]) is refused for good, and the device's later
+/// operations go on.
+async fn apply(
+    tx: &mut Tx,
+    agent: &Agent,
+    device: Uuid,
+    op: &Operation,
+    known: &mut Known,
+    refuse: Option<&Problem>,
+) -> Result<OpResult> {
     if let Some(first) = known.stored.get(&op.id).cloned() {
         keep_sequence(tx, agent, device, op, known).await?;
         return Ok(first);
@@ -191,9 +203,10 @@ async fn apply(tx: &mut Tx, agent: &Agent, device: Uuid, op: &Operation, known: 
     }
     known.last = op.seq;
     known.owner = Some(agent.id.to_string());
-    let result = match unmet_dependency(tx, op).await? {
-        Some(conflict) => conflict,
-        None => ran(tx, agent, op).await?,
+    let result = match (refuse, unmet_dependency(tx, op).await?) {
+        (Some(p), _) => OpResult { problem: Some(p.clone()), ..outcome(op, OpStatus::Rejected) },
+        (None, Some(conflict)) => conflict,
+        (None, None) => ran(tx, agent, op).await?,
     };
     let status = match result.status {
         OpStatus::Applied => "applied",
@@ -245,6 +258,15 @@ async fn unmet_dependency(tx: &mut Tx, op: &Operation) -> Result<Option<OpResult
 
 /// Runs the operation and turns a refusal into its answer; a storage failure is an error.
 async fn ran(tx: &mut Tx, agent: &Agent, op: &Operation) -> Result<OpResult> {
+    // Text with NUL is refused before anything runs (the rule of `domain::text`).
+    if crate::domain::text::raw_json_may_hold_nul(op.payload.get().as_bytes()) {
+        if let Some(path) = serde_json::from_str::<serde_json::Value>(op.payload.get())
+            .ok()
+            .and_then(|v| crate::domain::text::json_nul_path("payload", &v))
+        {
+            return Ok(with_problem(op, OpStatus::Rejected, ApiError::nul_in(&path)));
+        }
+    }
     Ok(match run(tx, agent, op).await {
         Ok(entity) => OpResult { result: Some(entity), ..outcome(op, OpStatus::Applied) },
         Err(WorkError::Store(e)) => return Err(e),
@@ -271,12 +293,15 @@ fn held(op: &Operation, problem: &Problem) -> OpResult {
 /// Groups of operations share a transaction. Case work decides before it writes, so a refused
 /// operation leaves nothing to undo; a storage failure rolls the whole group back, and the
 /// group is then applied one operation per transaction, so that each gets its own answer.
+/// `retry` means only "transient": an operation whose own transaction fails in a way that
+/// will recur is recorded as rejected with the reason (a replay gets the same answer), and the
+/// device's later operations go on behind it.
 pub async fn apply_all(store: &Store, agent: &Agent, device: Uuid, ops: &[Operation]) -> Vec<OpResult> {
     let mut results = Vec::with_capacity(ops.len());
     let mut halted: Option<Problem> = None;
     for group in ops.chunks(OPS_PER_TRANSACTION) {
         if halted.is_none() {
-            if let Ok((answers, stop)) = apply_group(store, agent, device, group).await {
+            if let Ok((answers, stop)) = apply_group(store, agent, device, group, None).await {
                 results.extend(answers);
                 halted = stop;
                 continue;
@@ -287,7 +312,16 @@ pub async fn apply_all(store: &Store, agent: &Agent, device: Uuid, ops: &[Operat
                 results.push(held(op, p));
                 continue;
             }
-            match apply_group(store, agent, device, std::slice::from_ref(op)).await {
+            let one = std::slice::from_ref(op);
+            let answer = match apply_group(store, agent, device, one, None).await {
+                Err(e) if !e.is_transient() => {
+                    let p = *ApiError::from(e).0;
+                    tracing::warn!(op = %op.id, kind = %op.kind, reason = %p.detail, "pushed operation refused: it failed in a way that will recur");
+                    apply_group(store, agent, device, one, Some(&p)).await
+                }
+                other => other,
+            };
+            match answer {
                 Ok((mut answer, stop)) => {
                     results.append(&mut answer);
                     halted = stop;
@@ -308,6 +342,7 @@ async fn apply_group(
     agent: &Agent,
     device: Uuid,
     group: &[Operation],
+    refuse: Option<&Problem>,
 ) -> Result<(Vec<OpResult>, Option<Problem>)> {
     let mut tx = store.begin_write().await?;
     let mut known = load_known(&mut tx, device, group).await?;
@@ -318,7 +353,7 @@ async fn apply_group(
             answers.push(held(op, p));
             continue;
         }
-        let r = apply(&mut tx, agent, device, op, &mut known).await?;
+        let r = apply(&mut tx, agent, device, op, &mut known, refuse).await?;
         if r.status == OpStatus::Retry {
             halted = r.problem.clone();
         }

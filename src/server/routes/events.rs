@@ -173,6 +173,36 @@ fn result_for(index: usize, e: &IncomingEvent, outcome: IngestOutcome) -> Ingest
     }
 }
 
+/// Stores a batch in one transaction; if the database refuses it in a way that will recur,
+/// each event is stored on its own, so that one bad event fails alone and the rest are kept.
+/// A transient failure (busy, unreachable) fails the request with 503: nothing was stored,
+/// and the sender retries the whole batch.
+async fn ingest_each_alone(
+    state: &AppState,
+    events: &[IncomingEvent],
+) -> ApiResult<Vec<Result<IngestOutcome, ApiError>>> {
+    match state.store.ingest(events).await {
+        Ok(outcomes) => Ok(outcomes.into_iter().map(Ok).collect()),
+        Err(e) if e.is_transient() || events.len() == 1 => {
+            if e.is_transient() {
+                return Err(e.into());
+            }
+            Ok(vec![Err(e.into())])
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, events = events.len(), "a batch failed as a whole; storing its events one by one");
+            let mut out = Vec::with_capacity(events.len());
+            for event in events {
+                out.push(match state.store.ingest(std::slice::from_ref(event)).await {
+                    Ok(mut o) => Ok(o.pop().expect("one outcome per event")),
+                    Err(e) => Err(ApiError::from(e)),
+                });
+            }
+            Ok(out)
+        }
+    }
+}
+
 async fn ingest_batch(state: &AppState, p: &Principal, body: &[u8]) -> ApiResult<Vec<IngestResult>> {
     if body.len() > MAX_BATCH_BYTES {
         return Err(ApiError::new(
@@ -214,9 +244,20 @@ async fn ingest_batch(state: &AppState, p: &Principal, body: &[u8]) -> ApiResult
         }
     }
     let events: Vec<IncomingEvent> = accepted.iter().map(|(_, e)| e.clone()).collect();
-    let outcomes = if events.is_empty() { Vec::new() } else { state.store.ingest(&events).await? };
+    let outcomes = if events.is_empty() { Vec::new() } else { ingest_each_alone(state, &events).await? };
     for ((i, e), outcome) in accepted.iter().zip(outcomes) {
-        results[*i] = Some(result_for(*i, e, outcome));
+        results[*i] = Some(match outcome {
+            Ok(outcome) => result_for(*i, e, outcome),
+            Err(problem) => IngestResult {
+                index: *i,
+                id: Some(e.id.clone()),
+                source: Some(e.source.clone()),
+                status: IngestStatus::Rejected,
+                event_id: None,
+                customer_id: None,
+                problem: Some(*problem.0),
+            },
+        });
     }
     Ok(results.into_iter().map(|r| r.expect("every event has a result")).collect())
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::domain::cursor::FeedCursor;
-use crate::server::extract::{parse_limit, AgentAuth, ApiJson, ApiQuery};
+use crate::server::extract::{parse_limit, AgentAuth, ApiJsonItems, ApiQuery};
 use crate::server::problem::{ApiError, ApiResult, Problem};
 use crate::server::AppState;
 use crate::store::changes::PullError;
@@ -62,7 +62,7 @@ pub const MAX_PUSH_OPERATIONS: usize = 1_000;
 pub async fn push(
     State(state): State<AppState>,
     AgentAuth(agent): AgentAuth,
-    ApiJson(req): ApiJson<PushRequest>,
+    ApiJsonItems(req): ApiJsonItems<PushRequest>,
 ) -> ApiResult<Json<PushResponse>> {
     if req.operations.len() > MAX_PUSH_OPERATIONS {
         return Err(ApiError::new(
