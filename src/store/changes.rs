@@ -1,8 +1,11 @@
 //! The change feed: what offline clients pull to keep their copy of case work current.
 //!
 //! Each write to case work (cases, notes, RASA entries, follow-ups) appends a change in its
-//! own transaction, numbered by `change_counter`. The number is taken last, just before the
-//! commit; the counter row stays locked until the transaction ends, so on PostgreSQL a writer
+//! own transaction, numbered by `change_counter`. The number is taken last: changes recorded
+//! during the transaction wait in [`Tx`] and are numbered and written by [`Tx::commit`], after
+//! every row lock the transaction takes (so a push changing many cases and a PATCH of one of
+//! them never wait for each other in a circle). The counter row stays locked until the
+//! transaction ends, so on PostgreSQL a writer
 //! on another node waits for it and gets the next number only once this one is committed.
 //! Numbers are therefore in commit order and without gaps (a rolled-back transaction returns
 //! its number): a reader that has seen change N has seen every change below N. A plain
@@ -48,8 +51,19 @@ pub struct Change {
     pub body: Box<RawValue>,
 }
 
-/// Appends a change to the feed. Call it as the last write of the transaction: from here to
-/// the commit, other writers wait for the counter.
+/// A change recorded in a transaction, written with its number when the transaction commits.
+pub(crate) struct PendingChange {
+    entity: Entity,
+    entity_id: Uuid,
+    case_id: Option<Uuid>,
+    customer_id: Option<Uuid>,
+    body: String,
+    at: i64,
+}
+
+/// Records a change to the feed: the entity as it stands after this write. It is numbered and
+/// written by [`Tx::commit`], as the transaction's last step, so the counter is locked only
+/// from there to the commit, after every row lock the transaction takes.
 pub(crate) async fn record_change(
     tx: &mut Tx,
     entity: Entity,
@@ -57,24 +71,54 @@ pub(crate) async fn record_change(
     case_id: Option<Uuid>,
     customer_id: Option<Uuid>,
     body: &impl Serialize,
-) -> Result<i64> {
-    let seq: i64 = sqlx::query_scalar("UPDATE change_counter SET value = value + 1 WHERE id = 1 RETURNING value")
-        .fetch_one(&mut **tx)
-        .await?;
-    sqlx::query(
-        "INSERT INTO changes (seq, entity, entity_id, case_id, customer_id, body, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(seq)
-    .bind(entity.as_str())
-    .bind(entity_id.to_string())
-    .bind(case_id.map(|c| c.to_string()))
-    .bind(customer_id.map(|c| c.to_string()))
-    .bind(to_json(body))
-    .bind(to_micros(now()))
-    .execute(&mut **tx)
-    .await?;
-    Ok(seq)
+) -> Result<()> {
+    tx.pending.push(PendingChange {
+        entity,
+        entity_id,
+        case_id,
+        customer_id,
+        body: to_json(body),
+        at: to_micros(now()),
+    });
+    Ok(())
 }
+
+/// Takes the numbers for a transaction's changes in one step and writes them (called by
+/// [`Tx::commit`] just before the commit).
+pub(crate) async fn write_pending(conn: &mut sqlx::AnyConnection, pending: Vec<PendingChange>) -> Result<()> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let n = pending.len() as i64;
+    let last: i64 = sqlx::query_scalar("UPDATE change_counter SET value = value + $1 WHERE id = 1 RETURNING value")
+        .bind(n)
+        .fetch_one(&mut *conn)
+        .await?;
+    let first = last - n + 1;
+    let backend = super::backend_of_conn(conn);
+    for (c, chunk) in pending.chunks(ROWS_PER_INSERT).enumerate() {
+        let mut sql = super::Sql::new(
+            backend,
+            "INSERT INTO changes (seq, entity, entity_id, case_id, customer_id, body, at) VALUES ",
+        );
+        for (i, p) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            sql.bind(first + (c * ROWS_PER_INSERT + i) as i64).push(", ");
+            sql.bind(p.entity.as_str().to_string()).push(", ");
+            sql.bind(p.entity_id.to_string()).push(", ");
+            sql.bind(p.case_id.map(|x| x.to_string())).push(", ");
+            sql.bind(p.customer_id.map(|x| x.to_string())).push(", ");
+            sql.bind(p.body.clone()).push(", ");
+            sql.bind(p.at).push(")");
+        }
+        let (text, args) = sql.finish();
+        sqlx::query_with(&text, args).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Rows per INSERT statement: seven parameters each, well under SQLite's limit.
+const ROWS_PER_INSERT: usize = 100;
 
 /// Why a pull cannot continue from a cursor.
 #[derive(Debug, thiserror::Error)]

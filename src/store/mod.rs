@@ -61,7 +61,44 @@ impl StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
-pub type Tx = sqlx::Transaction<'static, Any>;
+/// A writing transaction. It derefs to the connection, so statements run on it as on any
+/// sqlx transaction; the changes it records for the feed are kept aside and written by
+/// [`Tx::commit`] as its last step (see [`changes`]): every writer takes the row locks of its
+/// work first and the change counter last, so two writers never wait for each other in a
+/// circle.
+pub struct Tx {
+    inner: sqlx::Transaction<'static, Any>,
+    pending: Vec<changes::PendingChange>,
+}
+
+impl std::ops::Deref for Tx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &sqlx::AnyConnection {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.inner
+    }
+}
+
+impl Tx {
+    /// Numbers and writes the changes recorded, then commits.
+    pub async fn commit(mut self) -> Result<()> {
+        let pending = std::mem::take(&mut self.pending);
+        changes::write_pending(&mut self.inner, pending).await?;
+        self.inner.commit().await?;
+        Ok(())
+    }
+
+    /// Undoes everything, recorded changes included.
+    pub async fn rollback(self) -> Result<()> {
+        self.inner.rollback().await?;
+        Ok(())
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -167,10 +204,11 @@ impl Store {
     /// A transaction that will write. On SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`), so that it never fails half-way on a lock upgrade.
     pub async fn begin_write(&self) -> Result<Tx> {
-        Ok(match self.backend {
+        let inner = match self.backend {
             Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.write.begin().await?,
-        })
+        };
+        Ok(Tx { inner, pending: Vec::new() })
     }
 
     async fn migrate(&self) -> Result<()> {
@@ -330,7 +368,11 @@ pub(crate) async fn row_exists(tx: &mut Tx, table: &'static str, id: uuid::Uuid)
 
 /// Which database a transaction talks to.
 pub(crate) fn backend_of(tx: &Tx) -> Backend {
-    if tx.backend_name().eq_ignore_ascii_case("sqlite") {
+    backend_of_conn(tx)
+}
+
+pub(crate) fn backend_of_conn(conn: &sqlx::AnyConnection) -> Backend {
+    if conn.backend_name().eq_ignore_ascii_case("sqlite") {
         Backend::Sqlite
     } else {
         Backend::Postgres

@@ -279,8 +279,8 @@ async fn ran(tx: &mut Tx, agent: &Agent, op: &Operation) -> Result<OpResult> {
 }
 
 /// Operations applied in one database transaction: one commit — one disk flush — per group
-/// instead of per operation. Kept small so that the change counter, locked from a group's
-/// first change to its commit, is not held long.
+/// instead of per operation. Kept small so that the rows a group locks are not held long
+/// (the change counter is taken only at the commit, after every row lock, as by every writer).
 pub const OPS_PER_TRANSACTION: usize = 100;
 
 fn held(op: &Operation, problem: &Problem) -> OpResult {
