@@ -49,6 +49,9 @@ impl ClientError {
 #[derive(Debug, serde::Deserialize)]
 struct Me {
     agent: Option<Agent>,
+    /// The server's identity (older servers do not say).
+    #[serde(default)]
+    server_id: Option<String>,
 }
 
 #[derive(Clone)]
@@ -108,11 +111,17 @@ impl ApiClient {
 
     /// The agent the token belongs to.
     pub async fn me(&self) -> Result<Agent, ClientError> {
+        self.whoami().await.map(|(agent, _)| agent)
+    }
+
+    /// Who the token belongs to, and the server's identity (the same under every address).
+    pub async fn whoami(&self) -> Result<(Agent, Option<String>), ClientError> {
         let me: Me = self.send(self.http.get(format!("{}/api/v1/me", self.base))).await?;
-        me.agent.ok_or_else(|| ClientError::Refused {
+        let agent = me.agent.ok_or_else(|| ClientError::Refused {
             status: 403,
             detail: "this is an ingest token, not an agent's: use an agent token".into(),
-        })
+        })?;
+        Ok((agent, me.server_id))
     }
 
     /// Customers matching `q` (name, email, phone, external id), best first.

@@ -578,3 +578,62 @@ async fn customers_and_timelines_read_offline() {
     store.close().await;
     s.finish().await;
 }
+
+/// Work written against `http://127.0.0.1:PORT` is found and synced by `casebook sync` against
+/// `http://localhost:PORT`: stores are recognised by the server's identity, not the spelling
+/// of its address; and a store made under each address (by an older casebook) is synced too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn work_under_one_address_syncs_under_another() {
+    let s = TestServer::start(common::Backend::Sqlite).await.unwrap();
+    let (_, admin) = s.agent("root", Role::Admin, &[]).await;
+    let (_, token) = s.agent("anna", Role::Agent, &["support"]).await;
+    let customer = s.customer(&admin, "C-1").await;
+    let (_home, env) = common::pty::fresh_home();
+    let data = env.iter().find(|(k, _)| *k == "XDG_DATA_HOME").unwrap().1.join("casebook");
+    let by_ip = ApiClient::new(&s.base, &token).unwrap();
+    let (store, path) = casebook::local::open_for_agent(&by_ip, &data).await.unwrap();
+    let case = store.open_case(case_request(&customer, "Written by IP")).await.unwrap();
+    store.add_note(case.id, note("kept offline")).await.unwrap();
+    store.close().await;
+
+    let by_name = s.base.replace("127.0.0.1", "localhost");
+    let sync = || {
+        std::process::Command::new(common::pty::BIN)
+            .args(["sync", "--server", &by_name, "--token", &token])
+            .envs(env.iter().cloned())
+            .output()
+            .unwrap()
+    };
+    let out = sync();
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(0), "{said}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(said.contains(&path.display().to_string()), "the store made under the IP is used: {said}");
+    assert!(said.contains("2 applied"), "{said}");
+    let on_server = s.get(&format!("/api/v1/cases/{}", case.id), &token).await;
+    assert_eq!(on_server.status, 200, "the case reached the server");
+    assert_eq!(on_server.json["notes"][0]["body"], "kept offline");
+
+    // Two stores for one server (one per address, as an older casebook made them): both sync.
+    let by_name_client = ApiClient::new(&by_name, &token).unwrap();
+    let second = casebook::local::store_path(&data, &by_name, "anna");
+    let other = LocalStore::open(&second).await.unwrap();
+    other.set_me(&by_name_client.me().await.unwrap()).await.unwrap();
+    let (_, server_id) = by_name_client.whoami().await.unwrap();
+    other.set_server(server_id.as_deref().unwrap(), &by_name).await.unwrap();
+    sync_round(&other, &by_name_client).await.unwrap();
+    other.add_note(case.id, note("from the second store")).await.unwrap();
+    other.close().await;
+    let (store, _) = casebook::local::open_for_agent(&by_ip, &data).await.unwrap();
+    store.add_note(case.id, note("from the first store")).await.unwrap();
+    store.close().await;
+    let out = sync();
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(said.contains("also for this server"), "{said}");
+    let on_server = s.get(&format!("/api/v1/cases/{}", case.id), &token).await.json;
+    let mut bodies: Vec<&str> =
+        on_server["notes"].as_array().unwrap().iter().map(|n| n["body"].as_str().unwrap()).collect();
+    bodies.sort();
+    assert_eq!(bodies, ["from the first store", "from the second store", "kept offline"]);
+    s.finish().await;
+}

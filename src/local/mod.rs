@@ -93,16 +93,31 @@ fn only_store_for(data_dir: &Path, server: &str) -> Option<PathBuf> {
 }
 
 /// Opens the signed-in agent's store for the client's server: asks the server who the token
-/// belongs to; when it cannot be reached, uses the only store kept for that server.
+/// belongs to and what the server's identity is; when it cannot be reached, uses the only
+/// store kept for that address.
+///
+/// Stores are kept by the address they were first made under, and each records the server's
+/// identity. Reached under another spelling of its address (`localhost` for `127.0.0.1`, a
+/// name for an IP), the server is recognised by its identity and the agent's existing store
+/// is used, so that work written under one address is never stranded by another.
 pub async fn open_for_agent(
     client: &crate::client::ApiClient,
     data_dir: &Path,
 ) -> anyhow::Result<(LocalStore, PathBuf)> {
     use anyhow::Context;
-    let (path, me) = match client.me().await {
-        Ok(me) => (store_path(data_dir, client.server(), &me.name), Some(me)),
+    let (path, me, server_id) = match client.whoami().await {
+        Ok((me, server_id)) => {
+            let by_address = store_path(data_dir, client.server(), &me.name);
+            let path = match &server_id {
+                Some(id) if !by_address.exists() => {
+                    stores_of(data_dir, &me.name, id).await.into_iter().next().unwrap_or(by_address)
+                }
+                _ => by_address,
+            };
+            (path, Some(me), server_id)
+        }
         Err(e) if e.is_transient() => match only_store_for(data_dir, client.server()) {
-            Some(p) => (p, None),
+            Some(p) => (p, None, None),
             None => anyhow::bail!("{e}; and there is no local store for this server to work from"),
         },
         Err(e) => return Err(e.into()),
@@ -111,7 +126,39 @@ pub async fn open_for_agent(
     if let Some(me) = &me {
         store.set_me(me).await?;
     }
+    if let Some(id) = &server_id {
+        store.set_server(id, client.server()).await?;
+    }
     Ok((store, path))
+}
+
+/// The agent's local stores on this computer that belong to the server `server_id` (whatever
+/// address each was made under), oldest first.
+pub async fn stores_of(data_dir: &Path, agent_name: &str, server_id: &str) -> Vec<PathBuf> {
+    let file = format!("{}.db", slug(agent_name));
+    let Ok(dirs) = std::fs::read_dir(data_dir.join("local")) else { return Vec::new() };
+    let mut found = Vec::new();
+    for dir in dirs.filter_map(|d| d.ok()) {
+        let path = dir.path().join(&file);
+        if !path.is_file() {
+            continue;
+        }
+        if recorded_server(&path).await.as_deref() == Some(server_id) {
+            let made = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+            found.push((made, path));
+        }
+    }
+    found.sort();
+    found.into_iter().map(|(_, p)| p).collect()
+}
+
+/// The server identity a store file recorded, read without changing the file.
+async fn recorded_server(path: &Path) -> Option<String> {
+    let connect = SqliteConnectOptions::new().filename(path).read_only(true);
+    let mut conn = sqlx::ConnectOptions::connect(&connect).await.ok()?;
+    let id = get_meta(&mut conn, "server_id").await.ok().flatten();
+    let _ = sqlx::Connection::close(conn).await;
+    id
 }
 
 impl LocalStore {
@@ -177,6 +224,20 @@ impl LocalStore {
         set_meta(&mut tx, "me", &serde_json::to_string(agent).expect("agents serialise")).await?;
         tx.commit().await?;
         *self.me.write().expect("me lock") = Some(agent.clone());
+        Ok(())
+    }
+
+    /// The server's identity, as recorded when last online.
+    pub async fn server_id(&self) -> Result<Option<String>> {
+        get_meta(&self.read, "server_id").await
+    }
+
+    /// Records the server's identity and the address it was last reached at.
+    pub async fn set_server(&self, server_id: &str, address: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
+        set_meta(&mut tx, "server_id", server_id).await?;
+        set_meta(&mut tx, "server_address", address).await?;
+        tx.commit().await?;
         Ok(())
     }
 

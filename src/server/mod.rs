@@ -34,7 +34,7 @@ macro_rules! in_transaction {
     ($store:expr, $tx:ident => $body:expr) => {{
         let mut $tx = $store.begin_write().await?;
         let out = $body.await?;
-        $tx.commit().await.map_err($crate::store::StoreError::from)?;
+        $tx.commit().await?;
         out
     }};
 }

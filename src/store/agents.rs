@@ -98,7 +98,7 @@ impl Store {
         }
         insert_agent_row(&mut tx, &agent).await?;
         insert_token(&mut tx, &token, "agent", Some(agent.id), None).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok((agent, token))
     }
 
@@ -123,7 +123,7 @@ impl Store {
         let token = new_token("cbi_");
         let mut tx = self.begin_write().await?;
         insert_token(&mut tx, &token, "ingest", None, Some(&source)).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(token)
     }
 

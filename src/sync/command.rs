@@ -77,7 +77,34 @@ async fn round(args: SyncArgs) -> anyhow::Result<ExitCode> {
         store.dismiss(*id).await.with_context(|| format!("--dismiss {id}"))?;
     }
     println!("casebook sync with {} (local store {})", client.server(), path.display());
-    let round = sync_round(&store, &client).await;
+    let mut code = sync_store(&store, &client).await?;
+    // Work written under another address of this same server waits in a store of its own:
+    // it is synced too, so that nothing is reported clean while work waits anywhere here.
+    if args.store.is_none() {
+        if let (Some(id), Some(me)) = (store.server_id().await?, store.me().await?) {
+            for other in crate::local::stores_of(&crate::paths::data_dir(), &me.name, &id).await {
+                if other == path {
+                    continue;
+                }
+                let more = LocalStore::open(&other)
+                    .await
+                    .with_context(|| format!("opening the local store {}", other.display()))?;
+                println!("also for this server (local store {}):", other.display());
+                let c = sync_store(&more, &client).await?;
+                if c != ExitCode::SUCCESS {
+                    code = c;
+                }
+                more.close().await;
+            }
+        }
+    }
+    store.close().await;
+    Ok(code)
+}
+
+/// One round for one store, printed; its exit code.
+async fn sync_store(store: &LocalStore, client: &ApiClient) -> anyhow::Result<ExitCode> {
+    let round = sync_round(store, client).await;
     let code = match &round {
         Ok(report) => {
             print_report(report);
@@ -109,8 +136,7 @@ async fn round(args: SyncArgs) -> anyhow::Result<ExitCode> {
             println!("{}", describe(op));
         }
     }
-    store.close().await;
-    Ok(code)
+    Ok(if code == ExitCode::SUCCESS && counts.pending > 0 { ExitCode::from(1) } else { code })
 }
 
 fn print_report(r: &RoundReport) {

@@ -182,7 +182,7 @@ pub async fn bulk(
         let out = casework::change_case(&mut tx, &agent, c.id, patch).await;
         let result = match out {
             Ok(case) => {
-                tx.commit().await.map_err(crate::store::StoreError::from)?;
+                tx.commit().await?;
                 BulkResult { id: c.id, status: BulkStatus::Applied, case: Some(case), current: None, problem: None }
             }
             Err(e) => {

@@ -31,17 +31,21 @@ pub struct Me {
     pub agent: Option<Agent>,
     /// The only source an ingest token may post.
     pub source: Option<String>,
+    /// This server's identity: the id of its database, the same on every node and under every
+    /// address it is reached by. Consoles key their local copies by it.
+    pub server_id: String,
 }
 
 #[utoipa::path(get, path = "/api/v1/me", tag = "meta",
     responses(
         (status = 200, description = "Who the token belongs to", body = Me),
         (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
-pub async fn me(Auth(p): Auth) -> Json<Me> {
-    Json(match p {
-        Principal::Agent(a) => Me { kind: "agent".into(), agent: Some(a), source: None },
-        Principal::Ingest { source, .. } => Me { kind: "ingest".into(), agent: None, source: Some(source) },
-    })
+pub async fn me(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Me>> {
+    let server_id = state.store.feed_id().await?;
+    Ok(Json(match p {
+        Principal::Agent(a) => Me { kind: "agent".into(), agent: Some(a), source: None, server_id },
+        Principal::Ingest { source, .. } => Me { kind: "ingest".into(), agent: None, source: Some(source), server_id },
+    }))
 }
 
 #[derive(Serialize, ToSchema)]
