@@ -50,6 +50,12 @@ enum Command {
         listen: String,
         #[command(flatten)]
         db: DatabaseArg,
+        /// Connections open at once; more are answered 503 with Retry-After
+        #[arg(long, env = "CASEBOOK_MAX_CONNECTIONS", default_value_t = 512)]
+        max_connections: usize,
+        /// Requests handled at once; more are answered 503 with Retry-After
+        #[arg(long, env = "CASEBOOK_MAX_IN_FLIGHT", default_value_t = 256)]
+        max_in_flight: usize,
     },
     /// Manage agents and tokens
     Admin {
@@ -229,16 +235,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return console(args).await;
     };
     match command {
-        Command::Serve { listen, db } => {
+        Command::Serve { listen, db, max_connections, max_in_flight } => {
             init_logging();
-            let store = db.open().await?;
+            // The address first: a port in use is said before the database is touched.
             let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| {
                 format!("cannot listen on {listen}: is another casebook running there? pick another with --listen")
             })?;
+            let store = db.open().await?;
             let addr = listener.local_addr()?;
             tracing::info!(%addr, database = %redact(&db.url()), "casebook API listening");
             println!("casebook API listening on http://{addr}");
-            crate::server::run(listener, store.clone(), shutdown_signal()).await?;
+            let limits = crate::server::listen::Limits {
+                max_connections: max_connections.max(1),
+                max_in_flight: max_in_flight.max(1),
+                ..Default::default()
+            };
+            crate::server::run_with(listener, store.clone(), limits, shutdown_signal()).await?;
             store.close().await;
             tracing::info!("stopped");
         }

@@ -76,7 +76,17 @@ impl<S: Send + Sync> FromRequest<S> for Body {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        Bytes::from_request(req, state).await.map(Body).map_err(|e| match e {
+        let deadline = req.extensions().get::<super::listen::BodyDeadline>().map(|d| d.0);
+        let deadline = deadline.unwrap_or(std::time::Duration::from_secs(30));
+        let read = tokio::time::timeout(deadline, Bytes::from_request(req, state)).await.map_err(|_| {
+            ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "request-timeout",
+                "Request timed out",
+                format!("the request body did not arrive within {} s: send it whole, at once", deadline.as_secs()),
+            )
+        })?;
+        read.map(Body).map_err(|e| match e {
             BytesRejection::FailedToBufferBody(inner) if inner.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,

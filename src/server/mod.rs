@@ -2,6 +2,7 @@
 //! processes on one PostgreSQL database behave as one.
 
 pub mod extract;
+pub mod listen;
 pub mod problem;
 pub mod routes;
 pub mod token_cache;
@@ -199,15 +200,68 @@ async fn run_to_completion(req: axum::extract::Request, next: middleware::Next) 
     }
 }
 
-/// The API as an axum router.
+/// The API as an axum router, with the default limits.
 pub fn router(state: AppState) -> Router {
+    router_with(state, &listen::Limits::default())
+}
+
+/// The API as an axum router: requests over `limits.max_in_flight` are answered 503.
+pub fn router_with(state: AppState, limits: &listen::Limits) -> Router {
     let (router, _) = api_router().split_for_parts();
+    let slots = (std::sync::Arc::new(tokio::sync::Semaphore::new(limits.max_in_flight)), limits.body_timeout);
     router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(log_requests))
         .layer(middleware::from_fn(run_to_completion))
+        .layer(middleware::from_fn(problems_only))
+        .layer(middleware::from_fn_with_state(slots, listen::limit_requests))
         .with_state(state)
+}
+
+/// Every error is a problem document: an error answered by the framework itself (a path that
+/// is not UTF-8, say) is rewritten as one, keeping its status.
+async fn problems_only(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let res = next.run(req).await;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let is_problem = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(problem::PROBLEM_CONTENT_TYPE.as_bytes()));
+    if is_problem {
+        return res;
+    }
+    let (parts, body) = res.into_parts();
+    let said = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let said = String::from_utf8_lossy(&said).trim().to_string();
+    let detail = match (status, said.is_empty()) {
+        (StatusCode::BAD_REQUEST, _) => format!(
+            "the request could not be read{}: check the path and parameters (ids are UUIDs; text is UTF-8, percent-encoded)",
+            if said.is_empty() { String::new() } else { format!(" ({said})") }
+        ),
+        (_, false) => said,
+        (_, true) => format!("{} on {path}", status.canonical_reason().unwrap_or("error")),
+    };
+    let code = match status {
+        StatusCode::BAD_REQUEST => "bad-request",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload-too-large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported-media-type",
+        StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
+        StatusCode::NOT_FOUND => "not-found",
+        s if s.is_server_error() => "internal",
+        _ => "bad-request",
+    };
+    let mut out = ApiError::new(status, code, status.canonical_reason().unwrap_or("Error"), detail).into_response();
+    for (k, v) in parts.headers.iter() {
+        if k != axum::http::header::CONTENT_TYPE && k != axum::http::header::CONTENT_LENGTH {
+            out.headers_mut().insert(k.clone(), v.clone());
+        }
+    }
+    out
 }
 
 /// Serves the API on `listener` until `shutdown` completes, then finishes open requests.
@@ -216,7 +270,18 @@ pub async fn run(
     store: Store,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(AppState::new(store))).with_graceful_shutdown(shutdown).await
+    run_with(listener, store, listen::Limits::default(), shutdown).await
+}
+
+/// [`run`] within `limits`.
+pub async fn run_with(
+    listener: TcpListener,
+    store: Store,
+    limits: listen::Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let router = router_with(AppState::new(store), &limits);
+    listen::serve(listener, router, limits, shutdown).await
 }
 
 /// A server running in this process (demo, tests, benchmarks).
@@ -250,10 +315,15 @@ impl Drop for Running {
 
 /// Starts the API on `addr` (`127.0.0.1:0` picks a free port) in a background task.
 pub async fn spawn(store: Store, addr: &str) -> std::io::Result<Running> {
+    spawn_with(store, addr, listen::Limits::default()).await
+}
+
+/// [`spawn`] within `limits`.
+pub async fn spawn_with(store: Store, addr: &str, limits: listen::Limits) -> std::io::Result<Running> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(run(listener, store, async {
+    let task = tokio::spawn(run_with(listener, store, limits, async {
         let _ = rx.await;
     }));
     Ok(Running { addr, stop: Some(tx), task })
