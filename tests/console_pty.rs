@@ -441,3 +441,57 @@ async fn a_burst_of_notes_at_full_speed_lands_exactly_as_typed() {
     assert_eq!(stored, expected, "every note once, exactly as typed");
     s.finish().await;
 }
+
+/// A 100 KB paste, with Esc and Ctrl keys inside, into customer search and into a note: it
+/// is text (nothing in it acts as a key), the search is capped with a word saying so, memory
+/// stays flat; the screen is cleared on start, so nothing an earlier program left shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_paste_is_text_capped_and_memory_stays_flat() {
+    let s = TestServer::start(common::Backend::Sqlite).await.unwrap();
+    let (_, token) = s.agent("anna", Role::Agent, &["support"]).await;
+    let shop = s.ingest_token("shop").await;
+    let customer = s.customer(&shop, "C-8").await;
+    let case = s.post("/api/v1/cases", &token, json!({"customer_id": customer, "subject": "Pasted things"})).await;
+    let case_id = case.json["id"].as_str().unwrap().to_string();
+    let (_home, env) = fresh_home();
+    login(&env, &s.base, &token);
+    let mut c = Console::start(&[], &env, 30, 100);
+    c.wait_for("Pasted things");
+    assert!(String::from_utf8_lossy(&c.raw.lock().unwrap()).contains("\u{1b}[2J"), "the screen is cleared on start");
+    let pid = c.child.process_id().expect("a pid");
+    let rss = || {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        status.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+    };
+    let before = rss().unwrap_or(0);
+    let mut big = String::new();
+    while big.len() < 100_000 {
+        big.push_str("anna \u{1}\u{1b}q[x] ");
+    }
+    c.keys("/");
+    c.wait_for("Find a customer");
+    c.keys(&format!("\u{1b}[200~{big}\u{1b}[201~"));
+    c.wait_for("A search takes up to 200 characters");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(c.child.try_wait().unwrap().is_none(), "a pasted q or Esc does not quit");
+    let after = rss().unwrap_or(0);
+    assert!(after < before + 50_000, "memory stays flat: {before} kB before, {after} kB after");
+    let text = c.text();
+    assert!(!text.contains("too complex"), "{text}");
+
+    // Into a note: the paste is the note's text, the editor still open; Ctrl-s then adds it.
+    c.keys("\u{1b}\u{1b}");
+    c.wait_for("My open cases");
+    c.keys("\r");
+    c.wait_for("Receive notes");
+    c.keys("n");
+    c.keys("\u{1b}[200~first line\r\nsecond \u{1b}line 📦\u{1b}[201~");
+    c.keys("\x13q");
+    assert!(c.wait_exit().success());
+    c.finish();
+    let out = std::process::Command::new(BIN).arg("sync").envs(env.clone()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let case = s.get(&format!("/api/v1/cases/{case_id}"), &token).await.json;
+    assert_eq!(case["notes"][0]["body"], "first line\nsecond line 📦", "{case}");
+    s.finish().await;
+}

@@ -15,7 +15,7 @@ use super::lead::{LeadState, Picker, PERIODS};
 use super::workspace::{step_field, Typing, Workspace, NOTE_PLACEHOLDER};
 use crate::casework::PatchFollowUpRequest;
 use crate::domain::case::{proposed_followup_delay, Case, NoteVisibility, Priority};
-use crate::domain::customer::Customer;
+use crate::domain::customer::{Customer, MAX_QUERY_CHARS};
 use crate::domain::event::Event;
 use crate::domain::followup::{FollowUp, FollowUpStatus};
 use crate::domain::rasa::RasaStep;
@@ -34,6 +34,9 @@ pub const PAGE: u32 = 100;
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
+    /// Text pasted into the terminal (bracketed paste): text where text is being typed,
+    /// never keys.
+    Paste(String),
     /// The terminal changed size: redraw.
     Resize,
     /// Time passed (relative times, clocks).
@@ -159,6 +162,8 @@ pub struct SearchState {
     /// The query the results are for.
     pub results_for: String,
     pub error: Option<String>,
+    /// Said of the query itself (cut to the longest search), until it is edited again.
+    pub notice: Option<String>,
     pub offline: bool,
 }
 
@@ -414,6 +419,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
     }
     match msg {
         Msg::Key(k) => key(app, k),
+        Msg::Paste(text) => paste(app, &text),
         Msg::Resize => vec![],
         Msg::Tick(now) => tick_to(app, now),
         Msg::Sync(s) => {
@@ -738,9 +744,15 @@ impl App {
     }
 
     /// A line for the agent in the case view.
+    /// A line for the agent in the case view. An error stays until the agent has pressed a
+    /// key with it on screen: a later success does not replace it unread.
     fn say(&mut self, error: bool, text: String) {
         if let Some(w) = self.work.as_mut() {
-            w.message = Some((error, text));
+            let unread_error = w.message.as_ref().is_some_and(|(e, _)| *e) && !w.message_read;
+            if error || !unread_error {
+                w.message = Some((error, text));
+                w.message_read = false;
+            }
         }
     }
 
@@ -796,6 +808,9 @@ impl App {
 
 fn key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
     let view = app.view();
+    if let Some(w) = app.work.as_mut().filter(|_| view == View::Case) {
+        w.message_read = true;
+    }
     if view == View::Timeline && app.timeline.typing {
         return timeline_query(app, k);
     }
@@ -1358,8 +1373,62 @@ fn timeline_query(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
     vec![]
 }
 
+/// A paste goes where text is being typed — a form's field, a step's notes or a note, a
+/// search — and nowhere else: outside text it does nothing, whatever keys it holds.
+fn paste(app: &mut App, text: &str) -> Vec<Cmd> {
+    let view = app.view();
+    if app.help {
+        return vec![];
+    }
+    if let Some(f) = app.form.as_mut() {
+        f.paste(text);
+        return vec![];
+    }
+    if view == View::Case {
+        if let Some(w) = app.work.as_mut() {
+            if let Some((area, field)) = w.typing_area() {
+                if area.insert_str(super::paste::clean(text, false)) {
+                    w.dirty.insert(field);
+                }
+            }
+        }
+        return vec![];
+    }
+    if view == View::Timeline && app.timeline.typing {
+        let t = &mut app.timeline;
+        let room = super::paste::capped(
+            &super::paste::clean(text, true),
+            MAX_QUERY_CHARS.saturating_sub(t.query.chars().count()),
+        )
+        .0;
+        t.query.push_str(&room);
+        t.rebuild_rows();
+        return vec![];
+    }
+    if view == View::Search {
+        let q = format!("{}{}", app.search.query, super::paste::clean(text, true));
+        return set_query(app, q);
+    }
+    vec![]
+}
+
+/// The search as typed or pasted, capped at what a search takes (said when cut).
+fn set_query(app: &mut App, q: String) -> Vec<Cmd> {
+    let (q, cut) = super::paste::capped(&q, MAX_QUERY_CHARS);
+    app.search.query = q;
+    app.search.notice =
+        cut.then(|| format!("A search takes up to {MAX_QUERY_CHARS} characters: the rest was left out."));
+    let q = &app.search.query;
+    if q.trim().is_empty() {
+        app.search.results.clear();
+        app.search.results_for.clear();
+        return vec![];
+    }
+    vec![Cmd::Search(q.clone())]
+}
+
 fn edit_query(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
-    let q = &mut app.search.query;
+    let mut q = app.search.query.clone();
     match k.code {
         KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => q.push(c),
         KeyCode::Backspace => {
@@ -1367,12 +1436,7 @@ fn edit_query(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
         }
         _ => return vec![],
     }
-    if q.trim().is_empty() {
-        app.search.results.clear();
-        app.search.results_for.clear();
-        return vec![];
-    }
-    vec![Cmd::Search(q.clone())]
+    set_query(app, q)
 }
 
 #[cfg(test)]

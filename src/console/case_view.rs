@@ -172,8 +172,13 @@ fn panel_of(frame: &mut Frame, area: Rect, app: &App, w: &Workspace, theme: &The
         frame.render_widget(Paragraph::new(lines), case_notes);
     }
 
-    // Resolution, follow-ups, and the last word for the agent.
+    // The last word for the agent first (an error is never pushed out of sight by a long
+    // line below it), then the resolution and the follow-ups.
     let mut lines = Vec::new();
+    if let Some((error, text)) = &w.message {
+        let style = if *error { theme.fg("ui.error").add_modifier(Modifier::BOLD) } else { theme.fg("ui.success") };
+        lines.push(Line::styled(if *error { format!("✗ {text}") } else { text.clone() }, style));
+    }
     match &case.resolution {
         Some(r) => {
             let why = if r.root_cause.is_empty() {
@@ -202,9 +207,6 @@ fn panel_of(frame: &mut Frame, area: Rect, app: &App, w: &Workspace, theme: &The
         },
         theme.fg("ui.info"),
     ));
-    if let Some((error, text)) = &w.message {
-        lines.push(Line::styled(text.clone(), theme.fg(if *error { "ui.error" } else { "ui.success" })));
-    }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), footer);
 }
 

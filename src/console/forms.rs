@@ -358,6 +358,20 @@ impl Form {
         }
     }
 
+    /// A paste into the field with the focus: text, never keys (a pasted Esc or Ctrl-s does
+    /// nothing). Choices take no paste.
+    pub fn paste(&mut self, text: &str) {
+        let field = &mut self.fields[self.focus];
+        if let Input::Text { area, single_line } = &mut field.input {
+            if area.insert_str(super::paste::clean(text, *single_line)) {
+                self.dirty = true;
+                if self.error.as_ref().is_some_and(|(f, _)| *f == field.name) {
+                    self.error = None;
+                }
+            }
+        }
+    }
+
     /// Shows what is wrong at the field it is about, and puts the cursor there.
     pub fn fail(&mut self, e: &Invalid) {
         let name = e.field.and_then(|f| self.fields.iter().position(|x| x.name == f && !x.hidden));

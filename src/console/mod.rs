@@ -13,6 +13,7 @@ pub mod guidance;
 pub mod keymap;
 pub mod lead;
 pub mod lead_view;
+pub mod paste;
 pub mod run;
 pub mod theme;
 pub mod view;

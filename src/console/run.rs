@@ -83,6 +83,11 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<()> {
                     return;
                 }
             }
+            Ok(TermEvent::Paste(text)) => {
+                if keys.send(Msg::Paste(text)).is_err() {
+                    return;
+                }
+            }
             Ok(TermEvent::Resize(..)) => {
                 if keys.send(Msg::Resize).is_err() {
                     return;
@@ -128,6 +133,16 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<()> {
     app.teams = me.teams.clone();
     let (writer, writing) = spawn_writer(store.clone(), engine.nudger(), tx.clone());
     let mut terminal = ratatui::init();
+    // A paste arrives as text, never as keys; the hook set here turns it off again on a
+    // panic, before ratatui's own hook restores the rest.
+    let _ = ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::event::EnableBracketedPaste);
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::event::DisableBracketedPaste);
+        hook(info);
+    }));
+    // Whatever an earlier program (or a crashed console) left on the screen goes first.
+    terminal.clear()?;
     let result: anyhow::Result<()> = async {
         run_cmds(vec![Cmd::LoadHome], &store, &client, &engine, &writer, me.id, &tx);
         loop {
@@ -152,6 +167,7 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<()> {
         Ok(())
     }
     .await;
+    let _ = ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::event::DisableBracketedPaste);
     ratatui::restore();
     // What was typed and not yet saved as a draft is saved now, after every write still
     // queued (the writer keeps their order), and the case left.

@@ -227,7 +227,7 @@ fn search(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         input,
     );
     let mut lines: Vec<Line> = Vec::new();
-    if let Some(e) = &s.error {
+    for e in s.notice.iter().chain(&s.error) {
         lines.push(Line::styled(e.clone(), theme.fg("ui.error")));
     }
     if s.offline {

@@ -44,6 +44,8 @@ pub struct Workspace {
     pub typing: Option<Typing>,
     /// A line for the agent: what was saved, or what is wrong (`true`: an error).
     pub message: Option<(bool, String)>,
+    /// The agent pressed a key with the message on screen.
+    pub message_read: bool,
     /// Other agents with the case open now.
     pub others: Vec<String>,
     /// Draft fields changed since the last save (`note`, `rasa/receive`, …).
@@ -78,6 +80,7 @@ impl Workspace {
             held_notes: Vec::new(),
             typing: None,
             message: None,
+            message_read: false,
             others: Vec::new(),
             dirty: BTreeSet::new(),
             drafts: Drafts::default(),

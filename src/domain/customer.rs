@@ -152,6 +152,10 @@ pub fn search_terms(display_name: &str, identities: &[Identity]) -> Vec<String> 
 /// assert_eq!(query_term("+39 333-12").as_deref(), Some("3933312"));
 /// assert_eq!(query_term("  Anna   ROSSI ").as_deref(), Some("anna rossi"));
 /// ```
+/// The longest search casebook takes: a name, an email, a phone number or an id fits many
+/// times over; a paste of a whole document does not become a query.
+pub const MAX_QUERY_CHARS: usize = 200;
+
 pub fn query_term(q: &str) -> Option<String> {
     let q = q.trim();
     if q.is_empty() {

@@ -44,6 +44,13 @@ pub async fn search(
     ApiQuery(p): ApiQuery<SearchParams>,
 ) -> ApiResult<Json<CustomerPage>> {
     let limit = parse_limit(p.limit.as_deref(), 20, 100)?;
+    let max = crate::domain::customer::MAX_QUERY_CHARS;
+    if let Some(n) = p.q.as_deref().map(|q| q.chars().count()).filter(|n| *n > max) {
+        return Err(ApiError::invalid_parameter(
+            "q",
+            format!("is {n} characters long; a search takes up to {max}: search by a name, an email, a phone or an id"),
+        ));
+    }
     let term = p.q.as_deref().and_then(query_term);
     let after = match p.cursor.as_deref().filter(|c| !c.is_empty()) {
         Some(c) => {
