@@ -21,6 +21,9 @@ pub struct Cli {
     /// Without a command: the console, signed in as `casebook login` left it
     #[command(subcommand)]
     command: Option<Command>,
+    /// The console's options, also without a command (`casebook --theme light`)
+    #[command(flatten)]
+    console: ConsoleArgs,
 }
 
 #[derive(Args, Clone)]
@@ -146,6 +149,11 @@ enum AdminCommand {
         #[command(subcommand)]
         command: IngestTokenCommand,
     },
+    /// Revoke tokens: refused at once by `casebook serve` nodes (within 10 s)
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Drop the change feed's superseded entries (each entity's latest change stays, so every
     /// console's cursor stays valid)
     CompactFeed {
@@ -175,6 +183,20 @@ enum AgentCommand {
     },
     /// List agents
     List {
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Revoke one token (read from standard input when TOKEN is left out or `-`), or every
+    /// token of an agent with --agent
+    Revoke {
+        token: Option<String>,
+        /// Revoke every token of this agent instead
+        #[arg(long, conflicts_with = "token")]
+        agent: Option<String>,
         #[command(flatten)]
         db: DatabaseArg,
     },
@@ -225,12 +247,13 @@ fn admin_error(e: AdminError) -> anyhow::Error {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let Some(command) = cli.command else {
-        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let nonempty = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
+        let c = cli.console;
         let args = ConsoleArgs {
-            server: env("CASEBOOK_SERVER"),
-            token: env("CASEBOOK_TOKEN"),
-            theme: env("CASEBOOK_THEME"),
-            language: env("CASEBOOK_LANGUAGE"),
+            server: nonempty(c.server),
+            token: nonempty(c.token),
+            theme: nonempty(c.theme),
+            language: nonempty(c.language),
         };
         return console(args).await;
     };
@@ -267,6 +290,37 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
                 eprintln!("Their token, shown once (it is stored only as a hash):");
                 println!("{token}");
+            }
+            AdminCommand::Token { command: TokenCommand::Revoke { token, agent, db } } => {
+                let store = db.open().await?;
+                match agent {
+                    Some(name) => {
+                        let Some(agent) = store.agent_by_name(&name).await? else {
+                            bail!("no agent named `{name}`: `casebook admin agent list` shows them");
+                        };
+                        let n = store.revoke_agent_tokens(agent.id).await?;
+                        println!("Revoked {n} token(s) of `{name}`: refused by every node within 10 s.");
+                    }
+                    None => {
+                        let token = match token.filter(|t| t != "-") {
+                            Some(t) => t,
+                            None => {
+                                let mut line = String::new();
+                                std::io::stdin().read_line(&mut line)?;
+                                line.trim().to_string()
+                            }
+                        };
+                        if token.is_empty() {
+                            bail!("no token given: pass it as an argument or on standard input, or use --agent NAME");
+                        }
+                        if store.revoke_token(&token).await? {
+                            println!("Revoked: refused by every node within 10 s.");
+                        } else {
+                            bail!("that token is not known or was revoked already: nothing changed");
+                        }
+                    }
+                }
+                store.close().await;
             }
             AdminCommand::Agent { command: AgentCommand::Token { name, db } } => {
                 let store = db.open().await?;
@@ -386,6 +440,47 @@ fn ask(question: &str) -> anyhow::Result<String> {
     Ok(line.trim().to_string())
 }
 
+/// Asks for a secret without showing it: typed on a terminal with echo off, or read as one
+/// line from standard input when that is not a terminal (`echo $TOKEN | casebook login`).
+fn ask_secret(question: &str) -> anyhow::Result<String> {
+    use ratatui::crossterm::event::{read, Event, KeyCode, KeyEventKind, KeyModifiers};
+    use ratatui::crossterm::terminal::{disable_raw_mode, enable_raw_mode};
+    use std::io::{IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        return Ok(line.trim().to_string());
+    }
+    eprint!("{question} (not shown as you type): ");
+    std::io::stderr().flush()?;
+    struct Cooked;
+    impl Drop for Cooked {
+        fn drop(&mut self) {
+            let _ = disable_raw_mode();
+            eprintln!();
+        }
+    }
+    enable_raw_mode()?;
+    let _cooked = Cooked;
+    let mut secret = String::new();
+    loop {
+        if let Event::Key(k) = read()? {
+            if k.kind == KeyEventKind::Release {
+                continue;
+            }
+            match k.code {
+                KeyCode::Enter => return Ok(secret.trim().to_string()),
+                KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => bail!("cancelled"),
+                KeyCode::Backspace => {
+                    secret.pop();
+                }
+                KeyCode::Char(c) => secret.push(c),
+                _ => {}
+            }
+        }
+    }
+}
+
 /// Checks a server and token (GET /api/v1/me) and keeps them in config.toml.
 async fn login(server: Option<String>, token: Option<String>) -> anyhow::Result<()> {
     use crate::console::config::{self, Config};
@@ -397,7 +492,7 @@ async fn login(server: Option<String>, token: Option<String>) -> anyhow::Result<
     };
     let token = match token {
         Some(t) => t,
-        None => ask("Your agent token (cba_…)")?,
+        None => ask_secret("Your agent token (cba_…)")?,
     };
     let client = crate::client::ApiClient::new(&server, &token)?;
     let me = client.me().await.with_context(|| format!("checking the token with {server}"))?;

@@ -308,3 +308,49 @@ async fn sync_survives_the_server_killed_mid_push() {
     assert!(String::from_utf8_lossy(&nowhere.stderr).contains("no local store for this server"));
     watcher.close().await;
 }
+
+/// `casebook admin token revoke`: one token from standard input, or every token of an agent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_revokes_tokens_from_the_command_line() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cb.db").display());
+    let add = |name: &str| {
+        let out = std::process::Command::new(BIN)
+            .args(["admin", "agent", "add", name, "--role", "agent", "--database", &db])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let anna = add("anna");
+    let _ben = add("ben");
+    let mut child = std::process::Command::new(BIN)
+        .args(["admin", "token", "revoke", "--database", &db])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{anna}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Revoked"));
+    // Again: nothing live, said plainly, exit 1.
+    let out =
+        std::process::Command::new(BIN).args(["admin", "token", "revoke", &anna, "--database", &db]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not known or was revoked"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = std::process::Command::new(BIN)
+        .args(["admin", "token", "revoke", "--agent", "ben", "--database", &db])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Revoked 1 token(s) of `ben`"), "{out:?}");
+    let store = casebook::store::Store::open(&db).await.unwrap();
+    assert!(store.principal(&anna).await.unwrap().is_none());
+    store.close().await;
+}

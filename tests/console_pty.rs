@@ -495,3 +495,40 @@ async fn a_huge_paste_is_text_capped_and_memory_stays_flat() {
     assert_eq!(case["notes"][0]["body"], "first line\nsecond line 📦", "{case}");
     s.finish().await;
 }
+
+/// `casebook login` reads the token without showing it; `casebook --theme light` opens the
+/// console (as README.md says); the console's log and local store are private to the user.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_hides_the_token_and_the_console_keeps_its_files_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = TestServer::start(common::Backend::Sqlite).await.unwrap();
+    let (_, token) = s.agent("anna", Role::Agent, &["support"]).await;
+    let (home, env) = fresh_home();
+    let mut c = Console::start(&["login", "--server", &s.base], &env, 24, 100);
+    c.wait_for("not shown as you type");
+    c.keys(&format!("{token}\r"));
+    assert!(c.wait_exit().success());
+    let (raw, _) = c.finish();
+    assert!(raw.contains("Signed in as anna"), "{raw}");
+    assert!(!raw.contains(&token), "the token was echoed: {raw}");
+
+    let mut c = Console::start(&["--theme", "light"], &env, 24, 100);
+    c.wait_for("My open cases");
+    c.keys("q");
+    assert!(c.wait_exit().success());
+    c.finish();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let data = home.path().join("data/casebook");
+    assert_eq!(mode(&data.join("console.log")), 0o600, "console.log");
+    let local = data.join("local");
+    assert_eq!(mode(&local), 0o700, "{}", local.display());
+    for dir in std::fs::read_dir(&local).unwrap() {
+        let dir = dir.unwrap().path();
+        assert_eq!(mode(&dir), 0o700, "{}", dir.display());
+        for f in std::fs::read_dir(&dir).unwrap() {
+            let f = f.unwrap().path();
+            assert_eq!(mode(&f), 0o600, "{}", f.display());
+        }
+    }
+    s.finish().await;
+}

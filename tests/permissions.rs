@@ -24,7 +24,7 @@ enum Who {
 const ALL: [Who; 8] =
     [Who::Nobody, Who::Unknown, Who::Ingest, Who::Assignee, Who::OtherAgent, Who::Lead, Who::ForeignLead, Who::Admin];
 
-both_backends!(permission_matrix);
+both_backends!(permission_matrix, revoked_tokens_are_refused_at_once);
 
 struct Ctx<'a> {
     s: &'a TestServer,
@@ -280,4 +280,31 @@ async fn permission_matrix(s: &TestServer) {
             FOLLOWUP_CHANGE,
         );
     }
+}
+
+/// An admin revokes a token (one, or all of an agent's) through the API: the node that
+/// revoked it refuses it at once, though it had just been verified (and cached); agents and
+/// leads may not revoke; bad requests say what to send.
+async fn revoked_tokens_are_refused_at_once(s: &TestServer) {
+    let (_, admin) = s.agent("root", Role::Admin, &[]).await;
+    let (_, lead) = s.agent("lena", Role::Lead, &["support"]).await;
+    let (anna, anna_token) = s.agent("anna", Role::Agent, &["support"]).await;
+    let shop = s.ingest_token("shop").await;
+    assert_eq!(s.get("/api/v1/me", &anna_token).await.status, 200, "verified and cached");
+    assert_eq!(s.post("/api/v1/tokens/revoke", &lead, json!({"token": anna_token})).await.status, 403);
+    assert_eq!(s.post("/api/v1/tokens/revoke", &anna_token, json!({"agent_id": anna.id})).await.status, 403);
+    let r = s.post("/api/v1/tokens/revoke", &admin, json!({})).await;
+    assert_eq!(r.status, 422, "{}", r.json);
+    let r = s.post("/api/v1/tokens/revoke", &admin, json!({"token": shop})).await;
+    assert_eq!((r.status, r.json["revoked"].as_u64()), (200, Some(1)), "{}", r.json);
+    let r = s
+        .events(&shop, "application/cloudevents+json", ce("e", "shop", "x", "C-1", "2026-01-01T00:00:00Z", json!({})))
+        .await;
+    assert_eq!(r.status, 401, "the ingest token is refused at once");
+    let r = s.post("/api/v1/tokens/revoke", &admin, json!({"agent_id": anna.id})).await;
+    assert_eq!((r.status, r.json["revoked"].as_u64()), (200, Some(1)), "{}", r.json);
+    assert_eq!(s.get("/api/v1/me", &anna_token).await.status, 401, "anna's token is refused at once");
+    let r = s.post("/api/v1/tokens/revoke", &admin, json!({"agent_id": anna.id})).await;
+    assert_eq!(r.json["revoked"].as_u64(), Some(0), "nothing live is left");
+    assert_eq!(s.get("/api/v1/me", &admin).await.status, 200);
 }

@@ -43,8 +43,9 @@ pub struct ConsoleOptions {
 
 fn init_file_logging(path: &Path) {
     if let Some(dir) = path.parent() {
-        let _ = std::fs::create_dir_all(dir);
+        let _ = crate::paths::create_private_dir(dir);
     }
+    let _ = crate::paths::make_private_file(path);
     if let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
         let filter = tracing_subscriber::EnvFilter::try_from_env("CASEBOOK_LOG")
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));

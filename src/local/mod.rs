@@ -164,10 +164,21 @@ async fn recorded_server(path: &Path) -> Option<String> {
 impl LocalStore {
     /// Opens (creating if needed) the local store at `path`.
     pub async fn open(path: &Path) -> Result<LocalStore> {
+        // What agents type is private: the folders 0700, the store (and its WAL) 0600.
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| {
+            crate::paths::create_private_dir(dir).map_err(|e| {
                 LocalError::Corrupt(format!("cannot create the folder {} for the local store: {e}", dir.display()))
             })?;
+            if let Some(local) = dir.parent().filter(|p| p.file_name().is_some_and(|n| n == "local")) {
+                let _ = crate::paths::create_private_dir(local);
+            }
+        }
+        for file in [path.to_path_buf(), path.with_extension("db-wal"), path.with_extension("db-shm")] {
+            if file == path || file.exists() {
+                crate::paths::make_private_file(&file).map_err(|e| {
+                    LocalError::Corrupt(format!("cannot make the local store {} private: {e}", file.display()))
+                })?;
+            }
         }
         let connect = SqliteConnectOptions::new()
             .filename(path)

@@ -111,6 +111,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(meta::me))
         .routes(routes!(meta::list_agents, meta::add_agent))
         .routes(routes!(meta::add_ingest_token))
+        .routes(routes!(meta::revoke))
         .routes(routes!(customers::search))
         .routes(routes!(customers::get))
         .routes(routes!(customers::timeline))

@@ -23,6 +23,17 @@ impl TokenCache {
         entries.get(hash).filter(|(_, at)| now.duration_since(*at) < TTL).map(|(p, _)| p.clone())
     }
 
+    /// Forgets a token at once (revoked on this node).
+    pub fn forget(&self, hash: &str) {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).remove(hash);
+    }
+
+    /// Forgets every token of an agent at once.
+    pub fn forget_agent(&self, agent_id: uuid::Uuid) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.retain(|_, (p, _)| !matches!(p, Principal::Agent(a) if a.id == agent_id));
+    }
+
     pub fn put(&self, hash: String, principal: Principal, now: Instant) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= MAX_ENTRIES {

@@ -127,6 +127,32 @@ impl Store {
         Ok(token)
     }
 
+    /// Revokes one token (given in clear; it is looked up by its hash). Whether it was live.
+    pub async fn revoke_token(&self, token: &str) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE hash = $2 AND revoked_at IS NULL")
+            .bind(to_micros(now()))
+            .bind(hash_token(token))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(n > 0)
+    }
+
+    /// Revokes every live token of an agent; how many.
+    pub async fn revoke_agent_tokens(&self, agent_id: Uuid) -> Result<u64> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE agent_id = $2 AND revoked_at IS NULL")
+            .bind(to_micros(now()))
+            .bind(agent_id.to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(n)
+    }
+
     /// Who a bearer token belongs to; `None` for unknown or revoked tokens.
     pub async fn principal(&self, token: &str) -> Result<Option<Principal>> {
         self.principal_by_hash(&hash_token(token)).await

@@ -133,3 +133,52 @@ pub async fn add_ingest_token(
     tracing::info!(%source, by = %admin.name, "ingest token added");
     Ok((StatusCode::CREATED, Json(NewIngestToken { source, token })))
 }
+
+/// What to revoke: one token (in clear), or every token of an agent.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeRequest {
+    /// A token as it was handed out (`cba_…`, `cbi_…`).
+    #[schema(min_length = 1)]
+    pub token: Option<String>,
+    /// An agent whose tokens are all revoked.
+    pub agent_id: Option<uuid::Uuid>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RevokeResult {
+    /// How many live tokens were revoked (0: none was live).
+    pub revoked: u64,
+}
+
+#[utoipa::path(post, path = "/api/v1/tokens/revoke", tag = "meta", request_body = RevokeRequest,
+    responses(
+        (status = 200, description = "Revoked: refused at once on this node, within 10 s on every other", body = RevokeResult),
+        (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    AgentAuth(admin): AgentAuth,
+    ApiJson(req): ApiJson<RevokeRequest>,
+) -> ApiResult<Json<RevokeResult>> {
+    may_manage_agents(&admin)?;
+    let revoked = match (req.token.as_deref().map(str::trim).filter(|t| !t.is_empty()), req.agent_id) {
+        (Some(token), None) => {
+            let n = u64::from(state.store.revoke_token(token).await?);
+            state.tokens.forget(&crate::store::agents::hash_token(token));
+            n
+        }
+        (None, Some(agent)) => {
+            let n = state.store.revoke_agent_tokens(agent).await?;
+            state.tokens.forget_agent(agent);
+            n
+        }
+        _ => {
+            return Err(crate::domain::Invalid::general(
+                "send either `token` (one token, as handed out) or `agent_id` (every token of that agent)",
+            )
+            .into())
+        }
+    };
+    tracing::info!(by = %admin.name, revoked, "tokens revoked");
+    Ok(Json(RevokeResult { revoked }))
+}
