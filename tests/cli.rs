@@ -354,3 +354,36 @@ async fn admin_revokes_tokens_from_the_command_line() {
     assert!(store.principal(&anna).await.unwrap().is_none());
     store.close().await;
 }
+
+/// A database that cannot be written is said at once, in words; `serve` on a port in use
+/// says so before it touches (or creates) the database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_database_and_busy_port_are_said_plainly() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cb.db");
+    let db = format!("sqlite://{}", file.display());
+    let out = Command::new(BIN)
+        .args(["admin", "agent", "add", "anna", "--role", "agent", "--database", &db])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let ro = format!("{db}?mode=ro");
+    let started = Instant::now();
+    let out = Command::new(BIN)
+        .args(["admin", "agent", "add", "ben", "--role", "agent", "--database", &ro])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("read-only"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5), "said at once, not after a pool timeout");
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = busy.local_addr().unwrap().to_string();
+    let fresh = dir.path().join("never.db");
+    let out = Command::new(BIN)
+        .args(["serve", "--listen", &addr, "--database", &format!("sqlite://{}", fresh.display())])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("cannot listen on"), "{err}");
+    assert!(!fresh.exists(), "the database was not touched");
+}

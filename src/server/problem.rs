@@ -129,6 +129,14 @@ impl From<StoreError> for ApiError {
             );
         }
         tracing::error!(%incident, error = %e, "storage error");
+        if e.is_read_only() {
+            return ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Temporarily unavailable",
+                format!("the server's database is read-only (incident {incident}): an admin must give casebook write access to it; nothing was changed"),
+            );
+        }
         if e.is_transient() {
             // Busy or locked, worth retrying: 503, not 500.
             ApiError::new(

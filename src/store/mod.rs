@@ -27,12 +27,21 @@ pub use rows::*;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("database error: {0}")]
+    #[error("{}", db_message(.0))]
     Db(#[from] sqlx::Error),
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
     #[error("{0}")]
     Config(String),
+}
+
+fn db_message(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(d) if d.code().and_then(|c| c.parse::<u32>().ok()).is_some_and(|n| n & 0xff == 8) => {
+            format!("the database is read-only ({}): give this user write access to it and its folder", d.message())
+        }
+        other => format!("database error: {other}"),
+    }
 }
 
 impl StoreError {
@@ -51,6 +60,13 @@ impl StoreError {
             }
             _ => false,
         }
+    }
+
+    /// Whether SQLite refused to write because the database is read-only (code 8, or an
+    /// extended code of it).
+    pub fn is_read_only(&self) -> bool {
+        matches!(self, StoreError::Db(sqlx::Error::Database(d))
+            if d.code().and_then(|c| c.parse::<u32>().ok()).is_some_and(|n| n & 0xff == 8))
     }
 
     /// Whether the database refused a value it cannot hold (PostgreSQL's class 22, data
@@ -129,6 +145,8 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "presence", include_str!("migrations/postgres_0004_presence.sql")),
     (5, "queues_sla", include_str!("migrations/postgres_0005_queues_sla.sql")),
 ];
+/// Every SQLite connection's settings.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824; PRAGMA wal_autocheckpoint = 20000;";
 /// Held while migrating, so that several nodes starting at once migrate one after another.
 const MIGRATION_LOCK: i64 = 0x6361_7365_626f_6f6b; // "casebook"
 
@@ -159,6 +177,11 @@ impl Store {
             .disable_statement_logging();
         let store = match backend {
             Backend::Sqlite => {
+                // One connection first, outside any pool: a database that cannot be written
+                // is said at once, not after the pool has retried for its whole timeout.
+                let mut probe = connect.connect().await.map_err(open_error(&url))?;
+                probe.execute(SQLITE_PRAGMAS).await.map_err(|e| read_only_said(e.into(), &url))?;
+                let _ = probe.close().await;
                 let pool = |max: u32| {
                     AnyPoolOptions::new()
                         .max_connections(max)
@@ -166,10 +189,7 @@ impl Store {
                         .acquire_timeout(Duration::from_secs(10))
                         .after_connect(|conn, _| {
                             Box::pin(async move {
-                                conn.execute(
-                                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824; PRAGMA wal_autocheckpoint = 20000;",
-                                )
-                                .await?;
+                                conn.execute(SQLITE_PRAGMAS).await?;
                                 Ok(())
                             })
                         })
@@ -188,7 +208,7 @@ impl Store {
                 Store { read: pool.clone(), write: pool, backend }
             }
         };
-        store.migrate().await?;
+        store.migrate().await.map_err(|e| read_only_said(e, &url))?;
         Ok(store)
     }
 
@@ -302,6 +322,47 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// SQLite's "read-only" (code 8 and its extended codes), said as what to do.
+fn read_only_said(e: StoreError, url: &str) -> StoreError {
+    if e.is_read_only() {
+        return StoreError::Config(format!(
+            "the database {} is read-only: casebook writes to it (and beside it, its -wal and -shm files); give this user write access, or point --database elsewhere",
+            redact(url)
+        ));
+    }
+    e
+}
+
+/// SQLite writes the database file and, beside it, its WAL: say so plainly when either cannot
+/// be written, rather than letting every connection fail until the pool gives up.
+fn check_writable(file: &Path) -> Result<()> {
+    let read_only = |what: &str, p: &Path| {
+        StoreError::Config(format!(
+            "the database {what} {} is read-only: casebook writes to it (and beside it, its -wal and -shm files); give this user write access or point --database elsewhere",
+            p.display()
+        ))
+    };
+    if file.exists() {
+        if let Err(e) = std::fs::OpenOptions::new().read(true).write(true).open(file) {
+            if e.kind() == std::io::ErrorKind::PermissionDenied {
+                return Err(read_only("file", file));
+            }
+        }
+    }
+    let dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let probe = dir.join(format!(".casebook-write-check-{}", std::process::id()));
+    match std::fs::OpenOptions::new().write(true).create_new(true).open(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied || e.raw_os_error() == Some(30) => {
+            Err(read_only("folder", dir))
+        }
+        Err(_) => Ok(()),
+    }
+}
+
 /// Checks a database URL and prepares it: SQLite files get their folder created and are
 /// opened read-write-create.
 pub fn normalize_url(url: &str) -> Result<(Backend, String)> {
@@ -329,6 +390,7 @@ pub fn normalize_url(url: &str) -> Result<(Backend, String)> {
                 })?;
             }
         }
+        check_writable(Path::new(file))?;
     }
     let query = query.map(str::to_string).unwrap_or_else(|| "mode=rwc".to_string());
     Ok((Backend::Sqlite, format!("sqlite://{file}?{query}")))
