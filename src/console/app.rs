@@ -326,9 +326,10 @@ pub struct App {
     pub work: Option<Workspace>,
     /// A form over the view (new case, resolution, follow-up).
     pub form: Option<Form>,
-    /// A form submitted and closed, kept until the local store has recorded its write (it
-    /// comes back, with the reason, if the write is refused).
-    pub submitted: Option<Form>,
+    /// Forms submitted and closed, kept until the local store has recorded their writes (one
+    /// comes back, with the reason, if its write is refused). The writer records in order,
+    /// so answers come in the order of this queue.
+    pub submitted: std::collections::VecDeque<Form>,
     pub unsettled: UnsettledState,
     /// The selected row of the follow-ups view.
     pub followup_selected: usize,
@@ -362,7 +363,7 @@ impl App {
             sync: None,
             work: None,
             form: None,
-            submitted: None,
+            submitted: Default::default(),
             unsettled: UnsettledState::default(),
             followup_selected: 0,
             search_for_new_case: false,
@@ -638,14 +639,14 @@ fn written(app: &mut App, write: Write, result: Result<Option<Uuid>, Invalid>) -
         Ok(made) => {
             match write {
                 Write::Form(FormWrite::OpenCase(_)) => {
-                    app.submitted = None;
+                    app.submitted.pop_front();
                     if let Some(id) = made {
                         cmds.extend(app.open_case(id));
                     }
                 }
                 Write::Form(FormWrite::Resolve { input, .. }) => {
                     let case = app.work.as_ref().and_then(|w| w.data.as_ref()).map(|d| d.case.value.clone());
-                    app.submitted = None;
+                    app.submitted.pop_front();
                     app.say(false, format!("Resolved: the experience was {}.", input.outcome));
                     // The proposed follow-up opens only where it takes no keys meant for
                     // something else: no other form open, nothing being typed.
@@ -670,7 +671,7 @@ fn written(app: &mut App, write: Write, result: Result<Option<Uuid>, Invalid>) -
                     reload_case(app, &mut cmds);
                 }
                 Write::Form(FormWrite::CreateFollowUp(f)) => {
-                    app.submitted = None;
+                    app.submitted.pop_front();
                     app.say(false, format!("Follow-up due {}.", super::view::relative(app.now, f.due_at)));
                     reload_case(app, &mut cmds);
                 }
@@ -696,7 +697,7 @@ fn written(app: &mut App, write: Write, result: Result<Option<Uuid>, Invalid>) -
         Err(e) => e,
     };
     // Refused: say why where it was typed, keeping what was typed.
-    let submitted = if matches!(write, Write::Form(_)) { app.submitted.take() } else { None };
+    let submitted = if matches!(write, Write::Form(_)) { app.submitted.pop_front() } else { None };
     match (&write, submitted) {
         (Write::Form(_), Some(mut f)) if app.form.is_none() => {
             f.fail(&e);
@@ -1268,7 +1269,7 @@ fn form_key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
                     f.error = None;
                     let clear = f.drafts().into_iter().map(|(k, _)| k).collect();
                     f.dirty = false;
-                    app.submitted = app.form.take();
+                    app.submitted.extend(app.form.take());
                     vec![Cmd::Write { write: Write::Form(write), clear }]
                 }
                 Err(e) => {
