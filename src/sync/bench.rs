@@ -52,6 +52,24 @@ pub async fn run(args: SyncBenchArgs) -> anyhow::Result<()> {
         dir.path().display()
     );
 
+    // 0. Floors on this machine, in this run: one durable SQLite commit on this disk (a
+    // one-row insert in WAL mode, synchronous=FULL, nothing else) and one HTTP round trip
+    // over loopback to this server. What follows is reported beside them.
+    let commit_floor = durable_commit_floor(&dir.path().join("floor.db")).await?;
+    let trip_floor = round_trip_floor(&server.url()).await?;
+    println!(
+        "floor: durable SQLite commit   {:>5} ops  p50 {:>6.3} ms  p99 {:>6.3} ms",
+        commit_floor.len(),
+        pct(&commit_floor, 50.0),
+        pct(&commit_floor, 99.0)
+    );
+    println!(
+        "floor: loopback round trip     {:>5} req  p50 {:>6.3} ms  p99 {:>6.3} ms",
+        trip_floor.len(),
+        pct(&trip_floor, 50.0),
+        pct(&trip_floor, 99.0)
+    );
+
     // 1. Local writes: each one durable (fsync'd WAL) before the call returns.
     let local = LocalStore::open(&dir.path().join("anna.db")).await?;
     sync_round(&local, &client).await?;
@@ -71,12 +89,13 @@ pub async fn run(args: SyncBenchArgs) -> anyhow::Result<()> {
     let wall = started.elapsed();
     lat.sort();
     println!(
-        "local write (note, durable)   {:>6} ops  p50 {:>6.3} ms  p99 {:>6.3} ms  max {:>7.3} ms  {:>6.0} ops/s",
+        "local write (note, durable)   {:>6} ops  p50 {:>6.3} ms  p99 {:>6.3} ms  max {:>7.3} ms  {:>6.0} ops/s  (p99 {:.1}× the commit floor)",
         lat.len(),
         pct(&lat, 50.0),
         pct(&lat, 99.0),
         pct(&lat, 100.0),
-        lat.len() as f64 / wall.as_secs_f64()
+        lat.len() as f64 / wall.as_secs_f64(),
+        pct(&lat, 99.0) / pct(&commit_floor, 99.0)
     );
 
     // 1b. Marking a RASA step done, as the case view does: 250 cases, four steps each, in
@@ -111,12 +130,19 @@ pub async fn run(args: SyncBenchArgs) -> anyhow::Result<()> {
     let drain = t.elapsed();
     let p = report.pushed;
     anyhow::ensure!(p.applied as usize == n && report.held_back.is_none(), "not all applied: {p:?}");
+    // The least a drain can cost here: one server commit per group of operations, one round
+    // trip per push.
+    let groups = n.div_ceil(crate::sync::apply::OPS_PER_TRANSACTION) as f64;
+    let pushes = n.div_ceil(crate::sync::engine::PUSH_BATCH as usize) as f64;
+    let floor = groups * pct(&commit_floor, 50.0) / 1000.0 + pushes * pct(&trip_floor, 50.0) / 1000.0;
     println!(
-        "drain outbox                  {:>6} ops  {:>8.2} s   {:>6.0} ops/s  ({} applied)",
+        "drain outbox                  {:>6} ops  {:>8.2} s   {:>6.0} ops/s  ({} applied; floor {:.2} s: {groups} commits + {pushes} round trips; {:.1}× it)",
         n,
         drain.as_secs_f64(),
         n as f64 / drain.as_secs_f64(),
-        p.applied
+        p.applied,
+        floor,
+        drain.as_secs_f64() / floor
     );
 
     // 3. Pull the feed into an empty local store.
@@ -137,4 +163,42 @@ pub async fn run(args: SyncBenchArgs) -> anyhow::Result<()> {
     server.stop().await;
     store.close().await;
     Ok(())
+}
+
+/// One-row durable commits on a plain SQLite file beside the others: the disk's floor.
+async fn durable_commit_floor(path: &std::path::Path) -> anyhow::Result<Vec<Duration>> {
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+    use sqlx::{ConnectOptions, Connection};
+    let mut conn = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .connect()
+        .await?;
+    sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)").execute(&mut conn).await?;
+    let mut lat = Vec::with_capacity(2_000);
+    for i in 0..2_000 {
+        let t = Instant::now();
+        let mut tx = conn.begin().await?;
+        sqlx::query("INSERT INTO t (body) VALUES (?)").bind(format!("row {i}")).execute(&mut *tx).await?;
+        tx.commit().await?;
+        lat.push(t.elapsed());
+    }
+    conn.close().await?;
+    lat.sort();
+    Ok(lat)
+}
+
+/// Sequential `GET /healthz` over loopback: the round trip's floor.
+async fn round_trip_floor(base: &str) -> anyhow::Result<Vec<Duration>> {
+    let http = reqwest::Client::new();
+    let mut lat = Vec::with_capacity(1_000);
+    for _ in 0..1_000 {
+        let t = Instant::now();
+        http.get(format!("{base}/healthz")).send().await?.bytes().await?;
+        lat.push(t.elapsed());
+    }
+    lat.sort();
+    Ok(lat)
 }
