@@ -105,6 +105,8 @@ fn team_or_queue(field: &'static str, v: Option<String>, default: String) -> Res
 #[serde(deny_unknown_fields)]
 pub struct NewCaseRequest {
     pub customer_id: Uuid,
+    /// What the case is about: not empty or only spaces; at most 300 characters.
+    #[schema(min_length = 1, pattern = r"\S")]
     pub subject: String,
     /// Default `phone`.
     pub channel: Option<Channel>,
@@ -243,6 +245,8 @@ pub async fn change_case(tx: &mut Tx, agent: &Agent, case_id: Uuid, req: PatchCa
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewNoteRequest {
+    /// Not empty or only spaces; at most 20,000 characters.
+    #[schema(min_length = 1, pattern = r"\S")]
     pub body: String,
     /// Default `internal`.
     pub visibility: Option<NoteVisibility>,

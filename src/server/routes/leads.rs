@@ -128,6 +128,8 @@ pub struct BulkChange {
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BulkRequest {
+    /// 1 to 500 changes.
+    #[schema(min_items = 1, max_items = 500)]
     pub changes: Vec<BulkChange>,
 }
 

@@ -64,6 +64,8 @@ pub async fn list_agents(State(state): State<AppState>, AgentAuth(_agent): Agent
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAgentRequest {
+    /// 1–64 letters, digits, `.`, `_` or `-`.
+    #[schema(min_length = 1, pattern = r"\S")]
     pub name: String,
     pub role: Role,
     #[serde(default)]
@@ -108,6 +110,8 @@ pub async fn add_agent(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewIngestTokenRequest {
+    /// A source name: lower-case letters, digits, `_`, `-`, `.` (e.g. `shop`).
+    #[schema(min_length = 1, pattern = r"\S")]
     pub source: String,
 }
 
