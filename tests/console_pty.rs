@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use casebook::domain::agent::Role;
-use common::pty::{fresh_home, login, Console, BIN};
+use common::pty::{fresh_home, login, sync_clean, Console, BIN};
 use common::TestServer;
 use serde_json::json;
 
@@ -318,10 +318,8 @@ async fn a_draft_survives_a_kill_and_another_agent_on_the_case_shows() {
     c.keys("\x13q");
     assert!(c.wait_exit().success());
     c.finish();
-    let out = std::process::Command::new(BIN).arg("sync").envs(env.clone()).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
-    let case = s.get(&format!("/api/v1/cases/{case_id}"), &token).await.json;
-    assert_eq!(case["notes"][0]["body"], "Called back, no answer", "{case}");
+    sync_clean(&env);
+    assert_eq!(s.note_bodies(&case_id, &token).await, ["Called back, no answer"]);
     s.finish().await;
 }
 
@@ -430,11 +428,8 @@ async fn a_burst_of_notes_at_full_speed_lands_exactly_as_typed() {
     c.keys(&burst);
     assert!(c.wait_exit().success());
     c.finish();
-    let out = std::process::Command::new(BIN).arg("sync").envs(env.clone()).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
-    let case = s.get(&format!("/api/v1/cases/{case_id}"), &token).await.json;
-    let mut stored: Vec<String> =
-        case["notes"].as_array().unwrap().iter().map(|n| n["body"].as_str().unwrap().to_string()).collect();
+    sync_clean(&env);
+    let mut stored = s.note_bodies(&case_id, &token).await;
     let mut expected = notes.clone();
     stored.sort();
     expected.sort();
@@ -489,10 +484,8 @@ async fn a_huge_paste_is_text_capped_and_memory_stays_flat() {
     c.keys("\x13q");
     assert!(c.wait_exit().success());
     c.finish();
-    let out = std::process::Command::new(BIN).arg("sync").envs(env.clone()).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
-    let case = s.get(&format!("/api/v1/cases/{case_id}"), &token).await.json;
-    assert_eq!(case["notes"][0]["body"], "first line\nsecond line 📦", "{case}");
+    sync_clean(&env);
+    assert_eq!(s.note_bodies(&case_id, &token).await, ["first line\nsecond line 📦"]);
     s.finish().await;
 }
 

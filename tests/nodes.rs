@@ -309,6 +309,11 @@ async fn the_same_push_on_two_nodes_applies_once() {
     s.finish().await;
 }
 
+/// A case as a node has it now.
+async fn case_now(client: &reqwest::Client, base: &str, token: &str, case: &str) -> Value {
+    client.get(format!("{base}/api/v1/cases/{case}")).bearer_auth(token).send().await.unwrap().json().await.unwrap()
+}
+
 /// A push (many operations on many cases in one transaction) racing PATCHes of the same cases
 /// on two nodes: every writer takes its row locks first and the change counter last, so no
 /// transaction is chosen as a deadlock victim (no 503, no `retry`), and the feed has no gaps.
@@ -341,15 +346,7 @@ async fn a_push_and_patches_on_the_same_cases_never_deadlock() {
                 for k in 0..cases.len() {
                     let case = &cases[(k + round + p * 3) % cases.len()];
                     // The revision as read now, so that most changes apply (and lock the row).
-                    let read: Value = client
-                        .get(format!("{base}/api/v1/cases/{case}"))
-                        .bearer_auth(&token)
-                        .send()
-                        .await
-                        .unwrap()
-                        .json()
-                        .await
-                        .unwrap();
+                    let read = case_now(&client, &base, &token, case).await;
                     seq += 1;
                     ops.push(json!({"id": uuid::Uuid::now_v7(), "seq": seq, "kind": "note.add",
                         "payload": {"case_id": case, "note_id": uuid::Uuid::now_v7(), "fields": {"body": format!("push {p}/{round}")}}}));
@@ -386,15 +383,7 @@ async fn a_push_and_patches_on_the_same_cases_never_deadlock() {
             let mut bad = Vec::new();
             for i in 0..60usize {
                 let case = &cases[(i * (w + 1) + w) % cases.len()];
-                let read: Value = client
-                    .get(format!("{base}/api/v1/cases/{case}"))
-                    .bearer_auth(&token)
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
+                let read = case_now(&client, &base, &token, case).await;
                 let r = client
                     .patch(format!("{base}/api/v1/cases/{case}"))
                     .bearer_auth(&token)

@@ -65,18 +65,6 @@ async fn slow_and_idle_connections_are_closed() {
     let took = writer.await.unwrap();
     assert!(took < Duration::from_secs(5), "the header trickle was cut off after {took:?}");
 
-    // A body that never finishes: 408, a problem document.
-    let mut body = TcpStream::connect(addr).await.unwrap();
-    body.write_all(
-        b"POST /api/v1/cases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer cba_x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"sub",
-    )
-    .await
-    .unwrap();
-    let said = read_to_close(&mut body, Duration::from_secs(5)).await.expect("answered and closed");
-    // The token is checked first: an unknown token is refused at once; with a body deadline
-    // the answer is either way a problem document, never a connection left open.
-    assert!(said.contains("application/problem+json"), "{said}");
-
     // Idle keep-alive: a connection that made one request and went quiet is closed too.
     let mut kept = TcpStream::connect(addr).await.unwrap();
     kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();

@@ -4,25 +4,11 @@
 mod common;
 
 use casebook::domain::agent::Role;
-use common::TestServer;
+use common::{op, statuses, TestServer};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 both_backends!(offline_case_work_applies_once, conflicts_gaps_and_refusals);
-
-fn op(seq: i64, kind: &str, payload: Value) -> Value {
-    json!({"id": Uuid::now_v7(), "seq": seq, "kind": kind, "payload": payload})
-}
-
-async fn push(s: &TestServer, token: &str, device: Uuid, ops: &[Value]) -> Vec<Value> {
-    let r = s.post("/api/v1/sync/push", token, json!({"device_id": device, "operations": ops})).await;
-    assert_eq!(r.status, 200, "{}", r.json);
-    r.json["results"].as_array().unwrap().clone()
-}
-
-fn statuses(results: &[Value]) -> Vec<&str> {
-    results.iter().map(|r| r["status"].as_str().unwrap()).collect()
-}
 
 async fn offline_case_work_applies_once(s: &TestServer) {
     let (_, admin) = s.agent("root", Role::Admin, &[]).await;
@@ -58,7 +44,7 @@ async fn offline_case_work_applies_once(s: &TestServer) {
             json!({"followup_id": Uuid::now_v7(), "fields": {"case_id": case_id, "due_at": "2030-01-01T09:10:00Z", "note": "Check it arrived"}}),
         ),
     ];
-    let first = push(s, &agent, device, &ops).await;
+    let first = s.push(&agent, device, &ops).await;
     assert_eq!(statuses(&first), ["applied"; 6], "{first:#?}");
     assert_eq!(first[0]["result"]["id"], json!(case_id));
     assert_eq!(first[0]["result"]["assignee_id"], json!(anna.id));
@@ -66,7 +52,7 @@ async fn offline_case_work_applies_once(s: &TestServer) {
 
     // The same push again (a lost response): nothing changes, the first answers come back.
     let (changes_before, _) = pull(s, &agent).await;
-    let again = push(s, &agent, device, &ops).await;
+    let again = s.push(&agent, device, &ops).await;
     assert_eq!(statuses(&again), ["duplicate"; 6]);
     for (a, b) in first.iter().zip(&again) {
         assert_eq!(a["result"], b["result"]);
@@ -81,13 +67,17 @@ async fn offline_case_work_applies_once(s: &TestServer) {
     assert_eq!(detail["revision"], 3);
 
     // The next operation of the device carries on from 7.
-    let next = push(
-        s,
-        &agent,
-        device,
-        &[op(7, "note.add", json!({"case_id": case_id, "note_id": Uuid::now_v7(), "fields": {"body": "Back online"}}))],
-    )
-    .await;
+    let next = s
+        .push(
+            &agent,
+            device,
+            &[op(
+                7,
+                "note.add",
+                json!({"case_id": case_id, "note_id": Uuid::now_v7(), "fields": {"body": "Back online"}}),
+            )],
+        )
+        .await;
     assert_eq!(statuses(&next), ["applied"]);
 
     // A console that renumbered its outbox under a new device (after rebuilding its copy)
@@ -101,7 +91,7 @@ async fn offline_case_work_applies_once(s: &TestServer) {
         "note.add",
         json!({"case_id": case_id, "note_id": Uuid::now_v7(), "fields": {"body": "After the rebuild"}}),
     );
-    let answers = push(s, &agent, renumbered, &[replay, fresh]).await;
+    let answers = s.push(&agent, renumbered, &[replay, fresh]).await;
     assert_eq!(statuses(&answers), ["duplicate", "applied"], "{answers:#?}");
 }
 
@@ -125,35 +115,35 @@ async fn conflicts_gaps_and_refusals(s: &TestServer) {
     // Anna and her lead both worked on revision 1 offline: both notes merge; the second field
     // change is a conflict carrying the case as it now is.
     let (dev_a, dev_l) = (Uuid::now_v7(), Uuid::now_v7());
-    let a = push(
-        s,
-        &anna,
-        dev_a,
-        &[
-            op(
-                1,
-                "note.add",
-                json!({"case_id": case_id, "note_id": Uuid::now_v7(), "fields": {"body": "anna's note"}}),
-            ),
-            op(2, "case.change", json!({"case_id": case_id, "fields": {"revision": 1, "status": "pending"}})),
-        ],
-    )
-    .await;
+    let a = s
+        .push(
+            &anna,
+            dev_a,
+            &[
+                op(
+                    1,
+                    "note.add",
+                    json!({"case_id": case_id, "note_id": Uuid::now_v7(), "fields": {"body": "anna's note"}}),
+                ),
+                op(2, "case.change", json!({"case_id": case_id, "fields": {"revision": 1, "status": "pending"}})),
+            ],
+        )
+        .await;
     assert_eq!(statuses(&a), ["applied", "applied"]);
-    let l = push(
-        s,
-        &lena,
-        dev_l,
-        &[
-            op(
-                1,
-                "note.add",
-                json!({"case_id": case_id, "note_id": Uuid::now_v7(), "fields": {"body": "lena's note"}}),
-            ),
-            op(2, "case.change", json!({"case_id": case_id, "fields": {"revision": 1, "priority": "urgent"}})),
-        ],
-    )
-    .await;
+    let l = s
+        .push(
+            &lena,
+            dev_l,
+            &[
+                op(
+                    1,
+                    "note.add",
+                    json!({"case_id": case_id, "note_id": Uuid::now_v7(), "fields": {"body": "lena's note"}}),
+                ),
+                op(2, "case.change", json!({"case_id": case_id, "fields": {"revision": 1, "priority": "urgent"}})),
+            ],
+        )
+        .await;
     assert_eq!(statuses(&l), ["applied", "conflict"]);
     assert_eq!(l[1]["current"]["status"], "pending");
     assert_eq!(l[1]["current"]["revision"], 2);
@@ -162,26 +152,26 @@ async fn conflicts_gaps_and_refusals(s: &TestServer) {
     assert_eq!(detail["notes"].as_array().unwrap().len(), 2, "both notes kept");
     assert_eq!(detail["priority"], "normal", "the stale change was not applied");
     // Keep mine: a new operation with the current revision.
-    let l = push(
-        s,
-        &lena,
-        dev_l,
-        &[op(3, "case.change", json!({"case_id": case_id, "fields": {"revision": 2, "priority": "urgent"}}))],
-    )
-    .await;
+    let l = s
+        .push(
+            &lena,
+            dev_l,
+            &[op(3, "case.change", json!({"case_id": case_id, "fields": {"revision": 2, "priority": "urgent"}}))],
+        )
+        .await;
     assert_eq!(statuses(&l), ["applied"]);
 
     // A gap: operation 5 before 4 is retried later, and so is everything after it.
-    let gap = push(
-        s,
-        &anna,
-        dev_a,
-        &[
-            op(5, "note.add", json!({"case_id": case_id, "note_id": Uuid::now_v7(), "fields": {"body": "five"}})),
-            op(6, "note.add", json!({"case_id": case_id, "note_id": Uuid::now_v7(), "fields": {"body": "six"}})),
-        ],
-    )
-    .await;
+    let gap = s
+        .push(
+            &anna,
+            dev_a,
+            &[
+                op(5, "note.add", json!({"case_id": case_id, "note_id": Uuid::now_v7(), "fields": {"body": "five"}})),
+                op(6, "note.add", json!({"case_id": case_id, "note_id": Uuid::now_v7(), "fields": {"body": "six"}})),
+            ],
+        )
+        .await;
     assert_eq!(statuses(&gap), ["retry", "retry"]);
     assert_eq!(gap[0]["problem"]["code"], "sequence-gap");
 
@@ -192,33 +182,33 @@ async fn conflicts_gaps_and_refusals(s: &TestServer) {
         op(5, "case.change", json!({"case_id": case_id, "fields": {"revision": 3, "priority": "low"}})),
         op(6, "note.add", json!({"case_id": case_id, "note_id": Uuid::now_v7(), "fields": {"body": "  "}})),
     ];
-    let r = push(s, &anna, dev_a, &bad).await;
+    let r = s.push(&anna, dev_a, &bad).await;
     assert_eq!(statuses(&r), ["rejected"; 4], "{r:#?}");
     assert!(r[0]["problem"]["detail"].as_str().unwrap().contains("unknown operation `case.teleport`"));
     assert!(r[1]["problem"]["detail"].as_str().unwrap().contains("note_id"));
     assert_eq!(r[2]["problem"]["status"], 403, "agents do not reprioritise");
     assert_eq!(r[3]["problem"]["status"], 422);
-    let replay = push(s, &anna, dev_a, &bad).await;
+    let replay = s.push(&anna, dev_a, &bad).await;
     assert_eq!(statuses(&replay), ["rejected"; 4]);
     assert_eq!(replay[2]["problem"], r[2]["problem"]);
 
     // A device belongs to one agent; a sequence number to one operation.
-    let stolen = push(
-        s,
-        &bruno,
-        dev_a,
-        &[op(7, "note.add", json!({"case_id": case_id, "note_id": Uuid::now_v7(), "fields": {"body": "x"}}))],
-    )
-    .await;
+    let stolen = s
+        .push(
+            &bruno,
+            dev_a,
+            &[op(7, "note.add", json!({"case_id": case_id, "note_id": Uuid::now_v7(), "fields": {"body": "x"}}))],
+        )
+        .await;
     assert_eq!(statuses(&stolen), ["rejected"]);
     assert!(stolen[0]["problem"]["detail"].as_str().unwrap().contains("another agent"));
-    let reused = push(
-        s,
-        &anna,
-        dev_a,
-        &[op(2, "note.add", json!({"case_id": case_id, "note_id": Uuid::now_v7(), "fields": {"body": "x"}}))],
-    )
-    .await;
+    let reused = s
+        .push(
+            &anna,
+            dev_a,
+            &[op(2, "note.add", json!({"case_id": case_id, "note_id": Uuid::now_v7(), "fields": {"body": "x"}}))],
+        )
+        .await;
     assert_eq!(statuses(&reused), ["rejected"]);
 
     // The request as a whole.
@@ -271,7 +261,7 @@ async fn a_client_that_hangs_up_mid_push_leaves_no_open_transaction(s: &TestServ
     // Let any request still running on the server finish, then push everything again.
     let finished = tokio::time::timeout(std::time::Duration::from_secs(60), async {
         loop {
-            let r = push(s, &agent, device, &ops).await;
+            let r = s.push(&agent, device, &ops).await;
             if r.iter().all(|x| x["status"] == "applied" || x["status"] == "duplicate") {
                 return r;
             }

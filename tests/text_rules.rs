@@ -5,25 +5,11 @@
 mod common;
 
 use casebook::domain::agent::Role;
-use common::{Backend, TestServer};
-use serde_json::{json, Value};
+use common::{op, statuses, Backend, TestServer};
+use serde_json::json;
 use uuid::Uuid;
 
 both_backends!(nul_is_refused_naming_the_field_everywhere, a_failure_that_will_recur_is_a_rejection_not_a_stall);
-
-fn op(seq: i64, kind: &str, payload: Value) -> Value {
-    json!({"id": Uuid::now_v7(), "seq": seq, "kind": kind, "payload": payload})
-}
-
-async fn push(s: &TestServer, token: &str, device: Uuid, ops: &[Value]) -> Vec<Value> {
-    let r = s.post("/api/v1/sync/push", token, json!({"device_id": device, "operations": ops})).await;
-    assert_eq!(r.status, 200, "{}", r.json);
-    r.json["results"].as_array().unwrap().clone()
-}
-
-fn statuses(results: &[Value]) -> Vec<&str> {
-    results.iter().map(|r| r["status"].as_str().unwrap()).collect()
-}
 
 fn assert_names(r: &common::Resp, status: u16, field: &str) {
     assert_eq!(r.status, status, "{}", r.json);
@@ -88,14 +74,12 @@ async fn nul_is_refused_naming_the_field_everywhere(s: &TestServer) {
         op(1, "note.add", json!({"case_id": case_id, "note_id": Uuid::now_v7(), "fields": {"body": "bad\u{0}"}})),
         op(2, "note.add", json!({"case_id": case_id, "note_id": Uuid::now_v7(), "fields": {"body": "after it"}})),
     ];
-    let results = push(s, &anna, device, &ops).await;
+    let results = s.push(&anna, device, &ops).await;
     assert_eq!(statuses(&results), ["rejected", "applied"], "{results:?}");
     assert!(results[0]["problem"]["detail"].as_str().unwrap().contains("payload.fields.body"), "{results:?}");
-    let again = push(s, &anna, device, &ops).await;
+    let again = s.push(&anna, device, &ops).await;
     assert_eq!(statuses(&again), ["rejected", "duplicate"]);
-    let case = s.get(&format!("/api/v1/cases/{case_id}"), &anna).await.json;
-    let bodies: Vec<&str> = case["notes"].as_array().unwrap().iter().map(|n| n["body"].as_str().unwrap()).collect();
-    assert_eq!(bodies, ["after it"]);
+    assert_eq!(s.note_bodies(&case_id, &anna).await, ["after it"]);
 }
 
 /// A database-level refusal that the rules do not foresee (here a trigger that refuses one
@@ -127,15 +111,14 @@ async fn a_failure_that_will_recur_is_a_rejection_not_a_stall(s: &TestServer) {
         op(seq, "note.add", json!({"case_id": case_id, "note_id": Uuid::now_v7(), "fields": {"body": body}}))
     };
     let ops = vec![note(1, "before"), note(2, "poison"), note(3, "after")];
-    let results = push(s, &anna, device, &ops).await;
+    let results = s.push(&anna, device, &ops).await;
     assert_eq!(statuses(&results), ["applied", "rejected", "applied"], "{results:?}");
     // The refusal is an answer for good: a replay gets it again, and the next push goes on.
-    let again = push(s, &anna, device, &ops).await;
+    let again = s.push(&anna, device, &ops).await;
     assert_eq!(statuses(&again), ["duplicate", "rejected", "duplicate"], "{again:?}");
-    let next = push(s, &anna, device, &[note(4, "later")]).await;
+    let next = s.push(&anna, device, &[note(4, "later")]).await;
     assert_eq!(statuses(&next), ["applied"]);
-    let case = s.get(&format!("/api/v1/cases/{case_id}"), &anna).await.json;
-    let mut bodies: Vec<&str> = case["notes"].as_array().unwrap().iter().map(|n| n["body"].as_str().unwrap()).collect();
+    let mut bodies = s.note_bodies(&case_id, &anna).await;
     bodies.sort();
     assert_eq!(bodies, ["after", "before", "later"]);
 

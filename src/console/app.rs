@@ -651,22 +651,18 @@ fn written(app: &mut App, write: Write, result: Result<Option<Uuid>, Invalid>) -
                     // The proposed follow-up opens only where it takes no keys meant for
                     // something else: no other form open, nothing being typed.
                     let busy = app.form.is_some() || app.work.as_ref().is_some_and(|w| w.typing.is_some());
-                    if busy && proposed_followup_delay(input.outcome).is_some() {
-                        app.say(
-                            false,
-                            format!(
+                    if let (Some(c), Some(_)) = (case, proposed_followup_delay(input.outcome)) {
+                        if busy {
+                            let why = format!(
                                 "Resolved: the experience was {}; f adds the follow-up it calls for.",
                                 input.outcome
-                            ),
-                        );
-                    } else if let (Some(c), Some(_)) = (case, proposed_followup_delay(input.outcome)) {
-                        let drafts = app.work.as_ref().map(|w| w.drafts.clone()).unwrap_or_default();
-                        app.form = Some(Form::followup(
-                            Some(c.id),
-                            c.customer_id,
-                            Some((input.outcome, input.summary.trim())),
-                            &drafts,
-                        ));
+                            );
+                            app.say(false, why);
+                        } else {
+                            let drafts = app.work.as_ref().map(|w| w.drafts.clone()).unwrap_or_default();
+                            let why = Some((input.outcome, input.summary.trim()));
+                            app.form = Some(Form::followup(Some(c.id), c.customer_id, why, &drafts));
+                        }
                     }
                     reload_case(app, &mut cmds);
                 }

@@ -95,7 +95,7 @@ pub(crate) async fn write_pending(conn: &mut sqlx::AnyConnection, pending: Vec<P
         .fetch_one(&mut *conn)
         .await?;
     let first = last - n + 1;
-    let backend = super::backend_of_conn(conn);
+    let backend = super::backend_of(conn);
     for (c, chunk) in pending.chunks(ROWS_PER_INSERT).enumerate() {
         let mut sql = super::Sql::new(
             backend,

@@ -35,14 +35,20 @@ pub enum StoreError {
     Config(String),
 }
 
-fn db_message(e: &sqlx::Error) -> String {
-    match e {
-        sqlx::Error::Database(d) if d.code().and_then(|c| c.parse::<u32>().ok()).is_some_and(|n| n & 0xff == 8) => {
-            format!("the database is read-only ({}): give this user write access to it and its folder", d.message())
-        }
-        other => format!("database error: {other}"),
-    }
+/// SQLite's "read-only" (code 8, or an extended code of it).
+fn is_read_only_error(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.code().and_then(|c| c.parse::<u32>().ok()).is_some_and(|n| n & 0xff == 8))
 }
+
+fn db_message(e: &sqlx::Error) -> String {
+    if is_read_only_error(e) {
+        return format!("the database is read-only ({e}): {READ_ONLY_ADVICE}");
+    }
+    format!("database error: {e}")
+}
+
+/// What to do about a database casebook cannot write.
+const READ_ONLY_ADVICE: &str = "casebook writes to it (and beside it, its -wal and -shm files); give this user write access to the file and its folder, or point --database elsewhere";
 
 impl StoreError {
     /// Whether the same request may succeed if tried again: the database was busy, locked,
@@ -65,8 +71,7 @@ impl StoreError {
     /// Whether SQLite refused to write because the database is read-only (code 8, or an
     /// extended code of it).
     pub fn is_read_only(&self) -> bool {
-        matches!(self, StoreError::Db(sqlx::Error::Database(d))
-            if d.code().and_then(|c| c.parse::<u32>().ok()).is_some_and(|n| n & 0xff == 8))
+        matches!(self, StoreError::Db(e) if is_read_only_error(e))
     }
 
     /// Whether the database refused a value it cannot hold (PostgreSQL's class 22, data
@@ -106,12 +111,6 @@ impl Tx {
         let pending = std::mem::take(&mut self.pending);
         changes::write_pending(&mut self.inner, pending).await?;
         self.inner.commit().await?;
-        Ok(())
-    }
-
-    /// Undoes everything, recorded changes included.
-    pub async fn rollback(self) -> Result<()> {
-        self.inner.rollback().await?;
         Ok(())
     }
 }
@@ -325,30 +324,14 @@ pub fn redact(url: &str) -> String {
 /// SQLite's "read-only" (code 8 and its extended codes), said as what to do.
 fn read_only_said(e: StoreError, url: &str) -> StoreError {
     if e.is_read_only() {
-        return StoreError::Config(format!(
-            "the database {} is read-only: casebook writes to it (and beside it, its -wal and -shm files); give this user write access, or point --database elsewhere",
-            redact(url)
-        ));
+        return StoreError::Config(format!("the database {} is read-only: {READ_ONLY_ADVICE}", redact(url)));
     }
     e
 }
 
-/// SQLite writes the database file and, beside it, its WAL: say so plainly when either cannot
-/// be written, rather than letting every connection fail until the pool gives up.
-fn check_writable(file: &Path) -> Result<()> {
-    let read_only = |what: &str, p: &Path| {
-        StoreError::Config(format!(
-            "the database {what} {} is read-only: casebook writes to it (and beside it, its -wal and -shm files); give this user write access or point --database elsewhere",
-            p.display()
-        ))
-    };
-    if file.exists() {
-        if let Err(e) = std::fs::OpenOptions::new().read(true).write(true).open(file) {
-            if e.kind() == std::io::ErrorKind::PermissionDenied {
-                return Err(read_only("file", file));
-            }
-        }
-    }
+/// SQLite makes its -wal and -shm files beside the database: a folder this user cannot write
+/// is said plainly (a file it cannot write is caught by the first connection, as code 8).
+fn check_folder_writable(file: &Path) -> Result<()> {
     let dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let probe = dir.join(format!(".casebook-write-check-{}", std::process::id()));
     match std::fs::OpenOptions::new().write(true).create_new(true).open(&probe) {
@@ -357,7 +340,7 @@ fn check_writable(file: &Path) -> Result<()> {
             Ok(())
         }
         Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied || e.raw_os_error() == Some(30) => {
-            Err(read_only("folder", dir))
+            Err(StoreError::Config(format!("the database folder {} is read-only: {READ_ONLY_ADVICE}", dir.display())))
         }
         Err(_) => Ok(()),
     }
@@ -390,7 +373,7 @@ pub fn normalize_url(url: &str) -> Result<(Backend, String)> {
                 })?;
             }
         }
-        check_writable(Path::new(file))?;
+        check_folder_writable(Path::new(file))?;
     }
     let query = query.map(str::to_string).unwrap_or_else(|| "mode=rwc".to_string());
     Ok((Backend::Sqlite, format!("sqlite://{file}?{query}")))
@@ -429,11 +412,7 @@ pub(crate) async fn row_exists(tx: &mut Tx, table: &'static str, id: uuid::Uuid)
 }
 
 /// Which database a transaction talks to.
-pub(crate) fn backend_of(tx: &Tx) -> Backend {
-    backend_of_conn(tx)
-}
-
-pub(crate) fn backend_of_conn(conn: &sqlx::AnyConnection) -> Backend {
+pub(crate) fn backend_of(conn: &sqlx::AnyConnection) -> Backend {
     if conn.backend_name().eq_ignore_ascii_case("sqlite") {
         Backend::Sqlite
     } else {

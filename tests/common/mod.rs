@@ -244,6 +244,30 @@ impl TestServer {
         self.send(Method::POST, "/api/v1/events", Some(token), Some((content_type, serde_json::to_vec(&body).unwrap())))
             .await
     }
+
+    /// Pushes `ops` for `device`; the results (the push itself must answer 200).
+    pub async fn push(&self, token: &str, device: uuid::Uuid, ops: &[Value]) -> Vec<Value> {
+        let r =
+            self.post("/api/v1/sync/push", token, serde_json::json!({"device_id": device, "operations": ops})).await;
+        assert_eq!(r.status, 200, "{}", r.json);
+        r.json["results"].as_array().unwrap().clone()
+    }
+
+    /// The bodies of a case's notes, as the server has them.
+    pub async fn note_bodies(&self, case_id: &str, token: &str) -> Vec<String> {
+        let case = self.get(&format!("/api/v1/cases/{case_id}"), token).await.json;
+        case["notes"].as_array().unwrap().iter().map(|n| n["body"].as_str().unwrap().to_string()).collect()
+    }
+}
+
+/// A pushed operation with a fresh id.
+pub fn op(seq: i64, kind: &str, payload: Value) -> Value {
+    serde_json::json!({"id": uuid::Uuid::now_v7(), "seq": seq, "kind": kind, "payload": payload})
+}
+
+/// The status of each push result.
+pub fn statuses(results: &[Value]) -> Vec<&str> {
+    results.iter().map(|r| r["status"].as_str().unwrap()).collect()
 }
 
 pub fn openapi_doc() -> &'static Value {

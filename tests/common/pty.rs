@@ -32,6 +32,14 @@ pub fn login(env: &[(&str, PathBuf)], server: &str, token: &str) -> String {
     String::from_utf8_lossy(&out.stdout).to_string()
 }
 
+/// `casebook sync` in that home, which must leave nothing waiting (exit 0); its stdout.
+pub fn sync_clean(env: &[(&str, PathBuf)]) -> String {
+    let out = std::process::Command::new(BIN).arg("sync").envs(env.iter().cloned()).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(0), "{said}{}", String::from_utf8_lossy(&out.stderr));
+    said
+}
+
 pub struct Console {
     pub parser: Arc<Mutex<vt100::Parser>>,
     pub raw: Arc<Mutex<Vec<u8>>>,

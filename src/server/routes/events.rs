@@ -183,12 +183,8 @@ async fn ingest_each_alone(
 ) -> ApiResult<Vec<Result<IngestOutcome, ApiError>>> {
     match state.store.ingest(events).await {
         Ok(outcomes) => Ok(outcomes.into_iter().map(Ok).collect()),
-        Err(e) if e.is_transient() || events.len() == 1 => {
-            if e.is_transient() {
-                return Err(e.into());
-            }
-            Ok(vec![Err(e.into())])
-        }
+        Err(e) if e.is_transient() => Err(e.into()),
+        Err(e) if events.len() == 1 => Ok(vec![Err(e.into())]),
         Err(e) => {
             tracing::warn!(error = %e, events = events.len(), "a batch failed as a whole; storing its events one by one");
             let mut out = Vec::with_capacity(events.len());
