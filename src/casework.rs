@@ -13,7 +13,7 @@ use crate::domain::agent::{
     Denied,
 };
 use crate::domain::case::{
-    check_transition, sla_due, validate_resolution, Case, CaseStatus, Channel, Note, NoteVisibility, Priority,
+    check_transition, rasa_explained, resolution_fields, sla_due, Case, CaseStatus, Channel, Note, NoteVisibility, Priority,
     Resolution, ResolutionInput, MAX_NOTE_CHARS, MAX_SUBJECT_CHARS,
 };
 use crate::domain::event::is_valid_name;
@@ -31,6 +31,10 @@ pub enum WorkError {
     Invalid(Invalid),
     Denied(Denied),
     NotFound(String),
+    /// The request is well formed, but the entity as it now is does not allow it (a status
+    /// move the state machine forbids, a resolution before the RASA steps are done or
+    /// explained): the same request may succeed once the entity has changed.
+    State(Invalid),
     /// The revision sent is not the current one: `current` is the entity as it now is.
     Stale {
         what: &'static str,
@@ -88,12 +92,12 @@ async fn check_agent(tx: &mut Tx, field: &'static str, id: Uuid) -> WorkResult<(
     if row_exists(tx, "agents", id).await? {
         Ok(())
     } else {
-        Err(Invalid::field(field, format!("no agent with id {id}: GET /api/v1/agents lists them")).into())
+        Err(WorkError::NotFound(format!("{field}: no agent with id {id}: GET /api/v1/agents lists them")))
     }
 }
 
 fn team_or_queue(field: &'static str, v: Option<String>, default: String) -> Result<String, Invalid> {
-    let v = v.map(|s| s.trim().to_lowercase()).unwrap_or(default);
+    let v = v.map(|s| s.trim_matches(' ').to_ascii_lowercase()).unwrap_or(default);
     if is_valid_name(&v) {
         Ok(v)
     } else {
@@ -184,7 +188,7 @@ pub async fn open_case(tx: &mut Tx, agent: &Agent, id: Uuid, req: NewCaseRequest
         check_agent(tx, "assignee_id", a).await?;
     }
     if !row_exists(tx, "customers", req.customer_id).await? {
-        return Err(Invalid::field("customer_id", format!("no customer with id {}", req.customer_id)).into());
+        return Err(WorkError::NotFound(format!("customer_id: no customer with id {}", req.customer_id)));
     }
     if row_exists(tx, "cases", id).await? {
         return Err(Invalid::field("id", format!("a case with id {id} exists already: make a new id")).into());
@@ -197,6 +201,7 @@ pub async fn open_case(tx: &mut Tx, agent: &Agent, id: Uuid, req: NewCaseRequest
 #[serde(deny_unknown_fields)]
 pub struct PatchCaseRequest {
     /// The revision you read; a stale one gets 409 with the current case.
+    #[serde(deserialize_with = "crate::domain::integral")]
     pub revision: i64,
     pub status: Option<CaseStatus>,
     pub priority: Option<Priority>,
@@ -213,13 +218,12 @@ pub async fn change_case(tx: &mut Tx, agent: &Agent, case_id: Uuid, req: PatchCa
         return Err(stale("case", req.revision, case.revision, &case));
     }
     if req.status.is_none() && req.priority.is_none() && req.assignee_id.is_none() {
-        return Err(
-            Invalid::general("nothing to change: send status, priority or assignee_id with the revision").into()
-        );
+        // Nothing to change: the case as it is (an empty patch is no error in HTTP).
+        return Ok(case);
     }
     if let Some(s) = req.status {
         may_work_case(agent, &case)?;
-        check_transition(case.status, s, case.resolution.is_some())?;
+        check_transition(case.status, s, case.resolution.is_some()).map_err(WorkError::State)?;
     }
     if req.priority.is_some_and(|p| p != case.priority) {
         may_reprioritise(agent, &case)?;
@@ -314,9 +318,10 @@ pub async fn resolve_case(tx: &mut Tx, agent: &Agent, case_id: Uuid, req: Resolu
     }
     may_work_case(agent, &case)?;
     let checklist = fetch_checklist(&mut **tx, case.id).await?;
-    let (summary, root_cause, reason, status) = validate_resolution(&req, &checklist)?;
+    let (summary, root_cause, reason, status) = resolution_fields(&req)?;
+    let reason = rasa_explained(&checklist, reason).map_err(WorkError::State)?;
     if case.status != status {
-        check_transition(case.status, status, true)?;
+        check_transition(case.status, status, true).map_err(WorkError::State)?;
     }
     let resolution = Resolution {
         summary,
@@ -355,15 +360,18 @@ pub async fn create_followup(tx: &mut Tx, agent: &Agent, id: Uuid, req: NewFollo
         (Some(case_id), given) => {
             let case = fetch_case(&mut **tx, case_id)
                 .await?
-                .ok_or_else(|| Invalid::field("case_id", format!("no case with id {case_id}")))?;
+                .ok_or_else(|| WorkError::NotFound(format!("case_id: no case with id {case_id}")))?;
             if given.is_some_and(|c| c != case.customer_id) {
-                return Err(Invalid::field("customer_id", "is not the customer of that case: leave it out").into());
+                return Err(WorkError::State(Invalid::field(
+                    "customer_id",
+                    "is not the customer of that case: leave it out",
+                )));
             }
             case.customer_id
         }
         (None, Some(c)) => {
             if !row_exists(tx, "customers", c).await? {
-                return Err(Invalid::field("customer_id", format!("no customer with id {c}")).into());
+                return Err(WorkError::NotFound(format!("customer_id: no customer with id {c}")));
             }
             c
         }
@@ -400,6 +408,7 @@ pub async fn create_followup(tx: &mut Tx, agent: &Agent, id: Uuid, req: NewFollo
 #[serde(deny_unknown_fields)]
 pub struct PatchFollowUpRequest {
     /// The revision you read; a stale one gets 409 with the current follow-up.
+    #[serde(deserialize_with = "crate::domain::integral")]
     pub revision: i64,
     pub status: Option<FollowUpStatus>,
     pub due_at: Option<DateTime<Utc>>,
@@ -438,10 +447,8 @@ pub async fn change_followup(tx: &mut Tx, agent: &Agent, id: Uuid, req: PatchFol
         && changes.assignee_id.is_none()
         && changes.channel.is_none()
     {
-        return Err(Invalid::general(
-            "nothing to change: send status, due_at, note, assignee_id or channel with the revision",
-        )
-        .into());
+        // Nothing to change: the follow-up as it is.
+        return Ok(f);
     }
     match crate::store::followups::update_followup(tx, &f, &changes, agent).await? {
         Cas::Applied(x) => Ok(x),

@@ -24,6 +24,9 @@ pub const MAX_EVENT_BYTES: usize = 256 * 1024;
 /// The most events in one batch.
 pub const MAX_BATCH_EVENTS: usize = 1_000;
 
+/// The extensions that name the customer or the case: strings, never empty.
+const CUSTOMER_EXTENSIONS: &[&str] = &["customeremail", "customerphone", "customername", "casebookcustomer", "casebookcase"];
+
 const CONTEXT_ATTRIBUTES: &[&str] =
     &["specversion", "id", "source", "type", "subject", "time", "datacontenttype", "dataschema", "data", "data_base64"];
 
@@ -83,13 +86,13 @@ fn json_kind(v: &Value) -> &'static str {
 /// assert_eq!(source_name("/acme/shop/").as_deref(), Some("shop"));
 /// ```
 pub fn source_name(ce_source: &str) -> Option<String> {
-    let last = ce_source.trim().trim_end_matches(['/', ':']).rsplit(['/', ':']).next()?.to_lowercase();
+    let last = ce_source.trim().trim_end_matches(['/', ':']).rsplit(['/', ':']).next()?.to_ascii_lowercase();
     is_valid_name(&last).then_some(last)
 }
 
 /// The casebook kind in a CloudEvents `type`.
 pub fn kind_name(ce_type: &str) -> Option<String> {
-    let last = ce_type.trim().rsplit('.').next()?.to_lowercase();
+    let last = ce_type.trim().rsplit('.').next()?.to_ascii_lowercase();
     is_valid_name(&last).then_some(last)
 }
 
@@ -129,8 +132,8 @@ pub fn parse_event(v: &Value) -> Result<IncomingEvent, Invalid> {
         ));
     }
     let id = string_attr(obj, "id", true)?.unwrap_or_default();
-    if id.len() > 256 {
-        return Err(Invalid::field("id", "is longer than 256 bytes"));
+    if id.chars().count() > 256 {
+        return Err(Invalid::field("id", "is longer than 256 characters"));
     }
     let ce_source = string_attr(obj, "source", true)?.unwrap_or_default();
     let source = source_name(&ce_source).ok_or_else(|| {
@@ -157,32 +160,19 @@ pub fn parse_event(v: &Value) -> Result<IncomingEvent, Invalid> {
         })?),
     };
     let subject = string_attr(obj, "subject", false)?.map(|s| s.trim().to_string());
-    if subject.as_ref().is_some_and(|s| s.len() > 256) {
-        return Err(Invalid::field("subject", "is longer than 256 bytes"));
+    if subject.as_ref().is_some_and(|s| s.chars().count() > 256) {
+        return Err(Invalid::field("subject", "is longer than 256 characters"));
     }
-    let content_type = string_attr(obj, "datacontenttype", false)?;
+    // Checked, then kept with the event's data: structured mode carries JSON in `data`
+    // whatever the content type says, and it is stored as sent.
+    string_attr(obj, "datacontenttype", false)?;
     string_attr(obj, "dataschema", false)?;
 
     let data = match (obj.get("data"), obj.get("data_base64")) {
         (Some(_), Some(_)) => {
             return Err(Invalid::general("an event carries `data` or `data_base64`, not both"));
         }
-        (Some(d), None) => {
-            let json = content_type
-                .as_deref()
-                .map(|ct| {
-                    let ct = ct.split(';').next().unwrap_or("").trim().to_lowercase();
-                    ct == "application/json" || ct == "text/json" || ct.ends_with("+json")
-                })
-                .unwrap_or(true);
-            if !json && !d.is_string() {
-                return Err(Invalid::field(
-                    "data",
-                    "must be a string when datacontenttype is not JSON (or send binary data in data_base64)",
-                ));
-            }
-            d.clone()
-        }
+        (Some(d), None) => d.clone(),
         (None, Some(Value::String(b64))) => serde_json::json!({ "data_base64": b64 }),
         (None, Some(_)) => return Err(Invalid::field("data_base64", "must be a base64 string")),
         (None, None) => Value::Null,
@@ -200,7 +190,17 @@ pub fn parse_event(v: &Value) -> Result<IncomingEvent, Invalid> {
             )));
         }
         match value {
-            Value::String(_) | Value::Number(_) | Value::Bool(_) => {}
+            Value::String(s) if CUSTOMER_EXTENSIONS.contains(&name.as_str()) && s.trim().is_empty() => {
+                return Err(Invalid::general(format!("extension attribute `{name}` is empty: leave it out or fill it in")))
+            }
+            Value::String(_) => {}
+            _ if CUSTOMER_EXTENSIONS.contains(&name.as_str()) => {
+                return Err(Invalid::general(format!(
+                    "extension attribute `{name}` must be a string, not {}",
+                    json_kind(value)
+                )))
+            }
+            Value::Number(_) | Value::Bool(_) => {}
             other => {
                 return Err(Invalid::general(format!(
                     "extension attribute `{name}` must be a string, number or boolean, not {}",

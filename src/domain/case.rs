@@ -153,6 +153,7 @@ pub struct Resolution {
 #[serde(deny_unknown_fields)]
 pub struct ResolutionInput {
     /// The case revision the client last read.
+    #[serde(deserialize_with = "crate::domain::integral")]
     pub revision: i64,
     pub summary: String,
     #[serde(default)]
@@ -171,6 +172,14 @@ pub fn validate_resolution(
     input: &ResolutionInput,
     checklist: &Checklist,
 ) -> Result<(String, Vec<String>, Option<String>, CaseStatus), Invalid> {
+    let (summary, whys, reason, status) = resolution_fields(input)?;
+    Ok((summary, whys, rasa_explained(checklist, reason)?, status))
+}
+
+/// Checks a resolution's own fields, whatever the case: the cleaned summary, whys and reason
+/// for an incomplete RASA checklist, and the status to set. [`rasa_explained`] then checks
+/// them against the case's checklist.
+pub fn resolution_fields(input: &ResolutionInput) -> Result<(String, Vec<String>, Option<String>, CaseStatus), Invalid> {
     let summary = required_text("summary", &input.summary, MAX_SUMMARY_CHARS)?;
     if input.root_cause.len() > MAX_WHYS {
         return Err(Invalid::field(
@@ -192,7 +201,16 @@ pub fn validate_resolution(
         Some(r) => optional_text("rasa_incomplete_reason", r, MAX_SUMMARY_CHARS)?,
         None => None,
     };
-    if !checklist.complete && reason.is_none() {
+    Ok((summary, whys, reason, status))
+}
+
+/// A case is resolved with its RASA checklist complete, or with a reason why not: the reason
+/// to keep (none when the checklist is complete).
+pub fn rasa_explained(checklist: &Checklist, reason: Option<String>) -> Result<Option<String>, Invalid> {
+    if checklist.complete {
+        return Ok(None);
+    }
+    if reason.is_none() {
         let missing: Vec<&str> = checklist.missing().iter().map(|s| s.as_str()).collect();
         return Err(Invalid::field(
             "rasa_incomplete_reason",
@@ -202,7 +220,7 @@ pub fn validate_resolution(
             ),
         ));
     }
-    Ok((summary, whys, if checklist.complete { None } else { reason }, status))
+    Ok(reason)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, Default)]

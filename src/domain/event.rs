@@ -64,9 +64,13 @@ pub struct TimelineFilter {
 
 /// Splits a comma-separated filter (`shop,billing`) into checked names.
 pub fn parse_name_list(field: &'static str, raw: Option<&str>) -> Result<Vec<String>, super::Invalid> {
+    let parts: Vec<&str> = raw.unwrap_or("").split(',').collect();
+    if parts.len() > 20 {
+        return Err(super::Invalid::field(field, "lists more than 20 names"));
+    }
     let mut out = Vec::new();
-    for part in raw.unwrap_or("").split(',') {
-        let name = part.trim().to_lowercase();
+    for part in parts {
+        let name = part.trim_matches(' ').to_ascii_lowercase();
         if name.is_empty() {
             continue;
         }
@@ -81,9 +85,6 @@ pub fn parse_name_list(field: &'static str, raw: Option<&str>) -> Result<Vec<Str
         if !out.contains(&name) {
             out.push(name);
         }
-    }
-    if out.len() > 20 {
-        return Err(super::Invalid::field(field, "lists more than 20 names"));
     }
     Ok(out)
 }

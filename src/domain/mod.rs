@@ -20,6 +20,34 @@ pub fn new_id() -> Uuid {
     Uuid::now_v7()
 }
 
+/// Reads a whole number as JSON Schema counts one: `7` and `7.0` alike (a client written in a
+/// language whose numbers are all floats sends `7.0`); `7.5`, or a number beyond `i64`, is
+/// refused. For `revision`, `seq` and the like, which the OpenAPI document calls integers.
+pub fn integral<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    struct Integral;
+    impl serde::de::Visitor<'_> for Integral {
+        type Value = i64;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a whole number")
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<i64, E> {
+            Ok(v)
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<i64, E> {
+            i64::try_from(v).map_err(|_| E::custom(format!("{v} is too large: the largest is {}", i64::MAX)))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<i64, E> {
+            // Every whole float in the range converts exactly; 2^63 itself does not fit.
+            if v.fract() == 0.0 && v >= -9.223_372_036_854_776e18 && v < 9.223_372_036_854_776e18 {
+                Ok(v as i64)
+            } else {
+                Err(E::custom(format!("{v} is not a whole number that fits in 64 bits")))
+            }
+        }
+    }
+    d.deserialize_any(Integral)
+}
+
 /// A rule was broken by the input; `field` names the offending field (JSON name) when there is one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invalid {

@@ -214,10 +214,16 @@ pub fn parse_id(what: &str, raw: &str) -> Result<Uuid, ApiError> {
     })
 }
 
+/// A query parameter's value without the spaces around it (only spaces: the OpenAPI document
+/// says ` *`, and a tab or another blank is refused like any other stray character).
+pub fn spaced(raw: &str) -> &str {
+    raw.trim_matches(' ')
+}
+
 /// Parses `limit`: 1 to `max`, `default` when absent.
 pub fn parse_limit(raw: Option<&str>, default: u32, max: u32) -> Result<u32, ApiError> {
     match raw {
-        None | Some("") => Ok(default),
+        None => Ok(default),
         Some(s) => match s.parse::<u32>() {
             Ok(n) if (1..=max).contains(&n) => Ok(n),
             _ => Err(ApiError::invalid_parameter("limit", format!("`{s}` is not a whole number from 1 to {max}"))),
@@ -232,7 +238,7 @@ pub fn parse_list<T: std::str::FromStr<Err = crate::domain::Invalid>>(
 ) -> Result<Vec<T>, ApiError> {
     raw.unwrap_or("")
         .split(',')
-        .map(str::trim)
+        .map(spaced)
         .filter(|s| !s.is_empty())
         .map(|s| s.parse::<T>().map_err(|e| ApiError::invalid_parameter(name, e.message)))
         .collect()
@@ -240,7 +246,7 @@ pub fn parse_list<T: std::str::FromStr<Err = crate::domain::Invalid>>(
 
 /// An `assignee` parameter: an agent id, `me` (the caller), or `none` (unassigned cases).
 pub fn parse_assignee(raw: Option<&str>, me: Uuid) -> Result<Option<Option<Uuid>>, ApiError> {
-    Ok(match raw.map(str::trim) {
+    Ok(match raw.map(spaced) {
         None | Some("") => None,
         Some("me") => Some(Some(me)),
         Some("none") => Some(None),
@@ -248,4 +254,25 @@ pub fn parse_assignee(raw: Option<&str>, me: Uuid) -> Result<Option<Option<Uuid>
             ApiError::invalid_parameter("assignee", format!("`{other}` is not an agent id, `me` or `none`"))
         })?)),
     })
+}
+
+/// An optional id parameter (`customer_id=…`); empty is the same as left out.
+pub fn parse_optional_id(name: &str, raw: Option<&str>) -> Result<Option<Uuid>, ApiError> {
+    match raw.map(spaced).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => {
+            s.parse().map(Some).map_err(|_| ApiError::invalid_parameter(name, format!("`{s}` is not a casebook id")))
+        }
+    }
+}
+
+/// An optional RFC 3339 time parameter (`from=2026-11-01T00:00:00Z`), as the OpenAPI document's
+/// `date-time` format: no spaces around it, and present means not empty.
+pub fn parse_time(name: &str, raw: Option<&str>) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
+    match raw {
+        None => Ok(None),
+        Some(s) => crate::domain::time::parse_rfc3339(s).map(Some).ok_or_else(|| {
+            ApiError::invalid_parameter(name, format!("`{s}` is not an RFC 3339 time, e.g. 2026-11-01T00:00:00Z"))
+        }),
+    }
 }

@@ -1,6 +1,7 @@
 //! The shared HTTP API (`casebook serve`): axum over the store, stateless, so that several
 //! processes on one PostgreSQL database behave as one.
 
+pub mod contract;
 pub mod extract;
 pub mod listen;
 pub mod problem;
@@ -132,16 +133,19 @@ fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(bulk).merge(rest)
 }
 
-/// The OpenAPI 3.1 document of this API, generated from the handlers and their types.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    api_router().into_openapi()
+/// The OpenAPI 3.1 document of this API, generated from the handlers and their types, with
+/// the rules they do not carry added by [`contract::tighten`].
+pub fn openapi() -> serde_json::Value {
+    let mut doc = serde_json::to_value(api_router().into_openapi()).expect("the OpenAPI document serialises");
+    contract::tighten(&mut doc);
+    doc
 }
 
 /// [`openapi`] as pretty JSON, built once.
 pub fn openapi_json() -> &'static str {
     static DOC: OnceLock<String> = OnceLock::new();
     DOC.get_or_init(|| {
-        let mut s = openapi().to_pretty_json().expect("the OpenAPI document serialises");
+        let mut s = serde_json::to_string_pretty(&openapi()).expect("the OpenAPI document serialises");
         s.push('\n');
         s
     })

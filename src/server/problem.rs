@@ -158,6 +158,11 @@ impl From<crate::casework::WorkError> for ApiError {
         use crate::casework::WorkError;
         match e {
             WorkError::Invalid(i) => i.into(),
+            WorkError::State(i) => {
+                let mut err = ApiError::new(StatusCode::CONFLICT, "state-conflict", "Not possible now", i.to_string());
+                err.0.errors.push(FieldError { field: i.field.map(str::to_string), message: i.message });
+                err
+            }
             WorkError::Denied(d) => d.into(),
             WorkError::NotFound(detail) => ApiError::not_found(detail),
             WorkError::Stale { what, sent, revision, current } => ApiError::conflict(

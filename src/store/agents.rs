@@ -36,24 +36,23 @@ fn agent_from_row(row: &AnyRow) -> Result<Agent> {
     })
 }
 
-/// Checks an agent name: 1–64 characters of letters, digits, `.`, `_`, `-`.
+/// Checks an agent name: 1–64 ASCII letters, digits, `.`, `_`, `-` (a sign-in name, typed in
+/// commands and shown everywhere; spaces around it are dropped).
 pub fn validate_agent_name(name: &str) -> Result<String, Invalid> {
-    let name = name.trim();
-    let ok = !name.is_empty()
-        && name.chars().count() <= 64
-        && name.chars().all(|c| c.is_alphanumeric() || "._-".contains(c));
+    let name = name.trim_matches(' ');
+    let ok = !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
     if ok {
         Ok(name.to_string())
     } else {
         Err(Invalid::field(
             "name",
-            format!("`{name}` is not a valid agent name: use 1–64 letters, digits, `.`, `_` or `-`"),
+            format!("`{name}` is not a valid agent name: use 1–64 ASCII letters, digits, `.`, `_` or `-`"),
         ))
     }
 }
 
 pub fn validate_team(team: &str) -> Result<String, Invalid> {
-    let t = team.trim().to_lowercase();
+    let t = team.trim_matches(' ').to_ascii_lowercase();
     if is_valid_name(&t) {
         Ok(t)
     } else {

@@ -6,7 +6,6 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 
 use crate::casework::{self, NewCaseRequest, NewNoteRequest, PatchCaseRequest, RasaStepRequest};
 use crate::domain::case::{Case, CaseDetail, Note, ResolutionInput};
@@ -14,7 +13,9 @@ use crate::domain::cursor::TimeCursor;
 use crate::domain::new_id;
 use crate::domain::rasa::{Checklist, RasaStep};
 use crate::domain::Invalid;
-use crate::server::extract::{parse_assignee, parse_id, parse_limit, parse_list, AgentAuth, ApiJson, ApiQuery};
+use crate::server::extract::{
+    parse_assignee, parse_id, parse_limit, parse_list, parse_optional_id, AgentAuth, ApiJson, ApiQuery,
+};
 use crate::server::problem::{ApiError, ApiResult, Problem};
 use crate::server::{in_transaction, AppState};
 use crate::store::cases::CaseFilter;
@@ -36,6 +37,7 @@ pub async fn create(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CaseListParams {
     /// Comma-separated statuses, e.g. `new,open`.
     pub status: Option<String>,
@@ -69,13 +71,7 @@ pub async fn list(
 ) -> ApiResult<Json<CasePage>> {
     let limit = parse_limit(p.limit.as_deref(), 50, 200)?;
     let assignee = parse_assignee(p.assignee.as_deref(), agent.id)?;
-    let customer_id = match p.customer_id.as_deref().filter(|s| !s.is_empty()) {
-        None => None,
-        Some(c) => Some(
-            c.parse::<Uuid>()
-                .map_err(|_| ApiError::invalid_parameter("customer_id", format!("`{c}` is not a customer id")))?,
-        ),
-    };
+    let customer_id = parse_optional_id("customer_id", p.customer_id.as_deref())?;
     let filter = CaseFilter {
         statuses: parse_list("status", p.status.as_deref())?,
         priorities: parse_list("priority", p.priority.as_deref())?,

@@ -17,6 +17,7 @@ const SEARCH_CURSOR: &str = "customers";
 const TIMELINE_CURSOR: &str = "timeline";
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Start of a name (or of any word in it), an email, a phone number (digits; with or
     /// without the country code) or an id in a source system. Empty lists all by name.
@@ -83,6 +84,7 @@ pub async fn get(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TimelineParams {
     /// 1 to 200, default 50.
     pub limit: Option<String>,

@@ -5,14 +5,14 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 
 use crate::casework::{self, NewFollowUpRequest, PatchFollowUpRequest};
 use crate::domain::cursor::TimeCursor;
 use crate::domain::followup::{FollowUp, FollowUpStatus};
 use crate::domain::new_id;
-use crate::domain::time::parse_rfc3339;
-use crate::server::extract::{parse_id, parse_limit, AgentAuth, ApiJson, ApiQuery};
+use crate::server::extract::{
+    parse_id, parse_limit, parse_list, parse_optional_id, parse_time, spaced, AgentAuth, ApiJson, ApiQuery,
+};
 use crate::server::problem::{ApiError, ApiResult, Problem};
 use crate::server::{in_transaction, AppState};
 use crate::store::followups::FollowUpFilter;
@@ -33,6 +33,7 @@ pub async fn create(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FollowUpListParams {
     /// An agent id or `me`; default: everyone's.
     pub assignee: Option<String>,
@@ -54,14 +55,6 @@ pub struct FollowUpPage {
     pub next_cursor: Option<String>,
 }
 
-fn param_id(name: &str, raw: Option<&str>) -> ApiResult<Option<Uuid>> {
-    match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => {
-            s.parse().map(Some).map_err(|_| ApiError::invalid_parameter(name, format!("`{s}` is not a casebook id")))
-        }
-    }
-}
 
 #[utoipa::path(get, path = "/api/v1/followups", tag = "followups", params(FollowUpListParams),
     responses(
@@ -73,32 +66,16 @@ pub async fn list(
     ApiQuery(p): ApiQuery<FollowUpListParams>,
 ) -> ApiResult<Json<FollowUpPage>> {
     let limit = parse_limit(p.limit.as_deref(), 50, 200)?;
-    let assignee = match p.assignee.as_deref().map(str::trim) {
+    let assignee = match p.assignee.as_deref().map(spaced) {
         Some("me") => Some(agent.id),
-        other => param_id("assignee", other)?,
-    };
-    let statuses = p
-        .status
-        .as_deref()
-        .unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<FollowUpStatus>().map_err(|e| ApiError::invalid_parameter("status", e.message)))
-        .collect::<ApiResult<Vec<_>>>()?;
-    let due_before = match p.due_before.as_deref().filter(|s| !s.is_empty()) {
-        None => None,
-        Some(s) => Some(
-            parse_rfc3339(s)
-                .ok_or_else(|| ApiError::invalid_parameter("due_before", format!("`{s}` is not an RFC 3339 time")))?,
-        ),
+        other => parse_optional_id("assignee", other)?,
     };
     let filter = FollowUpFilter {
         assignee,
-        statuses,
-        customer_id: param_id("customer_id", p.customer_id.as_deref())?,
-        case_id: param_id("case_id", p.case_id.as_deref())?,
-        due_before,
+        statuses: parse_list::<FollowUpStatus>("status", p.status.as_deref())?,
+        customer_id: parse_optional_id("customer_id", p.customer_id.as_deref())?,
+        case_id: parse_optional_id("case_id", p.case_id.as_deref())?,
+        due_before: parse_time("due_before", p.due_before.as_deref())?,
     };
     let after = match p.cursor.as_deref().filter(|c| !c.is_empty()) {
         Some(c) => {

@@ -14,9 +14,11 @@ use crate::domain::agent::may_read_report;
 use crate::domain::case::{Case, CaseStatus, Priority};
 use crate::domain::cursor::TimeCursor;
 use crate::domain::sla::{SlaPolicy, SlaState};
-use crate::domain::time::{now, parse_rfc3339};
+use crate::domain::time::now;
 use crate::domain::Invalid;
-use crate::server::extract::{parse_assignee, parse_limit, parse_list, AgentAuth, ApiJson, ApiQuery};
+use crate::server::extract::{
+    parse_assignee, parse_limit, parse_list, parse_time, spaced, AgentAuth, ApiJson, ApiQuery,
+};
 use crate::server::problem::{ApiError, ApiResult, Problem};
 use crate::server::AppState;
 use crate::store::queues::{AgentLoad, QueueCase, QueueCaseFilter, QueueSort, QueueSummary};
@@ -50,6 +52,7 @@ pub async fn list(State(state): State<AppState>, AgentAuth(_agent): AgentAuth) -
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QueueCasesParams {
     /// Comma-separated statuses, of those the queue shows.
     pub status: Option<String>,
@@ -92,12 +95,12 @@ pub async fn cases(
         .ok_or_else(|| ApiError::not_found(format!("no queue `{id}`: GET /api/v1/queues lists them")))?;
     let limit = parse_limit(p.limit.as_deref(), 50, 200)?;
     let statuses: Vec<CaseStatus> = parse_list("status", p.status.as_deref())?;
-    let sla = match p.sla.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let sla = match p.sla.as_deref().map(spaced).filter(|s| !s.is_empty()) {
         Some(s) => Some(s.parse::<SlaState>().map_err(bad("sla"))?),
         None => None,
     };
     let assignee = parse_assignee(p.assignee.as_deref(), agent.id)?;
-    let sort = match p.sort.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let sort = match p.sort.as_deref().map(spaced).filter(|s| !s.is_empty()) {
         Some(s) => s.parse::<QueueSort>().map_err(bad("sort"))?,
         None => queue.sort,
     };
@@ -117,6 +120,7 @@ pub async fn cases(
 #[serde(deny_unknown_fields)]
 pub struct BulkChange {
     pub id: Uuid,
+    #[serde(deserialize_with = "crate::domain::integral")]
     pub revision: i64,
     /// An agent id, or `null` to unassign; left out: unchanged.
     #[serde(default, deserialize_with = "crate::casework::double_option", skip_serializing_if = "Option::is_none")]
@@ -201,6 +205,7 @@ pub async fn bulk(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportParams {
     /// RFC 3339; default: 7 days before `to`.
     pub from: Option<String>,
@@ -210,14 +215,6 @@ pub struct ReportParams {
     pub team: Option<String>,
 }
 
-fn time_param(name: &str, raw: Option<&str>) -> ApiResult<Option<DateTime<Utc>>> {
-    match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => parse_rfc3339(s).map(Some).ok_or_else(|| {
-            ApiError::invalid_parameter(name, format!("`{s}` is not an RFC 3339 time, e.g. 2026-11-01T00:00:00Z"))
-        }),
-    }
-}
 
 #[utoipa::path(get, path = "/api/v1/reports/summary", tag = "leads", params(ReportParams),
     responses(
@@ -231,8 +228,8 @@ pub async fn summary(
 ) -> ApiResult<Json<SummaryReport>> {
     let teams = may_read_report(&agent, p.team.as_deref().map(str::trim).filter(|t| !t.is_empty()))?;
     let at = now();
-    let to = time_param("to", p.to.as_deref())?.unwrap_or(at);
-    let from = time_param("from", p.from.as_deref())?.unwrap_or(to - Duration::days(7));
+    let to = parse_time("to", p.to.as_deref())?.unwrap_or(at);
+    let from = parse_time("from", p.from.as_deref())?.unwrap_or(to - Duration::days(7));
     if from >= to {
         return Err(ApiError::invalid_parameter("from", "must be before `to`"));
     }

@@ -18,6 +18,7 @@ use crate::sync::protocol::{PullPage, PushRequest, PushResponse};
 const CHANGES_CURSOR: &str = "changes";
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PullParams {
     /// `next_cursor` of the previous pull; absent to start from the beginning.
     pub cursor: Option<String>,
