@@ -13,8 +13,8 @@ use crate::domain::agent::{
     Denied,
 };
 use crate::domain::case::{
-    check_transition, rasa_explained, resolution_fields, sla_due, Case, CaseStatus, Channel, Note, NoteVisibility, Priority,
-    Resolution, ResolutionInput, MAX_NOTE_CHARS, MAX_SUBJECT_CHARS,
+    check_transition, rasa_explained, resolution_fields, sla_due, Case, CaseStatus, Channel, Note, NoteVisibility,
+    Priority, Resolution, ResolutionInput, MAX_NOTE_CHARS, MAX_SUBJECT_CHARS,
 };
 use crate::domain::event::is_valid_name;
 use crate::domain::followup::{FollowUp, FollowUpStatus, MAX_FOLLOWUP_NOTE_CHARS};
@@ -201,7 +201,7 @@ pub async fn open_case(tx: &mut Tx, agent: &Agent, id: Uuid, req: NewCaseRequest
 #[serde(deny_unknown_fields)]
 pub struct PatchCaseRequest {
     /// The revision you read; a stale one gets 409 with the current case.
-    #[serde(deserialize_with = "crate::domain::integral")]
+    #[serde(deserialize_with = "crate::domain::positive")]
     pub revision: i64,
     pub status: Option<CaseStatus>,
     pub priority: Option<Priority>,
@@ -408,7 +408,7 @@ pub async fn create_followup(tx: &mut Tx, agent: &Agent, id: Uuid, req: NewFollo
 #[serde(deny_unknown_fields)]
 pub struct PatchFollowUpRequest {
     /// The revision you read; a stale one gets 409 with the current follow-up.
-    #[serde(deserialize_with = "crate::domain::integral")]
+    #[serde(deserialize_with = "crate::domain::positive")]
     pub revision: i64,
     pub status: Option<FollowUpStatus>,
     pub due_at: Option<DateTime<Utc>>,

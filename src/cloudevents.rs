@@ -25,7 +25,8 @@ pub const MAX_EVENT_BYTES: usize = 256 * 1024;
 pub const MAX_BATCH_EVENTS: usize = 1_000;
 
 /// The extensions that name the customer or the case: strings, never empty.
-const CUSTOMER_EXTENSIONS: &[&str] = &["customeremail", "customerphone", "customername", "casebookcustomer", "casebookcase"];
+const CUSTOMER_EXTENSIONS: &[&str] =
+    &["customeremail", "customerphone", "customername", "casebookcustomer", "casebookcase"];
 
 const CONTEXT_ATTRIBUTES: &[&str] =
     &["specversion", "id", "source", "type", "subject", "time", "datacontenttype", "dataschema", "data", "data_base64"];
@@ -191,7 +192,9 @@ pub fn parse_event(v: &Value) -> Result<IncomingEvent, Invalid> {
         }
         match value {
             Value::String(s) if CUSTOMER_EXTENSIONS.contains(&name.as_str()) && s.trim().is_empty() => {
-                return Err(Invalid::general(format!("extension attribute `{name}` is empty: leave it out or fill it in")))
+                return Err(Invalid::general(format!(
+                    "extension attribute `{name}` is empty: leave it out or fill it in"
+                )))
             }
             Value::String(_) => {}
             _ if CUSTOMER_EXTENSIONS.contains(&name.as_str()) => {

@@ -52,11 +52,8 @@ async fn fuzz(backend: Backend) {
     .await
     .expect("schemathesis task");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let summary: Vec<&str> = stdout
-        .lines()
-        .skip_while(|l| !l.contains("SUMMARY"))
-        .filter(|l| !l.trim().is_empty())
-        .collect();
+    let summary: Vec<&str> =
+        stdout.lines().skip_while(|l| !l.contains("SUMMARY")).filter(|l| !l.trim().is_empty()).collect();
     eprintln!("contract fuzzing on {backend:?}:\n{}", summary.join("\n"));
     assert!(
         out.status.success(),

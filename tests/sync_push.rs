@@ -214,7 +214,7 @@ async fn conflicts_gaps_and_refusals(s: &TestServer) {
     // The request as a whole.
     let too_many: Vec<Value> = (1..=1001).map(|i| op(i, "note.add", json!({}))).collect();
     let r = s.post("/api/v1/sync/push", &anna, json!({"device_id": Uuid::now_v7(), "operations": too_many})).await;
-    assert_eq!((r.status, r.code()), (413, "payload-too-large"));
+    assert_eq!((r.status, r.code()), (422, "validation-failed"));
     let r = s.post("/api/v1/sync/push", &anna, json!({"device_id": "not-a-uuid", "operations": []})).await;
     assert_eq!(r.status, 422);
     let ingest = s.ingest_token("shop").await;

@@ -153,7 +153,7 @@ pub struct Resolution {
 #[serde(deny_unknown_fields)]
 pub struct ResolutionInput {
     /// The case revision the client last read.
-    #[serde(deserialize_with = "crate::domain::integral")]
+    #[serde(deserialize_with = "crate::domain::positive")]
     pub revision: i64,
     pub summary: String,
     #[serde(default)]
@@ -179,7 +179,9 @@ pub fn validate_resolution(
 /// Checks a resolution's own fields, whatever the case: the cleaned summary, whys and reason
 /// for an incomplete RASA checklist, and the status to set. [`rasa_explained`] then checks
 /// them against the case's checklist.
-pub fn resolution_fields(input: &ResolutionInput) -> Result<(String, Vec<String>, Option<String>, CaseStatus), Invalid> {
+pub fn resolution_fields(
+    input: &ResolutionInput,
+) -> Result<(String, Vec<String>, Option<String>, CaseStatus), Invalid> {
     let summary = required_text("summary", &input.summary, MAX_SUMMARY_CHARS)?;
     if input.root_cause.len() > MAX_WHYS {
         return Err(Invalid::field(

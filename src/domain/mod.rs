@@ -48,6 +48,16 @@ pub fn integral<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error>
     d.deserialize_any(Integral)
 }
 
+/// Like [`integral`], for numbers that count from 1 (revisions, sequence numbers): 0 and
+/// below are refused as they are read.
+pub fn positive<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let n = integral(d)?;
+    if n < 1 {
+        return Err(serde::de::Error::custom(format!("{n} is not a number from 1 up (they count from 1)")));
+    }
+    Ok(n)
+}
+
 /// A rule was broken by the input; `field` names the offending field (JSON name) when there is one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invalid {

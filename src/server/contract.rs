@@ -21,8 +21,7 @@ const NAME: &str = "^[a-z0-9][a-z0-9_.-]{0,63}$";
 /// A UUID as casebook writes them.
 const UUID: &str = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
 /// An RFC 3339 time as `domain::time::parse_rfc3339` reads it.
-const RFC3339: &str =
-    "^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})$";
+const RFC3339: &str = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$";
 
 /// A comma-separated list of `words` (spaces around each allowed, empty items skipped).
 fn list_of(words: &[&str]) -> String {
@@ -74,10 +73,8 @@ fn cloudevents(doc: &mut Value) {
         "propertyNames": {"pattern": "^([a-z0-9]{1,20}|data_base64)$"},
         "additionalProperties": {"type": ["string", "number", "boolean"], "pattern": NO_NUL},
         "not": {"required": ["data", "data_base64"]},
-        "anyOf": [
-            {"required": ["subject"]}, {"required": ["customeremail"]},
-            {"required": ["customerphone"]}, {"required": ["casebookcustomer"]}
-        ]
+        "anyOf": (["subject", "customeremail", "customerphone", "casebookcustomer"]
+            .map(|a| json!({"required": [a], "properties": {a: {"type": "string"}}})))
     });
     doc["components"]["schemas"]["CloudEvent"] = event;
     let content = doc
@@ -131,7 +128,8 @@ fn query_parameters(doc: &mut Value) {
     let name_list = pattern(&format!(
         "^ *([a-zA-Z0-9][a-zA-Z0-9_.-]{{0,63}})? *(, *([a-zA-Z0-9][a-zA-Z0-9_.-]{{0,63}})? *){{0,19}}$"
     ));
-    let time = pattern(&format!("{}|^ *$", RFC3339.trim_end_matches('$').to_string() + "$"));
+    let time =
+        json!({"type": "string", "pattern": RFC3339, "description": "An RFC 3339 time, e.g. 2026-11-01T00:00:00Z."});
 
     let p = "/api/v1/customers";
     param_schema(doc, p, "q", json!({"type": "string", "maxLength": crate::domain::customer::MAX_QUERY_CHARS}));
@@ -240,9 +238,30 @@ fn request_bodies(doc: &mut Value) {
         let teams = property(doc, "NewAgentRequest", "teams");
         teams["items"] = json!({"type": "string", "pattern": "^ *[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63} *$"});
         let name = property(doc, "NewAgentRequest", "name");
-        name["pattern"] = json!("^\\s*[\\p{L}\\p{N}._-]{1,64}\\s*$");
+        name["pattern"] = json!("^ *[A-Za-z0-9._-]{1,64} *$");
     }
     property(doc, "NewIngestTokenRequest", "source")["pattern"] = json!(NAME);
+
+    // Revisions and sequence numbers count from 1 (`domain::positive`).
+    for (schema, field) in [
+        ("BulkChange", "revision"),
+        ("PatchCaseRequest", "revision"),
+        ("ResolutionInput", "revision"),
+        ("PatchFollowUpRequest", "revision"),
+        ("Operation", "seq"),
+    ] {
+        property(doc, schema, field)["minimum"] = json!(1);
+    }
+    property(doc, "PushRequest", "operations")["maxItems"] = json!(crate::server::routes::sync::MAX_PUSH_OPERATIONS);
+    *property(doc, "Operation", "payload") = json!({"description": "The operation's fields, as the `*Payload` schema of its kind says. An operation whose payload does not fit is answered `rejected` in its place; the others go on."});
+    // One token, or every token of one agent.
+    schema_mut(doc, "RevokeRequest").insert(
+        "oneOf".into(),
+        json!([
+            {"required": ["token"], "properties": {"token": {"type": "string"}}},
+            {"required": ["agent_id"], "properties": {"agent_id": {"type": "string"}}}
+        ]),
+    );
 }
 
 /// Every free-text string the server reads refuses NUL: say so on each one that has no
@@ -278,7 +297,12 @@ fn text_rule(doc: &mut Value) {
     if let Some(paths) = doc.get_mut("paths") {
         walk(paths);
     }
-    if let Some(schemas) = doc.pointer_mut("/components/schemas") {
-        walk(schemas);
+    // Problem documents may quote what was sent, NUL and all: the rule is for what is read. A
+    // pushed operation is answered in its place whatever it holds (an unknown kind, NUL in its
+    // payload: `rejected`, and the device's later operations go on), so it takes any text.
+    for (name, schema) in doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut).into_iter().flatten() {
+        if !matches!(name.as_str(), "Problem" | "FieldError" | "Operation") {
+            walk(schema);
+        }
     }
 }

@@ -40,7 +40,8 @@ fn agent_from_row(row: &AnyRow) -> Result<Agent> {
 /// commands and shown everywhere; spaces around it are dropped).
 pub fn validate_agent_name(name: &str) -> Result<String, Invalid> {
     let name = name.trim_matches(' ');
-    let ok = !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    let ok =
+        !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
     if ok {
         Ok(name.to_string())
     } else {

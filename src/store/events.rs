@@ -34,6 +34,8 @@ pub enum IngestOutcome {
         customer_id: Uuid,
     },
     Rejected(Invalid),
+    /// It names a customer or case (`casebookcustomer`, `casebookcase`) that does not exist.
+    Unknown(String),
 }
 
 /// An event row about to be written.
@@ -262,14 +264,13 @@ impl Store {
                 continue;
             }
             if let Some(c) = e.customer_id.filter(|c| !known_customers.contains(c)) {
-                outcomes[i] = Some(IngestOutcome::Rejected(Invalid::general(format!(
+                outcomes[i] = Some(IngestOutcome::Unknown(format!(
                     "casebookcustomer `{c}` is not a known customer: leave it out to match by subject or customeremail"
-                ))));
+                )));
                 continue;
             }
             if let Some(c) = e.case_id.filter(|c| !known_cases.contains(c)) {
-                outcomes[i] =
-                    Some(IngestOutcome::Rejected(Invalid::general(format!("casebookcase `{c}` is not a known case"))));
+                outcomes[i] = Some(IngestOutcome::Unknown(format!("casebookcase `{c}` is not a known case")));
                 continue;
             }
             let ids = identities_of(e);

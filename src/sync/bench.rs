@@ -43,6 +43,7 @@ pub async fn run(args: SyncBenchArgs) -> anyhow::Result<()> {
     let customer = match &outcome[0] {
         IngestOutcome::Created { customer_id, .. } | IngestOutcome::Duplicate { customer_id, .. } => *customer_id,
         IngestOutcome::Rejected(e) => anyhow::bail!("the bench customer was not made: {e}"),
+        IngestOutcome::Unknown(e) => anyhow::bail!("the bench customer was not made: {e}"),
     };
     let server = crate::server::spawn(store.clone(), "127.0.0.1:0").await?;
     let client = ApiClient::new(&server.url(), &token)?;

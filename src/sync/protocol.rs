@@ -27,7 +27,7 @@ pub struct Operation {
     /// Made by the client (UUIDv7); the idempotency key.
     pub id: Uuid,
     /// The device's sequence number for this operation, from 1.
-    #[serde(deserialize_with = "crate::domain::integral")]
+    #[serde(deserialize_with = "crate::domain::positive")]
     pub seq: i64,
     /// `case.open`, `case.change`, `case.resolve`, `note.add`, `rasa.set`, `followup.create`
     /// or `followup.change`.

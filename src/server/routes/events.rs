@@ -161,6 +161,7 @@ fn result_for(index: usize, e: &IncomingEvent, outcome: IngestOutcome) -> Ingest
             (IngestStatus::Duplicate, Some(event_id), Some(customer_id), None)
         }
         IngestOutcome::Rejected(invalid) => (IngestStatus::Rejected, None, None, Some(*ApiError::from(invalid).0)),
+        IngestOutcome::Unknown(detail) => (IngestStatus::Rejected, None, None, Some(*ApiError::not_found(detail).0)),
     };
     IngestResult {
         index,
@@ -215,12 +216,11 @@ async fn ingest_batch(state: &AppState, p: &Principal, body: &[u8]) -> ApiResult
         Invalid::general(format!("a batch ({BATCH}) is a JSON array of events; send a single event as {SINGLE}")).into()
     })?;
     if raw.len() > MAX_BATCH_EVENTS {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload-too-large",
-            "Request too large",
-            format!("the batch has {} events; send at most {MAX_BATCH_EVENTS} per request", raw.len()),
-        ));
+        return Err(Invalid::general(format!(
+            "the batch has {} events; send at most {MAX_BATCH_EVENTS} per request",
+            raw.len()
+        ))
+        .into());
     }
     let mut results: Vec<Option<IngestResult>> = Vec::with_capacity(raw.len());
     let mut accepted: Vec<(usize, IncomingEvent)> = Vec::new();

@@ -55,7 +55,6 @@ pub struct FollowUpPage {
     pub next_cursor: Option<String>,
 }
 
-
 #[utoipa::path(get, path = "/api/v1/followups", tag = "followups", params(FollowUpListParams),
     responses(
         (status = 200, description = "Follow-ups, soonest due first", body = FollowUpPage),

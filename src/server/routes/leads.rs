@@ -120,7 +120,7 @@ pub async fn cases(
 #[serde(deny_unknown_fields)]
 pub struct BulkChange {
     pub id: Uuid,
-    #[serde(deserialize_with = "crate::domain::integral")]
+    #[serde(deserialize_with = "crate::domain::positive")]
     pub revision: i64,
     /// An agent id, or `null` to unassign; left out: unchanged.
     #[serde(default, deserialize_with = "crate::casework::double_option", skip_serializing_if = "Option::is_none")]
@@ -214,7 +214,6 @@ pub struct ReportParams {
     /// One team; default: the lead's teams (every team for an admin).
     pub team: Option<String>,
 }
-
 
 #[utoipa::path(get, path = "/api/v1/reports/summary", tag = "leads", params(ReportParams),
     responses(

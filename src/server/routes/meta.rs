@@ -165,7 +165,10 @@ pub async fn revoke(
     ApiJson(req): ApiJson<RevokeRequest>,
 ) -> ApiResult<Json<RevokeResult>> {
     may_manage_agents(&admin)?;
-    let revoked = match (req.token.as_deref().map(str::trim).filter(|t| !t.is_empty()), req.agent_id) {
+    let revoked = match (req.token.as_deref().map(str::trim), req.agent_id) {
+        (Some(""), _) => {
+            return Err(crate::domain::Invalid::field("token", "is empty: send the token as handed out").into())
+        }
         (Some(token), None) => {
             let n = u64::from(state.store.revoke_token(token).await?);
             state.tokens.forget(&crate::store::agents::hash_token(token));

@@ -66,12 +66,11 @@ pub async fn push(
     ApiJsonItems(req): ApiJsonItems<PushRequest>,
 ) -> ApiResult<Json<PushResponse>> {
     if req.operations.len() > MAX_PUSH_OPERATIONS {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload-too-large",
-            "Request too large",
+        return Err(crate::domain::Invalid::field(
+            "operations",
             format!("{} operations in one push; send at most {MAX_PUSH_OPERATIONS}", req.operations.len()),
-        ));
+        )
+        .into());
     }
     let results = apply_all(&state.store, &agent, req.device_id, &req.operations).await;
     Ok(Json(PushResponse { results }))
