@@ -330,13 +330,24 @@ async fn case_lifecycle(s: &TestServer) {
     assert_eq!((r.status, r.code()), (409, "stale-revision"));
     assert_eq!(r.json["current"]["revision"], 2);
     assert_eq!(r.json["current"]["status"], "open");
+    // A move the state machine forbids is no fault of the request's shape: 409, naming the field.
     let r = s.patch(&format!("/api/v1/cases/{id}"), &agent, json!({"revision": 2, "status": "new"})).await;
-    assert_eq!(r.status, 422, "open cannot go back to new");
+    assert_eq!((r.status, r.code()), (409, "state-conflict"), "open cannot go back to new");
+    assert_eq!(r.json["errors"][0]["field"], "status");
     let r = s.patch(&format!("/api/v1/cases/{id}"), &agent, json!({"revision": 2, "status": "resolved"})).await;
-    assert_eq!(r.status, 422);
+    assert_eq!((r.status, r.code()), (409, "state-conflict"));
     assert!(r.json["detail"].as_str().unwrap().contains("resolution first"));
+    // Nothing to change: the case as it is; a stale revision is still one; 2.0 is 2.
     let r = s.patch(&format!("/api/v1/cases/{id}"), &agent, json!({"revision": 2})).await;
-    assert_eq!(r.status, 422, "nothing to change");
+    assert_eq!((r.status, r.json["revision"].as_i64(), r.json["status"].as_str()), (200, Some(2), Some("open")));
+    let r = s.patch(&format!("/api/v1/cases/{id}"), &agent, json!({"revision": 1})).await;
+    assert_eq!((r.status, r.code()), (409, "stale-revision"));
+    let r = s.patch(&format!("/api/v1/cases/{id}"), &agent, json!({"revision": 2.0})).await;
+    assert_eq!(r.status, 200, "a whole number written as a float");
+    for bad in [json!(2.5), json!(0), json!(-1), json!("2")] {
+        let r = s.patch(&format!("/api/v1/cases/{id}"), &agent, json!({"revision": bad})).await;
+        assert_eq!((r.status, r.code()), (422, "validation-failed"), "revision {bad}");
+    }
 
     // Permissions on someone else's case.
     let r = s.patch(&format!("/api/v1/cases/{id}"), &other, json!({"revision": 2, "status": "pending"})).await;
@@ -387,7 +398,7 @@ async fn case_lifecycle(s: &TestServer) {
             json!({"revision": 3, "summary": "Reshipped", "outcome": "negative"}),
         )
         .await;
-    assert_eq!(r.status, 422);
+    assert_eq!((r.status, r.code()), (409, "state-conflict"));
     assert!(r.json["detail"].as_str().unwrap().contains("appreciate, summarize, ask"));
     let r = s
         .put(

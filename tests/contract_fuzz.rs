@@ -6,7 +6,8 @@
 //! Rules JSON Schema cannot state are kept in `tests/contract/hooks.py`.
 //!
 //! schemathesis comes from pip (`.ci/run` installs it); without it this test says it skipped.
-//! `CASEBOOK_FUZZ_EXAMPLES` sets how many requests it draws per operation (default 25).
+//! `CASEBOOK_FUZZ_EXAMPLES` sets how many requests it draws per operation (default 25) and
+//! `CASEBOOK_FUZZ_SEED` the seed (default fixed, so that CI runs the same requests each time).
 
 mod common;
 
@@ -33,6 +34,7 @@ async fn fuzz(backend: Backend) {
         .expect("seed");
     let (_, token) = s.agent("root", Role::Admin, &["support", "billing"]).await;
     let examples = std::env::var("CASEBOOK_FUZZ_EXAMPLES").unwrap_or_else(|_| "25".into());
+    let fuzz_seed = std::env::var("CASEBOOK_FUZZ_SEED").unwrap_or_else(|_| "20261202".into());
     let here = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/contract");
     let reports = tempfile::tempdir().expect("temp dir");
     let base = s.base.clone();
@@ -41,7 +43,7 @@ async fn fuzz(backend: Backend) {
             .args(["--config-file", &format!("{here}/schemathesis.toml"), "run"])
             .arg(format!("{base}/api/v1/openapi.json"))
             .args(["--header", &format!("Authorization: Bearer {token}")])
-            .args(["--checks", "all", "--max-examples", &examples, "--seed", "20261202", "--workers", "1"])
+            .args(["--checks", "all", "--max-examples", &examples, "--seed", &fuzz_seed, "--workers", "1"])
             .args(["--no-color", "--report-dir"])
             .arg(reports.path())
             .env("PYTHONPATH", here)
