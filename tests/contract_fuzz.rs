@@ -46,6 +46,8 @@ async fn fuzz(backend: Backend) {
             .args(["--checks", "all", "--max-examples", &examples, "--seed", &fuzz_seed, "--workers", "1"])
             .args(["--no-color", "--report-dir"])
             .arg(reports.path())
+            // Its example cache goes into the temp dir, not the checkout.
+            .current_dir(reports.path())
             .env("PYTHONPATH", here)
             .env("SCHEMATHESIS_HOOKS", "hooks")
             .output()

@@ -38,7 +38,7 @@ pub fn integral<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error>
         }
         fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<i64, E> {
             // Every whole float in the range converts exactly; 2^63 itself does not fit.
-            if v.fract() == 0.0 && v >= -9.223_372_036_854_776e18 && v < 9.223_372_036_854_776e18 {
+            if v.fract() == 0.0 && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&v) {
                 Ok(v as i64)
             } else {
                 Err(E::custom(format!("{v} is not a whole number that fits in 64 bits")))

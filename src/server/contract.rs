@@ -125,9 +125,7 @@ fn query_parameters(doc: &mut Value) {
     let one_of = |all: Vec<&str>| pattern(&format!("^ *({})? *$", all.join("|")));
     let optional_id = pattern(&format!("^ *({UUID})? *$"));
     let assignee = pattern(&format!("^ *(me|none|{UUID})? *$"));
-    let name_list = pattern(&format!(
-        "^ *([a-zA-Z0-9][a-zA-Z0-9_.-]{{0,63}})? *(, *([a-zA-Z0-9][a-zA-Z0-9_.-]{{0,63}})? *){{0,19}}$"
-    ));
+    let name_list = pattern("^ *([a-zA-Z0-9][a-zA-Z0-9_.-]{0,63})? *(, *([a-zA-Z0-9][a-zA-Z0-9_.-]{0,63})? *){0,19}$");
     let time =
         json!({"type": "string", "pattern": RFC3339, "description": "An RFC 3339 time, e.g. 2026-11-01T00:00:00Z."});
 
