@@ -274,3 +274,108 @@ async fn a_client_that_hangs_up_mid_push_leaves_no_open_transaction(s: &TestServ
     let detail = s.get(&format!("/api/v1/cases/{case_id}"), &agent).await.json;
     assert_eq!(detail["notes"].as_array().unwrap().len(), 603, "600 operations once each, and the 3 direct notes");
 }
+
+both_backends!(a_group_answers_each_operation_as_one_at_a_time_would);
+
+/// Operations of one push share a transaction, with their claims, note lookups, answers and
+/// timeline events written a statement per group rather than per operation. Each still gets
+/// the answer it would get alone: a note id taken earlier in the same push or before it is
+/// refused, an operation repeated in the push is answered with its first answer, one built on
+/// a refused operation of the same push is a conflict, and the timeline and the feed carry
+/// every note once.
+async fn a_group_answers_each_operation_as_one_at_a_time_would(s: &TestServer) {
+    let (_, admin) = s.agent("root", Role::Admin, &[]).await;
+    let (_, anna) = s.agent("anna", Role::Agent, &["support"]).await;
+    let customer = s.customer(&admin, "C-3").await;
+    let case = s
+        .post("/api/v1/cases", &anna, json!({"customer_id": customer, "subject": "Late parcel", "status": "open"}))
+        .await
+        .json;
+    let case_id = case["id"].as_str().unwrap().to_string();
+    let device = Uuid::now_v7();
+    let (earlier, twice) = (Uuid::now_v7(), Uuid::now_v7());
+    let first = s
+        .push(
+            &anna,
+            device,
+            &[op(1, "note.add", json!({"case_id": case_id, "note_id": earlier, "fields": {"body": "one"}}))],
+        )
+        .await;
+    assert_eq!(statuses(&first), ["applied"]);
+    let (changes_before, _) = pull(s, &anna).await;
+
+    let note = |seq, id: Uuid, body: &str| {
+        op(seq, "note.add", json!({"case_id": case_id, "note_id": id, "fields": {"body": body}}))
+    };
+    let repeated = note(3, Uuid::now_v7(), "said twice");
+    let mut again = repeated.clone();
+    again["seq"] = json!(4);
+    let refused = op(6, "case.change", json!({"case_id": case_id, "fields": {"revision": 1, "priority": "urgent"}}));
+    let mut built_on =
+        op(7, "case.change", json!({"case_id": case_id, "fields": {"revision": 2, "status": "pending"}}));
+    built_on["depends_on"] = refused["id"].clone();
+    let applied = op(8, "case.change", json!({"case_id": case_id, "fields": {"revision": 1, "status": "pending"}}));
+    let mut built_on_applied =
+        op(9, "case.change", json!({"case_id": case_id, "fields": {"revision": 2, "status": "open"}}));
+    built_on_applied["depends_on"] = applied["id"].clone();
+    let ops = vec![
+        note(2, twice, "first use of an id"),
+        repeated,
+        again,
+        note(5, twice, "second use of the id"),
+        refused,
+        built_on,
+        applied,
+        built_on_applied,
+        note(10, earlier, "an id taken by the push before"),
+        op(
+            11,
+            "note.add",
+            json!({"case_id": Uuid::now_v7(), "note_id": Uuid::now_v7(), "fields": {"body": "no such case"}}),
+        ),
+        note(12, Uuid::now_v7(), "the last word"),
+    ];
+    let r = s.push(&anna, device, &ops).await;
+    assert_eq!(
+        statuses(&r),
+        [
+            "applied",
+            "applied",
+            "duplicate",
+            "rejected",
+            "rejected",
+            "conflict",
+            "applied",
+            "applied",
+            "rejected",
+            "rejected",
+            "applied"
+        ],
+        "{r:#?}"
+    );
+    assert_eq!(r[7]["result"]["revision"], 3, "built on a change applied earlier in the same push");
+    assert_eq!(r[2]["result"], r[1]["result"], "a repeat gets the first answer");
+    for i in [3, 8] {
+        assert!(r[i]["problem"]["detail"].as_str().unwrap().contains("exists already"), "{:#?}", r[i]);
+    }
+    assert_eq!(r[4]["problem"]["status"], 403, "agents do not reprioritise");
+    assert_eq!(r[5]["problem"]["code"], "conflict");
+    assert_eq!(r[5]["current"]["status"], "open", "the change built on the refused one was not applied");
+    assert_eq!(r[9]["problem"]["status"], 404);
+
+    // A replay of the whole push changes nothing and gets the same answers.
+    let replay = s.push(&anna, device, &ops).await;
+    for (a, b) in r.iter().zip(&replay) {
+        let expected = if a["status"] == "applied" { "duplicate" } else { a["status"].as_str().unwrap() };
+        assert_eq!((b["status"].as_str().unwrap(), &b["problem"]), (expected, &a["problem"]));
+    }
+
+    let detail = s.get(&format!("/api/v1/cases/{case_id}"), &anna).await.json;
+    let bodies: Vec<&str> = detail["notes"].as_array().unwrap().iter().map(|n| n["body"].as_str().unwrap()).collect();
+    assert_eq!(bodies, ["one", "first use of an id", "said twice", "the last word"]);
+    let (changes_after, _) = pull(s, &anna).await;
+    assert_eq!(changes_after - changes_before, 5, "one change per note and per case change applied");
+    let timeline = s.get(&format!("/api/v1/customers/{customer}/timeline?limit=100"), &anna).await.json;
+    let notes_on_timeline = timeline["events"].as_array().unwrap().iter().filter(|e| e["kind"] == "note_added").count();
+    assert_eq!(notes_on_timeline, 4, "each note once on the timeline");
+}

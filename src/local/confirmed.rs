@@ -38,13 +38,21 @@ pub(crate) async fn put_case(conn: &mut SqliteConnection, c: &Case) -> Result<()
 }
 
 pub(crate) async fn put_note(conn: &mut SqliteConnection, n: &Note) -> Result<()> {
-    sqlx::query("INSERT OR REPLACE INTO notes (id, case_id, created_at, body) VALUES (?, ?, ?, ?)")
-        .bind(n.id.to_string())
-        .bind(n.case_id.to_string())
-        .bind(to_micros(n.created_at))
-        .bind(json(n))
-        .execute(conn)
-        .await?;
+    put_notes(conn, std::slice::from_ref(n)).await
+}
+
+/// Notes (never edited, so a repeat replaces like with like), many rows per statement.
+pub(crate) async fn put_notes(conn: &mut SqliteConnection, notes: &[Note]) -> Result<()> {
+    for chunk in notes.chunks(500) {
+        let mut q = sqlx::QueryBuilder::new("INSERT OR REPLACE INTO notes (id, case_id, created_at, body) ");
+        q.push_values(chunk, |mut row, n| {
+            row.push_bind(n.id.to_string())
+                .push_bind(n.case_id.to_string())
+                .push_bind(to_micros(n.created_at))
+                .push_bind(json(n));
+        });
+        q.build().execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

@@ -9,7 +9,7 @@ use serde_json::value::RawValue;
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
-use super::confirmed::{put_case, put_entry, put_followup, put_note};
+use super::confirmed::{put_case, put_entry, put_followup, put_note, put_notes};
 use super::overlay::{LocalOp, OpState};
 use super::view::{case_on, checklist_on, confirmed_case, confirmed_followup, followup_on, ops_where};
 use super::{get_meta, parse_json, LocalError, LocalStore, LocalTx, Result};
@@ -272,8 +272,20 @@ impl LocalStore {
         let me = self.me_required().await?;
         let mut tx = self.begin().await?;
         let mut counts = AnswerCounts::default();
+        // The operations answered, read in one statement, and those settled deleted in one:
+        // a statement costs a hop to SQLite's thread, and a drain files thousands of answers.
+        let ids = serde_json::to_string(&answers.iter().map(|a| a.id).collect::<Vec<_>>()).expect("ids serialise");
+        let mut ops: std::collections::HashMap<Uuid, LocalOp> =
+            ops_where(&mut tx, "id IN (SELECT value FROM json_each(?))", &ids)
+                .await?
+                .into_iter()
+                .map(|o| (o.id, o))
+                .collect();
+        let mut settled = Vec::with_capacity(answers.len());
+        let mut notes: Vec<Note> = Vec::new();
         for a in answers {
-            let Some(op) = ops_where(&mut tx, "id = ?", &a.id.to_string()).await?.pop() else { continue };
+            // Each operation is filed once, by its first answer.
+            let Some(op) = ops.remove(&a.id) else { continue };
             if op.state != OpState::Pending {
                 continue;
             }
@@ -284,8 +296,12 @@ impl LocalStore {
                     } else {
                         counts.duplicate += 1;
                     }
-                    sqlx::query("DELETE FROM outbox WHERE id = ?").bind(op.id.to_string()).execute(&mut *tx).await?;
-                    confirm(&mut tx, &op, a.result.as_ref(), &me).await?;
+                    settled.push(op.id);
+                    match (&op.body, &a.result) {
+                        // Notes, the bulk of a drain, are written together below.
+                        (OpBody::AddNote(_), Some(note)) => notes.push(parse_json("answer (note)", &note.to_string())?),
+                        _ => confirm(&mut tx, &op, a.result.as_ref(), &me).await?,
+                    }
                 }
                 OpStatus::Conflict | OpStatus::Rejected => {
                     let state = if a.status == OpStatus::Conflict {
@@ -313,6 +329,13 @@ impl LocalStore {
                         .await?;
                 }
             }
+        }
+        put_notes(&mut tx, &notes).await?;
+        if !settled.is_empty() {
+            sqlx::query("DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))")
+                .bind(serde_json::to_string(&settled).expect("ids serialise"))
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(counts)

@@ -103,6 +103,7 @@ fn preview(text: &str) -> String {
 
 /// Writes a case row as it is (creation and seeding).
 pub(crate) async fn insert_case_row(tx: &mut Tx, case: &Case) -> Result<()> {
+    tx.saw_case(case.id, case.customer_id);
     let r = case.resolution.as_ref();
     sqlx::query(&format!(
         "INSERT INTO cases ({CASE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
@@ -434,15 +435,18 @@ pub(crate) async fn resolve_case(
     Ok(Cas::Applied(next))
 }
 
-/// Appends a note to a case (notes are never edited).
-pub(crate) async fn add_note(tx: &mut Tx, case: &Case, note: &Note, by: &Agent) -> Result<()> {
+/// Appends a note to a case (notes are never edited; the row is written with the commit).
+/// `false`, with nothing written, when a note with its id exists already.
+pub(crate) async fn add_note(tx: &mut Tx, customer_id: Uuid, note: &Note, by: &Agent) -> Result<bool> {
     let visibility = note.visibility;
-    insert_note_row(tx, note).await?;
+    if !tx.add_note(note).await? {
+        return Ok(false);
+    }
     record_activity(
         tx,
         Activity {
-            customer_id: case.customer_id,
-            case_id: Some(case.id),
+            customer_id,
+            case_id: Some(note.case_id),
             key: format!("{}:note_added", note.id),
             kind: "note_added",
             title: match visibility {
@@ -456,8 +460,8 @@ pub(crate) async fn add_note(tx: &mut Tx, case: &Case, note: &Note, by: &Agent) 
         },
     )
     .await?;
-    record_change(tx, Entity::Note, note.id, Some(case.id), Some(case.customer_id), &note).await?;
-    Ok(())
+    record_change(tx, Entity::Note, note.id, Some(note.case_id), Some(customer_id), &note).await?;
+    Ok(true)
 }
 
 /// Appends a RASA entry (the step's notes as they now stand, and whether it is done) and

@@ -105,6 +105,7 @@ pub(crate) struct Activity<'a> {
     pub at: Timestamp,
 }
 
+/// Records a piece of case activity; it is written with the transaction's commit.
 pub(crate) async fn record_activity(tx: &mut Tx, a: Activity<'_>) -> Result<()> {
     let e = NewEvent {
         id: new_id(),
@@ -122,7 +123,7 @@ pub(crate) async fn record_activity(tx: &mut Tx, a: Activity<'_>) -> Result<()> 
         case_id: a.case_id,
         ingested_at: a.at,
     };
-    insert_events(tx, std::slice::from_ref(&e)).await?;
+    tx.activity.push(e);
     Ok(())
 }
 

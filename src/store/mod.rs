@@ -15,6 +15,7 @@ pub mod presence;
 pub mod queues;
 pub mod reports;
 mod rows;
+mod tx;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -24,6 +25,7 @@ use sqlx::any::{AnyArguments, AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Arguments, ConnectOptions, Connection, Encode, Executor, Type};
 
 pub use rows::*;
+pub use tx::Tx;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -82,39 +84,6 @@ impl StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
-/// A writing transaction. It derefs to the connection, so statements run on it as on any
-/// sqlx transaction; the changes it records for the feed are kept aside and written by
-/// [`Tx::commit`] as its last step (see [`changes`]): every writer takes the row locks of its
-/// work first and the change counter last, so two writers never wait for each other in a
-/// circle.
-pub struct Tx {
-    inner: sqlx::Transaction<'static, Any>,
-    pending: Vec<changes::PendingChange>,
-}
-
-impl std::ops::Deref for Tx {
-    type Target = sqlx::AnyConnection;
-    fn deref(&self) -> &sqlx::AnyConnection {
-        &self.inner
-    }
-}
-
-impl std::ops::DerefMut for Tx {
-    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
-        &mut self.inner
-    }
-}
-
-impl Tx {
-    /// Numbers and writes the changes recorded, then commits.
-    pub async fn commit(mut self) -> Result<()> {
-        let pending = std::mem::take(&mut self.pending);
-        changes::write_pending(&mut self.inner, pending).await?;
-        self.inner.commit().await?;
-        Ok(())
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -227,7 +196,7 @@ impl Store {
             Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.write.begin().await?,
         };
-        Ok(Tx { inner, pending: Vec::new() })
+        Ok(Tx::new(inner))
     }
 
     async fn migrate(&self) -> Result<()> {

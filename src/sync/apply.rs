@@ -3,6 +3,8 @@
 //! rules as the REST API, and store the answer, so that a replay — after a lost response, a
 //! crash, a week offline — gets the first answer back and changes nothing.
 
+use std::collections::{HashMap, HashSet};
+
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -46,13 +48,29 @@ fn answer_of(row: &sqlx::any::AnyRow) -> Result<OpResult> {
 }
 
 /// What a transaction knows of the device and of the operations it is about to apply, read
-/// once per transaction (two queries) instead of once per operation.
+/// once per transaction (two queries) instead of once per operation, and what it has done
+/// so far: the statements per operation are what a drain costs (each one a hop to the
+/// database's thread or over the network), so the group's claims and answers are written in
+/// one statement each.
 struct Known {
-    /// Answers stored for operations of the group, by id.
-    stored: std::collections::HashMap<Uuid, OpResult>,
+    /// Answers stored for operations of the group, by id, as a replay gets them — those
+    /// read at the start and those given since.
+    stored: HashMap<Uuid, OpResult>,
     /// The device's latest number and its agent.
     last: i64,
     owner: Option<String>,
+    /// Operations claimed up front by [`claim_run`], not yet answered.
+    claimed: HashSet<Uuid>,
+    /// Answers given in this transaction, written by [`write_answers`] before the commit:
+    /// (operation id, status, answer as JSON).
+    answered: Vec<(Uuid, &'static str, String)>,
+}
+
+impl Known {
+    /// The status an operation of the device was given, in this transaction or before.
+    fn status_in_group(&self, id: Uuid) -> Option<&'static str> {
+        self.answered.iter().find(|(a, _, _)| *a == id).map(|(_, status, _)| *status)
+    }
 }
 
 async fn load_known(tx: &mut Tx, device: Uuid, ops: &[Operation]) -> Result<Known> {
@@ -66,12 +84,71 @@ async fn load_known(tx: &mut Tx, device: Uuid, ops: &[Operation]) -> Result<Know
     sql.push(")");
     let (text, args) = sql.finish();
     let rows = sqlx::query_with(&text, args).fetch_all(&mut **tx).await?;
-    let mut stored = std::collections::HashMap::with_capacity(rows.len());
+    let mut stored = HashMap::with_capacity(rows.len());
     for row in &rows {
         stored.insert(col_uuid(row, "op_id")?, answer_of(row)?);
     }
     let (last, owner) = device_latest(tx, device).await?;
-    Ok(Known { stored, last, owner })
+    Ok(Known { stored, last, owner, claimed: HashSet::new(), answered: Vec::with_capacity(ops.len()) })
+}
+
+/// Claims, in one statement, the run of operations at the head of the group that continue
+/// the device's sequence (the whole group, in a drain): what [`apply`] would claim one by one.
+/// An operation another request claimed first is left out; [`apply`] finds its answer.
+async fn claim_run(tx: &mut Tx, agent: &Agent, device: Uuid, ops: &[Operation], known: &mut Known) -> Result<()> {
+    let mine = agent.id.to_string();
+    if known.owner.as_ref().is_some_and(|o| *o != mine) {
+        return Ok(());
+    }
+    let mut seen = HashSet::with_capacity(ops.len());
+    let run = ops
+        .iter()
+        .zip(known.last + 1..)
+        .take_while(|(op, next)| op.seq == *next && !known.stored.contains_key(&op.id) && seen.insert(op.id))
+        .map(|(op, _)| op);
+    let at = to_micros(now());
+    let mut sql = Sql::new(
+        backend_of(tx),
+        "INSERT INTO sync_ops (op_id, device_id, device_seq, agent_id, kind, status, outcome, applied_at) VALUES ",
+    );
+    let mut any = false;
+    for op in run {
+        sql.push(if any { ", (" } else { "(" });
+        sql.bind(op.id.to_string()).push(", ");
+        sql.bind(device.to_string()).push(", ");
+        sql.bind(op.seq).push(", ");
+        sql.bind(mine.clone()).push(", ");
+        sql.bind(op.kind.clone()).push(", 'pending', '{}', ");
+        sql.bind(at).push(")");
+        any = true;
+    }
+    if !any {
+        return Ok(());
+    }
+    sql.push(" ON CONFLICT DO NOTHING RETURNING op_id");
+    let (text, args) = sql.finish();
+    for row in sqlx::query_with(&text, args).fetch_all(&mut **tx).await? {
+        known.claimed.insert(col_uuid(&row, "op_id")?);
+    }
+    Ok(())
+}
+
+/// Writes the group's answers over their claims, in one statement.
+async fn write_answers(tx: &mut Tx, answered: &[(Uuid, &'static str, String)]) -> Result<()> {
+    for chunk in answered.chunks(OPS_PER_TRANSACTION) {
+        let mut sql =
+            Sql::new(backend_of(tx), "UPDATE sync_ops SET status = v.column2, outcome = v.column3 FROM (VALUES ");
+        for (i, (id, status, outcome)) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            sql.bind(id.to_string()).push(", ");
+            sql.bind(status.to_string()).push(", ");
+            sql.bind(outcome.clone()).push(")");
+        }
+        sql.push(") AS v WHERE sync_ops.op_id = v.column1");
+        let (text, args) = sql.finish();
+        sqlx::query_with(&text, args).execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 fn json(v: &impl Serialize) -> serde_json::Value {
@@ -181,20 +258,25 @@ async fn apply(
         );
         return Ok(with_problem(op, OpStatus::Retry, problem));
     }
-    // Claim the id (and the sequence number). A concurrent push of the same operation waits
-    // here until the first commits, then finds it and replays its answer.
-    let claimed: Option<String> = sqlx::query_scalar(
-        "INSERT INTO sync_ops (op_id, device_id, device_seq, agent_id, kind, status, outcome, applied_at) \
+    // Claim the id (and the sequence number), unless the group's first statement did. A
+    // concurrent push of the same operation waits here until the first commits, then finds it
+    // and replays its answer.
+    let claimed: Option<String> = if known.claimed.remove(&op.id) {
+        Some(op.id.to_string())
+    } else {
+        sqlx::query_scalar(
+            "INSERT INTO sync_ops (op_id, device_id, device_seq, agent_id, kind, status, outcome, applied_at) \
          VALUES ($1, $2, $3, $4, $5, 'pending', '{}', $6) ON CONFLICT DO NOTHING RETURNING op_id",
-    )
-    .bind(op.id.to_string())
-    .bind(device.to_string())
-    .bind(op.seq)
-    .bind(agent.id.to_string())
-    .bind(op.kind.clone())
-    .bind(to_micros(now()))
-    .fetch_optional(&mut **tx)
-    .await?;
+        )
+        .bind(op.id.to_string())
+        .bind(device.to_string())
+        .bind(op.seq)
+        .bind(agent.id.to_string())
+        .bind(op.kind.clone())
+        .bind(to_micros(now()))
+        .fetch_optional(&mut **tx)
+        .await?
+    };
     if claimed.is_none() {
         return Ok(match stored(tx, op).await? {
             Some(first) => first,
@@ -203,7 +285,7 @@ async fn apply(
     }
     known.last = op.seq;
     known.owner = Some(agent.id.to_string());
-    let result = match (refuse, unmet_dependency(tx, op).await?) {
+    let result = match (refuse, unmet_dependency(tx, op, known).await?) {
         (Some(p), _) => OpResult { problem: Some(p.clone()), ..outcome(op, OpStatus::Rejected) },
         (None, Some(conflict)) => conflict,
         (None, None) => ran(tx, agent, op).await?,
@@ -213,23 +295,29 @@ async fn apply(
         OpStatus::Conflict => "conflict",
         _ => "rejected",
     };
-    sqlx::query("UPDATE sync_ops SET status = $1, outcome = $2 WHERE op_id = $3")
-        .bind(status)
-        .bind(serde_json::to_string(&result).map_err(|e| StoreError::Corrupt(e.to_string()))?)
-        .bind(op.id.to_string())
-        .execute(&mut **tx)
-        .await?;
+    let text = serde_json::to_string(&result).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    known.answered.push((op.id, status, text));
+    let replay = OpResult {
+        status: if result.status == OpStatus::Applied { OpStatus::Duplicate } else { result.status },
+        ..result.clone()
+    };
+    known.stored.insert(op.id, replay);
     Ok(result)
 }
 
 /// When the operation builds on an earlier one of the device that was not applied, the
 /// answer: a conflict with the entity as it now is.
-async fn unmet_dependency(tx: &mut Tx, op: &Operation) -> Result<Option<OpResult>> {
+async fn unmet_dependency(tx: &mut Tx, op: &Operation, known: &Known) -> Result<Option<OpResult>> {
     let Some(dep) = op.depends_on else { return Ok(None) };
-    let status: Option<String> = sqlx::query_scalar("SELECT status FROM sync_ops WHERE op_id = $1")
-        .bind(dep.to_string())
-        .fetch_optional(&mut **tx)
-        .await?;
+    let status: Option<String> = match known.status_in_group(dep) {
+        Some(s) => Some(s.to_string()),
+        None => {
+            sqlx::query_scalar("SELECT status FROM sync_ops WHERE op_id = $1")
+                .bind(dep.to_string())
+                .fetch_optional(&mut **tx)
+                .await?
+        }
+    };
     if status.as_deref() == Some("applied") {
         return Ok(None);
     }
@@ -346,6 +434,16 @@ async fn apply_group(
 ) -> Result<(Vec<OpResult>, Option<Problem>)> {
     let mut tx = store.begin_write().await?;
     let mut known = load_known(&mut tx, device, group).await?;
+    claim_run(&mut tx, agent, device, group, &mut known).await?;
+    // The group's notes are looked up at once, not one statement each.
+    let notes: Vec<Uuid> = group
+        .iter()
+        .filter_map(|op| match OpBody::parse(&op.kind, op.payload.get()) {
+            Ok(OpBody::AddNote(p)) => Some(p.note_id),
+            _ => None,
+        })
+        .collect();
+    tx.look_up_notes(&notes).await?;
     let mut answers = Vec::with_capacity(group.len());
     let mut halted: Option<Problem> = None;
     for op in group {
@@ -359,6 +457,12 @@ async fn apply_group(
         }
         answers.push(r);
     }
+    if !known.claimed.is_empty() {
+        // Every claimed operation is answered (the run is the group's head, which no halt
+        // precedes); were one not, its claim must not be committed without an answer.
+        return Err(StoreError::Corrupt(format!("{} operations claimed but not answered", known.claimed.len())));
+    }
+    write_answers(&mut tx, &known.answered).await?;
     tx.commit().await?;
     Ok((answers, halted))
 }
