@@ -240,9 +240,9 @@ impl Store {
 
         // Customers and cases named by casebook id must exist.
         let named_customers: Vec<Uuid> = events.iter().filter_map(|e| e.customer_id).collect();
-        let known_customers = self.existing_ids(&mut tx, "customers", &named_customers).await?;
+        let known_customers = super::existing_ids(&mut tx, "customers", &named_customers).await?;
         let named_cases: Vec<Uuid> = events.iter().filter_map(|e| e.case_id).collect();
-        let known_cases = self.existing_ids(&mut tx, "cases", &named_cases).await?;
+        let known_cases = super::existing_ids(&mut tx, "cases", &named_cases).await?;
 
         let all_identities: Vec<Identity> = events.iter().flat_map(identities_of).collect();
         let mut owner = lookup_identities(&mut tx, &all_identities).await?;
@@ -359,25 +359,6 @@ impl Store {
             })
             .collect();
         Ok(Attempt::Done(outcomes))
-    }
-
-    async fn existing_ids(&self, tx: &mut Tx, table: &str, ids: &[Uuid]) -> Result<HashSet<Uuid>> {
-        let mut found = HashSet::new();
-        for chunk in ids.chunks(ROWS_PER_INSERT) {
-            let mut sql = Sql::new(self.backend, &format!("SELECT id FROM {table} WHERE id IN ("));
-            for (i, id) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.bind(id.to_string());
-            }
-            sql.push(")");
-            let (text, args) = sql.finish();
-            for row in sqlx::query_with(&text, args).fetch_all(&mut **tx).await? {
-                found.insert(col_uuid(&row, "id")?);
-            }
-        }
-        Ok(found)
     }
 
     /// One page of a customer's timeline, newest first, strictly after `before`.

@@ -17,6 +17,7 @@ pub mod reports;
 mod rows;
 mod tx;
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -380,6 +381,20 @@ pub(crate) async fn row_exists(tx: &mut Tx, table: &'static str, id: uuid::Uuid)
     Ok(found.is_some())
 }
 
+/// Which of these ids `table` holds, read in statements of many ids each.
+pub(crate) async fn existing_ids(tx: &mut Tx, table: &str, ids: &[uuid::Uuid]) -> Result<HashSet<uuid::Uuid>> {
+    let mut found = HashSet::new();
+    for chunk in ids.chunks(500) {
+        let mut sql = Sql::new(backend_of(tx), &format!("SELECT id FROM {table} WHERE id IN ("));
+        sql.bind_list(chunk.iter().map(|id| id.to_string())).push(")");
+        let (text, args) = sql.finish();
+        for row in sqlx::query_with(&text, args).fetch_all(&mut **tx).await? {
+            found.insert(col_uuid(&row, "id")?);
+        }
+    }
+    Ok(found)
+}
+
 /// Which database a transaction talks to.
 pub(crate) fn backend_of(conn: &sqlx::AnyConnection) -> Backend {
     if conn.backend_name().eq_ignore_ascii_case("sqlite") {
@@ -415,6 +430,17 @@ impl Sql {
         // Encoding into the Any buffer only fails for types Any does not support, which the
         // bounds above rule out.
         self.args.add(value).expect("a value Any can encode");
+        self
+    }
+
+    /// Appends placeholders for `values`, separated by commas (for `IN (…)`).
+    pub fn bind_list(&mut self, values: impl IntoIterator<Item = String>) -> &mut Self {
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(v);
+        }
         self
     }
 

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use sqlx::Any;
 use uuid::Uuid;
 
-use super::{backend_of, changes, events, Result, Sql};
+use super::{backend_of, changes, events, existing_ids, Result, Sql};
 use crate::domain::case::Note;
 use crate::domain::time::to_micros;
 
@@ -46,8 +46,6 @@ impl std::ops::DerefMut for Tx {
 
 /// Rows per INSERT of notes: six parameters each.
 const NOTES_PER_INSERT: usize = 100;
-/// Ids per lookup of taken note ids.
-const IDS_PER_LOOKUP: usize = 500;
 
 impl Tx {
     pub(super) fn new(inner: sqlx::Transaction<'static, Any>) -> Tx {
@@ -75,25 +73,12 @@ impl Tx {
     /// notes needs no statement each (a push of notes looks up all of its own at once).
     pub(crate) async fn look_up_notes(&mut self, ids: &[Uuid]) -> Result<()> {
         let fresh: Vec<Uuid> = ids.iter().copied().filter(|id| !self.note_ids.contains_key(id)).collect();
-        for chunk in fresh.chunks(IDS_PER_LOOKUP) {
-            let mut sql = Sql::new(backend_of(&self.inner), "SELECT id FROM case_notes WHERE id IN (");
-            for (i, id) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.bind(id.to_string());
-            }
-            sql.push(")");
-            let (text, args) = sql.finish();
-            let taken: Vec<String> = sqlx::query_scalar_with(&text, args).fetch_all(&mut *self.inner).await?;
-            for id in chunk {
-                self.note_ids.insert(*id, false);
-            }
-            for id in taken {
-                if let Ok(id) = Uuid::parse_str(&id) {
-                    self.note_ids.insert(id, true);
-                }
-            }
+        if fresh.is_empty() {
+            return Ok(());
+        }
+        let taken = existing_ids(self, "case_notes", &fresh).await?;
+        for id in fresh {
+            self.note_ids.insert(id, taken.contains(&id));
         }
         Ok(())
     }

@@ -75,13 +75,7 @@ impl Known {
 
 async fn load_known(tx: &mut Tx, device: Uuid, ops: &[Operation]) -> Result<Known> {
     let mut sql = Sql::new(backend_of(tx), "SELECT op_id, status, outcome FROM sync_ops WHERE op_id IN (");
-    for (i, op) in ops.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.bind(op.id.to_string());
-    }
-    sql.push(")");
+    sql.bind_list(ops.iter().map(|op| op.id.to_string())).push(")");
     let (text, args) = sql.finish();
     let rows = sqlx::query_with(&text, args).fetch_all(&mut **tx).await?;
     let mut stored = HashMap::with_capacity(rows.len());
