@@ -111,14 +111,9 @@ enum Command {
     Sync(crate::sync::command::SyncArgs),
     /// Export a handover: `casebook export case ID --format md|json`
     Export(crate::export::ExportArgs),
-    /// Measure the API: timeline and search latency under concurrency, ingestion rate
-    Bench(crate::bench::BenchArgs),
-    /// Measure the console: frame time with 1,000 and 100,000 events, keystroke to frame, memory
-    BenchConsole(crate::console::bench::ConsoleBenchArgs),
-    /// Measure the leads' API on 100,000 cases: the summary report, a queue's first page at 32 clients
-    BenchLeads(crate::bench_leads::LeadsBenchArgs),
-    /// Measure offline sync: a durable local write, draining the outbox, pulling the feed
-    BenchSync(crate::sync::bench::SyncBenchArgs),
+    /// Measure: `casebook bench api|console|leads|sync` (the figures README.md reports)
+    #[command(subcommand)]
+    Bench(crate::bench::BenchCommand),
 }
 
 #[derive(Args)]
@@ -395,14 +390,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Console(args) => return console(args).await,
         Command::Login { server, token } => login(server, token).await?,
-        Command::Bench(args) => {
-            crate::bench::run(args).await?;
-        }
+        Command::Bench(which) => crate::bench::run(which).await?,
         Command::Sync(args) => return crate::sync::command::run(args).await,
         Command::Export(args) => return crate::export::run(args).await,
-        Command::BenchSync(args) => crate::sync::bench::run(args).await?,
-        Command::BenchLeads(args) => crate::bench_leads::run(args).await?,
-        Command::BenchConsole(args) => crate::console::bench::run(args)?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -7,7 +7,6 @@
 //! - [`seed`], [`demo`], [`bench`], [`cli`]: the commands around them.
 
 pub mod bench;
-pub mod bench_leads;
 pub mod casework;
 pub mod cli;
 pub mod client;

@@ -2,7 +2,6 @@
 //! ([`keymap`]), drawing ([`view`]), themes ([`theme`]).
 
 pub mod app;
-pub mod bench;
 pub mod case_view;
 pub mod config;
 pub mod conflicts_view;

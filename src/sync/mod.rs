@@ -4,7 +4,6 @@
 //! console's outbox in [`crate::local`].
 
 pub mod apply;
-pub mod bench;
 pub mod command;
 pub mod engine;
 pub mod protocol;

@@ -1,4 +1,4 @@
-//! `casebook bench-leads`: the leads' API on a large team's history — 100,000 cases over 90
+//! `casebook bench leads`: the leads' API on a large team's history — 100,000 cases over 90
 //! days (three in four resolved, with follow-ups and survey answers) written straight into a
 //! fresh SQLite file (or the database given), then over real HTTP on loopback: the summary
 //! report, sequentially, and a queue's first page at 32 concurrent clients.
@@ -12,7 +12,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::bench::{load, Stats};
+use super::api::{load, Stats};
 use crate::domain::agent::{Agent, Role};
 use crate::domain::case::{Case, CaseStatus, Channel, Outcome, Priority, Resolution};
 use crate::domain::followup::{FollowUp, FollowUpStatus};
@@ -185,7 +185,7 @@ pub async fn run(args: LeadsBenchArgs) -> anyhow::Result<()> {
     let t = Instant::now();
     write_history(&store, args.cases, &agents).await?;
     println!(
-        "casebook bench-leads: wrote {} cases in {:.1} s ({:?}); server and clients share {} cores",
+        "casebook bench leads: wrote {} cases in {:.1} s ({:?}); server and clients share {} cores",
         args.cases,
         t.elapsed().as_secs_f64(),
         store.backend(),

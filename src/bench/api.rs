@@ -1,4 +1,4 @@
-//! `casebook bench`: the API's speed on a seeded database, measured over real HTTP on
+//! `casebook bench api`: the API's speed on a seeded database, measured over real HTTP on
 //! loopback — the first timeline page and customer search under concurrent clients, and the
 //! CloudEvents batch ingestion rate. The database is kept in the cache dir so reruns skip seeding.
 
@@ -167,7 +167,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let server = crate::server::spawn(store.clone(), "127.0.0.1:0").await?;
     let base = server.url();
     println!(
-        "casebook bench: {} customers, {} events, {:?} at {}; server and clients share this machine's {} cores.",
+        "casebook bench api: {} customers, {} events, {:?} at {}; server and clients share this machine's {} cores.",
         ids.len(),
         events,
         store.backend(),

@@ -1,4 +1,4 @@
-//! `casebook bench-sync`: the offline core's speed, on fresh files in a temp folder and a real
+//! `casebook bench sync`: the offline core's speed, on fresh files in a temp folder and a real
 //! server on loopback — the cost of one durable local write, draining a full outbox to the
 //! server, and pulling the change feed into an empty local store.
 
@@ -48,7 +48,7 @@ pub async fn run(args: SyncBenchArgs) -> anyhow::Result<()> {
     let server = crate::server::spawn(store.clone(), "127.0.0.1:0").await?;
     let client = ApiClient::new(&server.url(), &token)?;
     println!(
-        "casebook bench-sync: {n} operations, server on {} (SQLite, synchronous=FULL), local stores in {}",
+        "casebook bench sync: {n} operations, server on {} (SQLite, synchronous=FULL), local stores in {}",
         server.url(),
         dir.path().display()
     );

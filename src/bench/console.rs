@@ -1,4 +1,4 @@
-//! `casebook bench-console`: what drawing costs — the timeline frame at 160×48 with 1,000 and
+//! `casebook bench console`: what drawing costs — the timeline frame at 160×48 with 1,000 and
 //! with 100,000 events loaded, a keystroke through `update` to the next frame, and the memory
 //! the loaded timeline takes. Drawn into ratatui's `TestBackend` (the work a frame does, without
 //! a terminal's own speed).
@@ -13,10 +13,10 @@ use ratatui::Terminal;
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
-use super::app::{update, App, Msg};
-use super::keymap::View;
-use super::theme::Theme;
-use super::view::draw;
+use crate::console::app::{update, App, Msg};
+use crate::console::keymap::View;
+use crate::console::theme::Theme;
+use crate::console::view::draw;
 use crate::domain::customer::Customer;
 use crate::domain::event::Event;
 
@@ -83,11 +83,11 @@ fn report(name: &str, mut lat: Vec<Duration>) {
 
 pub fn run(args: ConsoleBenchArgs) -> anyhow::Result<()> {
     let (theme, _) = Theme::load("default", None, false);
-    println!("casebook bench-console: timeline view at 160x48, {} frames each", args.frames);
+    println!("casebook bench console: timeline view at 160x48, {} frames each", args.frames);
     for n in [1_000usize, 100_000] {
         let before = rss_kib();
         let customer = Customer::named(Uuid::now_v7(), "Bench Customer", Utc::now());
-        let mut app = App::new("anna", "http://127.0.0.1:7878", Utc::now(), super::app::Tz::local());
+        let mut app = App::new("anna", "http://127.0.0.1:7878", Utc::now(), crate::console::app::Tz::local());
         app.stack.push(View::Timeline);
         app.timeline.customer = Some(customer.clone());
         app.timeline.loading = true;
@@ -146,7 +146,7 @@ fn typing_beside_a_timeline(theme: &Theme, frames: usize) -> anyhow::Result<()> 
     let req = crate::casework::NewCaseRequest::new(customer.id, "Parcel never arrived");
     let case = crate::casework::new_case(&me, Uuid::now_v7(), &req, now).map_err(|e| anyhow::anyhow!("{e}"))?;
     let id = case.id;
-    let mut app = App::new("anna", "http://127.0.0.1:7878", now, super::app::Tz::local());
+    let mut app = App::new("anna", "http://127.0.0.1:7878", now, crate::console::app::Tz::local());
     app.timeline.customer = Some(customer.clone());
     app.timeline.loading = true;
     update(

@@ -1,0 +1,30 @@
+//! `casebook bench <api|console|leads|sync>`: the speed figures README.md reports, each
+//! measured beside a floor taken in the same run on the same machine.
+
+pub mod api;
+pub mod console;
+pub mod leads;
+pub mod sync;
+
+use clap::Subcommand;
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// The API: timeline and search latency under concurrency, ingestion rate
+    Api(api::BenchArgs),
+    /// The console: frame time with 1,000 and 100,000 events, keystroke to frame, memory
+    Console(console::ConsoleBenchArgs),
+    /// The leads' API on 100,000 cases: the summary report, a queue's first page at 32 clients
+    Leads(leads::LeadsBenchArgs),
+    /// Offline sync: a durable local write, draining the outbox, pulling the feed
+    Sync(sync::SyncBenchArgs),
+}
+
+pub async fn run(which: BenchCommand) -> anyhow::Result<()> {
+    match which {
+        BenchCommand::Api(args) => api::run(args).await,
+        BenchCommand::Console(args) => console::run(args),
+        BenchCommand::Leads(args) => leads::run(args).await,
+        BenchCommand::Sync(args) => sync::run(args).await,
+    }
+}
