@@ -1,0 +1,248 @@
+//! The layers hold: each module's `crate::…` paths are read and checked against the rule.
+//!
+//! - `domain` (types and rules, no I/O) imports nothing but itself.
+//! - The console's side — the console, its HTTP client, its local store and the sync engine —
+//!   imports nothing from the server's side: the server, its storage, the write rules that run
+//!   inside storage transactions (`casework`), the applying of pushed operations.
+//! - The server's side imports nothing from the console's side.
+//! - The commands (`cli`, `demo`, `seed`, `export`, `bench`, `sync::command`) may use any layer,
+//!   and no layer uses them.
+//!
+//! - What travels over the wire (`sync::protocol`, `cloudevents`) imports neither side.
+//!
+//! What both sides need lives in the shared modules (`domain`, the wire types).
+//! `KNOWN` lists the imports that still run against the rule while the code is being moved
+//! into this shape (issue 12): a new one fails the test, and so does one that is gone but still
+//! listed, so the list only shrinks.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+const CONSOLE_SIDE: &[&str] = &["console", "client", "local", "sync::engine"];
+const SERVER_SIDE: &[&str] = &["server", "store", "casework", "sync::apply"];
+const COMMANDS: &[&str] = &["cli", "demo", "seed", "export", "bench", "sync::command"];
+/// What travels over the wire, used by both sides.
+const SHARED: &[&str] = &["sync::protocol", "cloudevents"];
+
+/// Imports that still break the rule, as `file -> module imported`.
+const KNOWN: &[&str] = &[
+    "client.rs -> server::problem",
+    "client.rs -> server::routes",
+    "client.rs -> store::presence",
+    "client.rs -> store::reports",
+    "console/app.rs -> casework::NewCaseRequest",
+    "console/app.rs -> casework::PatchFollowUpRequest",
+    "console/app.rs -> casework::new_case",
+    "console/app.rs -> server::routes",
+    "console/app.rs -> store::queues",
+    "console/app.rs -> store::reports",
+    "console/forms.rs -> casework::NewCaseRequest",
+    "console/forms.rs -> casework::NewFollowUpRequest",
+    "console/lead.rs -> server::routes",
+    "console/lead.rs -> store::queues",
+    "console/lead.rs -> store::reports",
+    "console/lead_view.rs -> server::routes",
+    "console/lead_view.rs -> store::queues",
+    "console/lead_view.rs -> store::reports",
+    "console/run.rs -> casework::NewNoteRequest",
+    "console/run.rs -> casework::RasaStepRequest",
+    "console/workspace.rs -> casework::NewCaseRequest",
+    "console/workspace.rs -> casework::new_case",
+    "local/confirmed.rs -> store::changes",
+    "local/outbox.rs -> casework::NewCaseRequest",
+    "local/outbox.rs -> casework::NewFollowUpRequest",
+    "local/outbox.rs -> casework::NewNoteRequest",
+    "local/outbox.rs -> casework::PatchCaseRequest",
+    "local/outbox.rs -> casework::PatchFollowUpRequest",
+    "local/outbox.rs -> casework::RasaStepRequest",
+    "local/outbox.rs -> casework::new_case",
+    "local/overlay.rs -> casework",
+    "local/overlay.rs -> casework::NewCaseRequest",
+    "local/overlay.rs -> casework::NewNoteRequest",
+    "local/overlay.rs -> casework::PatchCaseRequest",
+    "local/overlay.rs -> casework::RasaStepRequest",
+    "sync/protocol.rs -> casework::NewCaseRequest",
+    "sync/protocol.rs -> casework::NewFollowUpRequest",
+    "sync/protocol.rs -> casework::NewNoteRequest",
+    "sync/protocol.rs -> casework::PatchCaseRequest",
+    "sync/protocol.rs -> casework::PatchFollowUpRequest",
+    "sync/protocol.rs -> casework::RasaStepRequest",
+    "sync/protocol.rs -> server::problem",
+    "sync/protocol.rs -> store::changes",
+];
+
+fn within(module: &str, layer: &[&str]) -> bool {
+    layer.iter().any(|l| module == *l || module.starts_with(&format!("{l}::")))
+}
+
+/// Why `from` may not use `to`, if it may not.
+fn breaks(from: &str, to: &str) -> Option<&'static str> {
+    if within(from, &["domain"]) && !within(to, &["domain"]) {
+        return Some("domain imports nothing but itself");
+    }
+    if within(from, COMMANDS) {
+        return None;
+    }
+    if within(to, COMMANDS) {
+        return Some("no layer uses the commands");
+    }
+    if within(from, SHARED) && (within(to, SERVER_SIDE) || within(to, CONSOLE_SIDE)) {
+        return Some("what travels over the wire imports neither side");
+    }
+    if within(from, CONSOLE_SIDE) && within(to, SERVER_SIDE) {
+        return Some("the console's side imports nothing from the server's side");
+    }
+    if within(from, SERVER_SIDE) && within(to, CONSOLE_SIDE) {
+        return Some("the server's side imports nothing from the console's side");
+    }
+    None
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("read src") {
+        let path = entry.expect("dir entry").path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// `src/console/app.rs` → `console::app`; `src/store/mod.rs` → `store`.
+fn module_of(src: &Path, file: &Path) -> String {
+    let rel = file.strip_prefix(src).expect("under src").with_extension("");
+    let parts: Vec<String> = rel.iter().map(|p| p.to_string_lossy().into_owned()).filter(|p| p != "mod").collect();
+    parts.join("::")
+}
+
+/// The crate paths a file uses, outside comments, each cut to its first two segments (what
+/// the rule looks at): `crate::a::b::c` gives `a::b`, and `use crate::a::{b, c::d}` gives
+/// `a::b` and `a::c`, across lines.
+fn crate_paths(text: &str) -> BTreeSet<String> {
+    let code: String = text
+        .lines()
+        .map(|line| match line.find("//") {
+            Some(i) => &line[..i],
+            None => line,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let chars: Vec<char> = code.chars().collect();
+    let mut found = BTreeSet::new();
+    let mut i = 0;
+    while let Some(at) = find(&chars, i, "crate::") {
+        let mut j = at + "crate::".len();
+        let mut paths = Vec::new();
+        tree(&chars, &mut j, Vec::new(), &mut paths);
+        for path in paths {
+            let path: Vec<String> = path.into_iter().filter(|s| s != "self").take(2).collect();
+            if !path.is_empty() {
+                found.insert(path.join("::"));
+            }
+        }
+        i = j.max(at + 1);
+    }
+    found
+}
+
+fn find(chars: &[char], from: usize, needle: &str) -> Option<usize> {
+    let needle: Vec<char> = needle.chars().collect();
+    (from..chars.len().saturating_sub(needle.len() - 1)).find(|&k| chars[k..k + needle.len()] == needle[..])
+}
+
+/// Reads `a::b::{c, d::e}` at `i` into paths.
+fn tree(chars: &[char], i: &mut usize, mut prefix: Vec<String>, out: &mut Vec<Vec<String>>) {
+    loop {
+        while *i < chars.len() && chars[*i].is_whitespace() {
+            *i += 1;
+        }
+        if *i < chars.len() && chars[*i] == '{' {
+            *i += 1;
+            loop {
+                while *i < chars.len() && (chars[*i].is_whitespace() || chars[*i] == ',') {
+                    *i += 1;
+                }
+                if *i >= chars.len() || chars[*i] == '}' {
+                    *i += 1;
+                    return;
+                }
+                let before = *i;
+                tree(chars, i, prefix.clone(), out);
+                if *i == before {
+                    *i += 1;
+                }
+            }
+        }
+        let start = *i;
+        while *i < chars.len() && (chars[*i].is_alphanumeric() || chars[*i] == '_') {
+            *i += 1;
+        }
+        if *i > start {
+            prefix.push(chars[start..*i].iter().collect());
+        }
+        if *i + 1 < chars.len() && chars[*i] == ':' && chars[*i + 1] == ':' {
+            *i += 2;
+            continue;
+        }
+        if !prefix.is_empty() {
+            out.push(prefix);
+        }
+        return;
+    }
+}
+
+#[test]
+fn every_import_keeps_to_the_layers() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    files.sort();
+    let known: BTreeSet<&str> = KNOWN.iter().copied().collect();
+    let mut seen = BTreeSet::new();
+    let mut broken = Vec::new();
+    for file in &files {
+        let from = module_of(&src, file);
+        let text = std::fs::read_to_string(file).expect("read a source file");
+        for to in crate_paths(&text) {
+            let Some(rule) = breaks(&from, &to) else { continue };
+            let entry = format!("{} -> {to}", file.strip_prefix(&src).unwrap().display());
+            if known.contains(entry.as_str()) {
+                seen.insert(entry);
+            } else {
+                broken.push(format!("src/{entry}: {rule}"));
+            }
+        }
+    }
+    let gone: Vec<&&str> = known.iter().filter(|k| !seen.contains(**k)).collect();
+    assert!(
+        broken.is_empty() && gone.is_empty(),
+        "imports against the layers (move the type to the layer both sides share, or the code to its side):\n{}\n\
+         listed in KNOWN but no longer there (take them off the list):\n{gone:#?}",
+        broken.join("\n")
+    );
+}
+
+#[test]
+fn the_rule_reads_paths_as_meant() {
+    let paths = crate_paths(
+        "use crate::server::problem::Problem;\nuse crate::{domain, store::Store};\n// crate::console::app\nlet x = crate::local::LocalStore::open();\nuse crate::sync::{self, engine,\n    protocol::{Operation, OpBody}};",
+    );
+    let expected =
+        ["domain", "local::LocalStore", "server::problem", "store::Store", "sync", "sync::engine", "sync::protocol"];
+    assert_eq!(paths.iter().map(String::as_str).collect::<Vec<_>>(), expected);
+    assert_eq!(
+        breaks("console::app", "server::problem"),
+        Some("the console's side imports nothing from the server's side")
+    );
+    assert_eq!(
+        breaks("store::cases", "local::view"),
+        Some("the server's side imports nothing from the console's side")
+    );
+    assert_eq!(breaks("domain::case", "store::cases"), Some("domain imports nothing but itself"));
+    assert_eq!(breaks("server::routes", "seed"), Some("no layer uses the commands"));
+    assert_eq!(breaks("cli", "server"), None);
+    assert_eq!(breaks("console::app", "domain::case"), None);
+    assert_eq!(breaks("sync::engine", "sync::protocol"), None);
+    assert_eq!(breaks("sync::protocol", "server::problem"), Some("what travels over the wire imports neither side"));
+}
