@@ -3,9 +3,7 @@
 //! command runs inside the caller's transaction, reads there what it decides on, and writes
 //! only if nobody changed it since (compare-and-swap on the revision).
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
-use utoipa::ToSchema;
+use serde::Serialize;
 use uuid::Uuid;
 
 use crate::domain::agent::{
@@ -13,10 +11,9 @@ use crate::domain::agent::{
     Denied,
 };
 use crate::domain::case::{
-    check_transition, rasa_explained, resolution_fields, sla_due, Case, CaseStatus, Channel, Note, NoteVisibility,
-    Priority, Resolution, ResolutionInput, MAX_NOTE_CHARS, MAX_SUBJECT_CHARS,
+    check_transition, rasa_explained, resolution_fields, Case, Channel, Note, Resolution, ResolutionInput,
+    MAX_NOTE_CHARS,
 };
-use crate::domain::event::is_valid_name;
 use crate::domain::followup::{FollowUp, FollowUpStatus, MAX_FOLLOWUP_NOTE_CHARS};
 use crate::domain::rasa::{Checklist, RasaStep, MAX_STEP_NOTES_CHARS};
 use crate::domain::time::{from_micros, now};
@@ -24,6 +21,10 @@ use crate::domain::{optional_text, required_text, Invalid};
 use crate::store::cases::{fetch_case, fetch_checklist, Cas, CaseChanges};
 use crate::store::followups::{fetch_followup, FollowUpChanges};
 use crate::store::{row_exists, StoreError, Tx};
+pub use crate::wire::requests::{
+    new_case, NewCaseRequest, NewFollowUpRequest, NewNoteRequest, PatchCaseRequest, PatchFollowUpRequest,
+    RasaStepRequest,
+};
 
 /// Why a command was not carried out.
 #[derive(Debug)]
@@ -75,13 +76,6 @@ fn stale<T: Serialize>(what: &'static str, sent: i64, revision: i64, current: &T
     WorkError::Stale { what, sent, revision, current: Box::new(serde_json::to_value(current).unwrap_or_default()) }
 }
 
-/// Distinguishes a field left out (`None`) from one set to null (`Some(None)`).
-pub(crate) fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
 async fn load_case(tx: &mut Tx, id: Uuid) -> WorkResult<Case> {
     let case = fetch_case(&mut **tx, id)
         .await?
@@ -107,88 +101,6 @@ async fn check_agent(tx: &mut Tx, field: &'static str, id: Uuid) -> WorkResult<(
     }
 }
 
-fn team_or_queue(field: &'static str, v: Option<String>, default: String) -> Result<String, Invalid> {
-    let v = v.map(|s| s.trim_matches(' ').to_ascii_lowercase()).unwrap_or(default);
-    if is_valid_name(&v) {
-        Ok(v)
-    } else {
-        Err(Invalid::field(field, format!("`{v}` is not a valid name: use lower-case letters, digits, `_`, `-`")))
-    }
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewCaseRequest {
-    pub customer_id: Uuid,
-    /// What the case is about: not empty or only spaces; at most 300 characters.
-    #[schema(min_length = 1, pattern = r"\S")]
-    pub subject: String,
-    /// Default `phone`.
-    pub channel: Option<Channel>,
-    /// Default `normal`.
-    pub priority: Option<Priority>,
-    /// Default `general`.
-    pub queue: Option<String>,
-    /// Default: the creator's first team, else `support`.
-    pub team: Option<String>,
-    /// Default: the creator. `null` leaves the case unassigned.
-    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Uuid>)]
-    pub assignee_id: Option<Option<Uuid>>,
-    /// `new` (default), `open` or `pending`.
-    pub status: Option<CaseStatus>,
-}
-
-impl NewCaseRequest {
-    /// A case for `customer_id` about `subject`, every other field left to its default.
-    pub fn new(customer_id: Uuid, subject: &str) -> NewCaseRequest {
-        NewCaseRequest {
-            customer_id,
-            subject: subject.to_string(),
-            channel: None,
-            priority: None,
-            queue: None,
-            team: None,
-            assignee_id: None,
-            status: None,
-        }
-    }
-}
-
-/// The case a request opens, by `agent` at `at`, with the defaults filled in; checks the
-/// fields only (the server checks the rest). The console's offline view uses it too.
-pub fn new_case(agent: &Agent, id: Uuid, req: &NewCaseRequest, at: DateTime<Utc>) -> Result<Case, Invalid> {
-    let subject = required_text("subject", &req.subject, MAX_SUBJECT_CHARS)?;
-    let queue = team_or_queue("queue", req.queue.clone(), "general".into())?;
-    let team =
-        team_or_queue("team", req.team.clone(), agent.teams.first().cloned().unwrap_or_else(|| "support".into()))?;
-    let status = req.status.unwrap_or(CaseStatus::New);
-    if !status.is_active() {
-        return Err(Invalid::field("status", "a new case is `new`, `open` or `pending`; resolve it afterwards"));
-    }
-    let priority = req.priority.unwrap_or(Priority::Normal);
-    let (first_due, resolve_due) = sla_due(at, priority);
-    Ok(Case {
-        id,
-        customer_id: req.customer_id,
-        subject,
-        channel: req.channel.unwrap_or(Channel::Phone),
-        status,
-        priority,
-        queue,
-        team,
-        assignee_id: req.assignee_id.unwrap_or(Some(agent.id)),
-        first_response_due: Some(first_due),
-        resolution_due: Some(resolve_due),
-        revision: 1,
-        created_by: agent.id,
-        created_at: at,
-        updated_at: at,
-        resolution: None,
-        first_response_at: (status != CaseStatus::New).then_some(at),
-    })
-}
-
 /// Opens a case with the id given (server-made for the API, client-made offline).
 pub async fn open_case(tx: &mut Tx, agent: &Agent, id: Uuid, req: NewCaseRequest) -> WorkResult<Case> {
     let mut case = new_case(agent, id, &req, now())?;
@@ -206,20 +118,6 @@ pub async fn open_case(tx: &mut Tx, agent: &Agent, id: Uuid, req: NewCaseRequest
     }
     crate::store::cases::create_case(tx, &case, agent).await?;
     Ok(case)
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PatchCaseRequest {
-    /// The revision you read; a stale one gets 409 with the current case.
-    #[serde(deserialize_with = "crate::domain::positive")]
-    pub revision: i64,
-    pub status: Option<CaseStatus>,
-    pub priority: Option<Priority>,
-    /// An agent id, or `null` to unassign.
-    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Uuid>)]
-    pub assignee_id: Option<Option<Uuid>>,
 }
 
 /// Changes a case's status, priority or assignee, if it is still at the revision sent.
@@ -257,16 +155,6 @@ pub async fn change_case(tx: &mut Tx, agent: &Agent, case_id: Uuid, req: PatchCa
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewNoteRequest {
-    /// Not empty or only spaces; at most 20,000 characters.
-    #[schema(min_length = 1, pattern = r"\S")]
-    pub body: String,
-    /// Default `internal`.
-    pub visibility: Option<NoteVisibility>,
-}
-
 /// Appends a note to a case; anyone may.
 pub async fn add_note(
     tx: &mut Tx,
@@ -290,17 +178,6 @@ pub async fn add_note(
         return Err(Invalid::field("id", format!("a note with id {note_id} exists already: make a new id")).into());
     }
     Ok(note)
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RasaStepRequest {
-    /// The step's notes as they now stand.
-    #[serde(default)]
-    pub notes: String,
-    /// Whether the step is done.
-    #[serde(default)]
-    pub done: bool,
 }
 
 /// Records a RASA step's notes and done flag (a new entry; entries only append).
@@ -347,22 +224,6 @@ pub async fn resolve_case(tx: &mut Tx, agent: &Agent, case_id: Uuid, req: Resolu
         Cas::Stale(current) => Err(stale("case", req.revision, current.revision, &*current)),
         Cas::NotFound => Err(WorkError::NotFound(format!("no case with id {case_id}"))),
     }
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewFollowUpRequest {
-    /// The case it follows up; its customer is the follow-up's customer.
-    pub case_id: Option<Uuid>,
-    /// Needed when there is no case.
-    pub customer_id: Option<Uuid>,
-    /// Default: the creator.
-    pub assignee_id: Option<Uuid>,
-    pub due_at: DateTime<Utc>,
-    /// Default `phone`.
-    pub channel: Option<Channel>,
-    #[serde(default)]
-    pub note: String,
 }
 
 /// Creates a follow-up, for a case or straight for a customer.
@@ -413,19 +274,6 @@ pub async fn create_followup(tx: &mut Tx, agent: &Agent, id: Uuid, req: NewFollo
     };
     crate::store::followups::create_followup(tx, &f, agent).await?;
     Ok(f)
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PatchFollowUpRequest {
-    /// The revision you read; a stale one gets 409 with the current follow-up.
-    #[serde(deserialize_with = "crate::domain::positive")]
-    pub revision: i64,
-    pub status: Option<FollowUpStatus>,
-    pub due_at: Option<DateTime<Utc>>,
-    pub note: Option<String>,
-    pub assignee_id: Option<Uuid>,
-    pub channel: Option<Channel>,
 }
 
 /// Changes a follow-up, if it is still at the revision sent.

@@ -21,3 +21,4 @@ pub mod seed;
 pub mod server;
 pub mod store;
 pub mod sync;
+pub mod wire;

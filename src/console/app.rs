@@ -13,7 +13,6 @@ use super::guidance::Guidance;
 use super::keymap::{action, Action, View};
 use super::lead::{LeadState, Picker, PERIODS};
 use super::workspace::{step_field, Typing, Workspace, NOTE_PLACEHOLDER};
-use crate::casework::PatchFollowUpRequest;
 use crate::domain::case::{proposed_followup_delay, Case, NoteVisibility, Priority};
 use crate::domain::customer::{Customer, MAX_QUERY_CHARS};
 use crate::domain::event::Event;
@@ -27,6 +26,7 @@ use crate::server::routes::leads::{BulkChange, BulkResponse, QueuesResponse};
 use crate::store::queues::QueueCase;
 use crate::store::reports::SummaryReport;
 use crate::sync::engine::SyncStatus;
+use crate::wire::requests::PatchFollowUpRequest;
 
 /// A timeline page's size.
 pub const PAGE: u32 = 100;
@@ -1589,10 +1589,10 @@ mod case_flow {
 
     fn loaded(app: &mut App, entries: &[StepEntry]) -> Uuid {
         let me = crate::domain::agent::Agent::new("anna", crate::domain::agent::Role::Agent, &["support"], app.now);
-        let case = crate::casework::new_case(
+        let case = crate::wire::requests::new_case(
             &me,
             Uuid::now_v7(),
-            &crate::casework::NewCaseRequest::new(Uuid::now_v7(), "Parcel never arrived"),
+            &crate::wire::requests::NewCaseRequest::new(Uuid::now_v7(), "Parcel never arrived"),
             app.now,
         )
         .unwrap();

@@ -8,7 +8,6 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tui_textarea::TextArea;
 use uuid::Uuid;
 
-use crate::casework::{NewCaseRequest, NewFollowUpRequest};
 use crate::domain::case::{
     proposed_followup_delay, validate_resolution, CaseStatus, Channel, Outcome, Priority, ResolutionInput,
     MAX_SUBJECT_CHARS, MAX_SUMMARY_CHARS,
@@ -17,6 +16,7 @@ use crate::domain::due::DuePreset;
 use crate::domain::followup::MAX_FOLLOWUP_NOTE_CHARS;
 use crate::domain::rasa::Checklist;
 use crate::domain::{optional_text, required_text, Invalid};
+use crate::wire::requests::{NewCaseRequest, NewFollowUpRequest};
 
 /// A text area holding `text`, with a hint shown while it is empty.
 pub fn text_area(text: &str, placeholder: &str) -> TextArea<'static> {

@@ -233,7 +233,7 @@ fn spawn_writer(
 
 /// Records a write in the local store; what it made, or why not.
 async fn record(store: &LocalStore, write: &Write) -> Result<Option<uuid::Uuid>, Invalid> {
-    use crate::casework::{NewNoteRequest, RasaStepRequest};
+    use crate::wire::requests::{NewNoteRequest, RasaStepRequest};
     let r: Result<Option<uuid::Uuid>, LocalError> = match write.clone() {
         Write::Form(FormWrite::OpenCase(req)) => store.open_case(req).await.map(|c| Some(c.id)),
         Write::Form(FormWrite::Resolve { case, input }) => store.resolve_case(case, input).await.map(|c| Some(c.id)),

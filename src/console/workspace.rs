@@ -187,10 +187,10 @@ mod tests {
         let customer = Uuid::now_v7();
         let anna =
             crate::domain::agent::Agent::new("anna", crate::domain::agent::Role::Agent, &["support"], Utc::now());
-        let case = crate::casework::new_case(
+        let case = crate::wire::requests::new_case(
             &anna,
             Uuid::now_v7(),
-            &crate::casework::NewCaseRequest::new(customer, "Parcel never arrived"),
+            &crate::wire::requests::NewCaseRequest::new(customer, "Parcel never arrived"),
             Utc::now(),
         )
         .expect("a valid case");

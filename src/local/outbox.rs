@@ -13,10 +13,6 @@ use super::confirmed::{put_case, put_entry, put_followup, put_note, put_notes};
 use super::overlay::{LocalOp, OpState};
 use super::view::{case_on, checklist_on, confirmed_case, confirmed_followup, followup_on, ops_where};
 use super::{get_meta, parse_json, LocalError, LocalStore, LocalTx, Result};
-use crate::casework::{
-    new_case, NewCaseRequest, NewFollowUpRequest, NewNoteRequest, PatchCaseRequest, PatchFollowUpRequest,
-    RasaStepRequest,
-};
 use crate::domain::agent::Agent;
 use crate::domain::case::{check_transition, validate_resolution, Case, Note, ResolutionInput, MAX_NOTE_CHARS};
 use crate::domain::followup::{FollowUp, MAX_FOLLOWUP_NOTE_CHARS};
@@ -24,6 +20,10 @@ use crate::domain::rasa::{Checklist, RasaStep, RecordedEntry, MAX_STEP_NOTES_CHA
 use crate::domain::time::{now, to_micros};
 use crate::domain::{optional_text, required_text, Invalid};
 use crate::sync::protocol::*;
+use crate::wire::requests::{
+    new_case, NewCaseRequest, NewFollowUpRequest, NewNoteRequest, PatchCaseRequest, PatchFollowUpRequest,
+    RasaStepRequest,
+};
 
 fn no_case(id: Uuid) -> LocalError {
     LocalError::NotFound(format!("no case {id} here: open it while online once, or sync"))

@@ -3,18 +3,18 @@
 //! I/O. Only pending operations are laid over: a conflict or a refusal shows the server's
 //! state until the agent settles it, and dropping an operation reverts it for free.
 //!
-//! The rules are the server's own ([`casework::new_case`], [`CaseChanges::apply_to`],
+//! The rules are the server's own ([`new_case`], [`CaseChanges::apply_to`],
 //! [`resolved`], [`FollowUpChanges::apply_to`]), so the view predicts what the server will do.
 
 use uuid::Uuid;
 
-use crate::casework;
 use crate::domain::agent::Agent;
 use crate::domain::case::{resolved, Case, CaseChanges, CaseStatus, Channel, Note, Resolution};
 use crate::domain::followup::{FollowUp, FollowUpChanges, FollowUpStatus};
 use crate::domain::rasa::{fold, Checklist, RecordedEntry, StepEntry};
 use crate::domain::time::Timestamp;
 use crate::sync::protocol::{OpBody, OpResult};
+use crate::wire::requests::new_case;
 
 /// Where an operation of the outbox stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,7 +78,7 @@ pub fn case(confirmed: Option<Case>, ops: &[LocalOp], me: &Agent) -> Option<Sync
     for op in pending(ops) {
         let at = op.created_at;
         let next = match (&op.body, &case) {
-            (OpBody::OpenCase(p), None) => casework::new_case(me, p.case_id, &p.fields, at).ok(),
+            (OpBody::OpenCase(p), None) => new_case(me, p.case_id, &p.fields, at).ok(),
             (OpBody::ChangeCase(p), Some(c)) if p.case_id == c.id => {
                 let f = &p.fields;
                 Some(
@@ -205,12 +205,12 @@ pub fn followup(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::casework::{NewCaseRequest, NewNoteRequest, PatchCaseRequest, RasaStepRequest};
     use crate::domain::agent::Role;
     use crate::domain::case::{Outcome, Priority, ResolutionInput};
     use crate::domain::rasa::RasaStep;
     use crate::domain::time::now;
     use crate::sync::protocol::*;
+    use crate::wire::requests::{NewCaseRequest, NewNoteRequest, PatchCaseRequest, RasaStepRequest};
 
     fn me() -> Agent {
         Agent::new("anna", Role::Agent, &["billing"], now())

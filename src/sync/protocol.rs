@@ -47,7 +47,7 @@ pub struct Operation {
 #[serde(deny_unknown_fields)]
 pub struct OpenCasePayload {
     pub case_id: Uuid,
-    pub fields: crate::casework::NewCaseRequest,
+    pub fields: crate::wire::requests::NewCaseRequest,
 }
 
 /// `case.change`: status, priority or assignee, with the revision the agent saw.
@@ -55,7 +55,7 @@ pub struct OpenCasePayload {
 #[serde(deny_unknown_fields)]
 pub struct ChangeCasePayload {
     pub case_id: Uuid,
-    pub fields: crate::casework::PatchCaseRequest,
+    pub fields: crate::wire::requests::PatchCaseRequest,
 }
 
 /// `case.resolve`: the resolution, with the revision the agent saw.
@@ -72,7 +72,7 @@ pub struct ResolveCasePayload {
 pub struct AddNotePayload {
     pub case_id: Uuid,
     pub note_id: Uuid,
-    pub fields: crate::casework::NewNoteRequest,
+    pub fields: crate::wire::requests::NewNoteRequest,
 }
 
 /// `rasa.set`: a RASA step's notes and done flag, as a new entry with a client-made id.
@@ -82,7 +82,7 @@ pub struct SetRasaPayload {
     pub case_id: Uuid,
     pub entry_id: Uuid,
     pub step: crate::domain::rasa::RasaStep,
-    pub fields: crate::casework::RasaStepRequest,
+    pub fields: crate::wire::requests::RasaStepRequest,
 }
 
 /// `followup.create`: a follow-up with a client-made id.
@@ -90,7 +90,7 @@ pub struct SetRasaPayload {
 #[serde(deny_unknown_fields)]
 pub struct CreateFollowUpPayload {
     pub followup_id: Uuid,
-    pub fields: crate::casework::NewFollowUpRequest,
+    pub fields: crate::wire::requests::NewFollowUpRequest,
 }
 
 /// `followup.change`: with the revision the agent saw.
@@ -98,7 +98,7 @@ pub struct CreateFollowUpPayload {
 #[serde(deny_unknown_fields)]
 pub struct ChangeFollowUpPayload {
     pub followup_id: Uuid,
-    pub fields: crate::casework::PatchFollowUpRequest,
+    pub fields: crate::wire::requests::PatchFollowUpRequest,
 }
 
 /// The operation kinds, as `Operation::kind` names them.

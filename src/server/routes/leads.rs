@@ -123,7 +123,11 @@ pub struct BulkChange {
     #[serde(deserialize_with = "crate::domain::positive")]
     pub revision: i64,
     /// An agent id, or `null` to unassign; left out: unchanged.
-    #[serde(default, deserialize_with = "crate::casework::double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::wire::requests::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<Uuid>)]
     pub assignee_id: Option<Option<Uuid>>,
     pub priority: Option<Priority>,

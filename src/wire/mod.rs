@@ -1,0 +1,5 @@
+//! What travels over the wire between the console and the server, used by both sides: the
+//! request bodies of case work ([`requests`]). The server's side and the console's side import
+//! these, never each other (`tests/layers.rs`).
+
+pub mod requests;
