@@ -14,11 +14,11 @@ use crate::domain::case::CaseDetail;
 use crate::domain::customer::Customer;
 use crate::domain::event::Event;
 use crate::domain::sla::SlaState;
-use crate::server::problem::Problem;
 use crate::server::routes::leads::{BulkChange, BulkRequest, BulkResponse, QueueCasePage, QueuesResponse};
 use crate::store::presence::PresentAgent;
 use crate::store::reports::SummaryReport;
 use crate::sync::protocol::{PullPage, PushRequest, PushResponse};
+use crate::wire::problem::Problem;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {

@@ -13,7 +13,7 @@ use crate::domain::event::Event;
 use crate::domain::followup::FollowUp;
 use crate::domain::rasa::RecordedEntry;
 use crate::domain::time::{now, to_micros};
-use crate::store::changes::{Change, Entity};
+use crate::wire::changes::{Change, Entity};
 
 fn json(v: &impl serde::Serialize) -> String {
     serde_json::to_string(v).expect("entities serialise")

@@ -4,41 +4,12 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use utoipa::ToSchema;
 
 use crate::domain::agent::Denied;
 use crate::domain::Invalid;
 use crate::store::StoreError;
 
-pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
-
-/// One field that failed validation.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
-pub struct FieldError {
-    pub field: Option<String>,
-    pub message: String,
-}
-
-/// A problem document (RFC 9457).
-#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
-pub struct Problem {
-    /// A URI naming the kind of problem: `urn:casebook:problem:<code>`.
-    #[serde(rename = "type")]
-    pub type_uri: String,
-    /// A short, fixed summary of the kind of problem.
-    pub title: String,
-    pub status: u16,
-    /// What went wrong this time, and what to do about it.
-    pub detail: String,
-    /// The stable machine-readable code (the last part of `type`).
-    pub code: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<FieldError>,
-    /// For conflicts: the current state of what the request tried to change.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
-    pub current: Option<serde_json::Value>,
-}
+pub use crate::wire::problem::{FieldError, Problem, PROBLEM_CONTENT_TYPE};
 
 #[derive(Debug, Clone)]
 pub struct ApiError(pub Box<Problem>);

@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::server::problem::Problem;
+use crate::wire::problem::Problem;
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -238,7 +238,7 @@ pub struct PushResponse {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PullPage {
     /// Oldest first. Apply them and store `next_cursor` in one local transaction.
-    pub changes: Vec<crate::store::changes::Change>,
+    pub changes: Vec<crate::wire::changes::Change>,
     /// Where the next pull starts: after the last change here (or where this one started).
     pub next_cursor: String,
     /// More changes are waiting: pull again at once.

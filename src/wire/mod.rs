@@ -1,5 +1,8 @@
 //! What travels over the wire between the console and the server, used by both sides: the
-//! request bodies of case work ([`requests`]). The server's side and the console's side import
+//! request bodies of case work ([`requests`]), problem details ([`problem`]) and the change
+//! feed's entries ([`changes`]). The server's side and the console's side import
 //! these, never each other (`tests/layers.rs`).
 
+pub mod changes;
+pub mod problem;
 pub mod requests;
