@@ -14,10 +14,10 @@ use crate::domain::case::CaseDetail;
 use crate::domain::customer::Customer;
 use crate::domain::event::Event;
 use crate::domain::sla::SlaState;
-use crate::server::routes::leads::{BulkChange, BulkRequest, BulkResponse, QueueCasePage, QueuesResponse};
-use crate::store::presence::PresentAgent;
-use crate::store::reports::SummaryReport;
 use crate::sync::protocol::{PullPage, PushRequest, PushResponse};
+use crate::wire::leads::SummaryReport;
+use crate::wire::leads::{BulkChange, BulkRequest, BulkResponse, QueueCasePage, QueuesResponse};
+use crate::wire::presence::PresentAgent;
 use crate::wire::problem::Problem;
 
 #[derive(Debug, thiserror::Error)]
@@ -164,7 +164,7 @@ impl ApiClient {
     /// Tells the server the agent has the case open; the others who have it open.
     pub async fn presence(&self, case: Uuid) -> Result<Vec<PresentAgent>, ClientError> {
         let url = format!("{}/api/v1/cases/{case}/presence", self.base);
-        let r: crate::server::routes::cases::PresenceResponse = self.send(self.http.put(url)).await?;
+        let r: crate::wire::presence::PresenceResponse = self.send(self.http.put(url)).await?;
         Ok(r.present)
     }
 

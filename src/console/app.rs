@@ -22,10 +22,10 @@ use crate::domain::sla::SlaState;
 use crate::domain::Invalid;
 use crate::local::overlay::{LocalOp, OpState, Synced};
 use crate::local::view::LocalCase;
-use crate::server::routes::leads::{BulkChange, BulkResponse, QueuesResponse};
-use crate::store::queues::QueueCase;
-use crate::store::reports::SummaryReport;
 use crate::sync::engine::SyncStatus;
+use crate::wire::leads::QueueCase;
+use crate::wire::leads::SummaryReport;
+use crate::wire::leads::{BulkChange, BulkResponse, QueuesResponse};
 use crate::wire::requests::PatchFollowUpRequest;
 
 /// A timeline page's size.

@@ -9,9 +9,9 @@ use uuid::Uuid;
 
 use crate::domain::case::{Case, Priority};
 use crate::domain::sla::SlaState;
-use crate::server::routes::leads::{BulkChange, BulkResponse, BulkStatus, QueuesResponse};
-use crate::store::queues::QueueCase;
-use crate::store::reports::SummaryReport;
+use crate::wire::leads::QueueCase;
+use crate::wire::leads::SummaryReport;
+use crate::wire::leads::{BulkChange, BulkResponse, BulkStatus, QueuesResponse};
 
 /// The report periods to cycle through, in days.
 pub const PERIODS: [i64; 3] = [7, 30, 90];
@@ -56,7 +56,7 @@ pub struct LeadState {
 
 impl LeadState {
     /// Queues in trouble first: most breaches, then most at risk, then most waiting.
-    pub fn sorted_queues(&self) -> Vec<&crate::store::queues::QueueSummary> {
+    pub fn sorted_queues(&self) -> Vec<&crate::wire::leads::QueueSummary> {
         let mut q: Vec<_> = self.overview.iter().flat_map(|o| o.queues.iter()).collect();
         q.sort_by_key(|s| {
             (
@@ -75,7 +75,7 @@ impl LeadState {
     }
 
     /// The agents a case of the open queue may go to, least loaded first: the queue team's.
-    pub fn assignable(&self) -> Vec<&crate::store::queues::AgentLoad> {
+    pub fn assignable(&self) -> Vec<&crate::wire::leads::AgentLoad> {
         let team = self.queue_team();
         let mut a: Vec<_> = self
             .overview
@@ -136,7 +136,7 @@ impl LeadState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::queues::{AgentLoad, Queue, QueueCounts, QueueSort, QueueSummary};
+    use crate::wire::leads::{AgentLoad, Queue, QueueCounts, QueueSort, QueueSummary};
 
     fn load(name: &str, team: &str, waiting: i64, breached: i64) -> AgentLoad {
         AgentLoad {

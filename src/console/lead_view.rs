@@ -329,7 +329,7 @@ pub fn draw_report(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ),
         theme.fg("ui.text_muted"),
     )];
-    let row = |name: String, f: &crate::store::reports::Figures| {
+    let row = |name: String, f: &crate::wire::leads::Figures| {
         Line::styled(
             format!(
                 "{:<16}{:>8}{:>9}{:>14}{:>10}{:>8}{:>8}",
@@ -393,9 +393,9 @@ mod tests {
     use crate::console::keymap::View;
     use crate::console::lead::Picker;
     use crate::domain::case::{Case, CaseStatus, Channel};
-    use crate::server::routes::leads::QueuesResponse;
-    use crate::store::queues::{AgentLoad, Queue, QueueCase, QueueCounts, QueueSort, QueueSummary};
-    use crate::store::reports::{Figures, SummaryReport};
+    use crate::wire::leads::QueuesResponse;
+    use crate::wire::leads::{AgentLoad, Queue, QueueCase, QueueCounts, QueueSort, QueueSummary};
+    use crate::wire::leads::{Figures, SummaryReport};
     use chrono::{DateTime, Duration, Utc};
     use ratatui::backend::TestBackend;
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -493,14 +493,13 @@ mod tests {
         total.nps = Some(35.0);
         total.nps_responses = 20;
         let daily = (0..7)
-            .map(|d| {
-                let mut day = crate::store::reports::Day::default();
-                day.day = (now - Duration::days(6 - d)).date_naive();
-                day.opened = [3, 8, 5, 9, 4, 6, 5][d as usize];
-                day.resolved = 4;
-                day.csat_average = (d % 3 != 0).then_some(3.5 + d as f64 * 0.2);
-                day.csat_responses = 2;
-                day
+            .map(|d| crate::wire::leads::Day {
+                day: (now - Duration::days(6 - d)).date_naive(),
+                opened: [3, 8, 5, 9, 4, 6, 5][d as usize],
+                resolved: 4,
+                csat_average: (d % 3 != 0).then_some(3.5 + d as f64 * 0.2),
+                csat_responses: 2,
+                ..Default::default()
             })
             .collect();
         update(
@@ -510,8 +509,8 @@ mod tests {
                 to: now,
                 teams: vec![],
                 total: total.clone(),
-                by_queue: vec![crate::store::reports::QueueFigures { queue: "billing".into(), figures: total.clone() }],
-                by_agent: vec![crate::store::reports::AgentFigures {
+                by_queue: vec![crate::wire::leads::QueueFigures { queue: "billing".into(), figures: total.clone() }],
+                by_agent: vec![crate::wire::leads::AgentFigures {
                     agent_id: Some(id(1)),
                     name: Some("anna".into()),
                     figures: total,

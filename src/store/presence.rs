@@ -3,24 +3,14 @@
 //! [`PRESENCE_WINDOW`] means the agent left.
 
 use chrono::Duration;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{col_str, col_ts, col_uuid, Result, Store};
 use crate::domain::time::{now, to_micros};
+pub use crate::wire::presence::PresentAgent;
 
 /// How long a heartbeat keeps an agent present (consoles beat every 10 s).
 pub const PRESENCE_WINDOW: Duration = Duration::seconds(30);
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct PresentAgent {
-    pub agent_id: Uuid,
-    pub name: String,
-    /// Since when they have had the case open.
-    pub since: chrono::DateTime<chrono::Utc>,
-    pub seen_at: chrono::DateTime<chrono::Utc>,
-}
 
 impl Store {
     /// Records that `agent` has `case` open now; returns the other agents who do.

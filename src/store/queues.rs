@@ -2,37 +2,13 @@
 //! (cases name their queue); its figures are counted in SQL, with the SLA rules of
 //! `domain::sla` written as conditions on the due times (a test checks they agree).
 
-use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
-use utoipa::ToSchema;
 
 use super::{col_enum, col_i64, col_str, Result, Sql, Store, StoreError, Tx};
 use crate::domain::case::{CaseStatus, Priority};
 use crate::domain::sla::{SlaPolicy, AT_RISK_DIVISOR};
 use crate::domain::time::{now, to_micros};
-
-/// How a queue lists its cases.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum QueueSort {
-    /// Oldest first.
-    Age,
-    /// The nearest resolution due time first.
-    Due,
-    /// Most urgent first, then oldest.
-    Priority,
-}
-crate::domain::named_enum!(QueueSort, "sort", { Age => "age", Due => "due", Priority => "priority" });
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Queue {
-    pub id: String,
-    pub name: String,
-    pub team: String,
-    /// The statuses it shows.
-    pub statuses: Vec<CaseStatus>,
-    pub sort: QueueSort,
-}
+pub use crate::wire::leads::{AgentLoad, Queue, QueueCase, QueueCounts, QueueSort, QueueSummary};
 
 fn queue_from_row(row: &AnyRow) -> Result<Queue> {
     let statuses: Vec<CaseStatus> = serde_json::from_str(&col_str(row, "statuses")?)
@@ -165,38 +141,6 @@ pub const ACTIVE: &str = "status IN ('new', 'open', 'pending')";
 pub const AGE_BUCKETS: &[(&str, Option<i64>)] =
     &[("under_1h", Some(1)), ("1h_4h", Some(4)), ("4h_24h", Some(24)), ("1d_3d", Some(72)), ("over_3d", None)];
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct QueueCounts {
-    /// Waiting cases by status (`new`, `open`, `pending`).
-    pub by_status: std::collections::BTreeMap<String, i64>,
-    /// Waiting cases by how long since they were opened.
-    pub by_age: std::collections::BTreeMap<String, i64>,
-    /// Waiting cases past a due time now.
-    pub breached: i64,
-    /// Waiting cases with less than a quarter of a window left, not yet breached.
-    pub at_risk: i64,
-    pub unassigned: i64,
-    pub waiting: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct QueueSummary {
-    #[serde(flatten)]
-    pub queue: Queue,
-    pub counts: QueueCounts,
-}
-
-/// An agent's waiting cases: what a lead weighs before giving them another.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct AgentLoad {
-    pub agent_id: uuid::Uuid,
-    pub name: String,
-    pub teams: Vec<String>,
-    pub waiting: i64,
-    pub breached: i64,
-    pub at_risk: i64,
-}
-
 impl Store {
     /// Every queue with its figures at `now`, busiest trouble first is left to the caller.
     pub async fn queue_summaries(&self, at: crate::domain::time::Timestamp) -> Result<Vec<QueueSummary>> {
@@ -293,14 +237,6 @@ pub struct QueueCaseFilter {
     /// `Some(None)`: unassigned only.
     pub assignee: Option<Option<uuid::Uuid>>,
     pub sort: QueueSort,
-}
-
-/// A case in a queue, with where it stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct QueueCase {
-    #[serde(flatten)]
-    pub case: crate::domain::case::Case,
-    pub sla: crate::domain::sla::SlaState,
 }
 
 /// The key a queue sorts by, as SQL: oldest first; nearest due first; most urgent first (then

@@ -5,66 +5,16 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::queues::{breached_sql, ACTIVE};
 use super::{col_i64, col_str, Result, Sql, Store};
 use crate::domain::case::Outcome;
 use crate::domain::time::{to_micros, Timestamp};
+pub use crate::wire::leads::{AgentFigures, Day, Figures, FollowUpCompliance, QueueFigures, SummaryReport};
 
 /// How long after a resolution a survey answer still counts for that case.
 pub const SURVEY_WINDOW_DAYS: i64 = 14;
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct FollowUpCompliance {
-    /// Due in the period and done by the due time.
-    pub on_time: i64,
-    /// Due in the period and done after it.
-    pub late: i64,
-    /// Due in the period, still open, and the due time has passed.
-    pub overdue: i64,
-    /// Due in the period, still open, not due yet (a period that reaches into the future).
-    pub upcoming: i64,
-}
-
-/// The figures of a period, for a queue, an agent or everything.
-///
-/// - `opened`: cases opened in the period. `resolved`: cases resolved in it.
-/// - `median_handle_secs`: of the resolved ones, the median time from opening to resolution.
-/// - `sla_breaches`: cases resolved in the period that missed a due time, plus cases opened in
-///   the period still waiting and past a due time now.
-/// - `rasa_completion_rate`: the share of resolved cases whose RASA checklist was complete when
-///   resolved (no reason for an incomplete one was recorded).
-/// - `outcomes`: resolved cases by experience outcome.
-/// - `followups`: follow-ups on the cases, due in the period.
-/// - `csat_average` (1–5) and `nps` (% promoters 9–10 − % detractors 0–6): survey answers in
-///   the period, each counted for the case it names, else the customer's latest case resolved
-///   up to 14 days before the answer; answers with neither are left out.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct Figures {
-    pub opened: i64,
-    pub resolved: i64,
-    pub median_handle_secs: Option<i64>,
-    pub sla_breaches: i64,
-    pub rasa_completion_rate: Option<f64>,
-    pub outcomes: BTreeMap<String, i64>,
-    pub followups: FollowUpCompliance,
-    pub csat_average: Option<f64>,
-    pub csat_responses: i64,
-    pub nps: Option<f64>,
-    pub nps_responses: i64,
-    #[serde(skip)]
-    rasa_complete: i64,
-    #[serde(skip)]
-    csat_sum: i64,
-    #[serde(skip)]
-    promoters: i64,
-    #[serde(skip)]
-    detractors: i64,
-}
 
 impl Figures {
     fn finish(&mut self) {
@@ -76,47 +26,6 @@ impl Figures {
             self.outcomes.entry(o.as_str().to_string()).or_default();
         }
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct QueueFigures {
-    pub queue: String,
-    #[serde(flatten)]
-    pub figures: Figures,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct AgentFigures {
-    /// `null`: cases nobody was assigned.
-    pub agent_id: Option<Uuid>,
-    pub name: Option<String>,
-    #[serde(flatten)]
-    pub figures: Figures,
-}
-
-/// One UTC day of the period: for charts.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct Day {
-    pub day: chrono::NaiveDate,
-    pub opened: i64,
-    pub resolved: i64,
-    pub csat_average: Option<f64>,
-    pub csat_responses: i64,
-    #[serde(skip)]
-    csat_sum: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct SummaryReport {
-    pub from: DateTime<Utc>,
-    pub to: DateTime<Utc>,
-    /// The teams counted (every team when empty).
-    pub teams: Vec<String>,
-    pub total: Figures,
-    pub by_queue: Vec<QueueFigures>,
-    pub by_agent: Vec<AgentFigures>,
-    /// Every UTC day of the period, oldest first.
-    pub daily: Vec<Day>,
 }
 
 fn team_filter(sql: &mut Sql, teams: &[String], t: &str) {

@@ -19,7 +19,7 @@ use crate::server::extract::{
 use crate::server::problem::{ApiError, ApiResult, Problem};
 use crate::server::{in_transaction, AppState};
 use crate::store::cases::CaseFilter;
-use crate::store::presence::PresentAgent;
+pub use crate::wire::presence::PresenceResponse;
 
 const CASES_CURSOR: &str = "cases";
 
@@ -169,13 +169,6 @@ pub async fn put_resolution(
 ) -> ApiResult<Json<Case>> {
     let id = parse_id("case", &raw)?;
     Ok(Json(in_transaction!(state.store, tx => casework::resolve_case(&mut tx, &agent, id, req))))
-}
-
-/// Who else has the case open.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct PresenceResponse {
-    /// Other agents with the case open now (seen within the last 30 s), longest first.
-    pub present: Vec<PresentAgent>,
 }
 
 #[utoipa::path(put, path = "/api/v1/cases/{id}/presence", tag = "cases",

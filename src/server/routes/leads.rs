@@ -4,16 +4,15 @@
 
 use axum::extract::{Path, State};
 use axum::Json;
-use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
+use chrono::Duration;
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::casework::{self, PatchCaseRequest};
 use crate::domain::agent::may_read_report;
-use crate::domain::case::{Case, CaseStatus, Priority};
+use crate::domain::case::CaseStatus;
 use crate::domain::cursor::TimeCursor;
-use crate::domain::sla::{SlaPolicy, SlaState};
+use crate::domain::sla::SlaState;
 use crate::domain::time::now;
 use crate::domain::Invalid;
 use crate::server::extract::{
@@ -21,21 +20,14 @@ use crate::server::extract::{
 };
 use crate::server::problem::{ApiError, ApiResult, Problem};
 use crate::server::AppState;
-use crate::store::queues::{AgentLoad, QueueCase, QueueCaseFilter, QueueSort, QueueSummary};
+use crate::store::queues::{QueueCaseFilter, QueueSort};
 use crate::store::reports::SummaryReport;
+pub use crate::wire::leads::{
+    BulkChange, BulkRequest, BulkResponse, BulkResult, BulkStatus, QueueCasePage, QueuesResponse,
+};
 
 /// The most cases one bulk request may change.
 pub const MAX_BULK: usize = 500;
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct QueuesResponse {
-    /// When the figures were counted.
-    pub at: DateTime<Utc>,
-    pub queues: Vec<QueueSummary>,
-    /// Every agent's waiting cases (admins left out), by name.
-    pub workload: Vec<AgentLoad>,
-    pub sla_policies: Vec<SlaPolicy>,
-}
 
 #[utoipa::path(get, path = "/api/v1/queues", tag = "leads",
     responses(
@@ -66,12 +58,6 @@ pub struct QueueCasesParams {
     /// 1 to 200, default 50.
     pub limit: Option<String>,
     pub cursor: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct QueueCasePage {
-    pub cases: Vec<QueueCase>,
-    pub next_cursor: Option<String>,
 }
 
 fn bad(name: &str) -> impl Fn(Invalid) -> ApiError + '_ {
@@ -113,59 +99,6 @@ pub async fn cases(
     let filter = QueueCaseFilter { statuses, sla, assignee, sort };
     let (cases, next) = state.store.queue_cases(&queue, &filter, limit, after.as_ref(), now()).await?;
     Ok(Json(QueueCasePage { cases, next_cursor: next.map(|c| c.encode(&tag)) }))
-}
-
-/// One case to change, with the revision read.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct BulkChange {
-    pub id: Uuid,
-    #[serde(deserialize_with = "crate::domain::positive")]
-    pub revision: i64,
-    /// An agent id, or `null` to unassign; left out: unchanged.
-    #[serde(
-        default,
-        deserialize_with = "crate::wire::requests::double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    #[schema(value_type = Option<Uuid>)]
-    pub assignee_id: Option<Option<Uuid>>,
-    pub priority: Option<Priority>,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct BulkRequest {
-    /// 1 to 500 changes.
-    #[schema(min_items = 1, max_items = 500)]
-    pub changes: Vec<BulkChange>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum BulkStatus {
-    Applied,
-    /// Changed since the revision sent: `current` holds it; nothing was overwritten.
-    Conflict,
-    /// Not allowed or not valid: `problem` says why.
-    Rejected,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct BulkResult {
-    pub id: Uuid,
-    pub status: BulkStatus,
-    /// The case as changed (applied).
-    pub case: Option<Case>,
-    /// The case as it is now (conflict).
-    pub current: Option<Case>,
-    pub problem: Option<Problem>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct BulkResponse {
-    /// One per change, in the order sent.
-    pub results: Vec<BulkResult>,
 }
 
 #[utoipa::path(post, path = "/api/v1/cases/bulk", tag = "leads", request_body = BulkRequest,
