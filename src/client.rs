@@ -14,11 +14,11 @@ use crate::domain::case::CaseDetail;
 use crate::domain::customer::Customer;
 use crate::domain::event::Event;
 use crate::domain::sla::SlaState;
-use crate::sync::protocol::{PullPage, PushRequest, PushResponse};
 use crate::wire::leads::SummaryReport;
 use crate::wire::leads::{BulkChange, BulkRequest, BulkResponse, QueueCasePage, QueuesResponse};
 use crate::wire::presence::PresentAgent;
 use crate::wire::problem::Problem;
+use crate::wire::sync::{PullPage, PushRequest, PushResponse};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {

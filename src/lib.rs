@@ -1,16 +1,20 @@
 //! casebook: a terminal console for customer-support teams, and the shared API behind it.
 //!
-//! - [`domain`]: the types and rules, no I/O;
-//! - [`cloudevents`]: CloudEvents 1.0 JSON → events;
-//! - [`store`]: SQLite and PostgreSQL storage;
-//! - [`server`]: the HTTP API (`casebook serve`);
-//! - [`seed`], [`demo`], [`bench`], [`cli`]: the commands around them.
+//! Layers (kept by `tests/layers.rs`):
+//! - [`domain`]: the types and rules, no I/O; imports nothing else of the crate;
+//! - [`wire`]: what travels between the console and the server (requests, problems, the
+//!   change feed, sync operations, lead mode's reports, CloudEvents), used by both sides;
+//! - the server's side: [`server`] (the HTTP API), [`store`] (SQLite and PostgreSQL),
+//!   [`casework`] (the write rules, inside store transactions), [`sync::apply`];
+//! - the console's side: [`console`], [`client`] (its HTTP client), [`local`] (its local
+//!   store), [`sync::engine`];
+//! - the commands around them: [`cli`], [`demo`], [`seed`], [`export`], [`bench`](mod@bench),
+//!   [`sync::command`].
 
 pub mod bench;
 pub mod casework;
 pub mod cli;
 pub mod client;
-pub mod cloudevents;
 pub mod console;
 pub mod demo;
 pub mod domain;

@@ -10,13 +10,13 @@ use serde_json::json;
 
 use crate::casework::{NewCaseRequest, NewNoteRequest, RasaStepRequest};
 use crate::client::ApiClient;
-use crate::cloudevents::parse_event;
 use crate::domain::agent::Role;
 use crate::domain::rasa::RasaStep;
 use crate::local::LocalStore;
 use crate::store::events::IngestOutcome;
 use crate::store::Store;
 use crate::sync::engine::{pull_all, push_all, sync_round, RoundReport};
+use crate::wire::cloudevents::parse_event;
 
 #[derive(Args, Clone)]
 pub struct SyncBenchArgs {

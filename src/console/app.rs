@@ -1794,7 +1794,7 @@ mod case_flow {
         let op = |state: OpState| LocalOp {
             seq: 1,
             id: Uuid::now_v7(),
-            body: crate::sync::protocol::OpBody::parse(
+            body: crate::wire::sync::OpBody::parse(
                 "note.add",
                 &serde_json::json!({"case_id": case, "note_id": Uuid::now_v7(), "fields": {"body": "hi"}}).to_string(),
             )

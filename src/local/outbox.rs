@@ -19,11 +19,11 @@ use crate::domain::followup::{FollowUp, MAX_FOLLOWUP_NOTE_CHARS};
 use crate::domain::rasa::{Checklist, RasaStep, RecordedEntry, MAX_STEP_NOTES_CHARS};
 use crate::domain::time::{now, to_micros};
 use crate::domain::{optional_text, required_text, Invalid};
-use crate::sync::protocol::*;
 use crate::wire::requests::{
     new_case, NewCaseRequest, NewFollowUpRequest, NewNoteRequest, PatchCaseRequest, PatchFollowUpRequest,
     RasaStepRequest,
 };
+use crate::wire::sync::*;
 
 fn no_case(id: Uuid) -> LocalError {
     LocalError::NotFound(format!("no case {id} here: open it while online once, or sync"))

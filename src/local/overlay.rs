@@ -13,8 +13,8 @@ use crate::domain::case::{resolved, Case, CaseChanges, CaseStatus, Channel, Note
 use crate::domain::followup::{FollowUp, FollowUpChanges, FollowUpStatus};
 use crate::domain::rasa::{fold, Checklist, RecordedEntry, StepEntry};
 use crate::domain::time::Timestamp;
-use crate::sync::protocol::{OpBody, OpResult};
 use crate::wire::requests::new_case;
+use crate::wire::sync::{OpBody, OpResult};
 
 /// Where an operation of the outbox stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -209,8 +209,8 @@ mod tests {
     use crate::domain::case::{Outcome, Priority, ResolutionInput};
     use crate::domain::rasa::RasaStep;
     use crate::domain::time::now;
-    use crate::sync::protocol::*;
     use crate::wire::requests::{NewCaseRequest, NewNoteRequest, PatchCaseRequest, RasaStepRequest};
+    use crate::wire::sync::*;
 
     fn me() -> Agent {
         Agent::new("anna", Role::Agent, &["billing"], now())

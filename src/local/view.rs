@@ -14,7 +14,7 @@ use crate::domain::case::{Case, Note};
 use crate::domain::followup::{FollowUp, FollowUpStatus};
 use crate::domain::rasa::{Checklist, RecordedEntry};
 use crate::domain::time::from_micros;
-use crate::sync::protocol::OpBody;
+use crate::wire::sync::OpBody;
 
 /// A case with everything worked on it, as the agent sees it.
 #[derive(Debug, Clone)]

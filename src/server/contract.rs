@@ -81,7 +81,7 @@ fn cloudevents(doc: &mut Value) {
         .pointer_mut("/paths/~1api~1v1~1events/post/requestBody/content")
         .expect("the OpenAPI document has POST /api/v1/events");
     content["application/cloudevents+json"]["schema"] = json!({"$ref": "#/components/schemas/CloudEvent"});
-    content["application/cloudevents-batch+json"]["schema"] = json!({"type": "array", "maxItems": crate::cloudevents::MAX_BATCH_EVENTS,
+    content["application/cloudevents-batch+json"]["schema"] = json!({"type": "array", "maxItems": crate::wire::cloudevents::MAX_BATCH_EVENTS,
         "items": {"description": "A CloudEvent (see `CloudEvent`); anything else is answered `rejected` in its place"}});
 }
 

@@ -67,13 +67,13 @@ impl AppState {
     modifiers(&BearerAuth),
     components(schemas(
         Problem,
-        crate::sync::protocol::OpenCasePayload,
-        crate::sync::protocol::ChangeCasePayload,
-        crate::sync::protocol::ResolveCasePayload,
-        crate::sync::protocol::AddNotePayload,
-        crate::sync::protocol::SetRasaPayload,
-        crate::sync::protocol::CreateFollowUpPayload,
-        crate::sync::protocol::ChangeFollowUpPayload
+        crate::wire::sync::OpenCasePayload,
+        crate::wire::sync::ChangeCasePayload,
+        crate::wire::sync::ResolveCasePayload,
+        crate::wire::sync::AddNotePayload,
+        crate::wire::sync::SetRasaPayload,
+        crate::wire::sync::CreateFollowUpPayload,
+        crate::wire::sync::ChangeFollowUpPayload
     )),
     tags(
         (name = "meta", description = "Liveness, identity, agents and tokens"),

@@ -13,13 +13,13 @@ use super::{
     backend_of, col_opt_str, col_opt_uuid, col_str, col_ts, col_uuid, cut_page, to_json, Result, Sql, Store,
     StoreError, Tx,
 };
-use crate::cloudevents::IncomingEvent;
 use crate::domain::cursor::TimeCursor;
 use crate::domain::customer::{search_terms, Identity};
 use crate::domain::event::{Event, TimelineFilter, CASEBOOK_SOURCE};
 use crate::domain::new_id;
 use crate::domain::time::{now, to_micros, Timestamp};
 use crate::domain::Invalid;
+use crate::wire::cloudevents::IncomingEvent;
 
 /// What became of one ingested event.
 #[derive(Debug, Clone, PartialEq)]

@@ -14,7 +14,7 @@ use crate::domain::time::{now, to_micros};
 use crate::domain::Invalid;
 use crate::server::problem::{ApiError, Problem};
 use crate::store::{backend_of, col_i64, col_str, col_uuid, Result, Sql, Store, StoreError, Tx};
-use crate::sync::protocol::*;
+use crate::wire::sync::*;
 
 fn outcome(op: &Operation, status: OpStatus) -> OpResult {
     OpResult { id: op.id, seq: op.seq, status, result: None, current: None, problem: None }

@@ -18,7 +18,7 @@ use crate::domain::time::{now, Timestamp};
 use crate::local::outbox::AnswerCounts;
 use crate::local::view::OutboxCounts;
 use crate::local::{LocalError, LocalStore};
-use crate::sync::protocol::{OpStatus, PushRequest};
+use crate::wire::sync::{OpStatus, PushRequest};
 
 /// Operations per push (the server takes up to 1,000).
 pub const PUSH_BATCH: u32 = 500;

@@ -1,11 +1,14 @@
-//! What travels over the wire between the console and the server, used by both sides: the
-//! request bodies of case work ([`requests`]), problem details ([`problem`]) and the change
-//! feed's entries ([`changes`]), lead mode's queues, report and bulk changes ([`leads`]), who
-//! else has a case open ([`presence`]). The server's side and the console's side import
+//! What travels over the wire, used by both sides: the request bodies of case work
+//! ([`requests`]), problem details ([`problem`]), the change feed's entries ([`changes`]), the
+//! operations an offline console pushes and their outcomes ([`sync`]), lead mode's queues,
+//! report and bulk changes ([`leads`]), who else has a case open ([`presence`]), and
+//! CloudEvents 1.0 as other systems send them ([`cloudevents`]). The server's side and the console's side import
 //! these, never each other (`tests/layers.rs`).
 
 pub mod changes;
+pub mod cloudevents;
 pub mod leads;
 pub mod presence;
 pub mod problem;
 pub mod requests;
+pub mod sync;

@@ -11,13 +11,13 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::cloudevents::{parse_event, IncomingEvent, MAX_BATCH_EVENTS, MAX_EVENT_BYTES};
 use crate::domain::agent::{may_post_events, Principal};
 use crate::domain::Invalid;
 use crate::server::extract::{parse_json, Auth, Body};
 use crate::server::problem::{ApiError, ApiResult, Problem};
 use crate::server::AppState;
 use crate::store::events::IngestOutcome;
+use crate::wire::cloudevents::{parse_event, IncomingEvent, MAX_BATCH_EVENTS, MAX_EVENT_BYTES};
 
 pub const SINGLE: &str = "application/cloudevents+json";
 pub const BATCH: &str = "application/cloudevents-batch+json";
@@ -63,7 +63,7 @@ fn rejected(index: usize, raw: Option<&Value>, problem: ApiError) -> IngestResul
     IngestResult {
         index,
         id: field("id"),
-        source: field("source").and_then(|s| crate::cloudevents::source_name(&s)),
+        source: field("source").and_then(|s| crate::wire::cloudevents::source_name(&s)),
         status: IngestStatus::Rejected,
         event_id: None,
         customer_id: None,

@@ -13,7 +13,7 @@ use crate::server::problem::{ApiError, ApiResult, Problem};
 use crate::server::AppState;
 use crate::store::changes::PullError;
 use crate::sync::apply::apply_all;
-use crate::sync::protocol::{PullPage, PushRequest, PushResponse};
+use crate::wire::sync::{PullPage, PushRequest, PushResponse};
 
 const CHANGES_CURSOR: &str = "changes";
 

@@ -82,7 +82,7 @@ fn json_kind(v: &Value) -> &'static str {
 /// The casebook source name in a CloudEvents `source`: its last segment.
 ///
 /// ```
-/// use casebook::cloudevents::source_name;
+/// use casebook::wire::cloudevents::source_name;
 /// assert_eq!(source_name("urn:acme:billing").as_deref(), Some("billing"));
 /// assert_eq!(source_name("/acme/shop/").as_deref(), Some("shop"));
 /// ```
