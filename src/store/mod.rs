@@ -15,6 +15,7 @@ pub mod presence;
 pub mod queues;
 pub mod reports;
 mod rows;
+pub mod sync_ops;
 mod tx;
 
 use std::collections::HashSet;

@@ -1,7 +1,8 @@
 //! Applying pushed operations on the server, in groups sharing a transaction: claim the operation's
 //! id (unique in `sync_ops`), check the device's sequence, apply it through the same case-work
 //! rules as the REST API, and store the answer, so that a replay — after a lost response, a
-//! crash, a week offline — gets the first answer back and changes nothing.
+//! crash, a week offline — gets the first answer back and changes nothing. The record itself
+//! (its SQL) is `store::sync_ops`.
 
 use std::collections::{HashMap, HashSet};
 
@@ -10,10 +11,9 @@ use uuid::Uuid;
 
 use crate::casework::{self, WorkError};
 use crate::domain::agent::Agent;
-use crate::domain::time::{now, to_micros};
 use crate::domain::Invalid;
 use crate::server::problem::{ApiError, Problem};
-use crate::store::{backend_of, col_i64, col_str, col_uuid, Result, Sql, Store, StoreError, Tx};
+use crate::store::{sync_ops, Result, Store, StoreError, Tx};
 use crate::wire::sync::*;
 
 fn outcome(op: &Operation, status: OpStatus) -> OpResult {
@@ -26,25 +26,6 @@ fn with_problem(op: &Operation, status: OpStatus, problem: ApiError) -> OpResult
 
 fn refused(op: &Operation, detail: String) -> OpResult {
     with_problem(op, OpStatus::Rejected, ApiError::from(Invalid::general(detail)))
-}
-
-/// The answer stored for an operation applied before, as a replay gets it.
-async fn stored(tx: &mut Tx, op: &Operation) -> Result<Option<OpResult>> {
-    let row = sqlx::query("SELECT status, outcome FROM sync_ops WHERE op_id = $1")
-        .bind(op.id.to_string())
-        .fetch_optional(&mut **tx)
-        .await?;
-    row.as_ref().map(answer_of).transpose()
-}
-
-/// A stored answer as a replay gets it: `applied` becomes `duplicate`.
-fn answer_of(row: &sqlx::any::AnyRow) -> Result<OpResult> {
-    let mut first: OpResult = serde_json::from_str(&col_str(row, "outcome")?)
-        .map_err(|e| StoreError::Corrupt(format!("sync_ops.outcome: {e}")))?;
-    if col_str(row, "status")? == "applied" {
-        first.status = OpStatus::Duplicate;
-    }
-    Ok(first)
 }
 
 /// What a transaction knows of the device and of the operations it is about to apply, read
@@ -61,7 +42,7 @@ struct Known {
     owner: Option<String>,
     /// Operations claimed up front by [`claim_run`], not yet answered.
     claimed: HashSet<Uuid>,
-    /// Answers given in this transaction, written by [`write_answers`] before the commit:
+    /// Answers given in this transaction, written by [`sync_ops::write_answers`] before the commit:
     /// (operation id, status, answer as JSON).
     answered: Vec<(Uuid, &'static str, String)>,
 }
@@ -74,15 +55,8 @@ impl Known {
 }
 
 async fn load_known(tx: &mut Tx, device: Uuid, ops: &[Operation]) -> Result<Known> {
-    let mut sql = Sql::new(backend_of(tx), "SELECT op_id, status, outcome FROM sync_ops WHERE op_id IN (");
-    sql.bind_list(ops.iter().map(|op| op.id.to_string())).push(")");
-    let (text, args) = sql.finish();
-    let rows = sqlx::query_with(&text, args).fetch_all(&mut **tx).await?;
-    let mut stored = HashMap::with_capacity(rows.len());
-    for row in &rows {
-        stored.insert(col_uuid(row, "op_id")?, answer_of(row)?);
-    }
-    let (last, owner) = device_latest(tx, device).await?;
+    let stored = sync_ops::answers(tx, ops).await?;
+    let (last, owner) = sync_ops::device_latest(tx, device).await?;
     Ok(Known { stored, last, owner, claimed: HashSet::new(), answered: Vec::with_capacity(ops.len()) })
 }
 
@@ -95,52 +69,14 @@ async fn claim_run(tx: &mut Tx, agent: &Agent, device: Uuid, ops: &[Operation], 
         return Ok(());
     }
     let mut seen = HashSet::with_capacity(ops.len());
-    let run = ops
+    let run: Vec<&Operation> = ops
         .iter()
         .zip(known.last + 1..)
         .take_while(|(op, next)| op.seq == *next && !known.stored.contains_key(&op.id) && seen.insert(op.id))
-        .map(|(op, _)| op);
-    let at = to_micros(now());
-    let mut sql = Sql::new(
-        backend_of(tx),
-        "INSERT INTO sync_ops (op_id, device_id, device_seq, agent_id, kind, status, outcome, applied_at) VALUES ",
-    );
-    let mut any = false;
-    for op in run {
-        sql.push(if any { ", (" } else { "(" });
-        sql.bind(op.id.to_string()).push(", ");
-        sql.bind(device.to_string()).push(", ");
-        sql.bind(op.seq).push(", ");
-        sql.bind(mine.clone()).push(", ");
-        sql.bind(op.kind.clone()).push(", 'pending', '{}', ");
-        sql.bind(at).push(")");
-        any = true;
-    }
-    if !any {
-        return Ok(());
-    }
-    sql.push(" ON CONFLICT DO NOTHING RETURNING op_id");
-    let (text, args) = sql.finish();
-    for row in sqlx::query_with(&text, args).fetch_all(&mut **tx).await? {
-        known.claimed.insert(col_uuid(&row, "op_id")?);
-    }
-    Ok(())
-}
-
-/// Writes the group's answers over their claims, in one statement.
-async fn write_answers(tx: &mut Tx, answered: &[(Uuid, &'static str, String)]) -> Result<()> {
-    for chunk in answered.chunks(OPS_PER_TRANSACTION) {
-        let mut sql =
-            Sql::new(backend_of(tx), "UPDATE sync_ops SET status = v.column2, outcome = v.column3 FROM (VALUES ");
-        for (i, (id, status, outcome)) in chunk.iter().enumerate() {
-            sql.push(if i == 0 { "(" } else { ", (" });
-            sql.bind(id.to_string()).push(", ");
-            sql.bind(status.to_string()).push(", ");
-            sql.bind(outcome.clone()).push(")");
-        }
-        sql.push(") AS v WHERE sync_ops.op_id = v.column1");
-        let (text, args) = sql.finish();
-        sqlx::query_with(&text, args).execute(&mut **tx).await?;
+        .map(|(op, _)| op)
+        .collect();
+    if !run.is_empty() {
+        known.claimed.extend(sync_ops::claim(tx, device, agent.id, &run).await?);
     }
     Ok(())
 }
@@ -165,39 +101,13 @@ async fn run(tx: &mut Tx, agent: &Agent, op: &Operation) -> Result<serde_json::V
     })
 }
 
-/// Applies one operation of `device` for `agent`. A storage failure comes back as an error
-/// with nothing written: the client retries.
-/// The device's latest operation number and its agent (one index probe).
-async fn device_latest(tx: &mut Tx, device: Uuid) -> Result<(i64, Option<String>)> {
-    let latest =
-        sqlx::query("SELECT device_seq, agent_id FROM sync_ops WHERE device_id = $1 ORDER BY device_seq DESC LIMIT 1")
-            .bind(device.to_string())
-            .fetch_optional(&mut **tx)
-            .await?;
-    Ok(match &latest {
-        Some(row) => (col_i64(row, "device_seq")?, Some(col_str(row, "agent_id")?)),
-        None => (0, None),
-    })
-}
-
 /// A replay that arrives under another device or number than the first time (a console that
 /// renumbered its outbox after rebuilding its copy) still takes its place in this device's
 /// sequence, so that the device's next operations are not held back as a gap.
 async fn keep_sequence(tx: &mut Tx, agent: &Agent, device: Uuid, op: &Operation, known: &mut Known) -> Result<()> {
     let mine = agent.id.to_string();
     if op.seq == known.last + 1 && known.owner.as_ref().is_none_or(|o| *o == mine) {
-        sqlx::query(
-            "INSERT INTO sync_ops (op_id, device_id, device_seq, agent_id, kind, status, outcome, applied_at) \
-             VALUES ($1, $2, $3, $4, $5, 'alias', '{}', $6) ON CONFLICT DO NOTHING",
-        )
-        .bind(format!("alias:{}:{device}", op.id))
-        .bind(device.to_string())
-        .bind(op.seq)
-        .bind(mine.clone())
-        .bind(op.kind.clone())
-        .bind(to_micros(now()))
-        .execute(&mut **tx)
-        .await?;
+        sync_ops::alias(tx, device, agent.id, op).await?;
         known.last = op.seq;
         known.owner = Some(mine);
     }
@@ -238,7 +148,7 @@ async fn apply(
         // Either another operation took this number, or this very operation was committed by
         // a concurrent request since we looked (on PostgreSQL each statement sees the latest
         // commits).
-        return Ok(match stored(tx, op).await? {
+        return Ok(match sync_ops::answer(tx, op.id).await? {
             Some(first) => first,
             None => refused(op, format!("sequence number {} of this device was used by another operation", op.seq)),
         });
@@ -255,24 +165,9 @@ async fn apply(
     // Claim the id (and the sequence number), unless the group's first statement did. A
     // concurrent push of the same operation waits here until the first commits, then finds it
     // and replays its answer.
-    let claimed: Option<String> = if known.claimed.remove(&op.id) {
-        Some(op.id.to_string())
-    } else {
-        sqlx::query_scalar(
-            "INSERT INTO sync_ops (op_id, device_id, device_seq, agent_id, kind, status, outcome, applied_at) \
-         VALUES ($1, $2, $3, $4, $5, 'pending', '{}', $6) ON CONFLICT DO NOTHING RETURNING op_id",
-        )
-        .bind(op.id.to_string())
-        .bind(device.to_string())
-        .bind(op.seq)
-        .bind(agent.id.to_string())
-        .bind(op.kind.clone())
-        .bind(to_micros(now()))
-        .fetch_optional(&mut **tx)
-        .await?
-    };
-    if claimed.is_none() {
-        return Ok(match stored(tx, op).await? {
+    let claimed = known.claimed.remove(&op.id) || !sync_ops::claim(tx, device, agent.id, &[op]).await?.is_empty();
+    if !claimed {
+        return Ok(match sync_ops::answer(tx, op.id).await? {
             Some(first) => first,
             None => refused(op, format!("sequence number {} of this device was used by another operation", op.seq)),
         });
@@ -305,12 +200,7 @@ async fn unmet_dependency(tx: &mut Tx, op: &Operation, known: &Known) -> Result<
     let Some(dep) = op.depends_on else { return Ok(None) };
     let status: Option<String> = match known.status_in_group(dep) {
         Some(s) => Some(s.to_string()),
-        None => {
-            sqlx::query_scalar("SELECT status FROM sync_ops WHERE op_id = $1")
-                .bind(dep.to_string())
-                .fetch_optional(&mut **tx)
-                .await?
-        }
+        None => sync_ops::status(tx, dep).await?,
     };
     if status.as_deref() == Some("applied") {
         return Ok(None);
@@ -456,7 +346,7 @@ async fn apply_group(
         // precedes); were one not, its claim must not be committed without an answer.
         return Err(StoreError::Corrupt(format!("{} operations claimed but not answered", known.claimed.len())));
     }
-    write_answers(&mut tx, &known.answered).await?;
+    sync_ops::write_answers(&mut tx, &known.answered).await?;
     tx.commit().await?;
     Ok((answers, halted))
 }
