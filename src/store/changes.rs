@@ -76,16 +76,17 @@ pub(crate) async fn write_pending(conn: &mut sqlx::AnyConnection, pending: Vec<P
             backend,
             "INSERT INTO changes (seq, entity, entity_id, case_id, customer_id, body, at) VALUES ",
         );
-        for (i, p) in chunk.iter().enumerate() {
-            sql.push(if i == 0 { "(" } else { ", (" });
-            sql.bind(first + (c * ROWS_PER_INSERT + i) as i64).push(", ");
-            sql.bind(p.entity.as_str().to_string()).push(", ");
-            sql.bind(p.entity_id.to_string()).push(", ");
-            sql.bind(p.case_id.map(|x| x.to_string())).push(", ");
-            sql.bind(p.customer_id.map(|x| x.to_string())).push(", ");
-            sql.bind(p.body.clone()).push(", ");
-            sql.bind(p.at).push(")");
-        }
+        let mut seq = first + (c * ROWS_PER_INSERT) as i64;
+        sql.rows(chunk, |row, p| {
+            row.bind(seq)
+                .bind(p.entity.as_str().to_string())
+                .bind(p.entity_id.to_string())
+                .bind(p.case_id.map(|x| x.to_string()))
+                .bind(p.customer_id.map(|x| x.to_string()))
+                .bind(p.body.clone())
+                .bind(p.at);
+            seq += 1;
+        });
         let (text, args) = sql.finish();
         sqlx::query_with(&text, args).execute(&mut *conn).await?;
     }

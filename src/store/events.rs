@@ -65,23 +65,22 @@ pub(crate) async fn insert_events(tx: &mut Tx, events: &[NewEvent]) -> Result<Ha
     let mut inserted = HashSet::with_capacity(events.len());
     for chunk in events.chunks(ROWS_PER_INSERT / 2) {
         let mut sql = Sql::new(backend_of(tx), &format!("INSERT INTO events ({EVENT_COLUMNS}) VALUES "));
-        for (i, e) in chunk.iter().enumerate() {
-            sql.push(if i == 0 { "(" } else { ", (" });
-            sql.bind(e.id.to_string()).push(", ");
-            sql.bind(e.customer_id.to_string()).push(", ");
-            sql.bind(e.source.clone()).push(", ");
-            sql.bind(e.source_event_id.clone()).push(", ");
-            sql.bind(e.kind.clone()).push(", ");
-            sql.bind(e.ce_type.clone()).push(", ");
-            sql.bind(to_micros(e.occurred_at)).push(", ");
-            sql.bind(e.title.clone()).push(", ");
-            sql.bind(e.body.clone()).push(", ");
-            sql.bind(e.actor.clone()).push(", ");
-            sql.bind(to_json(&e.data)).push(", ");
-            sql.bind(to_json(&e.extensions)).push(", ");
-            sql.bind(e.case_id.map(|c| c.to_string())).push(", ");
-            sql.bind(to_micros(e.ingested_at)).push(")");
-        }
+        sql.rows(chunk, |row, e| {
+            row.bind(e.id.to_string())
+                .bind(e.customer_id.to_string())
+                .bind(e.source.clone())
+                .bind(e.source_event_id.clone())
+                .bind(e.kind.clone())
+                .bind(e.ce_type.clone())
+                .bind(to_micros(e.occurred_at))
+                .bind(e.title.clone())
+                .bind(e.body.clone())
+                .bind(e.actor.clone())
+                .bind(to_json(&e.data))
+                .bind(to_json(&e.extensions))
+                .bind(e.case_id.map(|c| c.to_string()))
+                .bind(to_micros(e.ingested_at));
+        });
         sql.push(" ON CONFLICT (source, source_event_id) DO NOTHING RETURNING id");
         let (text, args) = sql.finish();
         for row in sqlx::query_with(&text, args).fetch_all(&mut **tx).await? {

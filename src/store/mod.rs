@@ -434,6 +434,18 @@ impl Sql {
         self
     }
 
+    /// Appends one parenthesised row per item, separated by commas (for `VALUES …`): `row`
+    /// binds the item's columns through [`Row::bind`] (or writes a literal with
+    /// [`Row::literal`]), which puts the commas between them.
+    pub fn rows<T>(&mut self, items: &[T], mut row: impl FnMut(&mut Row<'_>, &T)) -> &mut Self {
+        for (i, item) in items.iter().enumerate() {
+            self.push(if i == 0 { "(" } else { ", (" });
+            row(&mut Row { sql: self, first: true }, item);
+            self.push(")");
+        }
+        self
+    }
+
     /// Appends placeholders for `values`, separated by commas (for `IN (…)`).
     pub fn bind_list(&mut self, values: impl IntoIterator<Item = String>) -> &mut Self {
         for (i, v) in values.into_iter().enumerate() {
@@ -448,6 +460,37 @@ impl Sql {
     /// The text and its arguments: `let (text, args) = sql.finish(); sqlx::query_with(&text, args)`.
     pub fn finish(self) -> (String, AnyArguments<'static>) {
         (self.text, self.args)
+    }
+}
+
+/// One row of [`Sql::rows`].
+pub(crate) struct Row<'a> {
+    sql: &'a mut Sql,
+    first: bool,
+}
+
+impl Row<'_> {
+    fn comma(&mut self) {
+        if !std::mem::take(&mut self.first) {
+            self.sql.push(", ");
+        }
+    }
+
+    /// The next column, as a placeholder for `value`.
+    pub fn bind<T>(&mut self, value: T) -> &mut Self
+    where
+        T: 'static + Encode<'static, Any> + Type<Any> + Send,
+    {
+        self.comma();
+        self.sql.bind(value);
+        self
+    }
+
+    /// The next column, as SQL written as is (a constant).
+    pub fn literal(&mut self, sql: &str) -> &mut Self {
+        self.comma();
+        self.sql.push(sql);
+        self
     }
 }
 

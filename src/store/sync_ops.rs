@@ -78,15 +78,16 @@ pub(crate) async fn claim(tx: &mut Tx, device: Uuid, agent: Uuid, ops: &[&Operat
             backend_of(tx),
             "INSERT INTO sync_ops (op_id, device_id, device_seq, agent_id, kind, status, outcome, applied_at) VALUES ",
         );
-        for (i, op) in chunk.iter().enumerate() {
-            sql.push(if i == 0 { "(" } else { ", (" });
-            sql.bind(op.id.to_string()).push(", ");
-            sql.bind(device.to_string()).push(", ");
-            sql.bind(op.seq).push(", ");
-            sql.bind(agent.to_string()).push(", ");
-            sql.bind(op.kind.clone()).push(", 'pending', '{}', ");
-            sql.bind(at).push(")");
-        }
+        sql.rows(chunk, |row, op| {
+            row.bind(op.id.to_string())
+                .bind(device.to_string())
+                .bind(op.seq)
+                .bind(agent.to_string())
+                .bind(op.kind.clone())
+                .literal("'pending'")
+                .literal("'{}'")
+                .bind(at);
+        });
         sql.push(" ON CONFLICT DO NOTHING RETURNING op_id");
         let (text, args) = sql.finish();
         for row in sqlx::query_with(&text, args).fetch_all(&mut **tx).await? {
@@ -120,12 +121,9 @@ pub(crate) async fn write_answers(tx: &mut Tx, answered: &[(Uuid, &'static str, 
     for chunk in answered.chunks(ROWS_PER_STATEMENT) {
         let mut sql =
             Sql::new(backend_of(tx), "UPDATE sync_ops SET status = v.column2, outcome = v.column3 FROM (VALUES ");
-        for (i, (id, status, outcome)) in chunk.iter().enumerate() {
-            sql.push(if i == 0 { "(" } else { ", (" });
-            sql.bind(id.to_string()).push(", ");
-            sql.bind(status.to_string()).push(", ");
-            sql.bind(outcome.clone()).push(")");
-        }
+        sql.rows(chunk, |row, (id, status, outcome)| {
+            row.bind(id.to_string()).bind(status.to_string()).bind(outcome.clone());
+        });
         sql.push(") AS v WHERE sync_ops.op_id = v.column1");
         let (text, args) = sql.finish();
         sqlx::query_with(&text, args).execute(&mut **tx).await?;

@@ -119,15 +119,14 @@ async fn insert_notes(conn: &mut sqlx::AnyConnection, notes: &[Note]) -> Result<
             backend_of(conn),
             "INSERT INTO case_notes (id, case_id, author_id, body, visibility, created_at) VALUES ",
         );
-        for (i, n) in chunk.iter().enumerate() {
-            sql.push(if i == 0 { "(" } else { ", (" });
-            sql.bind(n.id.to_string()).push(", ");
-            sql.bind(n.case_id.to_string()).push(", ");
-            sql.bind(n.author_id.to_string()).push(", ");
-            sql.bind(n.body.clone()).push(", ");
-            sql.bind(n.visibility.as_str()).push(", ");
-            sql.bind(to_micros(n.created_at)).push(")");
-        }
+        sql.rows(chunk, |row, n| {
+            row.bind(n.id.to_string())
+                .bind(n.case_id.to_string())
+                .bind(n.author_id.to_string())
+                .bind(n.body.clone())
+                .bind(n.visibility.as_str())
+                .bind(to_micros(n.created_at));
+        });
         let (text, args) = sql.finish();
         sqlx::query_with(&text, args).execute(&mut *conn).await?;
     }
