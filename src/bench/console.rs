@@ -14,9 +14,9 @@ use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use crate::console::app::{update, App, Msg};
-use crate::console::keymap::View;
+use crate::console::draw::draw;
+use crate::console::mode::View;
 use crate::console::theme::Theme;
-use crate::console::view::draw;
 use crate::domain::customer::Customer;
 use crate::domain::event::Event;
 

@@ -1,39 +1,12 @@
-//! The console's keys, per view. The `?` help is generated from these tables, so help and
-//! behaviour cannot drift apart.
+//! The console's keys: one table per mode (each view, a form, typing, the timeline's search,
+//! the picker). Keys reach the state only as the actions these tables name, and the `?` help is
+//! made from the same tables, so help and behaviour cannot drift apart; a test presses every key
+//! in every mode to keep it so. Keys a mode does not bind are typed where the mode types text,
+//! and do nothing elsewhere.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-/// Where the agent is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum View {
-    Home,
-    Search,
-    Timeline,
-    Case,
-    FollowUps,
-    Conflicts,
-    Queues,
-    QueueCases,
-    Report,
-    Closed,
-}
-
-impl View {
-    pub fn title(self) -> &'static str {
-        match self {
-            View::Home => "Home",
-            View::Search => "Find a customer",
-            View::Timeline => "Timeline",
-            View::Case => "Case",
-            View::FollowUps => "Follow-ups",
-            View::Conflicts => "Waiting to sync: conflicts and refusals",
-            View::Queues => "Queues",
-            View::QueueCases => "Queue",
-            View::Report => "Report",
-            View::Closed => "Closed cases to review",
-        }
-    }
-}
+use super::mode::{FormFocus, Mode, Text, View};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -82,6 +55,20 @@ pub enum Action {
     NextPeriod,
     NextTeam,
     Coach,
+    // Forms.
+    NextField,
+    PrevField,
+    NextChoice,
+    PrevChoice,
+    Save,
+    Close,
+    // Typing.
+    StopTyping,
+    ToggleVisibility,
+    KeepSearch,
+    ClearSearch,
+    // The picker.
+    Apply,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -316,39 +303,122 @@ const CLOSED: &[Binding] = &[
     Binding { keys: &[k('q'), ctrl('c')], action: Action::Quit, help: "quit" },
 ];
 
+/// Keys while the help is open (any other key closes it).
+const HELP_OPEN: &[Binding] = &[Binding { keys: &[ctrl('c')], action: Action::Quit, help: "quit" }];
+
 /// Keys while a picker is open over a queue.
-pub const PICKER: &[Binding] = &[
+const PICKER: &[Binding] = &[
     Binding { keys: &[k('j'), code(KeyCode::Down)], action: Action::Down, help: "next" },
     Binding { keys: &[k('k'), code(KeyCode::Up)], action: Action::Up, help: "previous" },
     Binding {
         keys: &[code(KeyCode::Enter)],
-        action: Action::Open,
+        action: Action::Apply,
         help: "apply to the marked cases (or the selected one)",
     },
-    Binding { keys: &[code(KeyCode::Esc)], action: Action::Back, help: "cancel" },
+    Binding { keys: &[code(KeyCode::Esc)], action: Action::Close, help: "cancel" },
 ];
 
-/// Keys while typing in a step's notes or a note (every other key types).
-pub const TYPING: &[Binding] = &[
+/// Keys while typing a step's notes (every other key types).
+const TYPING_STEP: &[Binding] = &[
+    Binding { keys: &[ctrl('s')], action: Action::Save, help: "mark the step done and go to the next" },
     Binding {
-        keys: &[ctrl('s')],
-        action: Action::ToggleDone,
-        help: "step: mark it done and go to the next; note: add it",
+        keys: &[code(KeyCode::Esc)],
+        action: Action::StopTyping,
+        help: "stop typing (the step's notes are kept)",
     },
-    Binding { keys: &[ctrl('t')], action: Action::WriteNote, help: "note: internal ⇄ visible to the customer" },
-    Binding { keys: &[code(KeyCode::Esc)], action: Action::Back, help: "stop typing (the step's notes are kept)" },
     Binding { keys: &[code(KeyCode::F(1))], action: Action::Help, help: "this help" },
 ];
 
-/// Keys in a form (every other key types into the field).
-pub const FORM: &[Binding] = &[
-    Binding { keys: &[code(KeyCode::Tab)], action: Action::Down, help: "next field" },
-    Binding { keys: &[code(KeyCode::BackTab)], action: Action::Up, help: "previous field" },
-    Binding { keys: &[code(KeyCode::Left), code(KeyCode::Right)], action: Action::NextStep, help: "change a choice" },
-    Binding { keys: &[ctrl('s')], action: Action::Open, help: "save" },
-    Binding { keys: &[code(KeyCode::Esc)], action: Action::Back, help: "close (what you typed stays as a draft)" },
+/// Keys while typing a note (every other key types).
+const TYPING_NOTE: &[Binding] = &[
+    Binding { keys: &[ctrl('s')], action: Action::Save, help: "add the note" },
+    Binding { keys: &[ctrl('t')], action: Action::ToggleVisibility, help: "internal ⇄ visible to the customer" },
+    Binding {
+        keys: &[code(KeyCode::Esc)],
+        action: Action::StopTyping,
+        help: "stop typing (the note stays as a draft)",
+    },
     Binding { keys: &[code(KeyCode::F(1))], action: Action::Help, help: "this help" },
 ];
+
+/// Keys while typing a search in the timeline (every other key types).
+const TIMELINE_SEARCH: &[Binding] = &[
+    Binding {
+        keys: &[code(KeyCode::Enter)],
+        action: Action::KeepSearch,
+        help: "keep the search and move in what it found",
+    },
+    Binding { keys: &[code(KeyCode::Esc)], action: Action::ClearSearch, help: "clear the search" },
+    Binding { keys: &[ctrl('c')], action: Action::Quit, help: "quit" },
+];
+
+/// Keys in a form, whatever the field.
+const FORM: &[Binding] = &[
+    Binding { keys: &[code(KeyCode::Tab)], action: Action::NextField, help: "next field" },
+    Binding { keys: &[code(KeyCode::BackTab)], action: Action::PrevField, help: "previous field" },
+    Binding { keys: &[ctrl('s')], action: Action::Save, help: "save" },
+    Binding { keys: &[code(KeyCode::Esc)], action: Action::Close, help: "close (what you typed stays as a draft)" },
+    Binding { keys: &[code(KeyCode::F(1))], action: Action::Help, help: "this help" },
+];
+
+/// Keys on a choice of a form.
+const FORM_CHOICE: &[Binding] = &[
+    Binding {
+        keys: &[code(KeyCode::Right), k(' '), k('l')],
+        action: Action::NextChoice,
+        help: "on a choice: the next option",
+    },
+    Binding {
+        keys: &[code(KeyCode::Left), k('h')],
+        action: Action::PrevChoice,
+        help: "on a choice: the option before",
+    },
+    Binding {
+        keys: &[code(KeyCode::Enter), code(KeyCode::Down)],
+        action: Action::NextField,
+        help: "on a choice: next field",
+    },
+    Binding { keys: &[code(KeyCode::Up)], action: Action::PrevField, help: "on a choice: previous field" },
+];
+
+/// Keys on a one-line field of a form (every other key types).
+const FORM_LINE: &[Binding] =
+    &[Binding { keys: &[code(KeyCode::Enter)], action: Action::NextField, help: "on a one-line field: next field" }];
+
+/// The keys of a mode for an agent or (`lead`) a lead or admin: what they do there.
+pub fn table(mode: Mode, lead: bool) -> Vec<&'static Binding> {
+    match mode {
+        Mode::Help => HELP_OPEN.iter().collect(),
+        Mode::Form(focus) => {
+            let extra: &[Binding] = match focus {
+                FormFocus::Choice => FORM_CHOICE,
+                FormFocus::Line => FORM_LINE,
+                FormFocus::Lines => &[],
+            };
+            FORM.iter().chain(extra).collect()
+        }
+        Mode::Typing(Text::StepNotes) => TYPING_STEP.iter().collect(),
+        Mode::Typing(Text::Note) => TYPING_NOTE.iter().collect(),
+        Mode::Typing(Text::TimelineSearch) => TIMELINE_SEARCH.iter().collect(),
+        Mode::Picker => PICKER.iter().collect(),
+        Mode::View(view) => bindings(view, lead),
+    }
+}
+
+/// What the help shows for a mode: its title, its keys, and what every other key does.
+pub fn help(mode: Mode, lead: bool) -> (String, Vec<&'static Binding>, Option<&'static str>) {
+    let title = match mode {
+        Mode::Form(_) => {
+            return ("Keys: a form".into(), FORM.iter().chain(FORM_CHOICE).chain(FORM_LINE).collect(), None)
+        }
+        Mode::Typing(_) => "Keys: typing".to_string(),
+        Mode::Picker => "Keys: choosing".into(),
+        Mode::View(view) => format!("Keys: {}", view.title()),
+        Mode::Help => String::new(),
+    };
+    let other = matches!(mode, Mode::View(View::Search)).then_some("types into the search");
+    (title, table(mode, lead), other)
+}
 
 /// The bindings of a view for an agent or (`lead`) a lead or admin, moves first for the lists.
 pub fn bindings(view: View, lead: bool) -> Vec<&'static Binding> {
@@ -375,9 +445,14 @@ fn bindings_of(view: View) -> Vec<&'static Binding> {
     }
 }
 
-/// The action a key does in a view, if any. In the search view other keys edit the query.
-pub fn action(view: View, lead: bool, e: &KeyEvent) -> Option<Action> {
-    bindings(view, lead).into_iter().find(|b| b.keys.iter().any(|k| k.matches(e))).map(|b| b.action)
+/// The action a key does in a mode, if any.
+pub fn action(mode: Mode, lead: bool, e: &KeyEvent) -> Option<Action> {
+    table(mode, lead).into_iter().find(|b| b.keys.iter().any(|k| k.matches(e))).map(|b| b.action)
+}
+
+/// Whether a key is bound in a mode.
+pub fn bound(mode: Mode, lead: bool, e: &KeyEvent) -> bool {
+    action(mode, lead, e).is_some()
 }
 
 #[cfg(test)]
@@ -385,20 +460,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn no_key_means_two_things_in_one_view_and_every_view_has_help_back_or_quit() {
-        let views = [
-            View::Home,
-            View::Search,
-            View::Timeline,
-            View::Case,
-            View::FollowUps,
-            View::Conflicts,
-            View::Queues,
-            View::QueueCases,
-            View::Report,
-            View::Closed,
-        ];
-        for view in views {
+    fn no_key_means_two_things_in_one_mode_and_every_view_has_help_back_or_quit() {
+        for mode in Mode::ALL {
+            let mut seen = std::collections::HashSet::new();
+            for b in table(mode, true) {
+                for key in b.keys {
+                    assert!(seen.insert(key.label()), "{mode:?}: {} bound twice", key.label());
+                }
+            }
+        }
+        for view in View::ALL {
             let mut seen = std::collections::HashSet::new();
             for b in bindings(view, true) {
                 for key in b.keys {
@@ -409,9 +480,9 @@ mod tests {
             assert!(actions.contains(&Action::Help) && actions.contains(&Action::Quit), "{view:?}");
         }
         let e = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        assert_eq!(action(View::Search, false, &e), Some(Action::Quit));
+        assert_eq!(action(Mode::View(View::Search), false, &e), Some(Action::Quit));
         let q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
-        assert_eq!(action(View::Search, false, &q), None, "q is typed into the search");
-        assert_eq!(action(View::Timeline, false, &q), Some(Action::Quit));
+        assert_eq!(action(Mode::View(View::Search), false, &q), None, "q is typed into the search");
+        assert_eq!(action(Mode::View(View::Timeline), false, &q), Some(Action::Quit));
     }
 }

@@ -1,19 +1,29 @@
-//! The terminal console: state and its changes ([`app`]), keys and the help made from them
-//! ([`keymap`]), drawing ([`view`]), themes ([`theme`]).
+//! The terminal console. Its state and how messages change it ([`app`], [`msg`]); where keys go
+//! ([`mode`]) and the tables that name them and make the help ([`keymap`]); one module per view,
+//! each with its state, its pure key handling and its drawing: [`home`], [`search`],
+//! [`timeline`], [`case`], [`followups`], [`conflicts`], the [`forms`], and lead mode's
+//! [`lead`] views; what they share to draw ([`widgets`], [`list`], [`theme`], [`draw`]); and the
+//! one place with I/O, the terminal loop and its tasks ([`run`]).
 
 pub mod app;
-pub mod case_view;
+pub mod case;
 pub mod config;
-pub mod conflicts_view;
-pub mod followups_view;
-pub mod form_view;
+pub mod conflicts;
+pub mod draw;
+pub mod followups;
 pub mod forms;
 pub mod guidance;
+pub mod home;
 pub mod keymap;
 pub mod lead;
-pub mod lead_view;
+pub mod list;
+pub mod mode;
+pub mod msg;
 pub mod paste;
 pub mod run;
+pub mod search;
+#[cfg(test)]
+mod testing;
 pub mod theme;
-pub mod view;
-pub mod workspace;
+pub mod timeline;
+pub mod widgets;

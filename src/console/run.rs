@@ -15,10 +15,10 @@ use ratatui::crossterm::event::{self, Event as TermEvent, KeyEventKind};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 
 use super::app::{update, App, Cmd, Msg, Settle, Write, PAGE};
+use super::draw::draw;
 use super::forms::{Drafts, FormWrite};
 use super::guidance::Guidance;
 use super::theme::Theme;
-use super::view::draw;
 use crate::client::ApiClient;
 use crate::domain::Invalid;
 use crate::local::drafts::case_scope;

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use tui_textarea::TextArea;
 use uuid::Uuid;
 
-use super::forms::{text_area, text_of, Drafts};
+use crate::console::forms::{text_area, text_of, Drafts};
 use crate::domain::case::NoteVisibility;
 use crate::domain::rasa::{starting_notes, RasaStep};
 use crate::local::view::LocalCase;
@@ -21,7 +21,7 @@ pub enum Typing {
     Note,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Workspace {
     pub id: Uuid,
     /// The case as the local store has it; `None` until it answers, or when it is not there.

@@ -1,5 +1,6 @@
-//! Drawing the follow-ups view: the agent's open follow-ups by due time, overdue ones
-//! highlighted, each with a countdown.
+//! The follow-ups view: the agent's open follow-ups by due time, overdue ones highlighted,
+//! each with a countdown; done, snoozed for an hour or cancelled with one key (a write like
+//! any other: recorded locally, synced later).
 
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
@@ -8,10 +9,49 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::app::App;
+use super::keymap::Action;
+use super::list::move_in;
+use super::msg::{Cmd, Write};
 use super::theme::Theme;
-use super::view::{block, relative, window_start};
+use super::widgets::{block, relative, window_start};
+use crate::domain::followup::FollowUpStatus;
+use crate::wire::requests::PatchFollowUpRequest;
 
-pub fn draw_followups(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+/// A key of the follow-ups view.
+pub fn key(app: &mut App, a: Action) -> Vec<Cmd> {
+    let sel = app.followup_selected;
+    match a {
+        Action::Open => {
+            if let Some(case) = app.home.followups.get(sel).and_then(|f| f.value.case_id) {
+                return app.open_case(case);
+            }
+        }
+        Action::Done | Action::Snooze | Action::Cancel => {
+            let Some(f) = app.home.followups.get(sel).map(|f| f.value.clone()) else { return vec![] };
+            let mut change = PatchFollowUpRequest {
+                revision: f.revision,
+                status: None,
+                due_at: None,
+                note: None,
+                assignee_id: None,
+                channel: None,
+            };
+            match a {
+                Action::Done => change.status = Some(FollowUpStatus::Done),
+                Action::Cancel => change.status = Some(FollowUpStatus::Cancelled),
+                _ => change.due_at = Some(app.now.max(f.due_at) + chrono::Duration::hours(1)),
+            }
+            return vec![Cmd::Write { write: Write::FollowUp { id: f.id, change }, clear: vec![] }];
+        }
+        a => {
+            let (n, page) = (app.home.followups.len(), app.page());
+            move_in(&mut app.followup_selected, n, a, page)
+        }
+    }
+    vec![]
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let list = &app.home.followups;
     let overdue = list.iter().filter(|f| f.value.due_at <= app.now).count();
     let title = format!("My follow-ups ({}, {overdue} due) · d done · z snooze 1h · x cancel · Enter case", list.len());

@@ -7,9 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::forms::{Field, Form, Input};
-use super::theme::Theme;
-use super::view::{block, draw_text_area};
+use super::{Field, Form, Input};
+use crate::console::theme::Theme;
+use crate::console::widgets::{block, draw_text_area};
 
 /// Rows a field's text area gets (`roomy`: the screen is tall).
 fn rows_of(f: &Field, roomy: bool) -> u16 {
@@ -20,7 +20,7 @@ fn rows_of(f: &Field, roomy: bool) -> u16 {
     }
 }
 
-pub fn draw_form(frame: &mut Frame, area: Rect, form: &Form, theme: &Theme) {
+pub fn draw(frame: &mut Frame, area: Rect, form: &Form, theme: &Theme) {
     let width = area.width.saturating_sub(4).clamp(20, 96).min(area.width);
     let roomy = area.height >= 36;
     let banner_rows =

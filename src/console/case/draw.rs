@@ -9,10 +9,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::app::{App, Row};
-use super::theme::Theme;
-use super::view::{block, draw_text_area, relative, timeline_line, window_start};
 use super::workspace::{Typing, Workspace};
+use crate::console::app::App;
+use crate::console::theme::Theme;
+use crate::console::timeline::{timeline_line, Row};
+use crate::console::widgets::{block, draw_text_area, relative, window_start};
 use crate::domain::case::NoteVisibility;
 use crate::domain::rasa::RasaStep;
 
@@ -26,7 +27,7 @@ pub fn clock(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
-pub fn draw_case(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let Some(w) = app.work.as_ref() else { return };
     let (panel, beside) = if area.width >= 110 {
         let [p, t] = Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas::<2>(area);

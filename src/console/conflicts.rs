@@ -1,6 +1,6 @@
-//! Drawing the conflicts view: changes the server did not take as they were. A conflict shows
-//! both sides (mine, and the server's current state) for the agent to keep one; a refusal
-//! shows the server's reason until dismissed. Never hidden, never settled silently.
+//! The conflicts view: changes the server did not take as they were. A conflict shows both
+//! sides (mine, and the server's current state) for the agent to keep one; a refusal shows the
+//! server's reason until dismissed. Never hidden, never settled silently.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
@@ -9,9 +9,54 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::app::App;
+use super::keymap::Action;
+use super::list::move_in;
+use super::msg::{Cmd, Settle, Write};
 use super::theme::Theme;
-use super::view::{block, relative, window_start};
+use super::widgets::{block, relative, window_start};
 use crate::local::overlay::{LocalOp, OpState};
+
+/// The outbox's conflicts and refusals, as last read.
+#[derive(Debug, Default, Clone)]
+pub struct UnsettledState {
+    pub loaded: bool,
+    pub ops: Vec<LocalOp>,
+    pub selected: usize,
+}
+
+/// The local store's answer.
+pub fn loaded(app: &mut App, ops: Vec<LocalOp>) -> Vec<Cmd> {
+    let u = &mut app.unsettled;
+    u.ops = ops;
+    u.loaded = true;
+    u.selected = u.selected.min(u.ops.len().saturating_sub(1));
+    vec![]
+}
+
+/// A key of the conflicts view.
+pub fn key(app: &mut App, a: Action) -> Vec<Cmd> {
+    let page = app.page();
+    let u = &mut app.unsettled;
+    match a {
+        Action::Open => {
+            if let Some(case) = u.ops.get(u.selected).and_then(|o| o.body.case_id()) {
+                return app.open_case(case);
+            }
+        }
+        Action::KeepMine | Action::TakeTheirs | Action::Dismiss => {
+            let Some(op) = u.ops.get(u.selected) else { return vec![] };
+            let how = match (a, op.state) {
+                (Action::KeepMine, OpState::Conflict) => Settle::KeepMine,
+                (Action::TakeTheirs, OpState::Conflict) => Settle::TakeTheirs,
+                (Action::Dismiss, OpState::Rejected) => Settle::Dismiss,
+                _ => return vec![],
+            };
+            return vec![Cmd::Write { write: Write::Settle { op: op.id, how }, clear: vec![] }];
+        }
+        a => move_in(&mut u.selected, u.ops.len(), a, page),
+    }
+    vec![]
+}
 
 /// What the server said, in a line.
 pub fn reason(op: &LocalOp) -> String {
@@ -27,7 +72,7 @@ fn pretty(v: &serde_json::Value) -> Vec<String> {
     serde_json::to_string_pretty(v).unwrap_or_default().lines().map(String::from).collect()
 }
 
-pub fn draw_conflicts(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let u = &app.unsettled;
     let [list, detail] = Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)]).areas::<2>(area);
     let b =

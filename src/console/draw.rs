@@ -1,0 +1,339 @@
+//! Drawing the screen: the view in the middle, the status bar (who, where, online or not,
+//! what waits to sync, follow-ups due), and over them a form, the help. Every view draws from
+//! the state and the theme alone — no I/O — and looks at the rows that fit on screen only, so
+//! the cost of a frame does not grow with the timeline's length. Each view's drawing is in its
+//! own module; this one only lays them out.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+use ratatui::Frame;
+
+use super::app::App;
+use super::keymap;
+use super::mode::View;
+use super::theme::Theme;
+use super::widgets::{block, relative};
+use crate::sync::engine::Connection;
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
+    let [main, status] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas::<2>(frame.area());
+    match app.view() {
+        View::Home => super::home::draw(frame, main, app, theme),
+        View::Search => super::search::draw(frame, main, app, theme),
+        View::Timeline => super::timeline::draw(frame, main, app, theme),
+        View::Case => super::case::draw::draw(frame, main, app, theme),
+        View::FollowUps => super::followups::draw(frame, main, app, theme),
+        View::Conflicts => super::conflicts::draw(frame, main, app, theme),
+        View::Queues => super::lead::queues::draw(frame, main, app, theme),
+        View::QueueCases => super::lead::queue::draw(frame, main, app, theme),
+        View::Report => super::lead::report::draw(frame, main, app, theme),
+        View::Closed => super::lead::review::draw(frame, main, app, theme),
+    }
+    status_bar(frame, status, app, theme);
+    if let Some(form) = &app.form {
+        super::forms::draw::draw(frame, main, form, theme);
+    }
+    if app.help {
+        help(frame, main, app, theme);
+    }
+}
+
+fn status_bar(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let bar = theme.statusbar();
+    let mut spans = vec![Span::styled(format!(" {} @ {} ", app.agent, app.server), bar)];
+    let sep = || Span::styled("│", bar);
+    match &app.sync {
+        None => spans.push(Span::styled(" connecting… ", bar)),
+        Some(s) => {
+            let (label, slot) = match s.connection {
+                Connection::Starting => ("connecting…", "ui.info"),
+                Connection::Online => ("● online", "ui.success"),
+                Connection::Offline => ("○ OFFLINE: working from this computer", "ui.warn"),
+                Connection::SignedOut => ("✗ signed out: the token was refused", "ui.error"),
+            };
+            spans.push(Span::styled(format!(" {label} "), bar.fg(theme.color(slot)).add_modifier(Modifier::BOLD)));
+            spans.push(sep());
+            spans.push(Span::styled(format!(" {} waiting ", s.counts.pending), bar));
+            if s.counts.conflicts > 0 {
+                spans.push(sep());
+                spans
+                    .push(Span::styled(format!(" {} conflicts ", s.counts.conflicts), bar.fg(theme.color("ui.error"))));
+            }
+            if s.counts.rejected > 0 {
+                spans.push(sep());
+                spans.push(Span::styled(format!(" {} refused ", s.counts.rejected), bar.fg(theme.color("ui.error"))));
+            }
+            spans.push(sep());
+            let last =
+                s.last_success.map(|t| format!(" synced {} ", relative(app.now, t))).unwrap_or(" never synced ".into());
+            spans.push(Span::styled(last, bar));
+        }
+    }
+    let due = app.due_followups();
+    if due > 0 {
+        let text =
+            if due == 1 { " ⏰ 1 follow-up due (F) ".to_string() } else { format!(" ⏰ {due} follow-ups due (F) ") };
+        spans.push(Span::styled("│", bar));
+        spans.push(Span::styled(text, bar.fg(theme.color("ui.warn")).add_modifier(Modifier::BOLD)));
+    }
+    spans.push(Span::styled(" ? help ", bar.add_modifier(Modifier::DIM)));
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(bar), area);
+}
+
+fn help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let mut lines = vec![Line::raw("")];
+    let (title, table, other) = keymap::help(app.working_mode(), app.lead_mode);
+    for b in table {
+        let keys: Vec<String> = b.keys.iter().map(|k| k.label()).collect();
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {:<20}", keys.join(" / ")), theme.fg("ui.help_key").add_modifier(Modifier::BOLD)),
+            Span::styled(b.help, theme.fg("ui.help_desc")),
+        ]));
+    }
+    if let Some(other) = other {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {:<20}", "any other key"), theme.fg("ui.help_key").add_modifier(Modifier::BOLD)),
+            Span::styled(other, theme.fg("ui.help_desc")),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("  any key closes this help", theme.fg("ui.text_muted")));
+    let w = area.width.min(84);
+    let h = (lines.len() as u16 + 2).min(area.height);
+    let popup = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).block(block(&title, theme, true)), popup);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::console::app::{update, Tz};
+    use crate::console::msg::Msg;
+    use crate::console::testing::screen;
+    use crate::console::theme::BUILT_IN;
+    use crate::domain::event::Event;
+    use chrono::{DateTime, Utc};
+    use ratatui::backend::TestBackend;
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::Terminal;
+    use serde_json::value::RawValue;
+    use uuid::Uuid;
+
+    /// A fixed scene: a fixed "now", fixed ids, UTC, so that snapshots are the same anywhere.
+    fn scene() -> App {
+        use crate::domain::case::{Case, CaseStatus, Channel, Priority};
+        use crate::domain::followup::{FollowUp, FollowUpStatus};
+        use crate::local::overlay::Synced;
+        let now: DateTime<Utc> = "2026-11-23T12:00:00Z".parse().unwrap();
+        let id = |n: u128| Uuid::from_u128(n);
+        let mut app = App::new("anna", "http://127.0.0.1:7878", now, Tz::default());
+        let customer = crate::domain::customer::Customer {
+            id: id(1),
+            display_name: "Zoe Quintero".into(),
+            emails: vec!["zoe.q@example.com".into()],
+            phones: vec!["+393331234567".into()],
+            external_ids: [("shop".to_string(), "C-77".to_string())].into_iter().collect(),
+            identities: vec![],
+            tier: None,
+            tags: vec![],
+            created_at: now,
+            updated_at: now,
+        };
+        let case = |n: u128, subject: &str, status, priority, hours: i64, waiting| Synced {
+            value: Case {
+                id: id(n),
+                customer_id: id(1),
+                subject: subject.into(),
+                channel: Channel::Phone,
+                status,
+                priority,
+                queue: "general".into(),
+                team: "support".into(),
+                assignee_id: Some(id(9)),
+                first_response_due: None,
+                resolution_due: None,
+                revision: 1,
+                created_by: id(9),
+                created_at: now - chrono::Duration::hours(hours),
+                updated_at: now,
+                resolution: None,
+                first_response_at: None,
+            },
+            waiting,
+        };
+        app.home.cases = vec![
+            case(10, "Parcel never arrived", CaseStatus::Open, Priority::Urgent, 2, true),
+            case(11, "Charged twice for one order", CaseStatus::Pending, Priority::High, 30, false),
+        ];
+        app.home.followups = vec![Synced {
+            value: FollowUp {
+                id: id(20),
+                customer_id: id(1),
+                case_id: Some(id(10)),
+                assignee_id: id(9),
+                due_at: now - chrono::Duration::minutes(5),
+                channel: Channel::Phone,
+                note: "Call back about the parcel".into(),
+                status: FollowUpStatus::Open,
+                revision: 1,
+                created_by: id(9),
+                created_at: now,
+                updated_at: now,
+                done_at: None,
+            },
+            waiting: false,
+        }];
+        app.sync = Some(crate::sync::engine::SyncStatus {
+            connection: crate::sync::engine::Connection::Offline,
+            counts: crate::local::view::OutboxCounts { pending: 3, conflicts: 1, rejected: 0 },
+            last_success: Some(now - chrono::Duration::minutes(12)),
+            last_error: None,
+            retry_at: None,
+        });
+        app.search.query = "zoe".into();
+        app.search.results_for = "zoe".into();
+        app.search.results = vec![customer.clone()];
+        let events: Vec<Event> = [
+            ("shop", "order_shipped", "Order #1042 shipped", r#"{"carrier": "DHL"}"#, 3),
+            ("survey", "nps_response", "NPS 4/10", r#"{"score": 4}"#, 20),
+            ("billing", "payment_failed", "Payment of €42.50 failed", r#"{"amount": 42.5}"#, 26),
+            ("phone", "call_inbound", "Inbound call, 4m 10s", "{}", 50),
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, (source, kind, title, data, hours))| Event {
+            id: id(100 + i as u128),
+            customer_id: id(1),
+            source: source.to_string(),
+            source_event_id: format!("{source}-{i}"),
+            kind: kind.to_string(),
+            ce_type: format!("com.example.{source}.{kind}"),
+            occurred_at: now - chrono::Duration::hours(*hours),
+            title: title.to_string(),
+            body: None,
+            actor: None,
+            data: RawValue::from_string(data.to_string()).unwrap(),
+            case_id: if i == 0 { Some(id(10)) } else { None },
+            ingested_at: now,
+        })
+        .collect();
+        app.timeline.customer = Some(customer);
+        app.timeline.loading = true;
+        update(&mut app, Msg::TimelinePage { customer: id(1), result: Ok((events, None)), offline: false });
+        app
+    }
+
+    #[test]
+    fn snapshots_of_every_view_at_two_sizes() {
+        let (theme, _) = Theme::load("default", None, false);
+        for (w, h) in [(80u16, 24u16), (160, 48)] {
+            let mut app = scene();
+            insta::assert_snapshot!(format!("home_{w}x{h}"), screen(&app, &theme, w, h));
+            app.stack.push(View::Search);
+            insta::assert_snapshot!(format!("search_{w}x{h}"), screen(&app, &theme, w, h));
+            app.stack.push(View::Timeline);
+            insta::assert_snapshot!(format!("timeline_{w}x{h}"), screen(&app, &theme, w, h));
+            app.timeline.detail = true;
+            insta::assert_snapshot!(format!("timeline_detail_{w}x{h}"), screen(&app, &theme, w, h));
+            app.help = true;
+            insta::assert_snapshot!(format!("timeline_help_{w}x{h}"), screen(&app, &theme, w, h));
+            app.help = false;
+            update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::NONE)));
+            assert_eq!(app.view(), View::Case, "the first event belongs to a case");
+            insta::assert_snapshot!(format!("case_not_yet_{w}x{h}"), screen(&app, &theme, w, h));
+            let loaded = crate::local::view::LocalCase {
+                case: app.home.cases[0].clone(),
+                notes: vec![crate::local::overlay::Synced {
+                    value: crate::domain::case::Note {
+                        id: Uuid::from_u128(30),
+                        case_id: Uuid::from_u128(10),
+                        author_id: Uuid::from_u128(9),
+                        body: "Customer upset: third time asking".into(),
+                        visibility: Default::default(),
+                        created_at: app.now - chrono::Duration::minutes(90),
+                    },
+                    waiting: true,
+                }],
+                rasa: crate::domain::rasa::fold(&[crate::domain::rasa::StepEntry {
+                    step: crate::domain::rasa::RasaStep::Receive,
+                    notes: "\"It never came and nobody answers\"".into(),
+                    done: true,
+                    author_id: Uuid::from_u128(9),
+                    at: app.now,
+                }]),
+                followups: app.home.followups.clone(),
+                unsettled: vec![],
+            };
+            update(
+                &mut app,
+                Msg::Case { id: Uuid::from_u128(10), case: Some(Box::new(loaded)), drafts: Default::default() },
+            );
+            app.work.as_mut().unwrap().others = vec!["ben".into()];
+            insta::assert_snapshot!(format!("case_{w}x{h}"), screen(&app, &theme, w, h));
+            // Typing the notes of the step in view (Appreciate: Receive is done).
+            app.now += chrono::Duration::seconds(75);
+            for k in [KeyCode::Enter, KeyCode::Char('T'), KeyCode::Char('h'), KeyCode::Char('x')] {
+                update(&mut app, Msg::Key(KeyEvent::new(k, KeyModifiers::NONE)));
+            }
+            insta::assert_snapshot!(format!("case_typing_step_{w}x{h}"), screen(&app, &theme, w, h));
+            update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+            // Summarize starts from what Receive captured.
+            update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
+            insta::assert_snapshot!(format!("case_summarize_{w}x{h}"), screen(&app, &theme, w, h));
+            update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('n'), KeyModifiers::NONE)));
+            for c in "Refund promised".chars() {
+                update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+            }
+            insta::assert_snapshot!(format!("case_typing_note_{w}x{h}"), screen(&app, &theme, w, h));
+            update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+            // The resolution form, RASA incomplete, submitted without an outcome.
+            update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('R'), KeyModifiers::NONE)));
+            for c in "Reshipped".chars() {
+                update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+            }
+            update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)));
+            insta::assert_snapshot!(format!("form_resolve_{w}x{h}"), screen(&app, &theme, w, h));
+            app.form = Some(crate::console::forms::Form::followup(
+                Some(Uuid::from_u128(10)),
+                Uuid::from_u128(1),
+                Some((crate::domain::case::Outcome::Negative, "Reshipped")),
+                &Default::default(),
+            ));
+            insta::assert_snapshot!(format!("form_followup_proposed_{w}x{h}"), screen(&app, &theme, w, h));
+            app.form =
+                Some(crate::console::forms::Form::new_case(Uuid::from_u128(1), "Zoë Müller", &Default::default()));
+            insta::assert_snapshot!(format!("form_new_case_{w}x{h}"), screen(&app, &theme, w, h));
+            app.form = None;
+            app.stack.push(View::FollowUps);
+            insta::assert_snapshot!(format!("followups_{w}x{h}"), screen(&app, &theme, w, h));
+            app.stack.pop();
+            app.stack.push(View::Conflicts);
+            app.unsettled.loaded = true;
+            insta::assert_snapshot!(format!("conflicts_empty_{w}x{h}"), screen(&app, &theme, w, h));
+        }
+    }
+
+    #[test]
+    fn themes_colour_the_slots_they_name() {
+        let app = scene();
+        for (name, _) in BUILT_IN {
+            let (theme, _) = Theme::load(name, None, false);
+            let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+            t.draw(|f| draw(f, &app, &theme)).unwrap();
+            let buf = t.backend().buffer();
+            // The selected case (first row inside the border) and the status bar.
+            assert_eq!(buf[(30, 1)].bg, theme.color("ui.selection_bg"), "{name}: selection");
+            assert_eq!(buf[(0, 23)].bg, theme.color("ui.statusbar_bg"), "{name}: status bar");
+            assert_eq!(buf[(1, 1)].fg, theme.color("status.open"), "{name}: status colour");
+        }
+        let (plain, _) = Theme::load("default", None, true);
+        let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        t.draw(|f| draw(f, &app, &plain)).unwrap();
+        let cell = &t.backend().buffer()[(30, 1)];
+        assert!(cell.modifier.contains(Modifier::REVERSED), "NO_COLOR: the selection is reversed");
+    }
+}

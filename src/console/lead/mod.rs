@@ -1,0 +1,326 @@
+//! Lead mode: the queues overview with each agent's load ([`queues`]), a queue's cases with
+//! their SLA state and marks for changes to many ([`queue`]), reassigning and reprioritising
+//! with a picker ([`picker`]), the report ([`report`]), and the latest closed cases to review
+//! ([`review`]). Read from the server (leads work online); changes go through the bulk API,
+//! each with the revision the lead saw. Plain state and functions, like the rest of the console.
+
+pub mod picker;
+pub mod queue;
+pub mod queues;
+pub mod report;
+pub mod review;
+
+use std::collections::BTreeSet;
+
+use ratatui::text::Line;
+use uuid::Uuid;
+
+use self::picker::Picker;
+use super::theme::Theme;
+use crate::domain::case::Case;
+use crate::domain::sla::SlaState;
+use crate::wire::leads::{QueueCase, QueuesResponse, SummaryReport};
+
+#[derive(Debug, Default, Clone)]
+pub struct LeadState {
+    pub overview: Option<QueuesResponse>,
+    pub overview_error: Option<String>,
+    pub queue_selected: usize,
+    /// The queue whose cases are listed.
+    pub queue: Option<String>,
+    pub cases: Vec<QueueCase>,
+    pub cases_loaded: bool,
+    pub case_selected: usize,
+    /// Cases marked for a bulk change.
+    pub marked: BTreeSet<Uuid>,
+    pub sla: Option<SlaState>,
+    pub picker: Option<Picker>,
+    /// What the last change did, or what went wrong (`true`: an error).
+    pub message: Option<(bool, String)>,
+    pub report: Option<SummaryReport>,
+    pub report_error: Option<String>,
+    pub period: usize,
+    /// One team, or the lead's teams when none.
+    pub report_team: Option<String>,
+    pub closed: Vec<Case>,
+    pub closed_selected: usize,
+    pub closed_error: Option<String>,
+}
+
+impl LeadState {
+    /// Queues in trouble first: most breaches, then most at risk, then most waiting.
+    pub fn sorted_queues(&self) -> Vec<&crate::wire::leads::QueueSummary> {
+        let mut q: Vec<_> = self.overview.iter().flat_map(|o| o.queues.iter()).collect();
+        q.sort_by_key(|s| {
+            (
+                std::cmp::Reverse(s.counts.breached),
+                std::cmp::Reverse(s.counts.at_risk),
+                std::cmp::Reverse(s.counts.waiting),
+            )
+        });
+        q
+    }
+
+    /// The team of the open queue.
+    pub fn queue_team(&self) -> Option<String> {
+        let id = self.queue.as_ref()?;
+        self.overview.as_ref()?.queues.iter().find(|q| &q.queue.id == id).map(|q| q.queue.team.clone())
+    }
+}
+
+/// The theme slot of an SLA state.
+pub(crate) fn sla_slot(s: SlaState) -> &'static str {
+    match s {
+        SlaState::Ok => "sla.ok",
+        SlaState::AtRisk => "sla.at_risk",
+        SlaState::Breached => "sla.breached",
+    }
+}
+
+/// What the last change did, or what went wrong.
+pub(crate) fn message_line(msg: &Option<(bool, String)>, theme: &Theme) -> Option<Line<'static>> {
+    msg.as_ref().map(|(err, text)| Line::styled(text.clone(), theme.fg(if *err { "ui.error" } else { "ui.success" })))
+}
+
+/// A bar of `value` out of `max` in `width` cells.
+pub(crate) fn bar(value: i64, max: i64, width: usize) -> String {
+    let cells = if max <= 0 { 0 } else { ((value.max(0) as f64 / max as f64) * width as f64).round() as usize };
+    "█".repeat(cells.min(width))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::console::app::{update, App, Tz};
+    use crate::console::mode::View;
+    use crate::console::msg::{Cmd, Msg};
+    use crate::domain::case::{CaseStatus, Channel, Priority};
+    use crate::wire::leads::{AgentLoad, QueueSort, QueueSummary};
+    use crate::wire::leads::{Figures, SummaryReport};
+    use crate::wire::leads::{Queue, QueueCounts};
+    use chrono::{DateTime, Duration, Utc};
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use uuid::Uuid;
+
+    fn load(name: &str, team: &str, waiting: i64, breached: i64) -> AgentLoad {
+        AgentLoad {
+            agent_id: Uuid::now_v7(),
+            name: name.into(),
+            teams: vec![team.into()],
+            waiting,
+            breached,
+            at_risk: 0,
+        }
+    }
+
+    fn summary(id: &str, team: &str, breached: i64, at_risk: i64) -> QueueSummary {
+        QueueSummary {
+            queue: Queue { id: id.into(), name: id.into(), team: team.into(), statuses: vec![], sort: QueueSort::Due },
+            counts: QueueCounts { breached, at_risk, ..Default::default() },
+        }
+    }
+
+    #[test]
+    fn troubled_queues_first_and_the_least_loaded_agents_of_the_team_offered_first() {
+        let mut s = LeadState {
+            overview: Some(QueuesResponse {
+                at: chrono::Utc::now(),
+                queues: vec![
+                    summary("calm", "support", 0, 1),
+                    summary("fire", "billing", 3, 0),
+                    summary("warm", "support", 0, 4),
+                ],
+                workload: vec![
+                    load("busy", "support", 9, 2),
+                    load("free", "support", 1, 0),
+                    load("other", "billing", 0, 0),
+                ],
+                sla_policies: vec![],
+            }),
+            ..Default::default()
+        };
+        let order: Vec<&str> = s.sorted_queues().iter().map(|q| q.queue.id.as_str()).collect();
+        assert_eq!(order, ["fire", "warm", "calm"]);
+        s.queue = Some("warm".into());
+        let names: Vec<&str> = s.assignable().iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["free", "busy"], "the queue's team only, least loaded first");
+    }
+
+    fn id(n: u128) -> Uuid {
+        Uuid::from_u128(n)
+    }
+
+    fn scene() -> App {
+        let now = DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z").unwrap().with_timezone(&Utc);
+        let mut app = App::new("lena", "http://127.0.0.1:7878", now, Tz::default());
+        app.lead_mode = true;
+        app.teams = vec!["support".into(), "billing".into()];
+        let counts = |waiting, breached, at_risk| QueueCounts {
+            waiting,
+            breached,
+            at_risk,
+            unassigned: 1,
+            by_status: [("new".to_string(), 1), ("open".into(), waiting - 1)].into(),
+            by_age: [("under_1h".to_string(), 1), ("over_3d".into(), waiting - 1)].into(),
+        };
+        let queue = |qid: &str, team: &str, c| QueueSummary {
+            queue: Queue {
+                id: qid.into(),
+                name: qid.into(),
+                team: team.into(),
+                statuses: vec![],
+                sort: QueueSort::Due,
+            },
+            counts: c,
+        };
+        let load = |n: u128, name: &str, team: &str, waiting, breached| AgentLoad {
+            agent_id: id(n),
+            name: name.into(),
+            teams: vec![team.into()],
+            waiting,
+            breached,
+            at_risk: 0,
+        };
+        update(
+            &mut app,
+            Msg::Overview(Ok(Box::new(QueuesResponse {
+                at: now,
+                queues: vec![
+                    queue("general", "support", counts(12, 0, 2)),
+                    queue("billing", "billing", counts(9, 4, 1)),
+                ],
+                workload: vec![load(1, "anna", "billing", 8, 3), load(2, "bruno", "billing", 2, 0)],
+                sla_policies: vec![],
+            }))),
+        );
+        let case = |n: u128, subject: &str, hours: i64, sla| QueueCase {
+            case: Case {
+                id: id(n),
+                customer_id: id(99),
+                subject: subject.into(),
+                channel: Channel::Phone,
+                status: CaseStatus::Open,
+                priority: Priority::High,
+                queue: "billing".into(),
+                team: "billing".into(),
+                assignee_id: Some(id(1)),
+                first_response_due: Some(now - Duration::hours(hours - 1)),
+                resolution_due: Some(now - Duration::hours(hours - 8)),
+                revision: 3,
+                created_by: id(1),
+                created_at: now - Duration::hours(hours),
+                updated_at: now,
+                resolution: None,
+                first_response_at: None,
+            },
+            sla,
+        };
+        app.lead.queue = Some("billing".into());
+        update(
+            &mut app,
+            Msg::QueueCases {
+                queue: "billing".into(),
+                result: Ok(vec![
+                    case(10, "Charged twice for one order", 30, SlaState::Breached),
+                    case(11, "Invoice needs VAT number", 7, SlaState::AtRisk),
+                ]),
+            },
+        );
+        let mut total = Figures::default();
+        (total.opened, total.resolved, total.median_handle_secs, total.sla_breaches) = (40, 31, Some(9_000), 5);
+        total.outcomes =
+            [("memorable".to_string(), 4), ("positive".into(), 15), ("negative".into(), 7), ("forgettable".into(), 5)]
+                .into();
+        total.rasa_completion_rate = Some(0.8);
+        total.csat_average = Some(4.2);
+        total.csat_responses = 12;
+        total.nps = Some(35.0);
+        total.nps_responses = 20;
+        let daily = (0..7)
+            .map(|d| crate::wire::leads::Day {
+                day: (now - Duration::days(6 - d)).date_naive(),
+                opened: [3, 8, 5, 9, 4, 6, 5][d as usize],
+                resolved: 4,
+                csat_average: (d % 3 != 0).then_some(3.5 + d as f64 * 0.2),
+                csat_responses: 2,
+                ..Default::default()
+            })
+            .collect();
+        update(
+            &mut app,
+            Msg::Report(Ok(Box::new(SummaryReport {
+                from: now - Duration::days(7),
+                to: now,
+                teams: vec![],
+                total: total.clone(),
+                by_queue: vec![crate::wire::leads::QueueFigures { queue: "billing".into(), figures: total.clone() }],
+                by_agent: vec![crate::wire::leads::AgentFigures {
+                    agent_id: Some(id(1)),
+                    name: Some("anna".into()),
+                    figures: total,
+                }],
+                daily,
+            }))),
+        );
+        app
+    }
+
+    fn screen(app: &App, w: u16, h: u16) -> String {
+        let (theme, _) = Theme::load("default", None, false);
+        crate::console::testing::screen(app, &theme, w, h)
+    }
+
+    #[test]
+    fn snapshots_of_the_lead_views() {
+        for (w, h) in [(80u16, 24u16), (160, 48)] {
+            let mut app = scene();
+            app.stack.push(View::Queues);
+            insta::assert_snapshot!(format!("lead_queues_{w}x{h}"), screen(&app, w, h));
+            app.stack.push(View::QueueCases);
+            insta::assert_snapshot!(format!("lead_queue_cases_{w}x{h}"), screen(&app, w, h));
+            app.lead.marked.insert(id(10));
+            app.lead.picker = Some(Picker::Assign { selected: 0 });
+            insta::assert_snapshot!(format!("lead_assign_picker_{w}x{h}"), screen(&app, w, h));
+            app.lead.picker = None;
+            app.stack.push(View::Report);
+            insta::assert_snapshot!(format!("lead_report_{w}x{h}"), screen(&app, w, h));
+            let mut closed = app.lead.cases[0].case.clone();
+            closed.status = CaseStatus::Resolved;
+            closed.resolution = Some(crate::domain::case::Resolution {
+                summary: "Refunded".into(),
+                root_cause: vec![],
+                outcome: crate::domain::case::Outcome::Negative,
+                rasa_incomplete_reason: Some("customer left".into()),
+                resolved_by: id(1),
+                resolved_at: app.now - Duration::hours(3),
+            });
+            update(&mut app, Msg::Closed(Ok(vec![closed])));
+            app.stack.push(View::Closed);
+            insta::assert_snapshot!(format!("lead_closed_{w}x{h}"), screen(&app, w, h));
+        }
+    }
+
+    #[test]
+    fn a_lead_reassigns_the_breached_case_to_the_least_loaded_agent() {
+        let mut app = scene();
+        let key = |app: &mut App, c: KeyCode| update(app, Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)));
+        app.stack.clear();
+        app.stack.push(View::Home);
+        assert_eq!(key(&mut app, KeyCode::Char('Q')), vec![Cmd::LoadOverview]);
+        // Billing has the breaches: it comes first; Enter lists it.
+        let cmds = key(&mut app, KeyCode::Enter);
+        assert!(matches!(&cmds[0], Cmd::LoadQueueCases { queue, .. } if queue == "billing"));
+        key(&mut app, KeyCode::Char('a'));
+        // bruno (2 waiting) is offered before anna (8).
+        let cmds = key(&mut app, KeyCode::Enter);
+        let Cmd::Bulk(changes) = &cmds[0] else { panic!("{cmds:?}") };
+        assert_eq!(changes.len(), 1);
+        assert_eq!((changes[0].id, changes[0].revision, changes[0].assignee_id), (id(10), 3, Some(Some(id(2)))));
+        // An agent has no lead keys.
+        let mut agent = scene();
+        agent.lead_mode = false;
+        agent.stack = vec![View::Home];
+        assert!(key(&mut agent, KeyCode::Char('Q')).is_empty());
+        assert_eq!(agent.view(), View::Home);
+    }
+}

@@ -1,0 +1,201 @@
+//! The lead's report over 7, 30 or 90 days, for one team or all the lead's: volumes, SLA
+//! breaches, handling time, the outcome mix as bars, RASA completion, CSAT and NPS, daily
+//! volume and CSAT as sparklines, and the same by queue and by agent.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Sparkline, Wrap};
+use ratatui::Frame;
+
+use super::bar;
+use crate::console::app::App;
+use crate::console::keymap::Action;
+use crate::console::mode::View;
+use crate::console::msg::Cmd;
+use crate::console::theme::Theme;
+use crate::console::widgets::block;
+use crate::wire::leads::SummaryReport;
+
+/// The report periods to cycle through, in days.
+pub const PERIODS: [i64; 3] = [7, 30, 90];
+
+/// Opens the report.
+pub fn open(app: &mut App) -> Vec<Cmd> {
+    app.go(View::Report);
+    vec![load(app)]
+}
+
+/// Asks for the report of the chosen period and team.
+fn load(app: &App) -> Cmd {
+    Cmd::LoadReport { days: PERIODS[app.lead.period % PERIODS.len()], team: app.lead.report_team.clone() }
+}
+
+/// The server's answer.
+pub fn loaded(app: &mut App, r: Result<Box<SummaryReport>, String>) -> Vec<Cmd> {
+    match r {
+        Ok(r) => {
+            app.lead.report = Some(*r);
+            app.lead.report_error = None;
+        }
+        Err(e) => app.lead.report_error = Some(e),
+    }
+    vec![]
+}
+
+/// A key of the report.
+pub fn key(app: &mut App, a: Action) -> Vec<Cmd> {
+    let l = &mut app.lead;
+    match a {
+        Action::NextPeriod => l.period = (l.period + 1) % PERIODS.len(),
+        Action::NextTeam => {
+            let teams = &app.teams;
+            l.report_team = match &l.report_team {
+                None => teams.first().cloned(),
+                Some(t) => teams.iter().skip_while(|x| *x != t).nth(1).cloned(),
+            };
+        }
+        Action::Refresh => {}
+        _ => return vec![],
+    }
+    vec![load(app)]
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map(|x| format!("{:.0} %", x * 100.0)).unwrap_or_else(|| "—".into())
+}
+
+fn duration(secs: Option<i64>) -> String {
+    match secs {
+        None => "—".into(),
+        Some(s) if s < 3600 => format!("{} min", s / 60),
+        Some(s) if s < 86_400 => format!("{:.1} h", s as f64 / 3600.0),
+        Some(s) => format!("{:.1} d", s as f64 / 86_400.0),
+    }
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let l = &app.lead;
+    let days = PERIODS[l.period % PERIODS.len()];
+    let team = l.report_team.clone().unwrap_or_else(|| "all your teams".into());
+    let title = format!("Report · last {days} days · {team} · d period · t team · r recount");
+    let b = block(&title, theme, true);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let Some(r) = &l.report else {
+        let text = match &l.report_error {
+            Some(e) => Line::styled(format!("Could not make the report: {e}"), theme.fg("ui.error")),
+            None => Line::styled("Counting…", theme.fg("ui.text_muted")),
+        };
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), inner);
+        return;
+    };
+    let t = &r.total;
+    let [figures, charts, tables] =
+        Layout::vertical([Constraint::Length(6), Constraint::Length(9), Constraint::Min(3)]).areas::<3>(inner);
+    let num = |k: &str, v: String, slot: &str| {
+        vec![Span::styled(format!("{k} "), theme.fg("ui.text_muted")), Span::styled(format!("{v:<10}"), theme.fg(slot))]
+    };
+    let fu = &t.followups;
+    let lines = vec![
+        Line::from(
+            [
+                num("opened", t.opened.to_string(), "ui.text"),
+                num("resolved", t.resolved.to_string(), "ui.text"),
+                num("median handle", duration(t.median_handle_secs), "ui.text"),
+                num(
+                    "SLA breaches",
+                    t.sla_breaches.to_string(),
+                    if t.sla_breaches > 0 { "sla.breached" } else { "sla.ok" },
+                ),
+            ]
+            .concat(),
+        ),
+        Line::from(
+            [
+                num("RASA followed", pct(t.rasa_completion_rate), "ui.text"),
+                num("CSAT", t.csat_average.map(|c| format!("{c:.2}/5")).unwrap_or("—".into()), "ui.text"),
+                num("NPS", t.nps.map(|n| format!("{n:+.0}")).unwrap_or("—".into()), "ui.text"),
+                num("answers", format!("{} CSAT, {} NPS", t.csat_responses, t.nps_responses), "ui.text_muted"),
+            ]
+            .concat(),
+        ),
+        Line::from(
+            [
+                num("follow-ups on time", fu.on_time.to_string(), "sla.ok"),
+                num("late", fu.late.to_string(), "sla.at_risk"),
+                num("overdue", fu.overdue.to_string(), if fu.overdue > 0 { "sla.breached" } else { "ui.text_muted" }),
+                num("upcoming", fu.upcoming.to_string(), "ui.text_muted"),
+            ]
+            .concat(),
+        ),
+        Line::raw(""),
+    ];
+    frame.render_widget(Paragraph::new(lines), figures);
+
+    // Outcome mix as bars; daily volume and CSAT as sparklines.
+    let [mix, trends] = Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas::<2>(charts);
+    let max = t.outcomes.values().copied().max().unwrap_or(0);
+    let width = (mix.width as usize).saturating_sub(22).max(4);
+    let mut lines = vec![Line::styled("Outcome mix", theme.fg("ui.title").add_modifier(Modifier::BOLD))];
+    for o in crate::domain::case::Outcome::ALL {
+        let n = t.outcomes.get(o.as_str()).copied().unwrap_or(0);
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<12}", o.as_str()), theme.fg("ui.text_muted")),
+            Span::styled(bar(n, max, width), theme.fg(&format!("outcome.{}", o.as_str()))),
+            Span::styled(format!(" {n}"), theme.fg("ui.text")),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), mix);
+    let [vol, csat] = Layout::vertical([Constraint::Length(4), Constraint::Length(4)]).areas::<2>(trends);
+    let opened: Vec<u64> = r.daily.iter().map(|d| d.opened.max(0) as u64).collect();
+    let peak = opened.iter().max().copied().unwrap_or(0);
+    frame.render_widget(
+        Sparkline::default()
+            .block(block(&format!("Cases opened per day (peak {peak})"), theme, false))
+            .data(opened)
+            .style(Style::default().fg(theme.chart(0))),
+        vol,
+    );
+    let csat_days: Vec<Option<u64>> =
+        r.daily.iter().map(|d| d.csat_average.map(|c| (c * 20.0).round() as u64)).collect();
+    frame.render_widget(
+        Sparkline::default()
+            .block(block("CSAT per day (1–5; gaps: no answers)", theme, false))
+            .data(csat_days)
+            .max(100)
+            .style(Style::default().fg(theme.chart(1))),
+        csat,
+    );
+
+    // Per queue and per agent.
+    let mut lines = vec![Line::styled(
+        format!(
+            "{:<16}{:>8}{:>9}{:>14}{:>10}{:>8}{:>8}",
+            "", "opened", "resolved", "median", "breaches", "RASA", "CSAT"
+        ),
+        theme.fg("ui.text_muted"),
+    )];
+    let row = |name: String, f: &crate::wire::leads::Figures| {
+        Line::styled(
+            format!(
+                "{:<16}{:>8}{:>9}{:>14}{:>10}{:>8}{:>8}",
+                name,
+                f.opened,
+                f.resolved,
+                duration(f.median_handle_secs),
+                f.sla_breaches,
+                pct(f.rasa_completion_rate),
+                f.csat_average.map(|c| format!("{c:.1}")).unwrap_or("—".into())
+            ),
+            theme.fg("ui.text"),
+        )
+    };
+    for q in &r.by_queue {
+        lines.push(row(format!("queue {}", q.queue), &q.figures));
+    }
+    for a in &r.by_agent {
+        lines.push(row(a.name.clone().unwrap_or_else(|| "(unassigned)".into()), &a.figures));
+    }
+    frame.render_widget(Paragraph::new(lines), tables);
+}

@@ -1,0 +1,88 @@
+//! Review of closed cases: the latest closed cases of a team with their outcome; Enter opens
+//! one in the case view (RASA step by step, the resolution, the follow-ups) and `K` there
+//! writes a coaching note.
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use crate::console::app::App;
+use crate::console::keymap::Action;
+use crate::console::list::move_in;
+use crate::console::mode::View;
+use crate::console::msg::Cmd;
+use crate::console::theme::Theme;
+use crate::console::widgets::{block, relative, window_start};
+use crate::domain::case::Case;
+
+/// Lists a team's latest closed cases.
+pub fn open(app: &mut App, team: String) -> Vec<Cmd> {
+    app.lead.closed.clear();
+    app.lead.closed_selected = 0;
+    app.go(View::Closed);
+    vec![Cmd::LoadClosed(team)]
+}
+
+/// The server's answer.
+pub fn loaded(app: &mut App, r: Result<Vec<Case>, String>) -> Vec<Cmd> {
+    match r {
+        Ok(c) => {
+            app.lead.closed = c;
+            app.lead.closed_error = None;
+        }
+        Err(e) => app.lead.closed_error = Some(e),
+    }
+    vec![]
+}
+
+/// A key of the list.
+pub fn key(app: &mut App, a: Action) -> Vec<Cmd> {
+    let page = app.page();
+    let l = &mut app.lead;
+    match a {
+        Action::Open => {
+            if let Some(id) = l.closed.get(l.closed_selected).map(|c| c.id) {
+                return app.open_case(id);
+            }
+        }
+        a => {
+            let n = l.closed.len();
+            move_in(&mut l.closed_selected, n, a, page);
+        }
+    }
+    vec![]
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let l = &app.lead;
+    let b = block("Closed cases to review · Enter reviews (RASA step by step, resolution; K coaches)", theme, true);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let mut lines = Vec::new();
+    if let Some(e) = &l.closed_error {
+        lines.push(Line::styled(format!("Could not list them: {e}"), theme.fg("ui.error")));
+    } else if l.closed.is_empty() {
+        lines.push(Line::styled("Listing…", theme.fg("ui.text_muted")));
+    }
+    let h = inner.height as usize;
+    for (i, c) in l.closed.iter().enumerate().skip(window_start(l.closed_selected, h.max(1))).take(h) {
+        let (outcome, rasa) = match &c.resolution {
+            Some(r) => {
+                (r.outcome.as_str(), if r.rasa_incomplete_reason.is_some() { "RASA incomplete" } else { "RASA ✓" })
+            }
+            None => ("", ""),
+        };
+        let style = if i == l.closed_selected { theme.selection() } else { theme.fg("ui.text") };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<12}", outcome), theme.fg(&format!("outcome.{outcome}"))),
+            Span::styled(format!("{:<17}", rasa), theme.fg("ui.text_muted")),
+            Span::styled(
+                format!("{:<10}", c.resolution.as_ref().map(|r| relative(app.now, r.resolved_at)).unwrap_or_default()),
+                theme.fg("ui.text_muted"),
+            ),
+            Span::styled(c.subject.clone(), style),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,239 @@
+//! Where the agent is ([`View`]) and where keys go now ([`Mode`]): derived from the state, never
+//! stored, so it cannot disagree with what is on screen. A key is looked up in the mode's table
+//! ([`super::keymap`]) and reaches the mode's module as an action; a key the table does not
+//! bind is typed where the mode types text, and does nothing elsewhere. Pastes follow the same
+//! routes, as text only.
+
+use ratatui::crossterm::event::KeyEvent;
+
+use super::app::App;
+use super::case::workspace::Typing;
+use super::keymap::{self, Action};
+use super::msg::Cmd;
+use super::{case, conflicts, followups, forms, home, lead, search, timeline};
+
+/// A screen of the console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Home,
+    Search,
+    Timeline,
+    Case,
+    FollowUps,
+    Conflicts,
+    Queues,
+    QueueCases,
+    Report,
+    Closed,
+}
+
+impl View {
+    pub const ALL: [View; 10] = [
+        View::Home,
+        View::Search,
+        View::Timeline,
+        View::Case,
+        View::FollowUps,
+        View::Conflicts,
+        View::Queues,
+        View::QueueCases,
+        View::Report,
+        View::Closed,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            View::Home => "Home",
+            View::Search => "Find a customer",
+            View::Timeline => "Timeline",
+            View::Case => "Case",
+            View::FollowUps => "Follow-ups",
+            View::Conflicts => "Waiting to sync: conflicts and refusals",
+            View::Queues => "Queues",
+            View::QueueCases => "Queue",
+            View::Report => "Report",
+            View::Closed => "Closed cases to review",
+        }
+    }
+}
+
+/// What the field of a form with the focus takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormFocus {
+    /// A choice: ←/→ change it.
+    Choice,
+    /// One line of text: Enter goes to the next field.
+    Line,
+    /// Free text: Enter is a new line.
+    Lines,
+}
+
+/// What is being typed outside a form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Text {
+    /// The notes of the RASA step in view.
+    StepNotes,
+    /// A note on the case.
+    Note,
+    /// A search in the timeline.
+    TimelineSearch,
+}
+
+/// Where keys go, first match wins: the help over everything, then a form over the view, then
+/// text being typed, then the picker over a queue, then the view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The help: any key closes it.
+    Help,
+    Form(FormFocus),
+    Typing(Text),
+    Picker,
+    View(View),
+}
+
+impl Mode {
+    /// Every mode, for the tests.
+    pub const ALL: [Mode; 18] = [
+        Mode::Help,
+        Mode::Form(FormFocus::Choice),
+        Mode::Form(FormFocus::Line),
+        Mode::Form(FormFocus::Lines),
+        Mode::Typing(Text::StepNotes),
+        Mode::Typing(Text::Note),
+        Mode::Typing(Text::TimelineSearch),
+        Mode::Picker,
+        Mode::View(View::Home),
+        Mode::View(View::Search),
+        Mode::View(View::Timeline),
+        Mode::View(View::Case),
+        Mode::View(View::FollowUps),
+        Mode::View(View::Conflicts),
+        Mode::View(View::Queues),
+        Mode::View(View::QueueCases),
+        Mode::View(View::Report),
+        Mode::View(View::Closed),
+    ];
+
+    /// Whether keys the mode's table does not bind are typed (into a field, a note, a search).
+    pub fn types(self) -> bool {
+        matches!(self, Mode::Form(FormFocus::Line | FormFocus::Lines) | Mode::Typing(_) | Mode::View(View::Search))
+    }
+}
+
+impl App {
+    /// Where keys go now.
+    pub fn mode(&self) -> Mode {
+        if self.help {
+            Mode::Help
+        } else {
+            self.working_mode()
+        }
+    }
+
+    /// Where keys go once the help is closed (what the help explains).
+    pub fn working_mode(&self) -> Mode {
+        if let Some(f) = &self.form {
+            return Mode::Form(f.focus_kind());
+        }
+        let view = self.view();
+        match view {
+            View::Case => match self.work.as_ref().and_then(|w| w.typing) {
+                Some(Typing::Step) => return Mode::Typing(Text::StepNotes),
+                Some(Typing::Note) => return Mode::Typing(Text::Note),
+                None => {}
+            },
+            View::Timeline if self.timeline.typing => return Mode::Typing(Text::TimelineSearch),
+            View::QueueCases if self.lead.picker.is_some() => return Mode::Picker,
+            _ => {}
+        }
+        Mode::View(view)
+    }
+}
+
+/// A key: to the mode's module as its table's action, or typed.
+pub(super) fn key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
+    let view = app.view();
+    if let Some(w) = app.work.as_mut().filter(|_| view == View::Case) {
+        w.message_read = true;
+    }
+    let mode = app.mode();
+    let action = keymap::action(mode, app.lead_mode, &k);
+    match (mode, action) {
+        (Mode::Help, a) => {
+            // Any key closes the help; its quit key quits, unless a text is being typed
+            // under it (where Ctrl-c is the editor's).
+            app.help = false;
+            let typing = matches!(app.working_mode(), Mode::Form(_) | Mode::Typing(Text::StepNotes | Text::Note));
+            if a == Some(Action::Quit) && !typing {
+                app.quit = true;
+            }
+            vec![]
+        }
+        (_, Some(Action::Help)) => {
+            app.help = true;
+            vec![]
+        }
+        (Mode::Form(_), a) => forms::key(app, a, k),
+        (Mode::Typing(Text::TimelineSearch), a) => timeline::search_key(app, a, k),
+        (Mode::Typing(_), a) => case::typing_key(app, a, k),
+        (Mode::Picker, Some(a)) => lead::picker::key(app, a),
+        (Mode::View(View::Search), None) => search::edit(app, k),
+        (Mode::View(view), Some(a)) => view_key(app, view, a),
+        (Mode::Picker | Mode::View(_), None) => vec![],
+    }
+}
+
+/// An action of a view: the ones every view shares, then the view's own.
+fn view_key(app: &mut App, view: View, a: Action) -> Vec<Cmd> {
+    match a {
+        Action::Quit => {
+            app.quit = true;
+            return vec![];
+        }
+        Action::Back => return app.back(),
+        Action::Search => {
+            app.search_for_new_case = false;
+            app.go(View::Search);
+            return vec![];
+        }
+        Action::SyncNow => return vec![Cmd::SyncNow],
+        Action::FollowUps => {
+            app.go(View::FollowUps);
+            return vec![];
+        }
+        Action::Conflicts => {
+            app.go(View::Conflicts);
+            return vec![Cmd::LoadUnsettled];
+        }
+        _ => {}
+    }
+    match view {
+        View::Home => home::key(app, a),
+        View::Search => search::key(app, a),
+        View::Timeline => timeline::key(app, a),
+        View::Case => case::key(app, a),
+        View::FollowUps => followups::key(app, a),
+        View::Conflicts => conflicts::key(app, a),
+        View::Queues => lead::queues::key(app, a),
+        View::QueueCases => lead::queue::key(app, a),
+        View::Report => lead::report::key(app, a),
+        View::Closed => lead::review::key(app, a),
+    }
+}
+
+/// A paste goes where text is being typed — a form's field, a step's notes or a note, a
+/// search — and nowhere else: outside text it does nothing, whatever keys it holds.
+pub(super) fn paste(app: &mut App, text: &str) -> Vec<Cmd> {
+    match app.mode() {
+        Mode::Form(_) => {
+            if let Some(f) = app.form.as_mut() {
+                f.paste(text);
+            }
+            vec![]
+        }
+        Mode::Typing(Text::TimelineSearch) => timeline::paste(app, text),
+        Mode::Typing(_) => case::paste(app, text),
+        Mode::View(View::Search) => search::paste(app, text),
+        Mode::Help | Mode::Picker | Mode::View(_) => vec![],
+    }
+}

@@ -1,0 +1,147 @@
+//! What goes into the console's state and what comes out: messages in (keys, pastes, ticks,
+//! the answers of tasks), commands out (search, load, record a write, sync). The terminal loop
+//! (`run`) turns commands into tasks and their answers into messages; nothing here does I/O.
+
+use chrono::{DateTime, Utc};
+use ratatui::crossterm::event::KeyEvent;
+use uuid::Uuid;
+
+use super::forms::{Drafts, FormWrite};
+use crate::domain::case::{Case, NoteVisibility};
+use crate::domain::customer::Customer;
+use crate::domain::event::Event;
+use crate::domain::followup::FollowUp;
+use crate::domain::rasa::RasaStep;
+use crate::domain::sla::SlaState;
+use crate::domain::Invalid;
+use crate::local::overlay::{LocalOp, Synced};
+use crate::local::view::LocalCase;
+use crate::sync::engine::SyncStatus;
+use crate::wire::leads::{BulkChange, BulkResponse, QueueCase, QueuesResponse, SummaryReport};
+use crate::wire::requests::PatchFollowUpRequest;
+
+/// A timeline page's size.
+pub const PAGE: u32 = 100;
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// Text pasted into the terminal (bracketed paste): text where text is being typed,
+    /// never keys.
+    Paste(String),
+    /// The terminal changed size: redraw.
+    Resize,
+    /// Time passed (relative times, clocks).
+    Tick(DateTime<Utc>),
+    Sync(SyncStatus),
+    Home {
+        cases: Vec<Synced<Case>>,
+        followups: Vec<Synced<FollowUp>>,
+    },
+    SearchResults {
+        query: String,
+        result: Result<Vec<Customer>, String>,
+        offline: bool,
+    },
+    TimelinePage {
+        customer: Uuid,
+        result: Result<(Vec<Event>, Option<String>), String>,
+        offline: bool,
+    },
+    /// The customer whose timeline is open, as the server (or the local store) has it.
+    Customer(Box<Customer>),
+    /// A case from the local store (`None`: not there yet; it comes with the next sync), with
+    /// its drafts.
+    Case {
+        id: Uuid,
+        case: Option<Box<LocalCase>>,
+        drafts: Drafts,
+    },
+    /// Drafts under a scope (for a form opened before they were read).
+    Drafts {
+        scope: String,
+        drafts: Drafts,
+    },
+    /// A write was recorded in the outbox (with what it made), or refused with the reason.
+    Written {
+        write: Write,
+        result: Result<Option<Uuid>, Invalid>,
+    },
+    /// The outbox's conflicts and refusals.
+    Unsettled(Vec<LocalOp>),
+    /// Who else has the case open.
+    Presence {
+        case: Uuid,
+        others: Vec<String>,
+    },
+    /// Lead mode: the queues overview.
+    Overview(Result<Box<QueuesResponse>, String>),
+    QueueCases {
+        queue: String,
+        result: Result<Vec<QueueCase>, String>,
+    },
+    Bulk(Result<BulkResponse, String>),
+    Report(Result<Box<SummaryReport>, String>),
+    Closed(Result<Vec<Case>, String>),
+}
+
+/// How a conflict or refusal is settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settle {
+    KeepMine,
+    TakeTheirs,
+    Dismiss,
+}
+
+/// A write the agent made: recorded in the local store's outbox first, synced later.
+#[derive(Debug, Clone)]
+pub enum Write {
+    Form(FormWrite),
+    Step { case: Uuid, step: RasaStep, notes: String, done: bool },
+    Note { case: Uuid, body: String, visibility: NoteVisibility },
+    FollowUp { id: Uuid, change: PatchFollowUpRequest },
+    Settle { op: Uuid, how: Settle },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cmd {
+    Search(String),
+    /// The first page (`cursor` none) or the next one.
+    LoadTimeline {
+        customer: Uuid,
+        cursor: Option<String>,
+    },
+    LoadHome,
+    LoadCase(Uuid),
+    SyncNow,
+    /// Record a write; then drop these drafts (what they drafted is recorded).
+    Write {
+        write: Write,
+        clear: Vec<String>,
+    },
+    SaveDrafts(Vec<(String, String)>),
+    LoadDrafts(String),
+    LoadUnsettled,
+    /// Tell the server the agent has the case open (and learn who else has).
+    Presence(Uuid),
+    /// The agent left the case.
+    Leave(Uuid),
+    LoadOverview,
+    LoadQueueCases {
+        queue: String,
+        sla: Option<SlaState>,
+    },
+    Bulk(Vec<BulkChange>),
+    LoadReport {
+        days: i64,
+        team: Option<String>,
+    },
+    LoadClosed(String),
+}
+
+impl PartialEq for Write {
+    fn eq(&self, other: &Self) -> bool {
+        format!("{self:?}") == format!("{other:?}")
+    }
+}
+impl Eq for Write {}
