@@ -111,127 +111,22 @@ fn help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::console::app::{update, Tz};
+    use crate::console::app::update;
     use crate::console::msg::Msg;
     use crate::console::testing::screen;
     use crate::console::theme::BUILT_IN;
-    use crate::domain::event::Event;
-    use chrono::{DateTime, Utc};
+
     use ratatui::backend::TestBackend;
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use ratatui::Terminal;
-    use serde_json::value::RawValue;
-    use uuid::Uuid;
 
-    /// A fixed scene: a fixed "now", fixed ids, UTC, so that snapshots are the same anywhere.
-    fn scene() -> App {
-        use crate::domain::case::{Case, CaseStatus, Channel, Priority};
-        use crate::domain::followup::{FollowUp, FollowUpStatus};
-        use crate::local::overlay::Synced;
-        let now: DateTime<Utc> = "2026-11-23T12:00:00Z".parse().unwrap();
-        let id = |n: u128| Uuid::from_u128(n);
-        let mut app = App::new("anna", "http://127.0.0.1:7878", now, Tz::default());
-        let customer = crate::domain::customer::Customer {
-            id: id(1),
-            display_name: "Zoe Quintero".into(),
-            emails: vec!["zoe.q@example.com".into()],
-            phones: vec!["+393331234567".into()],
-            external_ids: [("shop".to_string(), "C-77".to_string())].into_iter().collect(),
-            identities: vec![],
-            tier: None,
-            tags: vec![],
-            created_at: now,
-            updated_at: now,
-        };
-        let case = |n: u128, subject: &str, status, priority, hours: i64, waiting| Synced {
-            value: Case {
-                id: id(n),
-                customer_id: id(1),
-                subject: subject.into(),
-                channel: Channel::Phone,
-                status,
-                priority,
-                queue: "general".into(),
-                team: "support".into(),
-                assignee_id: Some(id(9)),
-                first_response_due: None,
-                resolution_due: None,
-                revision: 1,
-                created_by: id(9),
-                created_at: now - chrono::Duration::hours(hours),
-                updated_at: now,
-                resolution: None,
-                first_response_at: None,
-            },
-            waiting,
-        };
-        app.home.cases = vec![
-            case(10, "Parcel never arrived", CaseStatus::Open, Priority::Urgent, 2, true),
-            case(11, "Charged twice for one order", CaseStatus::Pending, Priority::High, 30, false),
-        ];
-        app.home.followups = vec![Synced {
-            value: FollowUp {
-                id: id(20),
-                customer_id: id(1),
-                case_id: Some(id(10)),
-                assignee_id: id(9),
-                due_at: now - chrono::Duration::minutes(5),
-                channel: Channel::Phone,
-                note: "Call back about the parcel".into(),
-                status: FollowUpStatus::Open,
-                revision: 1,
-                created_by: id(9),
-                created_at: now,
-                updated_at: now,
-                done_at: None,
-            },
-            waiting: false,
-        }];
-        app.sync = Some(crate::sync::engine::SyncStatus {
-            connection: crate::sync::engine::Connection::Offline,
-            counts: crate::local::view::OutboxCounts { pending: 3, conflicts: 1, rejected: 0 },
-            last_success: Some(now - chrono::Duration::minutes(12)),
-            last_error: None,
-            retry_at: None,
-        });
-        app.search.query = "zoe".into();
-        app.search.results_for = "zoe".into();
-        app.search.results = vec![customer.clone()];
-        let events: Vec<Event> = [
-            ("shop", "order_shipped", "Order #1042 shipped", r#"{"carrier": "DHL"}"#, 3),
-            ("survey", "nps_response", "NPS 4/10", r#"{"score": 4}"#, 20),
-            ("billing", "payment_failed", "Payment of €42.50 failed", r#"{"amount": 42.5}"#, 26),
-            ("phone", "call_inbound", "Inbound call, 4m 10s", "{}", 50),
-        ]
-        .iter()
-        .enumerate()
-        .map(|(i, (source, kind, title, data, hours))| Event {
-            id: id(100 + i as u128),
-            customer_id: id(1),
-            source: source.to_string(),
-            source_event_id: format!("{source}-{i}"),
-            kind: kind.to_string(),
-            ce_type: format!("com.example.{source}.{kind}"),
-            occurred_at: now - chrono::Duration::hours(*hours),
-            title: title.to_string(),
-            body: None,
-            actor: None,
-            data: RawValue::from_string(data.to_string()).unwrap(),
-            case_id: if i == 0 { Some(id(10)) } else { None },
-            ingested_at: now,
-        })
-        .collect();
-        app.timeline.customer = Some(customer);
-        app.timeline.loading = true;
-        update(&mut app, Msg::TimelinePage { customer: id(1), result: Ok((events, None)), offline: false });
-        app
-    }
+    use uuid::Uuid;
 
     #[test]
     fn snapshots_of_every_view_at_two_sizes() {
         let (theme, _) = Theme::load("default", None, false);
         for (w, h) in [(80u16, 24u16), (160, 48)] {
-            let mut app = scene();
+            let mut app = crate::console::testing::agent_scene();
             insta::assert_snapshot!(format!("home_{w}x{h}"), screen(&app, &theme, w, h));
             app.stack.push(View::Search);
             insta::assert_snapshot!(format!("search_{w}x{h}"), screen(&app, &theme, w, h));
@@ -319,7 +214,7 @@ mod tests {
 
     #[test]
     fn themes_colour_the_slots_they_name() {
-        let app = scene();
+        let app = crate::console::testing::agent_scene();
         for (name, _) in BUILT_IN {
             let (theme, _) = Theme::load(name, None, false);
             let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();

@@ -237,3 +237,194 @@ pub(super) fn paste(app: &mut App, text: &str) -> Vec<Cmd> {
         Mode::Help | Mode::Picker | Mode::View(_) => vec![],
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+
+    use super::*;
+    use crate::console::app::update;
+    use crate::console::forms::Form;
+    use crate::console::lead::picker::Picker;
+    use crate::console::msg::Msg;
+    use crate::console::testing::{agent_scene, case_scene, id, lead_scene};
+
+    /// An app in `mode`, with something in every list.
+    fn in_mode(mode: Mode) -> App {
+        let press = |app: &mut App, code: KeyCode| {
+            update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+        };
+        let mut app = match mode {
+            Mode::View(View::Queues | View::QueueCases | View::Report | View::Closed) | Mode::Picker => lead_scene(),
+            Mode::View(View::Case) | Mode::Typing(Text::StepNotes | Text::Note) => case_scene(),
+            _ => agent_scene(),
+        };
+        match mode {
+            Mode::Help => app.help = true,
+            Mode::Form(FormFocus::Line) => app.form = Some(Form::new_case(id(1), "Zoe", &Default::default())),
+            Mode::Form(FormFocus::Choice) => {
+                app.form = Some(Form::new_case(id(1), "Zoe", &Default::default()));
+                press(&mut app, KeyCode::Tab);
+            }
+            Mode::Form(FormFocus::Lines) => {
+                let rasa = crate::domain::rasa::fold(&[]);
+                app.form = Some(Form::resolve(id(10), 1, rasa, &Default::default()));
+            }
+            Mode::Typing(Text::StepNotes) => press(&mut app, KeyCode::Enter),
+            Mode::Typing(Text::Note) => press(&mut app, KeyCode::Char('n')),
+            Mode::Typing(Text::TimelineSearch) => {
+                app.stack.push(View::Timeline);
+                press(&mut app, KeyCode::Char('/'));
+            }
+            Mode::Picker => {
+                app.stack.push(View::QueueCases);
+                app.lead.picker = Some(Picker::Assign { selected: 0 });
+            }
+            Mode::View(View::Search) => {
+                app.stack.push(View::Search);
+                app.search.query = "zo".into();
+                let zoe = app.timeline.customer.clone().expect("the scene has a customer");
+                let zoltan = crate::domain::customer::Customer::named(id(2), "Zoltan Kis", app.now);
+                app.search.results = vec![zoe, zoltan];
+            }
+            Mode::View(View::Conflicts) => {
+                app.stack.push(View::Conflicts);
+                let body = r#"{"case_id": "00000000-0000-0000-0000-00000000000a", "note_id": "00000000-0000-0000-0000-00000000001f", "fields": {"body": "hi"}}"#;
+                let op = crate::local::overlay::LocalOp {
+                    seq: 1,
+                    id: id(40),
+                    body: crate::wire::sync::OpBody::parse("note.add", body).expect("a note"),
+                    state: crate::local::overlay::OpState::Conflict,
+                    created_at: app.now,
+                    answer: None,
+                };
+                update(&mut app, Msg::Unsettled(vec![op]));
+            }
+            Mode::View(View::Closed) => {
+                app.stack.push(View::Closed);
+                let closed = app.lead.cases[0].case.clone();
+                update(&mut app, Msg::Closed(Ok(vec![closed])));
+            }
+            Mode::View(View::Case | View::Home) => {}
+            Mode::View(v) => app.stack.push(v),
+        }
+        assert_eq!(app.mode(), mode, "the fixture is in the mode");
+        app.dirty = true;
+        if let Some(w) = app.work.as_mut() {
+            w.message_read = true;
+        }
+        app
+    }
+
+    /// Every key a terminal sends, plain, with Ctrl and with Shift.
+    fn every_key() -> Vec<KeyEvent> {
+        let mut codes: Vec<KeyCode> = (' '..='~').chain(['é', 'ß', '中', '😀']).map(KeyCode::Char).collect();
+        codes.extend([
+            KeyCode::Enter,
+            KeyCode::Esc,
+            KeyCode::Tab,
+            KeyCode::BackTab,
+            KeyCode::Backspace,
+            KeyCode::Delete,
+            KeyCode::Insert,
+            KeyCode::Up,
+            KeyCode::Down,
+            KeyCode::Left,
+            KeyCode::Right,
+            KeyCode::Home,
+            KeyCode::End,
+            KeyCode::PageUp,
+            KeyCode::PageDown,
+        ]);
+        codes.extend((1..=12).map(KeyCode::F));
+        let mut keys = Vec::new();
+        for code in codes {
+            for m in [KeyModifiers::NONE, KeyModifiers::CONTROL, KeyModifiers::SHIFT] {
+                keys.push(KeyEvent::new(code, m));
+            }
+        }
+        keys
+    }
+
+    fn label(k: &KeyEvent) -> String {
+        format!("{:?}+{:?}", k.modifiers, k.code)
+    }
+
+    #[test]
+    fn every_key_a_mode_acts_on_is_in_its_table() {
+        for mode in Mode::ALL {
+            let fixture = in_mode(mode);
+            let lead = fixture.lead_mode;
+            let before = format!("{fixture:?}");
+            for k in every_key() {
+                let mut app = fixture.clone();
+                let cmds = update(&mut app, Msg::Key(k));
+                let bound = keymap::bound(mode, lead, &k);
+                if mode == Mode::Help {
+                    assert!(!app.help, "any key closes the help: {}", label(&k));
+                    assert!(!app.quit || bound, "only the help's own keys do more: {}", label(&k));
+                    continue;
+                }
+                if bound {
+                    continue;
+                }
+                if mode.types() {
+                    // Typed: the text may change, nothing else.
+                    assert_eq!(app.mode(), mode, "{mode:?}: {} is not in its table but left the mode", label(&k));
+                    assert_eq!(app.stack, fixture.stack, "{mode:?}: {} moved", label(&k));
+                    assert!(!app.quit, "{mode:?}: {} quit", label(&k));
+                    assert!(
+                        cmds.iter().all(|c| matches!(c, Cmd::Search(_))),
+                        "{mode:?}: {} is not in its table but ran {cmds:?}",
+                        label(&k)
+                    );
+                } else {
+                    assert!(cmds.is_empty(), "{mode:?}: {} is not in its table but ran {cmds:?}", label(&k));
+                    assert_eq!(
+                        format!("{app:?}"),
+                        before,
+                        "{mode:?}: {} is not in its table but did something",
+                        label(&k)
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_binding_of_a_mode_is_reached_by_its_keys() {
+        // A key in a mode's table gets to the mode's module as the table's action: the help
+        // lists it, and pressing it is not the same as pressing nothing.
+        for mode in Mode::ALL.into_iter().filter(|m| *m != Mode::Help) {
+            let fixture = in_mode(mode);
+            let before = format!("{fixture:?}");
+            for b in keymap::table(mode, fixture.lead_mode) {
+                for key in b.keys {
+                    let m = if key.ctrl { KeyModifiers::CONTROL } else { KeyModifiers::NONE };
+                    let k = KeyEvent::new(key.code, m);
+                    assert_eq!(
+                        keymap::action(mode, fixture.lead_mode, &k),
+                        Some(b.action),
+                        "{mode:?}: {}",
+                        key.label()
+                    );
+                    let mut app = fixture.clone();
+                    let cmds = update(&mut app, Msg::Key(k));
+                    // Moves in a short list may have nowhere to go (list.rs has their tests).
+                    let moved_nothing = matches!(
+                        b.action,
+                        Action::Up | Action::Down | Action::Top | Action::Bottom | Action::PageUp | Action::PageDown
+                    );
+                    // The fixture's change is a conflict: `x` dismisses refusals only.
+                    let refused_only = mode == Mode::View(View::Conflicts) && b.action == Action::Dismiss;
+                    assert!(
+                        !cmds.is_empty() || format!("{app:?}") != before || moved_nothing || refused_only,
+                        "{mode:?}: {} ({:?}) did nothing",
+                        key.label(),
+                        b.action
+                    );
+                }
+            }
+        }
+    }
+}

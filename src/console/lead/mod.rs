@@ -91,14 +91,15 @@ pub(crate) fn bar(value: i64, max: i64, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::console::app::{update, App, Tz};
+    use crate::console::app::{update, App};
     use crate::console::mode::View;
     use crate::console::msg::{Cmd, Msg};
-    use crate::domain::case::{CaseStatus, Channel, Priority};
+    use crate::console::testing::id;
+    use crate::domain::case::CaseStatus;
     use crate::wire::leads::{AgentLoad, QueueSort, QueueSummary};
-    use crate::wire::leads::{Figures, SummaryReport};
+
     use crate::wire::leads::{Queue, QueueCounts};
-    use chrono::{DateTime, Duration, Utc};
+    use chrono::Duration;
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use uuid::Uuid;
 
@@ -146,125 +147,6 @@ mod tests {
         assert_eq!(names, ["free", "busy"], "the queue's team only, least loaded first");
     }
 
-    fn id(n: u128) -> Uuid {
-        Uuid::from_u128(n)
-    }
-
-    fn scene() -> App {
-        let now = DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z").unwrap().with_timezone(&Utc);
-        let mut app = App::new("lena", "http://127.0.0.1:7878", now, Tz::default());
-        app.lead_mode = true;
-        app.teams = vec!["support".into(), "billing".into()];
-        let counts = |waiting, breached, at_risk| QueueCounts {
-            waiting,
-            breached,
-            at_risk,
-            unassigned: 1,
-            by_status: [("new".to_string(), 1), ("open".into(), waiting - 1)].into(),
-            by_age: [("under_1h".to_string(), 1), ("over_3d".into(), waiting - 1)].into(),
-        };
-        let queue = |qid: &str, team: &str, c| QueueSummary {
-            queue: Queue {
-                id: qid.into(),
-                name: qid.into(),
-                team: team.into(),
-                statuses: vec![],
-                sort: QueueSort::Due,
-            },
-            counts: c,
-        };
-        let load = |n: u128, name: &str, team: &str, waiting, breached| AgentLoad {
-            agent_id: id(n),
-            name: name.into(),
-            teams: vec![team.into()],
-            waiting,
-            breached,
-            at_risk: 0,
-        };
-        update(
-            &mut app,
-            Msg::Overview(Ok(Box::new(QueuesResponse {
-                at: now,
-                queues: vec![
-                    queue("general", "support", counts(12, 0, 2)),
-                    queue("billing", "billing", counts(9, 4, 1)),
-                ],
-                workload: vec![load(1, "anna", "billing", 8, 3), load(2, "bruno", "billing", 2, 0)],
-                sla_policies: vec![],
-            }))),
-        );
-        let case = |n: u128, subject: &str, hours: i64, sla| QueueCase {
-            case: Case {
-                id: id(n),
-                customer_id: id(99),
-                subject: subject.into(),
-                channel: Channel::Phone,
-                status: CaseStatus::Open,
-                priority: Priority::High,
-                queue: "billing".into(),
-                team: "billing".into(),
-                assignee_id: Some(id(1)),
-                first_response_due: Some(now - Duration::hours(hours - 1)),
-                resolution_due: Some(now - Duration::hours(hours - 8)),
-                revision: 3,
-                created_by: id(1),
-                created_at: now - Duration::hours(hours),
-                updated_at: now,
-                resolution: None,
-                first_response_at: None,
-            },
-            sla,
-        };
-        app.lead.queue = Some("billing".into());
-        update(
-            &mut app,
-            Msg::QueueCases {
-                queue: "billing".into(),
-                result: Ok(vec![
-                    case(10, "Charged twice for one order", 30, SlaState::Breached),
-                    case(11, "Invoice needs VAT number", 7, SlaState::AtRisk),
-                ]),
-            },
-        );
-        let mut total = Figures::default();
-        (total.opened, total.resolved, total.median_handle_secs, total.sla_breaches) = (40, 31, Some(9_000), 5);
-        total.outcomes =
-            [("memorable".to_string(), 4), ("positive".into(), 15), ("negative".into(), 7), ("forgettable".into(), 5)]
-                .into();
-        total.rasa_completion_rate = Some(0.8);
-        total.csat_average = Some(4.2);
-        total.csat_responses = 12;
-        total.nps = Some(35.0);
-        total.nps_responses = 20;
-        let daily = (0..7)
-            .map(|d| crate::wire::leads::Day {
-                day: (now - Duration::days(6 - d)).date_naive(),
-                opened: [3, 8, 5, 9, 4, 6, 5][d as usize],
-                resolved: 4,
-                csat_average: (d % 3 != 0).then_some(3.5 + d as f64 * 0.2),
-                csat_responses: 2,
-                ..Default::default()
-            })
-            .collect();
-        update(
-            &mut app,
-            Msg::Report(Ok(Box::new(SummaryReport {
-                from: now - Duration::days(7),
-                to: now,
-                teams: vec![],
-                total: total.clone(),
-                by_queue: vec![crate::wire::leads::QueueFigures { queue: "billing".into(), figures: total.clone() }],
-                by_agent: vec![crate::wire::leads::AgentFigures {
-                    agent_id: Some(id(1)),
-                    name: Some("anna".into()),
-                    figures: total,
-                }],
-                daily,
-            }))),
-        );
-        app
-    }
-
     fn screen(app: &App, w: u16, h: u16) -> String {
         let (theme, _) = Theme::load("default", None, false);
         crate::console::testing::screen(app, &theme, w, h)
@@ -273,7 +155,7 @@ mod tests {
     #[test]
     fn snapshots_of_the_lead_views() {
         for (w, h) in [(80u16, 24u16), (160, 48)] {
-            let mut app = scene();
+            let mut app = crate::console::testing::lead_scene();
             app.stack.push(View::Queues);
             insta::assert_snapshot!(format!("lead_queues_{w}x{h}"), screen(&app, w, h));
             app.stack.push(View::QueueCases);
@@ -302,7 +184,7 @@ mod tests {
 
     #[test]
     fn a_lead_reassigns_the_breached_case_to_the_least_loaded_agent() {
-        let mut app = scene();
+        let mut app = crate::console::testing::lead_scene();
         let key = |app: &mut App, c: KeyCode| update(app, Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)));
         app.stack.clear();
         app.stack.push(View::Home);
@@ -317,7 +199,7 @@ mod tests {
         assert_eq!(changes.len(), 1);
         assert_eq!((changes[0].id, changes[0].revision, changes[0].assignee_id), (id(10), 3, Some(Some(id(2)))));
         // An agent has no lead keys.
-        let mut agent = scene();
+        let mut agent = crate::console::testing::lead_scene();
         agent.lead_mode = false;
         agent.stack = vec![View::Home];
         assert!(key(&mut agent, KeyCode::Char('Q')).is_empty());
