@@ -12,7 +12,7 @@ use super::app::App;
 use super::keymap::Action;
 use super::list::move_in;
 use super::msg::{Cmd, Settle, Write};
-use super::theme::Theme;
+use super::theme::{Slot, Theme};
 use super::widgets::{block, relative, window_start};
 use crate::local::overlay::{LocalOp, OpState};
 
@@ -83,18 +83,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut lines = Vec::new();
     if u.ops.is_empty() {
         let text = if u.loaded { "Nothing to settle: every change reached the server as made." } else { "Loading…" };
-        lines.push(Line::styled(text, theme.fg("ui.text_muted")));
+        lines.push(Line::styled(text, theme.fg(Slot::TextMuted)));
     }
     for (i, op) in u.ops.iter().enumerate().skip(window_start(u.selected, h)).take(h) {
         let (label, slot) = match op.state {
-            OpState::Conflict => ("conflict", "ui.warn"),
-            _ => ("refused ", "ui.error"),
+            OpState::Conflict => ("conflict", Slot::Warn),
+            _ => ("refused ", Slot::Error),
         };
-        let style = if i == u.selected { theme.selection() } else { theme.fg("ui.text") };
+        let style = if i == u.selected { theme.selection() } else { theme.fg(Slot::Text) };
         lines.push(Line::from(vec![
             Span::styled(format!("{label} "), theme.fg(slot).add_modifier(Modifier::BOLD)),
-            Span::styled(format!("{:<10}", relative(app.now, op.created_at)), theme.fg("ui.text_muted")),
-            Span::styled(format!("{:<16}", op.body.kind()), theme.fg("ui.info")),
+            Span::styled(format!("{:<10}", relative(app.now, op.created_at)), theme.fg(Slot::TextMuted)),
+            Span::styled(format!("{:<16}", op.body.kind().as_str()), theme.fg(Slot::Info)),
             Span::styled(reason(op), style),
         ]));
     }
@@ -107,14 +107,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let [mine, theirs] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas::<2>(detail);
     let mine_json: serde_json::Value = serde_json::from_str(&op.body.payload_json()).unwrap_or_default();
-    let mine_lines: Vec<Line> = pretty(&mine_json).into_iter().map(|l| Line::styled(l, theme.fg("ui.text"))).collect();
+    let mine_lines: Vec<Line> = pretty(&mine_json).into_iter().map(|l| Line::styled(l, theme.fg(Slot::Text))).collect();
     frame.render_widget(
         Paragraph::new(mine_lines).wrap(Wrap { trim: false }).block(block("Mine (m keeps it)", theme, false)),
         mine,
     );
     let theirs_lines: Vec<Line> = match op.answer.as_ref().and_then(|a| a.current.as_ref()) {
-        Some(v) => pretty(v).into_iter().map(|l| Line::styled(l, theme.fg("ui.text"))).collect(),
-        None => vec![Line::styled(reason(op), theme.fg("ui.error"))],
+        Some(v) => pretty(v).into_iter().map(|l| Line::styled(l, theme.fg(Slot::Text))).collect(),
+        None => vec![Line::styled(reason(op), theme.fg(Slot::Error))],
     };
     let title = if op.state == OpState::Conflict {
         "Theirs, now on the server (t takes it)"

@@ -13,7 +13,7 @@ use ratatui::Frame;
 use super::app::App;
 use super::keymap;
 use super::mode::View;
-use super::theme::Theme;
+use super::theme::{Slot, Theme};
 use super::widgets::{block, relative};
 use crate::sync::engine::Connection;
 
@@ -49,22 +49,24 @@ fn status_bar(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         None => spans.push(Span::styled(" connecting… ", bar)),
         Some(s) => {
             let (label, slot) = match s.connection {
-                Connection::Starting => ("connecting…", "ui.info"),
-                Connection::Online => ("● online", "ui.success"),
-                Connection::Offline => ("○ OFFLINE: working from this computer", "ui.warn"),
-                Connection::SignedOut => ("✗ signed out: the token was refused", "ui.error"),
+                Connection::Starting => ("connecting…", Slot::Info),
+                Connection::Online => ("● online", Slot::Success),
+                Connection::Offline => ("○ OFFLINE: working from this computer", Slot::Warn),
+                Connection::SignedOut => ("✗ signed out: the token was refused", Slot::Error),
             };
             spans.push(Span::styled(format!(" {label} "), bar.fg(theme.color(slot)).add_modifier(Modifier::BOLD)));
             spans.push(sep());
             spans.push(Span::styled(format!(" {} waiting ", s.counts.pending), bar));
             if s.counts.conflicts > 0 {
                 spans.push(sep());
-                spans
-                    .push(Span::styled(format!(" {} conflicts ", s.counts.conflicts), bar.fg(theme.color("ui.error"))));
+                spans.push(Span::styled(
+                    format!(" {} conflicts ", s.counts.conflicts),
+                    bar.fg(theme.color(Slot::Error)),
+                ));
             }
             if s.counts.rejected > 0 {
                 spans.push(sep());
-                spans.push(Span::styled(format!(" {} refused ", s.counts.rejected), bar.fg(theme.color("ui.error"))));
+                spans.push(Span::styled(format!(" {} refused ", s.counts.rejected), bar.fg(theme.color(Slot::Error))));
             }
             spans.push(sep());
             let last =
@@ -77,7 +79,7 @@ fn status_bar(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let text =
             if due == 1 { " ⏰ 1 follow-up due (F) ".to_string() } else { format!(" ⏰ {due} follow-ups due (F) ") };
         spans.push(Span::styled("│", bar));
-        spans.push(Span::styled(text, bar.fg(theme.color("ui.warn")).add_modifier(Modifier::BOLD)));
+        spans.push(Span::styled(text, bar.fg(theme.color(Slot::Warn)).add_modifier(Modifier::BOLD)));
     }
     spans.push(Span::styled(" ? help ", bar.add_modifier(Modifier::DIM)));
     frame.render_widget(Paragraph::new(Line::from(spans)).style(bar), area);
@@ -89,18 +91,18 @@ fn help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     for b in table {
         let keys: Vec<String> = b.keys.iter().map(|k| k.label()).collect();
         lines.push(Line::from(vec![
-            Span::styled(format!("  {:<20}", keys.join(" / ")), theme.fg("ui.help_key").add_modifier(Modifier::BOLD)),
-            Span::styled(b.help, theme.fg("ui.help_desc")),
+            Span::styled(format!("  {:<20}", keys.join(" / ")), theme.fg(Slot::HelpKey).add_modifier(Modifier::BOLD)),
+            Span::styled(b.help, theme.fg(Slot::HelpDesc)),
         ]));
     }
     if let Some(other) = other {
         lines.push(Line::from(vec![
-            Span::styled(format!("  {:<20}", "any other key"), theme.fg("ui.help_key").add_modifier(Modifier::BOLD)),
-            Span::styled(other, theme.fg("ui.help_desc")),
+            Span::styled(format!("  {:<20}", "any other key"), theme.fg(Slot::HelpKey).add_modifier(Modifier::BOLD)),
+            Span::styled(other, theme.fg(Slot::HelpDesc)),
         ]));
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled("  any key closes this help", theme.fg("ui.text_muted")));
+    lines.push(Line::styled("  any key closes this help", theme.fg(Slot::TextMuted)));
     let w = area.width.min(84);
     let h = (lines.len() as u16 + 2).min(area.height);
     let popup = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
@@ -221,9 +223,13 @@ mod tests {
             t.draw(|f| draw(f, &app, &theme)).unwrap();
             let buf = t.backend().buffer();
             // The selected case (first row inside the border) and the status bar.
-            assert_eq!(buf[(30, 1)].bg, theme.color("ui.selection_bg"), "{name}: selection");
-            assert_eq!(buf[(0, 23)].bg, theme.color("ui.statusbar_bg"), "{name}: status bar");
-            assert_eq!(buf[(1, 1)].fg, theme.color("status.open"), "{name}: status colour");
+            assert_eq!(buf[(30, 1)].bg, theme.color(Slot::SelectionBg), "{name}: selection");
+            assert_eq!(buf[(0, 23)].bg, theme.color(Slot::StatusbarBg), "{name}: status bar");
+            assert_eq!(
+                buf[(1, 1)].fg,
+                theme.color(Slot::Status(crate::domain::case::CaseStatus::Open)),
+                "{name}: status colour"
+            );
         }
         let (plain, _) = Theme::load("default", None, true);
         let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();

@@ -12,7 +12,7 @@ use super::app::App;
 use super::keymap::Action;
 use super::list::move_in;
 use super::msg::{Cmd, Write};
-use super::theme::Theme;
+use super::theme::{Slot, Theme};
 use super::widgets::{block, relative, window_start};
 use crate::domain::followup::FollowUpStatus;
 use crate::wire::requests::PatchFollowUpRequest;
@@ -62,18 +62,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut lines = Vec::with_capacity(h);
     if list.is_empty() {
         let text = if app.home.loaded { "No open follow-ups. They are added from a case (f)." } else { "Loading…" };
-        lines.push(Line::styled(text, theme.fg("ui.text_muted")));
+        lines.push(Line::styled(text, theme.fg(Slot::TextMuted)));
     }
     for (i, f) in list.iter().enumerate().skip(window_start(app.followup_selected, h)).take(h) {
         let v = &f.value;
         let late = v.due_at <= app.now;
         let soon = !late && v.due_at - app.now <= chrono::Duration::hours(1);
         let (label, slot) = if late {
-            ("OVERDUE ", "ui.error")
+            ("OVERDUE ", Slot::Error)
         } else if soon {
-            ("due soon", "ui.warn")
+            ("due soon", Slot::Warn)
         } else {
-            ("upcoming", "ui.text_muted")
+            ("upcoming", Slot::TextMuted)
         };
         let countdown = if late {
             relative(app.now, v.due_at).replace(" ago", " late").replace("just now", "due now")
@@ -81,7 +81,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             relative(app.now, v.due_at)
         };
         let selected = i == app.followup_selected;
-        let note_style = if selected { theme.selection() } else { theme.fg("ui.text") };
+        let note_style = if selected { theme.selection() } else { theme.fg(Slot::Text) };
         let mut spans = vec![
             Span::styled(
                 format!("{label} "),
@@ -90,13 +90,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Span::styled(format!("{:<11}", countdown), theme.fg(slot)),
             Span::styled(
                 format!("{} ", v.due_at.with_timezone(&app.tz.0).format("%a %H:%M")),
-                theme.fg("ui.text_muted"),
+                theme.fg(Slot::TextMuted),
             ),
-            Span::styled(format!("{:<9}", v.channel.as_str()), theme.fg("ui.info")),
+            Span::styled(format!("{:<9}", v.channel.as_str()), theme.fg(Slot::Info)),
             Span::styled(if v.note.is_empty() { "(no note)".to_string() } else { v.note.clone() }, note_style),
         ];
         if f.waiting {
-            spans.push(Span::styled("  ⟳", theme.fg("ui.warn")));
+            spans.push(Span::styled("  ⟳", theme.fg(Slot::Warn)));
         }
         lines.push(Line::from(spans));
     }

@@ -12,7 +12,7 @@ use super::keymap::Action;
 use super::list::move_in;
 use super::mode::View;
 use super::msg::Cmd;
-use super::theme::Theme;
+use super::theme::{Slot, Theme};
 use super::widgets::{block, relative, window_start};
 use crate::domain::case::Case;
 use crate::domain::customer::Customer;
@@ -83,19 +83,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         } else {
             "Loading your cases…"
         };
-        lines.push(Line::styled(text, theme.fg("ui.text_muted")));
+        lines.push(Line::styled(text, theme.fg(Slot::TextMuted)));
     }
     for (i, c) in app.home.cases.iter().enumerate().skip(start).take(inner_h) {
         let v = &c.value;
-        let style = if i == app.home.selected { theme.selection() } else { theme.fg("ui.text") };
+        let style = if i == app.home.selected { theme.selection() } else { theme.fg(Slot::Text) };
         let mut spans = vec![
-            Span::styled(format!("{:<8}", v.status.as_str()), theme.fg(&format!("status.{}", v.status.as_str()))),
-            Span::styled(format!("{:<7}", v.priority.as_str()), theme.fg(&format!("priority.{}", v.priority.as_str()))),
-            Span::styled(format!("{:<10}", relative(app.now, v.created_at)), theme.fg("ui.text_muted")),
+            Span::styled(format!("{:<8}", v.status.as_str()), theme.fg(Slot::Status(v.status))),
+            Span::styled(format!("{:<7}", v.priority.as_str()), theme.fg(Slot::Priority(v.priority))),
+            Span::styled(format!("{:<10}", relative(app.now, v.created_at)), theme.fg(Slot::TextMuted)),
             Span::styled(v.subject.clone(), style),
         ];
         if c.waiting {
-            spans.push(Span::styled("  ⟳ waiting to sync", theme.fg("ui.warn")));
+            spans.push(Span::styled("  ⟳ waiting to sync", theme.fg(Slot::Warn)));
         }
         lines.push(Line::from(spans));
     }
@@ -104,20 +104,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
     let mut lines: Vec<Line> = Vec::new();
     if app.home.followups.is_empty() {
-        lines.push(Line::styled("No follow-ups waiting.", theme.fg("ui.text_muted")));
+        lines.push(Line::styled("No follow-ups waiting.", theme.fg(Slot::TextMuted)));
     }
     for f in app.home.followups.iter().take(follow.height.saturating_sub(2) as usize) {
         let v = &f.value;
         let overdue = v.due_at < app.now;
         let when = Span::styled(
             format!("{:<12}", relative(app.now, v.due_at)),
-            theme.fg(if overdue { "ui.error" } else { "ui.text_muted" }),
+            theme.fg(if overdue { Slot::Error } else { Slot::TextMuted }),
         );
         let note = if v.note.is_empty() { "(no note)".to_string() } else { v.note.clone() };
         lines.push(Line::from(vec![
             when,
-            Span::styled(format!("{:<7}", v.channel.as_str()), theme.fg("ui.info")),
-            Span::styled(note, theme.fg("ui.text")),
+            Span::styled(format!("{:<7}", v.channel.as_str()), theme.fg(Slot::Info)),
+            Span::styled(note, theme.fg(Slot::Text)),
         ]));
     }
     frame.render_widget(Paragraph::new(lines).block(block("Follow-ups due", theme, false)), follow);

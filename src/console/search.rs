@@ -12,7 +12,7 @@ use super::app::App;
 use super::keymap::Action;
 use super::list::move_in;
 use super::msg::Cmd;
-use super::theme::Theme;
+use super::theme::{Slot, Theme};
 use super::widgets::{block, window_start};
 use crate::domain::customer::{Customer, MAX_QUERY_CHARS};
 
@@ -104,11 +104,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let [input, results] = Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas::<2>(area);
     let s = &app.search;
     let query = Line::from(vec![
-        Span::styled(s.query.clone(), Style::default().fg(theme.color("ui.input_fg"))),
-        Span::styled("▏", theme.fg("ui.border_focused")),
+        Span::styled(s.query.clone(), Style::default().fg(theme.color(Slot::InputFg))),
+        Span::styled("▏", theme.fg(Slot::BorderFocused)),
     ]);
     frame.render_widget(
-        Paragraph::new(query).style(Style::default().bg(theme.color("ui.input_bg"))).block(block(
+        Paragraph::new(query).style(Style::default().bg(theme.color(Slot::InputBg))).block(block(
             "Find a customer: name, email, phone or an id from any system",
             theme,
             true,
@@ -117,25 +117,25 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     );
     let mut lines: Vec<Line> = Vec::new();
     for e in s.notice.iter().chain(&s.error) {
-        lines.push(Line::styled(e.clone(), theme.fg("ui.error")));
+        lines.push(Line::styled(e.clone(), theme.fg(Slot::Error)));
     }
     if s.offline {
-        lines.push(Line::styled("offline: customers seen before on this computer", theme.fg("ui.warn")));
+        lines.push(Line::styled("offline: customers seen before on this computer", theme.fg(Slot::Warn)));
     }
     if s.query.trim().is_empty() {
-        lines.push(Line::styled("Type to search; Enter opens the timeline, Esc goes back.", theme.fg("ui.text_muted")));
+        lines.push(Line::styled("Type to search; Enter opens the timeline, Esc goes back.", theme.fg(Slot::TextMuted)));
     } else if s.results.is_empty() && s.results_for == s.query {
-        lines.push(Line::styled(format!("No customer matches “{}”.", s.query), theme.fg("ui.text_muted")));
+        lines.push(Line::styled(format!("No customer matches “{}”.", s.query), theme.fg(Slot::TextMuted)));
     }
     let h = results.height.saturating_sub(2) as usize;
     for (i, c) in s.results.iter().enumerate().skip(window_start(s.selected, h)).take(h) {
-        let style = if i == s.selected { theme.selection() } else { theme.fg("ui.text") };
+        let style = if i == s.selected { theme.selection() } else { theme.fg(Slot::Text) };
         let ids: Vec<String> = c.external_ids.iter().map(|(k, v)| format!("{k}:{v}")).collect();
         lines.push(Line::from(vec![
             Span::styled(format!("{:<28}", c.display_name), style),
-            Span::styled(format!("{:<32}", c.emails.first().cloned().unwrap_or_default()), theme.fg("ui.text_muted")),
-            Span::styled(format!("{:<16}", c.phones.first().cloned().unwrap_or_default()), theme.fg("ui.text_muted")),
-            Span::styled(ids.join(" "), theme.fg("ui.info")),
+            Span::styled(format!("{:<32}", c.emails.first().cloned().unwrap_or_default()), theme.fg(Slot::TextMuted)),
+            Span::styled(format!("{:<16}", c.phones.first().cloned().unwrap_or_default()), theme.fg(Slot::TextMuted)),
+            Span::styled(ids.join(" "), theme.fg(Slot::Info)),
         ]));
     }
     frame.render_widget(

@@ -19,7 +19,7 @@ use super::app::{App, Tz};
 use super::keymap::Action;
 use super::mode::View;
 use super::msg::Cmd;
-use super::theme::Theme;
+use super::theme::{Slot, Theme};
 use super::widgets::{block, relative, window_start};
 use crate::domain::customer::{Customer, MAX_QUERY_CHARS};
 use crate::domain::event::Event;
@@ -326,10 +326,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let h = list.height.saturating_sub(2) as usize;
     let mut lines: Vec<Line> = Vec::with_capacity(h);
     if let Some(e) = &t.error {
-        lines.push(Line::styled(e.clone(), theme.fg("ui.error")));
+        lines.push(Line::styled(e.clone(), theme.fg(Slot::Error)));
     }
     if t.rows.is_empty() && !t.loading {
-        lines.push(Line::styled("No events for this customer yet.", theme.fg("ui.text_muted")));
+        lines.push(Line::styled("No events for this customer yet.", theme.fg(Slot::TextMuted)));
     }
     let width = list.width.saturating_sub(2) as usize;
     for (i, row) in t.rows.iter().enumerate().skip(window_start(t.selected, h)).take(h.saturating_sub(lines.len())) {
@@ -337,7 +337,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Row::Day(d) => {
                 let head = format!("── {} ", d.format("%A %-d %B %Y"));
                 let rule = "─".repeat(width.saturating_sub(head.chars().count()));
-                lines.push(Line::styled(format!("{head}{rule}"), theme.fg("ui.text_muted")));
+                lines.push(Line::styled(format!("{head}{rule}"), theme.fg(Slot::TextMuted)));
             }
             Row::Event(k) => lines.push(timeline_line(&t.events[*k], i == t.selected, app, theme, false)),
         }
@@ -346,7 +346,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if let Some(area) = detail {
         let lines = match t.selected_event().map(|k| &t.events[k]) {
             Some(e) => event_detail(e, &t.tz.0, theme),
-            None => vec![Line::styled("Select an event.", theme.fg("ui.text_muted"))],
+            None => vec![Line::styled("Select an event.", theme.fg(Slot::TextMuted))],
         };
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block("Event", theme, false)), area);
     }
@@ -360,23 +360,23 @@ pub(crate) fn timeline_line<'a>(e: &Event, selected: bool, app: &App, theme: &Th
     let title_style = if selected {
         theme.selection()
     } else if unhappy {
-        theme.fg("ui.error").add_modifier(Modifier::BOLD)
+        theme.fg(Slot::Error).add_modifier(Modifier::BOLD)
     } else {
-        theme.fg("ui.text")
+        theme.fg(Slot::Text)
     };
     let mut spans = vec![Span::styled(
         format!("{} ", e.occurred_at.with_timezone(&t.tz.0).format("%H:%M")),
-        theme.fg("ui.text_muted"),
+        theme.fg(Slot::TextMuted),
     )];
     if !compact {
-        spans.push(Span::styled(format!("{:<9}", relative(app.now, e.occurred_at)), theme.fg("ui.text_muted")));
+        spans.push(Span::styled(format!("{:<9}", relative(app.now, e.occurred_at)), theme.fg(Slot::TextMuted)));
     }
     spans
         .push(Span::styled(format!("{:<11}", format!("[{}]", e.source)), Style::default().fg(theme.source(&e.source))));
     spans.push(Span::styled(format!("{} ", kind_symbol(&e.kind)), Style::default().fg(theme.source(&e.source))));
     spans.push(Span::styled(if unhappy { format!("! {}", e.title) } else { e.title.clone() }, title_style));
     if !compact && e.case_id.is_some() {
-        spans.push(Span::styled("  ⧉ case", theme.fg("ui.info")));
+        spans.push(Span::styled("  ⧉ case", theme.fg(Slot::Info)));
     }
     Line::from(spans)
 }
@@ -384,12 +384,12 @@ pub(crate) fn timeline_line<'a>(e: &Event, selected: bool, app: &App, theme: &Th
 fn event_detail<'a>(e: &'a Event, tz: &chrono::FixedOffset, theme: &Theme) -> Vec<Line<'a>> {
     let field = |k: &'a str, v: String| {
         Line::from(vec![
-            Span::styled(format!("{k:<10}"), theme.fg("ui.text_muted")),
-            Span::styled(v, theme.fg("ui.text")),
+            Span::styled(format!("{k:<10}"), theme.fg(Slot::TextMuted)),
+            Span::styled(v, theme.fg(Slot::Text)),
         ])
     };
     let mut lines = vec![
-        Line::styled(e.title.clone(), theme.fg("ui.title").add_modifier(Modifier::BOLD)),
+        Line::styled(e.title.clone(), theme.fg(Slot::Title).add_modifier(Modifier::BOLD)),
         field(
             "when",
             format!(
@@ -409,13 +409,13 @@ fn event_detail<'a>(e: &'a Event, tz: &chrono::FixedOffset, theme: &Theme) -> Ve
     }
     if let Some(b) = &e.body {
         lines.push(Line::raw(""));
-        lines.extend(b.lines().map(|l| Line::styled(l.to_string(), theme.fg("ui.text"))));
+        lines.extend(b.lines().map(|l| Line::styled(l.to_string(), theme.fg(Slot::Text))));
     }
     if let Ok(v) = serde_json::from_str::<serde_json::Value>(e.data.get()) {
         if !v.is_null() && v != serde_json::json!({}) {
             lines.push(Line::raw(""));
             let pretty = serde_json::to_string_pretty(&v).unwrap_or_default();
-            lines.extend(pretty.lines().map(|l| Line::styled(l.to_string(), theme.fg("ui.info"))));
+            lines.extend(pretty.lines().map(|l| Line::styled(l.to_string(), theme.fg(Slot::Info))));
         }
     }
     lines

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::theme::Theme;
+use super::theme::{Slot, Theme};
 
 /// A text area: the editor with its cursor while `typing`, else its text (or, empty, its hint
 /// muted), wrapped.
@@ -18,9 +18,9 @@ pub fn draw_text_area(frame: &mut Frame, area: Rect, text: &tui_textarea::TextAr
         return;
     }
     let lines: Vec<Line> = if text.lines().iter().all(|l| l.is_empty()) {
-        vec![Line::styled(text.placeholder_text().to_string(), theme.fg("ui.text_muted"))]
+        vec![Line::styled(text.placeholder_text().to_string(), theme.fg(Slot::TextMuted))]
     } else {
-        text.lines().iter().map(|l| Line::styled(l.clone(), theme.fg("ui.text"))).collect()
+        text.lines().iter().map(|l| Line::styled(l.clone(), theme.fg(Slot::Text))).collect()
     };
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
@@ -46,8 +46,8 @@ pub fn relative(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
 pub fn block(title: &str, theme: &Theme, focused: bool) -> Block<'static> {
     Block::default()
         .borders(Borders::ALL)
-        .border_style(theme.fg(if focused { "ui.border_focused" } else { "ui.border" }))
-        .title(Span::styled(format!(" {title} "), theme.fg("ui.title").add_modifier(Modifier::BOLD)))
+        .border_style(theme.fg(if focused { Slot::BorderFocused } else { Slot::Border }))
+        .title(Span::styled(format!(" {title} "), theme.fg(Slot::Title).add_modifier(Modifier::BOLD)))
 }
 
 /// The first row of the window that shows `selected` in `height` rows: whole pages, so the

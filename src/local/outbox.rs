@@ -34,10 +34,11 @@ async fn record(tx: &mut LocalTx, body: &OpBody, case_id: Option<Uuid>) -> Resul
     // A revision read from the view may come from a pending operation: name it, so that the
     // server does not apply this one if that one is not applied.
     let depends_on: Option<String> = if body.has_revision() {
-        sqlx::query_scalar(
-            "SELECT id FROM outbox WHERE entity_id = ? AND state = 'pending' AND kind NOT IN ('note.add', 'rasa.set') \
+        sqlx::query_scalar(&format!(
+            "SELECT id FROM outbox WHERE entity_id = ? AND state = 'pending' AND kind IN ({}) \
              ORDER BY seq DESC LIMIT 1",
-        )
+            OpKind::sql_list(&OpKind::revisioned())
+        ))
         .bind(body.entity_id().to_string())
         .fetch_optional(&mut **tx)
         .await?
@@ -49,7 +50,7 @@ async fn record(tx: &mut LocalTx, body: &OpBody, case_id: Option<Uuid>) -> Resul
          VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)",
     )
     .bind(id.to_string())
-    .bind(body.kind())
+    .bind(body.kind().as_str())
     .bind(body.entity_id().to_string())
     .bind(case_id.or(body.case_id()).map(|c| c.to_string()))
     .bind(body.payload_json())
@@ -76,9 +77,10 @@ fn due_to_come(due_at: chrono::DateTime<chrono::Utc>) -> std::result::Result<(),
 async fn case_known(conn: &mut SqliteConnection, id: Uuid) -> Result<()> {
     let known: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM cases WHERE id = ?1) \
-         OR EXISTS (SELECT 1 FROM outbox WHERE entity_id = ?1 AND kind = 'case.open' AND state = 'pending')",
+         OR EXISTS (SELECT 1 FROM outbox WHERE entity_id = ?1 AND kind = ?2 AND state = 'pending')",
     )
     .bind(id.to_string())
+    .bind(OpKind::OpenCase.as_str())
     .fetch_one(conn)
     .await?;
     if known {

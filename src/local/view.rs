@@ -15,6 +15,7 @@ use crate::domain::followup::{FollowUp, FollowUpStatus};
 use crate::domain::rasa::{Checklist, RecordedEntry};
 use crate::domain::time::from_micros;
 use crate::wire::sync::OpBody;
+use crate::wire::sync::OpKind;
 
 /// A case with everything worked on it, as the agent sees it.
 #[derive(Debug, Clone)]
@@ -82,7 +83,9 @@ pub(crate) async fn confirmed_followup(conn: &mut SqliteConnection, id: Uuid) ->
 pub(crate) async fn case_on(conn: &mut SqliteConnection, me: &Agent, id: Uuid) -> Result<Option<Synced<Case>>> {
     let confirmed = confirmed_case(conn, id).await?;
     // Only the operations on the case record itself: notes and steps do not change it.
-    let ops = ops_where(conn, "entity_id = ? AND state = 'pending' AND kind LIKE 'case.%'", &id.to_string()).await?;
+    let clause =
+        format!("entity_id = ? AND state = 'pending' AND kind IN ({})", OpKind::sql_list(&OpKind::CASE_RECORD));
+    let ops = ops_where(conn, &clause, &id.to_string()).await?;
     Ok(overlay::case(confirmed, &ops, me))
 }
 
@@ -90,7 +93,8 @@ pub(crate) async fn checklist_on(conn: &mut SqliteConnection, me: &Agent, case_i
     let id = case_id.to_string();
     let entries: Vec<RecordedEntry> =
         bodies(conn, "SELECT body FROM rasa_entries WHERE case_id = ? ORDER BY at, id", &id, "RASA entry").await?;
-    let ops = ops_where(conn, "case_id = ? AND state = 'pending' AND kind = 'rasa.set'", &id).await?;
+    let clause = format!("case_id = ? AND state = 'pending' AND kind IN ({})", OpKind::sql_list(&[OpKind::SetRasa]));
+    let ops = ops_where(conn, &clause, &id).await?;
     Ok(overlay::checklist(&entries, &ops, me))
 }
 
@@ -184,9 +188,10 @@ impl LocalStore {
             .bind(assignee.to_string())
             .fetch_all(&mut *conn)
             .await?;
-        let touched: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT entity_id FROM outbox WHERE state = 'pending' AND kind IN ('followup.create', 'followup.change')",
-        )
+        let touched: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT DISTINCT entity_id FROM outbox WHERE state = 'pending' AND kind IN ({})",
+            OpKind::sql_list(&OpKind::FOLLOWUP)
+        ))
         .fetch_all(&mut *conn)
         .await?;
         ids.extend(touched);

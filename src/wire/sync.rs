@@ -30,7 +30,7 @@ pub struct Operation {
     #[serde(deserialize_with = "crate::domain::positive")]
     pub seq: i64,
     /// `case.open`, `case.change`, `case.resolve`, `note.add`, `rasa.set`, `followup.create`
-    /// or `followup.change`.
+    /// or `followup.change` ([`OpKind`]).
     pub kind: String,
     /// The operation's fields; see the `*Payload` schemas.
     #[schema(value_type = Object)]
@@ -101,9 +101,50 @@ pub struct ChangeFollowUpPayload {
     pub fields: crate::wire::requests::PatchFollowUpRequest,
 }
 
-/// The operation kinds, as `Operation::kind` names them.
-pub const KINDS: &[&str] =
-    &["case.open", "case.change", "case.resolve", "note.add", "rasa.set", "followup.create", "followup.change"];
+/// What an operation does: named once here, and by these names everywhere (the wire, the
+/// outbox, the server's record of applied operations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpKind {
+    OpenCase,
+    ChangeCase,
+    ResolveCase,
+    AddNote,
+    SetRasa,
+    CreateFollowUp,
+    ChangeFollowUp,
+}
+crate::domain::named_enum!(OpKind, "operation", {
+    OpenCase => "case.open",
+    ChangeCase => "case.change",
+    ResolveCase => "case.resolve",
+    AddNote => "note.add",
+    SetRasa => "rasa.set",
+    CreateFollowUp => "followup.create",
+    ChangeFollowUp => "followup.change",
+});
+
+impl OpKind {
+    /// Whether it makes a new revision of its entity (a case or a follow-up); a note or a RASA
+    /// entry is written once and never changed.
+    pub fn makes_revision(self) -> bool {
+        !matches!(self, OpKind::AddNote | OpKind::SetRasa)
+    }
+
+    /// The kinds that change a case record (not its notes or RASA entries).
+    pub const CASE_RECORD: [OpKind; 3] = [OpKind::OpenCase, OpKind::ChangeCase, OpKind::ResolveCase];
+    pub const FOLLOWUP: [OpKind; 2] = [OpKind::CreateFollowUp, OpKind::ChangeFollowUp];
+
+    /// The kinds that make revisions.
+    pub fn revisioned() -> Vec<OpKind> {
+        OpKind::ALL.iter().copied().filter(|k| k.makes_revision()).collect()
+    }
+
+    /// Kinds as a list of SQL literals, `'case.open', 'case.change'`, for `kind IN (…)` (their
+    /// names are fixed, quote-free ASCII).
+    pub fn sql_list(kinds: &[OpKind]) -> String {
+        kinds.iter().map(|k| format!("'{}'", k.as_str())).collect::<Vec<_>>().join(", ")
+    }
+}
 
 /// An operation's kind and payload, read.
 #[derive(Debug, Clone)]
@@ -124,27 +165,27 @@ fn read_payload<T: serde::de::DeserializeOwned>(kind: &str, payload: &str) -> Re
 impl OpBody {
     /// Reads a kind and its payload; the error says what does not fit.
     pub fn parse(kind: &str, payload: &str) -> Result<OpBody, String> {
-        Ok(match kind {
-            "case.open" => OpBody::OpenCase(read_payload(kind, payload)?),
-            "case.change" => OpBody::ChangeCase(read_payload(kind, payload)?),
-            "case.resolve" => OpBody::ResolveCase(read_payload(kind, payload)?),
-            "note.add" => OpBody::AddNote(read_payload(kind, payload)?),
-            "rasa.set" => OpBody::SetRasa(read_payload(kind, payload)?),
-            "followup.create" => OpBody::CreateFollowUp(read_payload(kind, payload)?),
-            "followup.change" => OpBody::ChangeFollowUp(read_payload(kind, payload)?),
-            other => return Err(format!("unknown operation `{other}`: use one of {}", KINDS.join(", "))),
+        let k: OpKind = kind.parse().map_err(|e: crate::domain::Invalid| e.message)?;
+        Ok(match k {
+            OpKind::OpenCase => OpBody::OpenCase(read_payload(kind, payload)?),
+            OpKind::ChangeCase => OpBody::ChangeCase(read_payload(kind, payload)?),
+            OpKind::ResolveCase => OpBody::ResolveCase(read_payload(kind, payload)?),
+            OpKind::AddNote => OpBody::AddNote(read_payload(kind, payload)?),
+            OpKind::SetRasa => OpBody::SetRasa(read_payload(kind, payload)?),
+            OpKind::CreateFollowUp => OpBody::CreateFollowUp(read_payload(kind, payload)?),
+            OpKind::ChangeFollowUp => OpBody::ChangeFollowUp(read_payload(kind, payload)?),
         })
     }
 
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> OpKind {
         match self {
-            OpBody::OpenCase(_) => "case.open",
-            OpBody::ChangeCase(_) => "case.change",
-            OpBody::ResolveCase(_) => "case.resolve",
-            OpBody::AddNote(_) => "note.add",
-            OpBody::SetRasa(_) => "rasa.set",
-            OpBody::CreateFollowUp(_) => "followup.create",
-            OpBody::ChangeFollowUp(_) => "followup.change",
+            OpBody::OpenCase(_) => OpKind::OpenCase,
+            OpBody::ChangeCase(_) => OpKind::ChangeCase,
+            OpBody::ResolveCase(_) => OpKind::ResolveCase,
+            OpBody::AddNote(_) => OpKind::AddNote,
+            OpBody::SetRasa(_) => OpKind::SetRasa,
+            OpBody::CreateFollowUp(_) => OpKind::CreateFollowUp,
+            OpBody::ChangeFollowUp(_) => OpKind::ChangeFollowUp,
         }
     }
 
@@ -182,7 +223,7 @@ impl OpBody {
 
     /// Whether it makes a new revision of its entity (a case or a follow-up).
     pub fn makes_revision(&self) -> bool {
-        !matches!(self, OpBody::AddNote(_) | OpBody::SetRasa(_))
+        self.kind().makes_revision()
     }
 
     /// The case, note, RASA entry or follow-up it creates or changes.

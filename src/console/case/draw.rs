@@ -11,7 +11,7 @@ use ratatui::Frame;
 
 use super::workspace::{Typing, Workspace};
 use crate::console::app::App;
-use crate::console::theme::Theme;
+use crate::console::theme::{RasaMark, Slot, Theme};
 use crate::console::timeline::{timeline_line, Row};
 use crate::console::widgets::{block, draw_text_area, relative, window_start};
 use crate::domain::case::NoteVisibility;
@@ -46,7 +46,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             } else {
                 "Loading the case…"
             };
-            let p = Paragraph::new(Line::styled(text, theme.fg("ui.text_muted"))).block(block("Case", theme, true));
+            let p = Paragraph::new(Line::styled(text, theme.fg(Slot::TextMuted))).block(block("Case", theme, true));
             frame.render_widget(p.wrap(Wrap { trim: false }), panel);
         }
     }
@@ -76,28 +76,28 @@ fn panel_of(frame: &mut Frame, area: Rect, app: &App, w: &Workspace, theme: &The
 
     // Header: status, priority, channel, clocks; who else is here.
     let mut spans = vec![
-        Span::styled(case.status.as_str(), theme.fg(&format!("status.{}", case.status.as_str()))),
-        Span::styled(" · ", theme.fg("ui.text_muted")),
-        Span::styled(case.priority.as_str(), theme.fg(&format!("priority.{}", case.priority.as_str()))),
-        Span::styled(format!(" · {} · {}/{}", case.channel, case.queue, case.team), theme.fg("ui.text_muted")),
+        Span::styled(case.status.as_str(), theme.fg(Slot::Status(case.status))),
+        Span::styled(" · ", theme.fg(Slot::TextMuted)),
+        Span::styled(case.priority.as_str(), theme.fg(Slot::Priority(case.priority))),
+        Span::styled(format!(" · {} · {}/{}", case.channel, case.queue, case.team), theme.fg(Slot::TextMuted)),
         Span::styled(
             format!("  ⏱ {} · {} {}", clock(w.opened_at, app.now), guide.name, clock(w.step_since, app.now)),
-            theme.fg("ui.info"),
+            theme.fg(Slot::Info),
         ),
     ];
     if data.case.waiting {
-        spans.push(Span::styled("  ⟳ waiting to sync", theme.fg("ui.warn")));
+        spans.push(Span::styled("  ⟳ waiting to sync", theme.fg(Slot::Warn)));
     }
     let mut head_lines = vec![Line::from(spans)];
     if !w.others.is_empty() {
         head_lines.push(Line::styled(
             format!("⚑ also here now: {} — agree who answers the customer", w.others.join(", ")),
-            theme.fg("ui.warn").add_modifier(Modifier::BOLD),
+            theme.fg(Slot::Warn).add_modifier(Modifier::BOLD),
         ));
     } else if !data.unsettled.is_empty() {
         head_lines.push(Line::styled(
             format!("⚠ {} change(s) on this case need you: C settles them", data.unsettled.len()),
-            theme.fg("ui.error").add_modifier(Modifier::BOLD),
+            theme.fg(Slot::Error).add_modifier(Modifier::BOLD),
         ));
     }
     frame.render_widget(Paragraph::new(head_lines), head);
@@ -105,20 +105,20 @@ fn panel_of(frame: &mut Frame, area: Rect, app: &App, w: &Workspace, theme: &The
     // The stepper: done ✓, the first not done ●, the others ○; the step in view stands out.
     let done_count = data.rasa.steps.iter().filter(|s| s.done_at.is_some()).count();
     let mut steps =
-        vec![Span::styled(format!("RASA {done_count}/4  "), theme.fg("ui.title").add_modifier(Modifier::BOLD))];
+        vec![Span::styled(format!("RASA {done_count}/4  "), theme.fg(Slot::Title).add_modifier(Modifier::BOLD))];
     for (i, s) in RasaStep::ALL.iter().enumerate() {
         let (mark, slot) = if w.done(*s) {
-            ("✓", "rasa.done")
+            ("✓", Slot::Rasa(RasaMark::Done))
         } else if data.rasa.current == Some(*s) {
-            ("●", "rasa.current")
+            ("●", Slot::Rasa(RasaMark::Current))
         } else {
-            ("○", "rasa.todo")
+            ("○", Slot::Rasa(RasaMark::Todo))
         };
         let label = format!(" {mark} {} ", app.guidance.step(*s).name);
         let style = if *s == w.step { theme.selection() } else { theme.fg(slot) };
         steps.push(Span::styled(label, style));
         if i < 3 {
-            steps.push(Span::styled("→", theme.fg("ui.text_muted")));
+            steps.push(Span::styled("→", theme.fg(Slot::TextMuted)));
         }
     }
     frame.render_widget(Paragraph::new(Line::from(steps)), stepper);
@@ -126,8 +126,8 @@ fn panel_of(frame: &mut Frame, area: Rect, app: &App, w: &Workspace, theme: &The
     // Guidance and example phrases for the step in view.
     let examples: Vec<String> = guide.examples.iter().map(|e| format!("“{e}”")).collect();
     let guidance_lines = vec![
-        Line::styled(guide.guidance.clone(), theme.fg("ui.text")),
-        Line::styled(examples.join("  "), theme.fg("ui.text_muted").add_modifier(Modifier::ITALIC)),
+        Line::styled(guide.guidance.clone(), theme.fg(Slot::Text)),
+        Line::styled(examples.join("  "), theme.fg(Slot::TextMuted).add_modifier(Modifier::ITALIC)),
     ];
     frame.render_widget(Paragraph::new(guidance_lines).wrap(Wrap { trim: true }), guidance);
 
@@ -160,14 +160,14 @@ fn panel_of(frame: &mut Frame, area: Rect, app: &App, w: &Workspace, theme: &The
         let rows = case_notes.height as usize;
         let mut lines = vec![Line::styled(
             format!("Notes ({}) · n writes one", data.notes.len()),
-            theme.fg("ui.title").add_modifier(Modifier::BOLD),
+            theme.fg(Slot::Title).add_modifier(Modifier::BOLD),
         )];
         for n in data.notes.iter().rev().take(rows.saturating_sub(1)).rev() {
             let wait = if n.waiting { " ⟳" } else { "" };
             let vis = if n.value.visibility == NoteVisibility::Customer { " [customer]" } else { "" };
             lines.push(Line::from(vec![
-                Span::styled(format!("{:<9}", relative(app.now, n.value.created_at)), theme.fg("ui.text_muted")),
-                Span::styled(format!("{}{vis}{wait}", n.value.body.lines().next().unwrap_or("")), theme.fg("ui.text")),
+                Span::styled(format!("{:<9}", relative(app.now, n.value.created_at)), theme.fg(Slot::TextMuted)),
+                Span::styled(format!("{}{vis}{wait}", n.value.body.lines().next().unwrap_or("")), theme.fg(Slot::Text)),
             ]));
         }
         frame.render_widget(Paragraph::new(lines), case_notes);
@@ -177,7 +177,7 @@ fn panel_of(frame: &mut Frame, area: Rect, app: &App, w: &Workspace, theme: &The
     // line below it), then the resolution and the follow-ups.
     let mut lines = Vec::new();
     if let Some((error, text)) = &w.message {
-        let style = if *error { theme.fg("ui.error").add_modifier(Modifier::BOLD) } else { theme.fg("ui.success") };
+        let style = if *error { theme.fg(Slot::Error).add_modifier(Modifier::BOLD) } else { theme.fg(Slot::Success) };
         lines.push(Line::styled(if *error { format!("✗ {text}") } else { text.clone() }, style));
     }
     match &case.resolution {
@@ -189,10 +189,10 @@ fn panel_of(frame: &mut Frame, area: Rect, app: &App, w: &Workspace, theme: &The
             };
             lines.push(Line::styled(
                 format!("Resolved · {} · {}{why}", r.outcome, r.summary),
-                theme.fg(&format!("outcome.{}", r.outcome.as_str())),
+                theme.fg(Slot::Outcome(r.outcome)),
             ));
         }
-        None => lines.push(Line::styled("Not resolved · R resolves", theme.fg("ui.text_muted"))),
+        None => lines.push(Line::styled("Not resolved · R resolves", theme.fg(Slot::TextMuted))),
     }
     let open: Vec<String> = data
         .followups
@@ -206,7 +206,7 @@ fn panel_of(frame: &mut Frame, area: Rect, app: &App, w: &Workspace, theme: &The
         } else {
             format!("Follow-up due {} · f adds one", open.join(", "))
         },
-        theme.fg("ui.info"),
+        theme.fg(Slot::Info),
     ));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), footer);
 }
@@ -229,11 +229,11 @@ fn timeline_beside(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let h = inner.height as usize;
     let mut lines: Vec<Line> = Vec::with_capacity(h);
     if t.rows.is_empty() && !t.loading {
-        lines.push(Line::styled("No events for this customer yet.", theme.fg("ui.text_muted")));
+        lines.push(Line::styled("No events for this customer yet.", theme.fg(Slot::TextMuted)));
     }
     for (i, row) in t.rows.iter().enumerate().skip(window_start(t.selected, h)).take(h) {
         match row {
-            Row::Day(d) => lines.push(Line::styled(format!("── {}", d.format("%a %-d %b")), theme.fg("ui.text_muted"))),
+            Row::Day(d) => lines.push(Line::styled(format!("── {}", d.format("%a %-d %b")), theme.fg(Slot::TextMuted))),
             Row::Event(k) => lines.push(timeline_line(&t.events[*k], i == t.selected, app, theme, true)),
         }
     }

@@ -8,8 +8,9 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::{Field, Form, Input};
-use crate::console::theme::Theme;
+use crate::console::theme::{Slot, Theme};
 use crate::console::widgets::{block, draw_text_area};
+use crate::domain::case::Outcome;
 
 /// Rows a field's text area gets (`roomy`: the screen is tall).
 fn rows_of(f: &Field, roomy: bool) -> u16 {
@@ -52,7 +53,7 @@ pub fn draw(frame: &mut Frame, area: Rect, form: &Form, theme: &Theme) {
         y += rows;
     };
     if let Some(b) = &form.banner {
-        let p = Paragraph::new(Line::styled(b.clone(), theme.fg("ui.warn"))).wrap(Wrap { trim: true });
+        let p = Paragraph::new(Line::styled(b.clone(), theme.fg(Slot::Warn))).wrap(Wrap { trim: true });
         put(frame, banner_rows, &mut |f, r| f.render_widget(p.clone(), r));
     }
     for (i, field) in form.fields.iter().enumerate() {
@@ -61,22 +62,22 @@ pub fn draw(frame: &mut Frame, area: Rect, form: &Form, theme: &Theme) {
         }
         let focused = i == form.focus;
         let label_style = if focused {
-            theme.fg("ui.border_focused").add_modifier(Modifier::BOLD)
+            theme.fg(Slot::BorderFocused).add_modifier(Modifier::BOLD)
         } else {
-            theme.fg("ui.text_muted")
+            theme.fg(Slot::TextMuted)
         };
         match &field.input {
             Input::Choice { options, index } => {
                 let value = options.get(*index).cloned().unwrap_or_default();
                 let slot = match field.name {
-                    "outcome" if *index > 0 => format!("outcome.{value}"),
-                    _ => "ui.input_fg".to_string(),
+                    "outcome" if *index > 0 => Outcome::ALL.get(index - 1).map_or(Slot::InputFg, |o| Slot::Outcome(*o)),
+                    _ => Slot::InputFg,
                 };
                 let line = Line::from(vec![
                     Span::styled(format!("{:<24}", field.label), label_style),
-                    Span::styled(if focused { "◀ " } else { "  " }, theme.fg("ui.text_muted")),
-                    Span::styled(value, theme.fg(&slot).add_modifier(Modifier::BOLD)),
-                    Span::styled(if focused { " ▶" } else { "" }, theme.fg("ui.text_muted")),
+                    Span::styled(if focused { "◀ " } else { "  " }, theme.fg(Slot::TextMuted)),
+                    Span::styled(value, theme.fg(slot).add_modifier(Modifier::BOLD)),
+                    Span::styled(if focused { " ▶" } else { "" }, theme.fg(Slot::TextMuted)),
                 ]);
                 put(frame, 1, &mut |f, r| f.render_widget(Paragraph::new(line.clone()), r));
             }
@@ -88,15 +89,15 @@ pub fn draw(frame: &mut Frame, area: Rect, form: &Form, theme: &Theme) {
             }
         }
         if let Some((_, message)) = form.error.as_ref().filter(|(n, _)| *n == field.name) {
-            let line = Line::styled(format!("✗ {message}"), theme.fg("ui.error").add_modifier(Modifier::BOLD));
+            let line = Line::styled(format!("✗ {message}"), theme.fg(Slot::Error).add_modifier(Modifier::BOLD));
             put(frame, 1, &mut |f, r| f.render_widget(Paragraph::new(line.clone()), r));
         }
     }
     if let Some((_, message)) = form.error.as_ref().filter(|(n, _)| n.is_empty()) {
-        let line = Line::styled(format!("✗ {message}"), theme.fg("ui.error").add_modifier(Modifier::BOLD));
+        let line = Line::styled(format!("✗ {message}"), theme.fg(Slot::Error).add_modifier(Modifier::BOLD));
         put(frame, 1, &mut |f, r| f.render_widget(Paragraph::new(line.clone()).wrap(Wrap { trim: true }), r));
     }
     let keys = "Tab next field · ←/→ choose · Ctrl-s save · Esc close (what you typed stays as a draft)";
-    let line = Line::styled(keys, theme.fg("ui.text_muted"));
+    let line = Line::styled(keys, theme.fg(Slot::TextMuted));
     put(frame, 1, &mut |f, r| f.render_widget(Paragraph::new(line.clone()), r));
 }

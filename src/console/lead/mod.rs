@@ -16,7 +16,7 @@ use ratatui::text::Line;
 use uuid::Uuid;
 
 use self::picker::Picker;
-use super::theme::Theme;
+use super::theme::{Slot, Theme};
 use crate::domain::case::Case;
 use crate::domain::sla::SlaState;
 use crate::wire::leads::{QueueCase, QueuesResponse, SummaryReport};
@@ -68,18 +68,9 @@ impl LeadState {
     }
 }
 
-/// The theme slot of an SLA state.
-pub(crate) fn sla_slot(s: SlaState) -> &'static str {
-    match s {
-        SlaState::Ok => "sla.ok",
-        SlaState::AtRisk => "sla.at_risk",
-        SlaState::Breached => "sla.breached",
-    }
-}
-
 /// What the last change did, or what went wrong.
 pub(crate) fn message_line(msg: &Option<(bool, String)>, theme: &Theme) -> Option<Line<'static>> {
-    msg.as_ref().map(|(err, text)| Line::styled(text.clone(), theme.fg(if *err { "ui.error" } else { "ui.success" })))
+    msg.as_ref().map(|(err, text)| Line::styled(text.clone(), theme.fg(if *err { Slot::Error } else { Slot::Success })))
 }
 
 /// A bar of `value` out of `max` in `width` cells.

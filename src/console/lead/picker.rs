@@ -11,7 +11,7 @@ use super::LeadState;
 use crate::console::app::App;
 use crate::console::keymap::Action;
 use crate::console::msg::Cmd;
-use crate::console::theme::Theme;
+use crate::console::theme::{Slot, Theme};
 use crate::console::widgets::block;
 use crate::domain::case::Priority;
 use crate::wire::leads::{AgentLoad, BulkChange, BulkResponse, BulkStatus, QueueCase};
@@ -167,16 +167,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, p: &Picker, theme: &Theme)
         .iter()
         .enumerate()
         .map(|(i, (name, detail))| {
-            let style = if i == selected { theme.selection() } else { theme.fg("ui.text") };
+            let style = if i == selected { theme.selection() } else { theme.fg(Slot::Text) };
             Line::from(vec![
                 Span::styled(format!("{name:<16}"), style),
-                Span::styled(detail.clone(), theme.fg("ui.text_muted")),
+                Span::styled(detail.clone(), theme.fg(Slot::TextMuted)),
             ])
         })
         .collect();
     if rows.is_empty() {
-        lines.push(Line::styled("Nobody in the queue's team.", theme.fg("ui.text_muted")));
+        lines.push(Line::styled("Nobody in the queue's team.", theme.fg(Slot::TextMuted)));
     }
-    lines.push(Line::styled("Enter applies · Esc cancels", theme.fg("ui.text_muted")));
+    lines.push(Line::styled("Enter applies · Esc cancels", theme.fg(Slot::TextMuted)));
     frame.render_widget(Paragraph::new(lines).block(block(&title, theme, true)), popup);
 }

@@ -7,14 +7,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+use super::message_line;
 use super::picker::Picker;
-use super::{message_line, sla_slot};
 use crate::console::app::App;
 use crate::console::keymap::Action;
 use crate::console::list::move_in;
 use crate::console::mode::View;
 use crate::console::msg::Cmd;
-use crate::console::theme::Theme;
+use crate::console::theme::{Slot, Theme};
 use crate::console::widgets::{block, relative, window_start};
 use crate::domain::sla::SlaState;
 use crate::wire::leads::QueueCase;
@@ -120,7 +120,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     if l.cases.is_empty() {
         let text = if l.cases_loaded { "No waiting cases here." } else { "Listing…" };
-        lines.push(Line::styled(text, theme.fg("ui.text_muted")));
+        lines.push(Line::styled(text, theme.fg(Slot::TextMuted)));
     }
     let h = (inner.height as usize).saturating_sub(lines.len());
     for (i, qc) in l.cases.iter().enumerate().skip(window_start(l.case_selected, h.max(1))).take(h) {
@@ -130,21 +130,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let who = c.assignee_id.map(|a| names.get(&a).copied().unwrap_or("someone")).unwrap_or("— nobody");
         let due = c.resolution_due.map(|d| relative(app.now, d)).unwrap_or_default();
         lines.push(Line::from(vec![
-            Span::styled(mark, theme.fg("ui.warn")),
+            Span::styled(mark, theme.fg(Slot::Warn)),
             Span::styled(
                 format!("{:<9}", qc.sla.as_str()),
-                theme.fg(sla_slot(qc.sla)).add_modifier(if qc.sla == SlaState::Breached {
+                theme.fg(Slot::Sla(qc.sla)).add_modifier(if qc.sla == SlaState::Breached {
                     Modifier::BOLD
                 } else {
                     Modifier::empty()
                 }),
             ),
-            Span::styled(format!("{:<7}", c.priority.as_str()), theme.fg(&format!("priority.{}", c.priority.as_str()))),
-            Span::styled(format!("{:<8}", c.status.as_str()), theme.fg(&format!("status.{}", c.status.as_str()))),
-            Span::styled(format!("{:<10}", relative(app.now, c.created_at)), theme.fg("ui.text_muted")),
-            Span::styled(format!("due {:<10}", due), theme.fg("ui.text_muted")),
-            Span::styled(format!("{:<12}", who), theme.fg("ui.info")),
-            Span::styled(c.subject.clone(), if selected { theme.selection() } else { theme.fg("ui.text") }),
+            Span::styled(format!("{:<7}", c.priority.as_str()), theme.fg(Slot::Priority(c.priority))),
+            Span::styled(format!("{:<8}", c.status.as_str()), theme.fg(Slot::Status(c.status))),
+            Span::styled(format!("{:<10}", relative(app.now, c.created_at)), theme.fg(Slot::TextMuted)),
+            Span::styled(format!("due {:<10}", due), theme.fg(Slot::TextMuted)),
+            Span::styled(format!("{:<12}", who), theme.fg(Slot::Info)),
+            Span::styled(c.subject.clone(), if selected { theme.selection() } else { theme.fg(Slot::Text) }),
         ]));
     }
     frame.render_widget(Paragraph::new(lines), inner);

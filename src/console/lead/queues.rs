@@ -13,8 +13,9 @@ use crate::console::keymap::Action;
 use crate::console::list::move_in;
 use crate::console::mode::View;
 use crate::console::msg::Cmd;
-use crate::console::theme::Theme;
+use crate::console::theme::{Slot, Theme};
 use crate::console::widgets::{block, window_start};
+use crate::domain::sla::SlaState;
 use crate::wire::leads::QueuesResponse;
 
 /// Opens the overview.
@@ -71,9 +72,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(b, top);
     let mut lines = Vec::new();
     if let Some(e) = &l.overview_error {
-        lines.push(Line::styled(format!("Could not count the queues: {e}"), theme.fg("ui.error")));
+        lines.push(Line::styled(format!("Could not count the queues: {e}"), theme.fg(Slot::Error)));
     } else if l.overview.is_none() {
-        lines.push(Line::styled("Counting…", theme.fg("ui.text_muted")));
+        lines.push(Line::styled("Counting…", theme.fg(Slot::TextMuted)));
     }
     if l.overview.is_some() {
         lines.push(Line::styled(
@@ -81,32 +82,32 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 "{:<18}{:<10}{:>8}{:>10}{:>9}{:>8}   {:>5} {:>5} {:>5} {:>5} {:>5}",
                 "queue", "team", "waiting", "BREACHED", "at risk", "nobody", "<1h", "1-4h", "4-24h", "1-3d", ">3d"
             ),
-            theme.fg("ui.text_muted"),
+            theme.fg(Slot::TextMuted),
         ));
     }
     let queues = l.sorted_queues();
     let h = inner.height.saturating_sub(1) as usize;
     for (i, q) in queues.iter().enumerate().skip(window_start(l.queue_selected, h.max(1))).take(h) {
         let c = &q.counts;
-        let name_style = if i == l.queue_selected { theme.selection() } else { theme.fg("ui.text") };
+        let name_style = if i == l.queue_selected { theme.selection() } else { theme.fg(Slot::Text) };
         let age = |k: &str| c.by_age.get(k).copied().unwrap_or(0);
         lines.push(Line::from(vec![
             Span::styled(format!("{:<18}", q.queue.name), name_style),
-            Span::styled(format!("{:<10}", q.queue.team), theme.fg("ui.text_muted")),
-            Span::styled(format!("{:>8}", c.waiting), theme.fg("ui.text")),
+            Span::styled(format!("{:<10}", q.queue.team), theme.fg(Slot::TextMuted)),
+            Span::styled(format!("{:>8}", c.waiting), theme.fg(Slot::Text)),
             Span::styled(
                 format!("{:>10}", c.breached),
                 if c.breached > 0 {
-                    theme.fg("sla.breached").add_modifier(Modifier::BOLD)
+                    theme.fg(Slot::Sla(SlaState::Breached)).add_modifier(Modifier::BOLD)
                 } else {
-                    theme.fg("ui.text_muted")
+                    theme.fg(Slot::TextMuted)
                 },
             ),
             Span::styled(
                 format!("{:>9}", c.at_risk),
-                if c.at_risk > 0 { theme.fg("sla.at_risk") } else { theme.fg("ui.text_muted") },
+                if c.at_risk > 0 { theme.fg(Slot::Sla(SlaState::AtRisk)) } else { theme.fg(Slot::TextMuted) },
             ),
-            Span::styled(format!("{:>8}", c.unassigned), theme.fg("ui.text_muted")),
+            Span::styled(format!("{:>8}", c.unassigned), theme.fg(Slot::TextMuted)),
             Span::styled(
                 format!(
                     "   {:>5} {:>5} {:>5} {:>5} {:>5}",
@@ -116,7 +117,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     age("1d_3d"),
                     age("over_3d")
                 ),
-                theme.fg("ui.text_muted"),
+                theme.fg(Slot::TextMuted),
             ),
         ]));
     }
@@ -134,14 +135,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .take(inner.height as usize)
         .map(|w| {
             Line::from(vec![
-                Span::styled(format!("{:<14}", w.name), theme.fg("ui.text")),
-                Span::styled(format!("{:>4} ", w.waiting), theme.fg("ui.text")),
+                Span::styled(format!("{:<14}", w.name), theme.fg(Slot::Text)),
+                Span::styled(format!("{:>4} ", w.waiting), theme.fg(Slot::Text)),
                 Span::styled(format!("{:<width$}", bar(w.waiting, max, width)), Style::default().fg(theme.chart(0))),
                 Span::styled(
                     format!("  {} breached", w.breached),
-                    if w.breached > 0 { theme.fg("sla.breached") } else { theme.fg("ui.text_muted") },
+                    if w.breached > 0 { theme.fg(Slot::Sla(SlaState::Breached)) } else { theme.fg(Slot::TextMuted) },
                 ),
-                Span::styled(format!(" · {} at risk", w.at_risk), theme.fg("ui.text_muted")),
+                Span::styled(format!(" · {} at risk", w.at_risk), theme.fg(Slot::TextMuted)),
             ])
         })
         .collect();

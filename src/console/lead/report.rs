@@ -13,8 +13,9 @@ use crate::console::app::App;
 use crate::console::keymap::Action;
 use crate::console::mode::View;
 use crate::console::msg::Cmd;
-use crate::console::theme::Theme;
+use crate::console::theme::{Slot, Theme};
 use crate::console::widgets::block;
+use crate::domain::sla::SlaState;
 use crate::wire::leads::SummaryReport;
 
 /// The report periods to cycle through, in days.
@@ -84,8 +85,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(b, area);
     let Some(r) = &l.report else {
         let text = match &l.report_error {
-            Some(e) => Line::styled(format!("Could not make the report: {e}"), theme.fg("ui.error")),
-            None => Line::styled("Counting…", theme.fg("ui.text_muted")),
+            Some(e) => Line::styled(format!("Could not make the report: {e}"), theme.fg(Slot::Error)),
+            None => Line::styled("Counting…", theme.fg(Slot::TextMuted)),
         };
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), inner);
         return;
@@ -93,39 +94,43 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let t = &r.total;
     let [figures, charts, tables] =
         Layout::vertical([Constraint::Length(6), Constraint::Length(9), Constraint::Min(3)]).areas::<3>(inner);
-    let num = |k: &str, v: String, slot: &str| {
-        vec![Span::styled(format!("{k} "), theme.fg("ui.text_muted")), Span::styled(format!("{v:<10}"), theme.fg(slot))]
+    let num = |k: &str, v: String, slot: Slot| {
+        vec![Span::styled(format!("{k} "), theme.fg(Slot::TextMuted)), Span::styled(format!("{v:<10}"), theme.fg(slot))]
     };
     let fu = &t.followups;
     let lines = vec![
         Line::from(
             [
-                num("opened", t.opened.to_string(), "ui.text"),
-                num("resolved", t.resolved.to_string(), "ui.text"),
-                num("median handle", duration(t.median_handle_secs), "ui.text"),
+                num("opened", t.opened.to_string(), Slot::Text),
+                num("resolved", t.resolved.to_string(), Slot::Text),
+                num("median handle", duration(t.median_handle_secs), Slot::Text),
                 num(
                     "SLA breaches",
                     t.sla_breaches.to_string(),
-                    if t.sla_breaches > 0 { "sla.breached" } else { "sla.ok" },
+                    if t.sla_breaches > 0 { Slot::Sla(SlaState::Breached) } else { Slot::Sla(SlaState::Ok) },
                 ),
             ]
             .concat(),
         ),
         Line::from(
             [
-                num("RASA followed", pct(t.rasa_completion_rate), "ui.text"),
-                num("CSAT", t.csat_average.map(|c| format!("{c:.2}/5")).unwrap_or("—".into()), "ui.text"),
-                num("NPS", t.nps.map(|n| format!("{n:+.0}")).unwrap_or("—".into()), "ui.text"),
-                num("answers", format!("{} CSAT, {} NPS", t.csat_responses, t.nps_responses), "ui.text_muted"),
+                num("RASA followed", pct(t.rasa_completion_rate), Slot::Text),
+                num("CSAT", t.csat_average.map(|c| format!("{c:.2}/5")).unwrap_or("—".into()), Slot::Text),
+                num("NPS", t.nps.map(|n| format!("{n:+.0}")).unwrap_or("—".into()), Slot::Text),
+                num("answers", format!("{} CSAT, {} NPS", t.csat_responses, t.nps_responses), Slot::TextMuted),
             ]
             .concat(),
         ),
         Line::from(
             [
-                num("follow-ups on time", fu.on_time.to_string(), "sla.ok"),
-                num("late", fu.late.to_string(), "sla.at_risk"),
-                num("overdue", fu.overdue.to_string(), if fu.overdue > 0 { "sla.breached" } else { "ui.text_muted" }),
-                num("upcoming", fu.upcoming.to_string(), "ui.text_muted"),
+                num("follow-ups on time", fu.on_time.to_string(), Slot::Sla(SlaState::Ok)),
+                num("late", fu.late.to_string(), Slot::Sla(SlaState::AtRisk)),
+                num(
+                    "overdue",
+                    fu.overdue.to_string(),
+                    if fu.overdue > 0 { Slot::Sla(SlaState::Breached) } else { Slot::TextMuted },
+                ),
+                num("upcoming", fu.upcoming.to_string(), Slot::TextMuted),
             ]
             .concat(),
         ),
@@ -137,13 +142,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let [mix, trends] = Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas::<2>(charts);
     let max = t.outcomes.values().copied().max().unwrap_or(0);
     let width = (mix.width as usize).saturating_sub(22).max(4);
-    let mut lines = vec![Line::styled("Outcome mix", theme.fg("ui.title").add_modifier(Modifier::BOLD))];
+    let mut lines = vec![Line::styled("Outcome mix", theme.fg(Slot::Title).add_modifier(Modifier::BOLD))];
     for o in crate::domain::case::Outcome::ALL {
         let n = t.outcomes.get(o.as_str()).copied().unwrap_or(0);
         lines.push(Line::from(vec![
-            Span::styled(format!("{:<12}", o.as_str()), theme.fg("ui.text_muted")),
-            Span::styled(bar(n, max, width), theme.fg(&format!("outcome.{}", o.as_str()))),
-            Span::styled(format!(" {n}"), theme.fg("ui.text")),
+            Span::styled(format!("{:<12}", o.as_str()), theme.fg(Slot::TextMuted)),
+            Span::styled(bar(n, max, width), theme.fg(Slot::Outcome(*o))),
+            Span::styled(format!(" {n}"), theme.fg(Slot::Text)),
         ]));
     }
     frame.render_widget(Paragraph::new(lines), mix);
@@ -174,7 +179,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             "{:<16}{:>8}{:>9}{:>14}{:>10}{:>8}{:>8}",
             "", "opened", "resolved", "median", "breaches", "RASA", "CSAT"
         ),
-        theme.fg("ui.text_muted"),
+        theme.fg(Slot::TextMuted),
     )];
     let row = |name: String, f: &crate::wire::leads::Figures| {
         Line::styled(
@@ -188,7 +193,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 pct(f.rasa_completion_rate),
                 f.csat_average.map(|c| format!("{c:.1}")).unwrap_or("—".into())
             ),
-            theme.fg("ui.text"),
+            theme.fg(Slot::Text),
         )
     };
     for q in &r.by_queue {

@@ -12,7 +12,7 @@ use crate::console::keymap::Action;
 use crate::console::list::move_in;
 use crate::console::mode::View;
 use crate::console::msg::Cmd;
-use crate::console::theme::Theme;
+use crate::console::theme::{Slot, Theme};
 use crate::console::widgets::{block, relative, window_start};
 use crate::domain::case::Case;
 
@@ -61,9 +61,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(b, area);
     let mut lines = Vec::new();
     if let Some(e) = &l.closed_error {
-        lines.push(Line::styled(format!("Could not list them: {e}"), theme.fg("ui.error")));
+        lines.push(Line::styled(format!("Could not list them: {e}"), theme.fg(Slot::Error)));
     } else if l.closed.is_empty() {
-        lines.push(Line::styled("Listing…", theme.fg("ui.text_muted")));
+        lines.push(Line::styled("Listing…", theme.fg(Slot::TextMuted)));
     }
     let h = inner.height as usize;
     for (i, c) in l.closed.iter().enumerate().skip(window_start(l.closed_selected, h.max(1))).take(h) {
@@ -73,13 +73,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
             None => ("", ""),
         };
-        let style = if i == l.closed_selected { theme.selection() } else { theme.fg("ui.text") };
+        let style = if i == l.closed_selected { theme.selection() } else { theme.fg(Slot::Text) };
         lines.push(Line::from(vec![
-            Span::styled(format!("{:<12}", outcome), theme.fg(&format!("outcome.{outcome}"))),
-            Span::styled(format!("{:<17}", rasa), theme.fg("ui.text_muted")),
+            Span::styled(
+                format!("{:<12}", outcome),
+                theme.fg(c.resolution.as_ref().map_or(Slot::TextMuted, |r| Slot::Outcome(r.outcome))),
+            ),
+            Span::styled(format!("{:<17}", rasa), theme.fg(Slot::TextMuted)),
             Span::styled(
                 format!("{:<10}", c.resolution.as_ref().map(|r| relative(app.now, r.resolved_at)).unwrap_or_default()),
-                theme.fg("ui.text_muted"),
+                theme.fg(Slot::TextMuted),
             ),
             Span::styled(c.subject.clone(), style),
         ]));
