@@ -10,6 +10,7 @@ use crate::domain::agent::{
     may_assign, may_assign_followup, may_change_followup, may_open_case_for, may_reprioritise, may_work_case, Agent,
     Denied,
 };
+use crate::domain::case::new_case;
 use crate::domain::case::{
     check_transition, rasa_explained, resolution_fields, Case, Channel, Note, Resolution, ResolutionInput,
     MAX_NOTE_CHARS,
@@ -22,8 +23,7 @@ use crate::store::cases::{fetch_case, fetch_checklist, Cas, CaseChanges};
 use crate::store::followups::{fetch_followup, FollowUpChanges};
 use crate::store::{row_exists, StoreError, Tx};
 pub use crate::wire::requests::{
-    new_case, NewCaseRequest, NewFollowUpRequest, NewNoteRequest, PatchCaseRequest, PatchFollowUpRequest,
-    RasaStepRequest,
+    NewCaseRequest, NewFollowUpRequest, NewNoteRequest, PatchCaseRequest, PatchFollowUpRequest, RasaStepRequest,
 };
 
 /// Why a command was not carried out.

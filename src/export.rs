@@ -253,8 +253,8 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::casework::{new_case, NewCaseRequest};
     use crate::domain::agent::{Agent, Role};
+    use crate::domain::case::{new_case, NewCaseRequest};
     use crate::domain::case::{Outcome, Resolution};
     use crate::domain::rasa::{fold, RasaStep, StepEntry};
 

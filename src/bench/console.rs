@@ -144,7 +144,7 @@ fn typing_beside_a_timeline(theme: &Theme, frames: usize) -> anyhow::Result<()> 
     let me = crate::domain::agent::Agent::new("anna", crate::domain::agent::Role::Agent, &["support"], now);
     let customer = Customer::named(Uuid::now_v7(), "Bench Customer", now);
     let req = crate::casework::NewCaseRequest::new(customer.id, "Parcel never arrived");
-    let case = crate::casework::new_case(&me, Uuid::now_v7(), &req, now).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let case = crate::domain::case::new_case(&me, Uuid::now_v7(), &req, now).map_err(|e| anyhow::anyhow!("{e}"))?;
     let id = case.id;
     let mut app = App::new("anna", "http://127.0.0.1:7878", now, crate::console::app::Tz::local());
     app.timeline.customer = Some(customer.clone());

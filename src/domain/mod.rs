@@ -110,6 +110,13 @@ pub fn optional_text(field: &'static str, value: &str, max_chars: usize) -> Resu
     Ok(Some(trimmed.to_string()))
 }
 
+/// Distinguishes a field left out (`None`) from one set to null (`Some(None)`).
+pub fn double_option<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
 /// Generates `as_str`, `ALL`, `Display` and `FromStr` (with an error listing the valid values)
 /// for a fieldless enum whose serde names are snake_case.
 macro_rules! named_enum {

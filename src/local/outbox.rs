@@ -14,14 +14,14 @@ use super::overlay::{LocalOp, OpState};
 use super::view::{case_on, checklist_on, confirmed_case, confirmed_followup, followup_on, ops_where};
 use super::{get_meta, parse_json, LocalError, LocalStore, LocalTx, Result};
 use crate::domain::agent::Agent;
+use crate::domain::case::new_case;
 use crate::domain::case::{check_transition, validate_resolution, Case, Note, ResolutionInput, MAX_NOTE_CHARS};
 use crate::domain::followup::{FollowUp, MAX_FOLLOWUP_NOTE_CHARS};
 use crate::domain::rasa::{Checklist, RasaStep, RecordedEntry, MAX_STEP_NOTES_CHARS};
 use crate::domain::time::{now, to_micros};
 use crate::domain::{optional_text, required_text, Invalid};
 use crate::wire::requests::{
-    new_case, NewCaseRequest, NewFollowUpRequest, NewNoteRequest, PatchCaseRequest, PatchFollowUpRequest,
-    RasaStepRequest,
+    NewCaseRequest, NewFollowUpRequest, NewNoteRequest, PatchCaseRequest, PatchFollowUpRequest, RasaStepRequest,
 };
 use crate::wire::sync::*;
 

@@ -9,11 +9,11 @@
 use uuid::Uuid;
 
 use crate::domain::agent::Agent;
+use crate::domain::case::new_case;
 use crate::domain::case::{resolved, Case, CaseChanges, CaseStatus, Channel, Note, Resolution};
 use crate::domain::followup::{FollowUp, FollowUpChanges, FollowUpStatus};
 use crate::domain::rasa::{fold, Checklist, RecordedEntry, StepEntry};
 use crate::domain::time::Timestamp;
-use crate::wire::requests::new_case;
 use crate::wire::sync::{OpBody, OpResult};
 
 /// Where an operation of the outbox stands.

@@ -30,7 +30,7 @@ pub struct Operation {
     #[serde(deserialize_with = "crate::domain::positive")]
     pub seq: i64,
     /// `case.open`, `case.change`, `case.resolve`, `note.add`, `rasa.set`, `followup.create`
-    /// or `followup.change` ([`OpKind`]).
+    /// or `followup.change`.
     pub kind: String,
     /// The operation's fields; see the `*Payload` schemas.
     #[schema(value_type = Object)]

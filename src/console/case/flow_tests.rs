@@ -40,7 +40,7 @@ fn writes(cmds: &[Cmd]) -> Vec<Write> {
 
 fn loaded(app: &mut App, entries: &[StepEntry]) -> Uuid {
     let me = crate::domain::agent::Agent::new("anna", crate::domain::agent::Role::Agent, &["support"], app.now);
-    let case = crate::wire::requests::new_case(
+    let case = crate::domain::case::new_case(
         &me,
         Uuid::now_v7(),
         &crate::wire::requests::NewCaseRequest::new(Uuid::now_v7(), "Parcel never arrived"),

@@ -187,7 +187,7 @@ mod tests {
         let customer = Uuid::now_v7();
         let anna =
             crate::domain::agent::Agent::new("anna", crate::domain::agent::Role::Agent, &["support"], Utc::now());
-        let case = crate::wire::requests::new_case(
+        let case = crate::domain::case::new_case(
             &anna,
             Uuid::now_v7(),
             &crate::wire::requests::NewCaseRequest::new(customer, "Parcel never arrived"),
