@@ -1,3 +1,3 @@
 fn main() -> std::process::ExitCode {
-    casebook::cli::main()
+    casebook::commands::cli::main()
 }

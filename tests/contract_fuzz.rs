@@ -13,8 +13,8 @@ mod common;
 
 use std::process::Command;
 
+use casebook::commands::seed::{default_anchor, seed, SeedOptions};
 use casebook::domain::agent::Role;
-use casebook::seed::{default_anchor, seed, SeedOptions};
 use common::{Backend, TestServer};
 
 /// The schemathesis command: `CASEBOOK_SCHEMATHESIS`, else `schemathesis` on the PATH.

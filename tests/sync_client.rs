@@ -4,6 +4,7 @@
 mod common;
 
 use casebook::casework::{NewCaseRequest, NewFollowUpRequest, NewNoteRequest, PatchCaseRequest, RasaStepRequest};
+use casebook::client::sync::{sync_round, SyncError};
 use casebook::client::{ApiClient, ClientError};
 use casebook::domain::agent::Role;
 use casebook::domain::case::{CaseStatus, Outcome, Priority, ResolutionInput};
@@ -11,7 +12,6 @@ use casebook::domain::rasa::RasaStep;
 use casebook::local::overlay::OpState;
 use casebook::local::view::OutboxCounts;
 use casebook::local::{LocalError, LocalStore};
-use casebook::sync::engine::{sync_round, SyncError};
 use common::TestServer;
 use uuid::Uuid;
 
@@ -48,9 +48,9 @@ async fn two_nodes_two_pushers_one_puller() {
             let (store, api) = (store.clone(), api.clone());
             tokio::spawn(async move {
                 // Small rounds, so that the two interleave.
-                let mut report = casebook::sync::engine::RoundReport::default();
+                let mut report = casebook::client::sync::RoundReport::default();
                 while store.counts().await.unwrap().pending > 0 {
-                    casebook::sync::engine::push_all(&store, &api, &mut report).await.unwrap();
+                    casebook::client::sync::push_all(&store, &api, &mut report).await.unwrap();
                 }
             })
         })
@@ -374,7 +374,7 @@ async fn a_restored_server_database_is_pulled_again() {
 /// once it is back, and a nudge pushes new work at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_engine_reports_offline_and_catches_up() {
-    use casebook::sync::engine::{spawn, Connection, EngineOptions, SyncStatus};
+    use casebook::client::sync::{spawn, Connection, EngineOptions, SyncStatus};
     use common::proxy::FaultProxy;
     use std::time::Duration;
 

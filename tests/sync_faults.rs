@@ -9,13 +9,13 @@ mod common;
 use casebook::casework::{
     NewCaseRequest, NewFollowUpRequest, NewNoteRequest, PatchCaseRequest, PatchFollowUpRequest, RasaStepRequest,
 };
+use casebook::client::sync::sync_round;
 use casebook::client::ApiClient;
 use casebook::domain::agent::Role;
 use casebook::domain::case::CaseStatus;
 use casebook::domain::followup::FollowUpStatus;
 use casebook::domain::rasa::RasaStep;
 use casebook::local::LocalStore;
-use casebook::sync::engine::sync_round;
 use common::proxy::{Fault, FaultProxy};
 use common::{Backend, TestServer};
 use proptest::collection::vec;

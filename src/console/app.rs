@@ -17,10 +17,10 @@ use super::mode::View;
 pub use super::msg::{Cmd, Msg, Settle, Write, PAGE};
 use super::search::SearchState;
 use super::timeline::TimelineState;
+use crate::client::sync::SyncStatus;
 use crate::domain::case::proposed_followup_delay;
 use crate::domain::followup::FollowUpStatus;
 use crate::domain::Invalid;
-use crate::sync::engine::SyncStatus;
 
 /// The agent's time zone, for day headings and clock times (part of the state, so that what
 /// is drawn does not depend on the machine the tests run on).

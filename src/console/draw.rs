@@ -15,7 +15,7 @@ use super::keymap;
 use super::mode::View;
 use super::theme::{Slot, Theme};
 use super::widgets::{block, relative};
-use crate::sync::engine::Connection;
+use crate::client::sync::Connection;
 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {

@@ -7,7 +7,6 @@
 
 pub mod app;
 pub mod case;
-pub mod config;
 pub mod conflicts;
 pub mod draw;
 pub mod followups;

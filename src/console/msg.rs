@@ -7,6 +7,7 @@ use ratatui::crossterm::event::KeyEvent;
 use uuid::Uuid;
 
 use super::forms::{Drafts, FormWrite};
+use crate::client::sync::SyncStatus;
 use crate::domain::case::{Case, NoteVisibility};
 use crate::domain::customer::Customer;
 use crate::domain::event::Event;
@@ -16,7 +17,6 @@ use crate::domain::sla::SlaState;
 use crate::domain::Invalid;
 use crate::local::overlay::{LocalOp, Synced};
 use crate::local::view::LocalCase;
-use crate::sync::engine::SyncStatus;
 use crate::wire::leads::{BulkChange, BulkResponse, QueueCase, QueuesResponse, SummaryReport};
 use crate::wire::requests::PatchFollowUpRequest;
 

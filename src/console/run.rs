@@ -19,12 +19,12 @@ use super::draw::draw;
 use super::forms::{Drafts, FormWrite};
 use super::guidance::Guidance;
 use super::theme::Theme;
+use crate::client::sync::{spawn, EngineOptions, SyncHandle};
 use crate::client::ApiClient;
 use crate::domain::Invalid;
 use crate::local::drafts::case_scope;
 use crate::local::overlay::OpState;
 use crate::local::{open_for_agent, LocalError, LocalStore};
-use crate::sync::engine::{spawn, EngineOptions, SyncHandle};
 
 /// What the console needs to start.
 pub struct ConsoleOptions {

@@ -91,8 +91,8 @@ pub fn agent_scene() -> App {
         },
         waiting: false,
     }];
-    app.sync = Some(crate::sync::engine::SyncStatus {
-        connection: crate::sync::engine::Connection::Offline,
+    app.sync = Some(crate::client::sync::SyncStatus {
+        connection: crate::client::sync::Connection::Offline,
         counts: crate::local::view::OutboxCounts { pending: 3, conflicts: 1, rejected: 0 },
         last_success: Some(now - chrono::Duration::minutes(12)),
         last_error: None,

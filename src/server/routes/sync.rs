@@ -7,12 +7,12 @@ use axum::Json;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::casework::pushed::apply_all;
 use crate::domain::cursor::FeedCursor;
 use crate::server::extract::{parse_limit, AgentAuth, ApiJsonItems, ApiQuery};
 use crate::server::problem::{ApiError, ApiResult, Problem};
 use crate::server::AppState;
 use crate::store::changes::PullError;
-use crate::sync::apply::apply_all;
 use crate::wire::sync::{PullPage, PushRequest, PushResponse};
 
 const CHANGES_CURSOR: &str = "changes";

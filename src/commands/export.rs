@@ -228,7 +228,7 @@ async fn from_local_store(client: &ApiClient, id: Uuid, why: &str) -> anyhow::Re
 
 pub async fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
     let ExportWhat::Case { id, format, out, server, token } = args.what;
-    let (server, token) = crate::console::config::signed_in(server, token)?;
+    let (server, token) = crate::commands::config::signed_in(server, token)?;
     let client = ApiClient::new(&server, &token)?;
     let h = handover(&client, id).await?;
     let text = match format {

@@ -5,7 +5,7 @@ use std::future::Future;
 
 use anyhow::Context;
 
-use crate::seed::{default_anchor, seed, SeedOptions};
+use crate::commands::seed::{default_anchor, seed, SeedOptions};
 use crate::store::Store;
 
 /// Everything a demo needs, running.

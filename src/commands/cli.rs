@@ -5,9 +5,9 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 
+use crate::commands::seed::{default_anchor, SeedOptions};
 use crate::domain::agent::Role;
 use crate::domain::time::parse_rfc3339;
-use crate::seed::{default_anchor, SeedOptions};
 use crate::store::agents::AdminError;
 use crate::store::{redact, Store};
 
@@ -94,7 +94,7 @@ enum Command {
         headless: bool,
         /// Who the console signs in as: the agent `anna`, or the lead `lena` (queues, reassignment, report)
         #[arg(long = "as", value_enum, default_value = "agent")]
-        as_: crate::demo::DemoUser,
+        as_: crate::commands::demo::DemoUser,
     },
     /// Open the console
     Console(ConsoleArgs),
@@ -108,12 +108,12 @@ enum Command {
         token: Option<String>,
     },
     /// Sync this console's offline work once: push what waits, pull what changed, report
-    Sync(crate::sync::command::SyncArgs),
+    Sync(crate::commands::sync::SyncArgs),
     /// Export a handover: `casebook export case ID --format md|json`
-    Export(crate::export::ExportArgs),
+    Export(crate::commands::export::ExportArgs),
     /// Measure: `casebook bench api|console|leads|sync` (the figures README.md reports)
     #[command(subcommand)]
-    Bench(crate::bench::BenchCommand),
+    Bench(crate::commands::bench::BenchCommand),
 }
 
 #[derive(Args)]
@@ -356,7 +356,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = db.open().await?;
             let opts = SeedOptions { customers, events_per_customer, seed, anchor };
             let started = std::time::Instant::now();
-            let report = crate::seed::seed(&store, &opts, |done| {
+            let report = crate::commands::seed::seed(&store, &opts, |done| {
                 if done % 1000 == 0 || done == customers {
                     eprint!("\rseeding: {done}/{customers} customers");
                 }
@@ -382,17 +382,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let interactive = std::io::IsTerminal::is_terminal(&std::io::stdout())
                 && std::io::IsTerminal::is_terminal(&std::io::stdin());
             if interactive && !headless {
-                crate::demo::run_console(&listen, customers, events_per_customer, as_).await?;
+                crate::commands::demo::run_console(&listen, customers, events_per_customer, as_).await?;
             } else {
                 init_logging();
-                crate::demo::run(&listen, customers, events_per_customer, shutdown_signal()).await?;
+                crate::commands::demo::run(&listen, customers, events_per_customer, shutdown_signal()).await?;
             }
         }
         Command::Console(args) => return console(args).await,
         Command::Login { server, token } => login(server, token).await?,
-        Command::Bench(which) => crate::bench::run(which).await?,
-        Command::Sync(args) => return crate::sync::command::run(args).await,
-        Command::Export(args) => return crate::export::run(args).await,
+        Command::Bench(which) => crate::commands::bench::run(which).await?,
+        Command::Sync(args) => return crate::commands::sync::run(args).await,
+        Command::Export(args) => return crate::commands::export::run(args).await,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -400,7 +400,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// Opens the console with the server and token from the arguments, the environment or
 /// config.toml (in that order).
 async fn console(args: ConsoleArgs) -> anyhow::Result<ExitCode> {
-    use crate::console::config::{self, Config};
+    use crate::commands::config::{self, Config};
     let file = config::path();
     let saved = Config::load(&file).map_err(|e| anyhow::anyhow!(e))?;
     let (Some(server), Some(token)) = (args.server.or(saved.server), args.token.or(saved.token)) else {
@@ -473,7 +473,7 @@ fn ask_secret(question: &str) -> anyhow::Result<String> {
 
 /// Checks a server and token (GET /api/v1/me) and keeps them in config.toml.
 async fn login(server: Option<String>, token: Option<String>) -> anyhow::Result<()> {
-    use crate::console::config::{self, Config};
+    use crate::commands::config::{self, Config};
     let file = config::path();
     let mut saved = Config::load(&file).unwrap_or_default();
     let server = match server {

@@ -9,10 +9,10 @@ use std::process::ExitCode;
 use anyhow::Context;
 use uuid::Uuid;
 
+use crate::client::sync::{sync_round, RoundReport};
 use crate::client::ApiClient;
 use crate::local::overlay::{LocalOp, OpState};
 use crate::local::{open_for_agent, LocalStore};
-use crate::sync::engine::{sync_round, RoundReport};
 
 #[derive(clap::Args, Debug)]
 pub struct SyncArgs {
@@ -57,7 +57,7 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn round(args: SyncArgs) -> anyhow::Result<ExitCode> {
-    let (server, token) = crate::console::config::signed_in(args.server, args.token)?;
+    let (server, token) = crate::commands::config::signed_in(args.server, args.token)?;
     let client = ApiClient::new(&server, &token)?;
     let (store, path) = match &args.store {
         Some(p) => {

@@ -1,6 +1,9 @@
 //! The console's HTTP client for the shared API. Errors are sorted by what the caller should
 //! do about them: wait and retry (unreachable, busy, a broken answer), sign in again, rebuild
-//! (a change-feed cursor the server no longer holds), or give up on this request.
+//! (a change-feed cursor the server no longer holds), or give up on this request. The sync
+//! engine that drains the local outbox and pulls the change feed through it is [`sync`].
+
+pub mod sync;
 
 use std::time::Duration;
 

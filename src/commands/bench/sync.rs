@@ -9,13 +9,13 @@ use clap::Args;
 use serde_json::json;
 
 use crate::casework::{NewCaseRequest, NewNoteRequest, RasaStepRequest};
+use crate::client::sync::{pull_all, push_all, sync_round, RoundReport};
 use crate::client::ApiClient;
 use crate::domain::agent::Role;
 use crate::domain::rasa::RasaStep;
 use crate::local::LocalStore;
 use crate::store::events::IngestOutcome;
 use crate::store::Store;
-use crate::sync::engine::{pull_all, push_all, sync_round, RoundReport};
 use crate::wire::cloudevents::parse_event;
 
 #[derive(Args, Clone)]
@@ -133,8 +133,8 @@ pub async fn run(args: SyncBenchArgs) -> anyhow::Result<()> {
     anyhow::ensure!(p.applied as usize == n && report.held_back.is_none(), "not all applied: {p:?}");
     // The least a drain can cost here: one server commit per group of operations, one round
     // trip per push.
-    let groups = n.div_ceil(crate::sync::apply::OPS_PER_TRANSACTION) as f64;
-    let pushes = n.div_ceil(crate::sync::engine::PUSH_BATCH as usize) as f64;
+    let groups = n.div_ceil(crate::casework::pushed::OPS_PER_TRANSACTION) as f64;
+    let pushes = n.div_ceil(crate::client::sync::PUSH_BATCH as usize) as f64;
     let floor = groups * pct(&commit_floor, 50.0) / 1000.0 + pushes * pct(&trip_floor, 50.0) / 1000.0;
     println!(
         "drain outbox                  {:>6} ops  {:>8.2} s   {:>6.0} ops/s  ({} applied; floor {:.2} s: {groups} commits + {pushes} round trips; {:.1}× it)",

@@ -1,7 +1,10 @@
 //! Case work: the rules every write to cases, notes, RASA steps, resolutions and follow-ups
 //! goes through — for the REST API and for operations pushed by offline consoles alike. Each
 //! command runs inside the caller's transaction, reads there what it decides on, and writes
-//! only if nobody changed it since (compare-and-swap on the revision).
+//! only if nobody changed it since (compare-and-swap on the revision). Operations pushed by
+//! offline consoles are applied through these rules by [`pushed`].
+
+pub mod pushed;
 
 use serde::Serialize;
 use uuid::Uuid;

@@ -12,7 +12,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::seed::{default_anchor, seed, SeedOptions};
+use crate::commands::seed::{default_anchor, seed, SeedOptions};
 use crate::store::{redact, Store, StoreOptions};
 
 #[derive(Args, Clone)]

@@ -1,0 +1,12 @@
+//! The commands: the command line ([`cli`]) and what its subcommands run — `demo` (embedded
+//! server, seeded data, console), `seed`, `export`, `sync` (drain the outbox now, list what
+//! waits), `bench <api|console|leads|sync>` — and the user's `config.toml` ([`config`]).
+//! Commands may use every layer; no layer uses them.
+
+pub mod bench;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod export;
+pub mod seed;
+pub mod sync;
