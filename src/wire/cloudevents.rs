@@ -1,5 +1,8 @@
-//! CloudEvents 1.0 (JSON format) → casebook events. Pure parsing and validation; the store
-//! decides which customer an event belongs to.
+//! CloudEvents 1.0 → casebook events: the JSON format (structured and batched content modes)
+//! and the HTTP binding's binary content mode (attributes in `ce-*` headers, the body as
+//! `data`, its `Content-Type` as `datacontenttype`), which [`binary_event`] turns into the
+//! JSON format so that one set of checks applies to both. Pure parsing and validation; the
+//! store decides which customer an event belongs to.
 //!
 //! Mapping (also in README.md):
 //! - `source` names the system: a plain name (`shop`) or a URI-reference whose last segment is
@@ -53,6 +56,97 @@ pub struct IncomingEvent {
     pub data: Value,
     /// Extension attributes as sent, and `ce_source` when it differs from the source name.
     pub extensions: Map<String, Value>,
+}
+
+/// The header prefix of an attribute in binary content mode.
+pub const BINARY_HEADER_PREFIX: &str = "ce-";
+
+/// Whether a media type carries JSON: `application/json`, `text/json` or any `…+json`.
+pub fn is_json_media_type(content_type: &str) -> bool {
+    let base = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    base == "application/json" || base == "text/json" || base.ends_with("+json")
+}
+
+/// Decodes a binary-mode header value: the binding percent-encodes what is not printable
+/// ASCII (and `%` itself); the result must be UTF-8.
+fn percent_decode(header: &str, value: &str) -> Result<String, Invalid> {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+            match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                Some(b) => out.push(b),
+                None => {
+                    return Err(Invalid::general(format!(
+                        "header `{header}` has a `%` not followed by two hex digits: percent-encode it as `%25`"
+                    )))
+                }
+            }
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| {
+        Invalid::general(format!("header `{header}` is not UTF-8 once percent-decoded: percent-encode UTF-8 text"))
+    })
+}
+
+/// A CloudEvent sent in binary content mode, as the JSON format: every `ce-<name>` header (names
+/// as received, any case) becomes the attribute `<name>`, percent-decoded; `Content-Type`
+/// becomes `datacontenttype`; the body becomes `data` — JSON when the content type says JSON
+/// (or none is given and the body is JSON), a string when it is UTF-8 text, else
+/// `data_base64`. The result goes through [`parse_event`] like any event.
+pub fn binary_event<'a>(
+    headers: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<Value, Invalid> {
+    let mut obj = Map::new();
+    for (name, value) in headers {
+        let lower = name.to_ascii_lowercase();
+        let Some(attr) = lower.strip_prefix(BINARY_HEADER_PREFIX) else { continue };
+        let value = std::str::from_utf8(value).map_err(|_| {
+            Invalid::general(format!("header `{name}` is not ASCII: percent-encode what is not printable ASCII"))
+        })?;
+        let value = percent_decode(&lower, value)?;
+        if obj.insert(attr.to_string(), Value::String(value)).is_some() {
+            return Err(Invalid::general(format!("header `{lower}` is sent twice: send each attribute once")));
+        }
+    }
+    if obj.contains_key("data") || obj.contains_key("data_base64") {
+        return Err(Invalid::general("in binary mode the body is the data: leave out the `ce-data` headers"));
+    }
+    let content_type = content_type
+        .map(str::to_string)
+        .or_else(|| obj.get("datacontenttype").and_then(Value::as_str).map(str::to_string));
+    if let Some(ct) = &content_type {
+        obj.insert("datacontenttype".into(), Value::String(ct.clone()));
+    }
+    if !body.is_empty() {
+        let json = content_type.as_deref().is_some_and(is_json_media_type);
+        let data = if json {
+            serde_json::from_slice(body).map_err(|e| {
+                Invalid::field(
+                    "data",
+                    format!("the body is not JSON as `Content-Type` says ({e}): fix it or send another type"),
+                )
+            })?
+        } else if let Some(v) = content_type.is_none().then(|| serde_json::from_slice::<Value>(body).ok()).flatten() {
+            v
+        } else if let Ok(text) = std::str::from_utf8(body) {
+            Value::String(text.to_string())
+        } else {
+            use base64::Engine;
+            obj.insert("data_base64".into(), Value::String(base64::engine::general_purpose::STANDARD.encode(body)));
+            return Ok(Value::Object(obj));
+        };
+        obj.insert("data".into(), data);
+    }
+    Ok(Value::Object(obj))
 }
 
 fn string_attr(obj: &Map<String, Value>, name: &'static str, required: bool) -> Result<Option<String>, Invalid> {
@@ -368,5 +462,54 @@ mod tests {
         v["datacontenttype"] = json!("text/plain");
         v["data"] = json!({"a": 1});
         assert_eq!(parse_event(&v).unwrap().data, json!({"a": 1}));
+    }
+
+    #[test]
+    fn binary_mode_reads_headers_as_attributes_and_the_body_as_data() {
+        let h = |pairs: &[(&'static str, &'static str)]| -> Vec<(&'static str, &'static [u8])> {
+            pairs.iter().map(|(n, v)| (*n, v.as_bytes())).collect()
+        };
+        let headers = h(&[
+            ("ce-specversion", "1.0"),
+            ("ce-id", "pay-1"),
+            ("Ce-Source", "/acme/billing"),
+            ("ce-type", "com.acme.billing.payment_failed"),
+            ("ce-subject", "CUST-1"),
+            ("ce-customername", "Zo%C3%AB M%C3%BCller"),
+            ("host", "127.0.0.1"),
+        ]);
+        let v = binary_event(
+            headers.clone(),
+            Some("application/json; charset=utf-8"),
+            br#"{"title": "Card declined", "amount": 42}"#,
+        )
+        .unwrap();
+        let e = parse_event(&v).unwrap();
+        assert_eq!(
+            (e.source.as_str(), e.kind.as_str(), e.title.as_str()),
+            ("billing", "payment_failed", "Card declined")
+        );
+        assert_eq!(e.customer_name.as_deref(), Some("Zoë Müller"), "percent-decoded");
+        assert_eq!(e.data["amount"], 42);
+        assert!(!e.extensions.contains_key("host"), "only ce- headers are attributes");
+
+        let text = binary_event(headers.clone(), Some("text/plain"), "café au lait".as_bytes()).unwrap();
+        assert_eq!(parse_event(&text).unwrap().data, Value::String("café au lait".into()));
+        let bin = binary_event(headers.clone(), Some("application/octet-stream"), &[0xff, 0x00, 0x10]).unwrap();
+        assert_eq!(parse_event(&bin).unwrap().data["data_base64"], "/wAQ");
+        let none = binary_event(headers.clone(), None, b"").unwrap();
+        assert_eq!(parse_event(&none).unwrap().data, Value::Null);
+
+        let bad = binary_event(headers.clone(), Some("application/json"), b"{not json").unwrap_err();
+        assert_eq!(bad.field, Some("data"));
+        let nul = binary_event(headers.clone(), Some("text/plain"), b"a\0b").unwrap();
+        assert!(parse_event(&nul).is_err(), "the NUL rule holds in binary mode too");
+        let mut twice = headers.clone();
+        twice.push(("ce-id", b"pay-2"));
+        assert!(binary_event(twice, None, b"").unwrap_err().message.contains("sent twice"));
+        let broken = h(&[("ce-specversion", "1.0"), ("ce-id", "100%")]);
+        assert!(binary_event(broken, None, b"").unwrap_err().message.contains("%25"));
+        let missing = binary_event(h(&[("ce-specversion", "1.0"), ("ce-id", "x")]), None, b"").unwrap();
+        assert_eq!(parse_event(&missing).unwrap_err().field, Some("source"));
     }
 }

@@ -17,7 +17,7 @@ use crate::server::extract::{parse_json, Auth, Body};
 use crate::server::problem::{ApiError, ApiResult, Problem};
 use crate::server::AppState;
 use crate::store::events::IngestOutcome;
-use crate::wire::cloudevents::{parse_event, IncomingEvent, MAX_BATCH_EVENTS, MAX_EVENT_BYTES};
+use crate::wire::cloudevents::{binary_event, parse_event, IncomingEvent, MAX_BATCH_EVENTS, MAX_EVENT_BYTES};
 
 pub const SINGLE: &str = "application/cloudevents+json";
 pub const BATCH: &str = "application/cloudevents-batch+json";
@@ -89,7 +89,7 @@ fn check(p: &Principal, v: &Value) -> Result<IncomingEvent, ApiError> {
 
 #[utoipa::path(post, path = "/api/v1/events", tag = "events",
     request_body(
-        description = "One CloudEvent (`application/cloudevents+json`) or a JSON array of them (`application/cloudevents-batch+json`, at most 1000 events and 10 MiB). Each event may be up to 256 KiB.",
+        description = "One CloudEvent (`application/cloudevents+json`) or a JSON array of them (`application/cloudevents-batch+json`, at most 1000 events and 10 MiB); or one CloudEvent in binary content mode: its attributes in `ce-*` headers (`ce-specversion`, `ce-id`, `ce-source`, `ce-type`, …, percent-encoded), its data as the body with any `Content-Type`. Each event may be up to 256 KiB.",
         content((Object = "application/cloudevents+json"), (Vec<Object> = "application/cloudevents-batch+json"))),
     responses(
         (status = 201, description = "A single event, stored", body = IngestResult),
@@ -103,6 +103,16 @@ pub async fn post_events(
 ) -> ApiResult<Response> {
     let ct = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let base = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    // Binary content mode: the attributes in `ce-*` headers, the body is the data (whatever
+    // its type). A CloudEvents media type means structured mode, whatever the headers say.
+    if !base.starts_with("application/cloudevents") && headers.contains_key("ce-specversion") {
+        if body.len() > MAX_EVENT_BYTES {
+            return Err(event_too_large(body.len()));
+        }
+        let pairs = headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes()));
+        let v = binary_event(pairs, (!ct.is_empty()).then_some(ct), &body)?;
+        return ingest_one(&state, &p, &v).await;
+    }
     let batch = match base.as_str() {
         BATCH => true,
         SINGLE => false,
@@ -114,7 +124,7 @@ pub async fn post_events(
                 "unsupported-media-type",
                 "Unsupported media type",
                 format!(
-                    "send CloudEvents in structured JSON mode: `Content-Type: {SINGLE}` for one event or `{BATCH}` for an array (got `{ct}`)"
+                    "send CloudEvents in structured JSON mode (`Content-Type: {SINGLE}` for one event, `{BATCH}` for an array) or in binary mode (the attributes in `ce-*` headers, at least `ce-specversion`); got `{ct}` without `ce-specversion`"
                 ),
             ))
         }
@@ -134,7 +144,12 @@ pub async fn post_events(
         return Err(event_too_large(body.len()));
     }
     let v: Value = parse_json(&body)?;
-    let event = check(&p, &v)?;
+    ingest_one(&state, &p, &v).await
+}
+
+/// One event, in the JSON format: 201 stored, 200 stored before, else the problem.
+async fn ingest_one(state: &AppState, p: &Principal, v: &Value) -> ApiResult<Response> {
+    let event = check(p, v)?;
     let outcome = state.store.ingest(std::slice::from_ref(&event)).await?.pop().expect("one outcome per event");
     let result = result_for(0, &event, outcome);
     match result.status {
