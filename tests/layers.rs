@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 const CONSOLE_SIDE: &[&str] = &["console", "client", "local"];
-const SERVER_SIDE: &[&str] = &["server", "store", "casework"];
+const SERVER_SIDE: &[&str] = &["server", "store", "casework", "integrations"];
 const COMMANDS: &[&str] = &["commands"];
 /// What travels over the wire, used by both sides.
 const SHARED: &[&str] = &["wire"];

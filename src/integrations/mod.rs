@@ -1,0 +1,7 @@
+//! Bridges to the systems a team already runs. Incoming webhooks in their own JSON: each hook
+//! has a [`mapping`] (where the id, type, time and customer are; how the timeline reads) and a
+//! [`signature`] scheme it is checked by. Server side: the route is `server/routes/hooks.rs`,
+//! the hooks and their sealed secrets are `store/hooks.rs`.
+
+pub mod mapping;
+pub mod signature;
