@@ -387,3 +387,52 @@ async fn read_only_database_and_busy_port_are_said_plainly() {
     assert!(!out.status.success() && err.contains("cannot listen on"), "{err}");
     assert!(!fresh.exists(), "the database was not touched");
 }
+
+/// A hook set up from the command line (the secret from standard input) takes a signed
+/// delivery on the served binary: `admin` and `serve` share the secret key file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hook_set_up_from_the_command_line_takes_signed_deliveries() {
+    use casebook::integrations::signature::{sign, Scheme};
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cb.db").display());
+    let key = dir.path().join("keys").join("secret.key");
+    let key = key.to_str().unwrap();
+    let mut child = Command::new(BIN)
+        .args(["admin", "hook", "add", "stripe", "--preset", "stripe", "--database", &db, "--secret-key-file", key])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "whsec_from_the_dashboard").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && err.contains("/api/v1/hooks/stripe") && err.contains("`billing`"), "{err}");
+    assert!(!std::fs::read_to_string(dir.path().join("cb.db")).unwrap_or_default().contains("whsec_from"));
+    let (ok, list, _) = casebook(&["admin", "hook", "list", "--database", &db]);
+    assert!(ok && list.contains("stripe") && list.contains("billing"), "{list}");
+    let (ok, preset, _) = casebook(&["admin", "hook", "preset", "shopify"]);
+    assert!(ok && preset.contains("X-Shopify-Topic"), "{preset}");
+    let (ok, _, err) = casebook(&["admin", "hook", "preset", "paypal"]);
+    assert!(!ok && err.contains("stripe, shopify, zendesk"), "{err}");
+
+    let (_server, lines) =
+        start(&["serve", "--listen", "127.0.0.1:0", "--database", &db, "--secret-key-file", key], "listening on");
+    let base = lines.last().unwrap().rsplit(' ').next().unwrap().to_string();
+    let body = serde_json::to_vec(&json!({
+        "id": "evt_cli", "object": "event", "created": chrono::Utc::now().timestamp(), "type": "charge.refunded",
+        "data": {"object": {"customer": "cus_1", "amount_refunded": 1250, "currency": "eur"}}
+    }))
+    .unwrap();
+    let now = chrono::Utc::now().timestamp();
+    let mut req = reqwest::Client::new().post(format!("{base}/api/v1/hooks/stripe")).body(body.clone());
+    for (k, v) in sign(&Scheme::Stripe { tolerance_secs: 300 }, b"whsec_from_the_dashboard", &body, now) {
+        req = req.header(k, v);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let answer: Value = res.json().await.unwrap();
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(answer["source"], "billing");
+}

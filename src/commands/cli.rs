@@ -31,6 +31,11 @@ struct DatabaseArg {
     /// sqlite://PATH or postgres://USER@HOST/DB [default: server.db in the data dir]
     #[arg(long, env = "CASEBOOK_DATABASE_URL")]
     database: Option<String>,
+    /// The key that seals secrets kept in the database (hooks' signing secrets): made, readable
+    /// by its owner only, when absent; every node of one database needs the same file
+    /// [default: secret.key in the data dir]
+    #[arg(long, env = "CASEBOOK_SECRET_KEY_FILE")]
+    secret_key_file: Option<std::path::PathBuf>,
 }
 
 impl DatabaseArg {
@@ -41,6 +46,13 @@ impl DatabaseArg {
     async fn open(&self) -> anyhow::Result<Store> {
         let url = self.url();
         Store::open(&url).await.with_context(|| format!("opening the database {}", redact(&url)))
+    }
+
+    /// The store with the secret key, for what seals or opens secrets (serving, hooks).
+    async fn open_with_key(&self) -> anyhow::Result<Store> {
+        let path = self.secret_key_file.clone().unwrap_or_else(|| crate::paths::data_dir().join("secret.key"));
+        let key = crate::store::secrets::SecretKey::load_or_create(&path)?;
+        Ok(self.open().await?.with_secret_key(key))
     }
 }
 
@@ -144,6 +156,11 @@ enum AdminCommand {
         #[command(subcommand)]
         command: IngestTokenCommand,
     },
+    /// Webhooks from other systems (Stripe, Shopify, Zendesk, or any that signs with HMAC)
+    Hook {
+        #[command(subcommand)]
+        command: HookCommand,
+    },
     /// Revoke tokens: refused at once by `casebook serve` nodes (within 10 s)
     Token {
         #[command(subcommand)]
@@ -198,6 +215,46 @@ enum TokenCommand {
 }
 
 #[derive(Subcommand)]
+enum HookCommand {
+    /// Set up (or replace) a hook: deliveries to /api/v1/hooks/NAME, read by a mapping, checked
+    /// with the signing secret read from standard input (the other system shows it)
+    Add {
+        name: String,
+        /// A shipped mapping: stripe, shopify or zendesk
+        #[arg(long, conflicts_with = "mapping", required_unless_present = "mapping")]
+        preset: Option<String>,
+        /// A mapping file (TOML; `casebook admin hook preset stripe` prints one to start from)
+        #[arg(long)]
+        mapping: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+    /// Print a shipped mapping, to adapt
+    Preset { name: String },
+    /// List hooks
+    List {
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+    /// Deliveries a mapping could not read, kept (newest first)
+    Failures {
+        /// Only this hook's
+        hook: Option<String>,
+        /// Replayed ones too
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+    /// Read a kept delivery again with its hook's mapping as it is now, and store its event
+    Replay {
+        id: uuid::Uuid,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+}
+
+#[derive(Subcommand)]
 enum IngestTokenCommand {
     /// Make a token that may only post events of SOURCE (shown once)
     Add {
@@ -205,6 +262,68 @@ enum IngestTokenCommand {
         #[command(flatten)]
         db: DatabaseArg,
     },
+}
+
+async fn hook_command(command: HookCommand) -> anyhow::Result<()> {
+    use crate::integrations::mapping::{Mapping, PRESETS};
+    let presets = || PRESETS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
+    match command {
+        HookCommand::Add { name, preset, mapping, db } => {
+            let src = match (preset, mapping) {
+                (Some(p), _) => PRESETS
+                    .iter()
+                    .find(|(n, _)| *n == p)
+                    .map(|(_, src)| src.to_string())
+                    .with_context(|| format!("no preset `{p}`: use one of {}", presets()))?,
+                (None, Some(path)) => {
+                    std::fs::read_to_string(&path).with_context(|| format!("reading the mapping {}", path.display()))?
+                }
+                (None, None) => bail!("give --preset or --mapping"),
+            };
+            eprintln!("The hook's signing secret (one line, not shown again):");
+            let mut secret = String::new();
+            std::io::stdin().read_line(&mut secret)?;
+            let store = db.open_with_key().await?;
+            let m = store.put_hook(&name, &src, secret.trim().as_bytes()).await.map_err(admin_error)?;
+            let name = name.trim().to_lowercase();
+            eprintln!(
+                "Hook `{name}` set: deliveries to /api/v1/hooks/{name} become `{}` events on the timeline.",
+                m.source
+            );
+        }
+        HookCommand::Preset { name } => {
+            let (_, src) = PRESETS
+                .iter()
+                .find(|(n, _)| *n == name)
+                .with_context(|| format!("no preset `{name}`: use one of {}", presets()))?;
+            print!("{src}");
+            Mapping::parse(src).map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        HookCommand::List { db } => {
+            for (name, source) in db.open().await?.hooks().await? {
+                println!("{name:<20} {source}");
+            }
+        }
+        HookCommand::Failures { hook, all, db } => {
+            for f in db.open().await?.hook_failures(hook.as_deref(), all).await? {
+                let replayed = f.replayed_at.map(|t| format!(" (replayed {t})")).unwrap_or_default();
+                println!(
+                    "{}  {}  {}  {}{replayed}",
+                    f.id,
+                    f.received_at.format("%Y-%m-%d %H:%M:%S"),
+                    f.hook,
+                    f.problem
+                );
+            }
+        }
+        HookCommand::Replay { id, db } => {
+            let store = db.open_with_key().await?;
+            let (event, outcome) =
+                crate::integrations::intake::replay(&store, id).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}: {outcome:?} ({} {})", id, event.source, event.id);
+        }
+    }
+    Ok(())
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -259,7 +378,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| {
                 format!("cannot listen on {listen}: is another casebook running there? pick another with --listen")
             })?;
-            let store = db.open().await?;
+            let store = db.open_with_key().await?;
             let addr = listener.local_addr()?;
             tracing::info!(%addr, database = %redact(&db.url()), "casebook API listening");
             println!("casebook API listening on http://{addr}");
@@ -341,6 +460,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
                 println!("{token}");
             }
+            AdminCommand::Hook { command } => hook_command(command).await?,
             AdminCommand::CompactFeed { db } => {
                 let store = db.open().await?;
                 let dropped = store.compact_changes(i64::MAX).await?;

@@ -3,5 +3,6 @@
 //! [`signature`] scheme it is checked by. Server side: the route is `server/routes/hooks.rs`,
 //! the hooks and their sealed secrets are `store/hooks.rs`.
 
+pub mod intake;
 pub mod mapping;
 pub mod signature;

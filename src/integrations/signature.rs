@@ -60,7 +60,7 @@ pub enum SignatureError {
     Malformed(String, String),
     #[error("the signature does not match: check the hook's secret")]
     Mismatch,
-    #[error("the delivery was signed at {signed} (unix), {off} s from now: more than the {tolerance} s allowed; a replay of an old delivery is refused")]
+    #[error("the delivery was signed at {signed} (unix), {} s {}: more than the {tolerance} s allowed; a replay of an old delivery is refused (check the sender's clock if it is new)", off.abs(), if *off >= 0 { "ago" } else { "ahead of this server's clock" })]
     OutsideTolerance { signed: i64, off: i64, tolerance: i64 },
 }
 

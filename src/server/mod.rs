@@ -28,7 +28,7 @@ use utoipa_axum::routes;
 
 use crate::store::Store;
 use problem::{ApiError, Problem};
-use routes::{cases, customers, events, followups, leads, meta, sync};
+use routes::{cases, customers, events, followups, hooks, leads, meta, sync};
 
 /// Runs a case-work command in a write transaction of its own, committed when it succeeds
 /// (dropped, so rolled back, when it fails): `in_transaction!(state.store, tx => cmd(&mut tx, …))`.
@@ -106,6 +106,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(events::post_events))
         .routes(routes!(sync::push))
         .layer(DefaultBodyLimit::max(events::MAX_BATCH_BYTES + 1));
+    let hooks =
+        OpenApiRouter::new().routes(routes!(hooks::deliver)).layer(DefaultBodyLimit::max(hooks::MAX_DELIVERY_BYTES));
     let rest = OpenApiRouter::new()
         .routes(routes!(meta::healthz))
         .routes(routes!(openapi_document))
@@ -130,7 +132,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(leads::bulk))
         .routes(routes!(leads::summary))
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES));
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(bulk).merge(rest)
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(bulk).merge(hooks).merge(rest)
 }
 
 /// The OpenAPI 3.1 document of this API, generated from the handlers and their types, with

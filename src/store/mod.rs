@@ -11,10 +11,12 @@ pub mod changes;
 pub mod customers;
 pub mod events;
 pub mod followups;
+pub mod hooks;
 pub mod presence;
 pub mod queues;
 pub mod reports;
 mod rows;
+pub mod secrets;
 pub mod sync_ops;
 mod tx;
 
@@ -99,6 +101,8 @@ pub struct Store {
     /// the file lock. On PostgreSQL, the same pool as `read`.
     write: AnyPool,
     backend: Backend,
+    /// Seals and opens the secrets kept in the database (hooks' signing secrets).
+    secret_key: Option<std::sync::Arc<secrets::SecretKey>>,
 }
 
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -107,6 +111,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "feed_id", include_str!("migrations/sqlite_0003_feed_id.sql")),
     (4, "presence", include_str!("migrations/sqlite_0004_presence.sql")),
     (5, "queues_sla", include_str!("migrations/sqlite_0005_queues_sla.sql")),
+    (6, "hooks", include_str!("migrations/sqlite_0006_hooks.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/postgres_0001_init.sql")),
@@ -114,6 +119,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "feed_id", include_str!("migrations/postgres_0003_feed_id.sql")),
     (4, "presence", include_str!("migrations/postgres_0004_presence.sql")),
     (5, "queues_sla", include_str!("migrations/postgres_0005_queues_sla.sql")),
+    (6, "hooks", include_str!("migrations/postgres_0006_hooks.sql")),
 ];
 /// Every SQLite connection's settings.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824; PRAGMA wal_autocheckpoint = 20000;";
@@ -166,7 +172,7 @@ impl Store {
                 };
                 let write = pool(1).connect_with(connect.clone()).await.map_err(open_error(&url))?;
                 let read = pool(opts.max_connections.max(1)).connect_with(connect).await.map_err(open_error(&url))?;
-                Store { read, write, backend }
+                Store { read, write, backend, secret_key: None }
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -175,7 +181,7 @@ impl Store {
                     .connect_with(connect)
                     .await
                     .map_err(open_error(&url))?;
-                Store { read: pool.clone(), write: pool, backend }
+                Store { read: pool.clone(), write: pool, backend, secret_key: None }
             }
         };
         store.migrate().await.map_err(|e| read_only_said(e, &url))?;
@@ -187,6 +193,20 @@ impl Store {
     }
 
     /// The pool for reads (reports, benchmarks and tests may query it directly).
+    /// The store, sealing and opening secrets with `key`.
+    pub fn with_secret_key(mut self, key: secrets::SecretKey) -> Store {
+        self.secret_key = Some(std::sync::Arc::new(key));
+        self
+    }
+
+    pub(crate) fn secret_key(&self) -> Result<&secrets::SecretKey> {
+        self.secret_key.as_deref().ok_or_else(|| {
+            StoreError::Config(
+                "no secret key: start `casebook serve` (or the admin command) with --secret-key-file, or let it make one in the data dir".into(),
+            )
+        })
+    }
+
     pub fn reader(&self) -> &AnyPool {
         &self.read
     }

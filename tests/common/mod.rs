@@ -12,6 +12,7 @@ pub mod pty;
 
 use casebook::domain::agent::{Agent, Role};
 use casebook::server::Running;
+use casebook::store::secrets::SecretKey;
 use casebook::store::Store;
 use reqwest::Method;
 use serde_json::Value;
@@ -113,7 +114,8 @@ impl TestServer {
             .try_init();
         let dir = tempfile::tempdir().expect("temp dir");
         let url = fresh_database(backend, dir.path()).await?;
-        let store = Store::open(&url).await.expect("open store");
+        let key = SecretKey::load_or_create(&dir.path().join("secret.key")).expect("secret key");
+        let store = Store::open(&url).await.expect("open store").with_secret_key(key);
         let server = casebook::server::spawn(store.clone(), "127.0.0.1:0").await.expect("spawn server");
         let base = server.url();
         Some(TestServer { backend, server, store, base, url, client: reqwest::Client::new(), _dir: dir })
@@ -121,7 +123,8 @@ impl TestServer {
 
     /// A second API node on the same database (PostgreSQL: several stateless nodes).
     pub async fn second_node(&self) -> (Running, Store) {
-        let store = Store::open(&self.url).await.expect("open store");
+        let key = SecretKey::load_or_create(&self._dir.path().join("secret.key")).expect("secret key");
+        let store = Store::open(&self.url).await.expect("open store").with_secret_key(key);
         let server = casebook::server::spawn(store.clone(), "127.0.0.1:0").await.expect("spawn server");
         (server, store)
     }

@@ -167,7 +167,7 @@ pub enum IngestResponse {
     Batch(IngestBatchResult),
 }
 
-fn result_for(index: usize, e: &IncomingEvent, outcome: IngestOutcome) -> IngestResult {
+pub(crate) fn result_for(index: usize, e: &IncomingEvent, outcome: IngestOutcome) -> IngestResult {
     let (status, event_id, customer_id, problem) = match outcome {
         IngestOutcome::Created { event_id, customer_id } => {
             (IngestStatus::Created, Some(event_id), Some(customer_id), None)

@@ -4,6 +4,7 @@ pub mod cases;
 pub mod customers;
 pub mod events;
 pub mod followups;
+pub mod hooks;
 pub mod leads;
 pub mod meta;
 pub mod sync;
