@@ -70,7 +70,19 @@ async fn hooks_end_to_end(backend: Backend) {
     let (_, agent) = s.agent("anna", Role::Agent, &["support"]).await;
     s.store.put_hook("stripe", preset("stripe"), SECRET).await.unwrap();
     s.store.put_hook("shop", preset("shopify"), SECRET).await.unwrap();
-    s.store.put_hook("zendesk", preset("zendesk"), SECRET).await.unwrap();
+    // Admins set hooks through the API too; agents may not.
+    let (_, admin) = s.agent("ada", Role::Admin, &["support"]).await;
+    let zd = json!({"preset": "zendesk", "secret": std::str::from_utf8(SECRET).unwrap()});
+    let r = s.put("/api/v1/hooks/zendesk", &agent, zd.clone()).await;
+    assert_eq!(r.status, 403, "{}", r.json);
+    let r = s.put("/api/v1/hooks/zendesk", &admin, zd).await;
+    assert_eq!((r.status, r.json["source"].as_str()), (200, Some("helpdesk")), "{}", r.json);
+    let r = s.put("/api/v1/hooks/erp", &admin, json!({"mapping": "source = \"erp\"\n[verify]\nscheme = \"hmac-sha256\"\nheader = \"X-Sig\"\n", "secret": "0123456789"})).await;
+    assert_eq!(r.status, 422, "a mapping without [event] is refused: {}", r.json);
+    assert!(r.json["detail"].as_str().unwrap().contains("event"), "{}", r.json);
+    let r = s.get("/api/v1/hooks", &admin).await;
+    let names: Vec<&str> = r.json.as_array().unwrap().iter().map(|h| h["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["shop", "stripe", "zendesk"]);
     let stripe = Scheme::Stripe { tolerance_secs: 300 };
 
     // A Stripe delivery: on the customer's timeline, titled from the payload.
@@ -148,8 +160,17 @@ async fn hooks_end_to_end(backend: Backend) {
         "\"invoice.payment_failed\" = \"Invoice payment failed\"",
     );
     s.store.put_hook("stripe", &lenient, SECRET).await.unwrap();
-    let (event, _) = casebook::integrations::intake::replay(&s.store, kept[0].id).await.unwrap();
+    let listed = s.get("/api/v1/hook-failures?hook=stripe", &admin).await;
+    assert_eq!(listed.json[0]["id"].as_str(), Some(kept[0].id.to_string().as_str()), "{}", listed.json);
+    let r = s.post(&format!("/api/v1/hook-failures/{}/replay", kept[0].id), &admin, json!(null)).await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    assert_eq!(r.json["id"], "evt_odd");
+    let (event, outcome) = casebook::integrations::intake::replay(&s.store, kept[0].id).await.unwrap();
     assert_eq!((event.id.as_str(), event.title.as_str()), ("evt_odd", "Invoice payment failed"));
+    assert!(
+        matches!(outcome, casebook::store::events::IngestOutcome::Duplicate { .. }),
+        "a second replay adds nothing"
+    );
     assert!(s.store.hook_failures(Some("stripe"), false).await.unwrap().is_empty(), "replayed");
     assert_eq!(s.store.hook_failures(None, true).await.unwrap().len(), 1, "still listed with --all");
 

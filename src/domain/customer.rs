@@ -87,7 +87,7 @@ pub fn normalize_email(raw: &str) -> Option<String> {
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && !domain.contains('@')
-        && e.len() <= 254
+        && e.chars().count() <= 254
         && !e.chars().any(|c| c.is_whitespace() || c.is_control());
     ok.then_some(e)
 }

@@ -64,7 +64,7 @@ fn cloudevents(doc: &mut Value) {
             "dataschema": {"type": ["string", "null"], "pattern": NO_NUL_NOT_BLANK},
             "data_base64": {"type": "string", "description": "Binary data, base64; instead of `data`."},
             "data": {"description": "Any JSON value; its `title`, `body` and `actor` strings are what the timeline shows. No string or key in it may hold NUL."},
-            "customeremail": {"type": "string", "pattern": format!("^{ws}[^@\\s\\u0000]+@[^@.\\s\\u0000]+(\\.[^@.\\s\\u0000]+)+{ws}$"), "maxLength": 254},
+            "customeremail": {"type": "string", "pattern": format!("^{ws}[^@\\s\\u0000-\\u001f\\u007f-\\u009f]+@[^@.\\s\\u0000-\\u001f\\u007f-\\u009f]+(\\.[^@.\\s\\u0000-\\u001f\\u007f-\\u009f]+)+{ws}$"), "maxLength": 254},
             "customerphone": {"type": "string", "pattern": format!("^{ws}\\+?[0-9 ()./-]*([0-9][ ()./-]*){{5,20}}{ws}$")},
             "customername": not_blank(1000),
             "casebookcustomer": {"type": "string", "format": "uuid"},
@@ -239,6 +239,27 @@ fn request_bodies(doc: &mut Value) {
         name["pattern"] = json!("^ *[A-Za-z0-9._-]{1,64} *$");
     }
     property(doc, "NewIngestTokenRequest", "source")["pattern"] = json!(NAME);
+    param_schema(doc, "/api/v1/hook-failures", "hook", json!({"type": "string", "pattern": NAME}));
+    // A hook: a shipped mapping or one's own (a TOML text the server reads: see README.md), and
+    // a name for it.
+    property(doc, "PutHookRequest", "preset")["enum"] =
+        json!(crate::integrations::mapping::PRESETS.iter().map(|(n, _)| *n).collect::<Vec<_>>());
+    schema_mut(doc, "PutHookRequest").insert(
+        "oneOf".into(),
+        json!([
+            {"required": ["preset"], "properties": {"preset": {"type": "string"}}},
+            {"required": ["mapping"], "properties": {"mapping": {"type": "string"}}}
+        ]),
+    );
+    for p in doc
+        .pointer_mut("/paths/~1api~1v1~1hooks~1{name}/put/parameters")
+        .and_then(Value::as_array_mut)
+        .expect("PUT /api/v1/hooks/{name} has parameters")
+    {
+        if p["name"] == "name" {
+            p["schema"] = json!({"type": "string", "pattern": NAME});
+        }
+    }
 
     // Revisions and sequence numbers count from 1 (`domain::positive`).
     for (schema, field) in [

@@ -106,8 +106,12 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(events::post_events))
         .routes(routes!(sync::push))
         .layer(DefaultBodyLimit::max(events::MAX_BATCH_BYTES + 1));
-    let hooks =
-        OpenApiRouter::new().routes(routes!(hooks::deliver)).layer(DefaultBodyLimit::max(hooks::MAX_DELIVERY_BYTES));
+    let hooks = OpenApiRouter::new()
+        .routes(routes!(hooks::deliver, hooks::put))
+        .routes(routes!(hooks::list))
+        .routes(routes!(hooks::failures))
+        .routes(routes!(hooks::replay_failure))
+        .layer(DefaultBodyLimit::max(hooks::MAX_DELIVERY_BYTES));
     let rest = OpenApiRouter::new()
         .routes(routes!(meta::healthz))
         .routes(routes!(openapi_document))

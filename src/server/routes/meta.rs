@@ -79,7 +79,7 @@ pub struct NewAgentToken {
     pub token: String,
 }
 
-fn admin_error(e: AdminError) -> ApiError {
+pub(crate) fn admin_error(e: AdminError) -> ApiError {
     match e {
         AdminError::Invalid(i) => i.into(),
         AdminError::Exists(name) => ApiError::new(
