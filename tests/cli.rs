@@ -436,3 +436,14 @@ async fn a_hook_set_up_from_the_command_line_takes_signed_deliveries() {
     assert_eq!(status, 201, "{answer}");
     assert_eq!(answer["source"], "billing");
 }
+
+#[test]
+fn completions_for_the_shells() {
+    for shell in ["bash", "zsh", "fish"] {
+        let (ok, out, err) = casebook(&["completions", shell]);
+        assert!(ok, "{shell}: {err}");
+        assert!(out.contains("serve") && out.contains("hook") && out.contains("secret-key-file"), "{shell}: {out}");
+    }
+    let (ok, _, err) = casebook(&["completions", "tcsh"]);
+    assert!(!ok && err.contains("bash"), "{err}");
+}

@@ -58,6 +58,11 @@ impl DatabaseArg {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Print shell completions: `casebook completions bash > ~/.local/share/bash-completion/completions/casebook`
+    Completions {
+        /// bash, zsh, fish, elvish or powershell
+        shell: clap_complete::Shell,
+    },
     /// Run the shared API (migrates the database on start)
     Serve {
         /// Address to listen on
@@ -511,6 +516,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Console(args) => return console(args).await,
         Command::Login { server, token } => login(server, token).await?,
         Command::Bench(which) => crate::commands::bench::run(which).await?,
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "casebook", &mut std::io::stdout());
+        }
         Command::Sync(args) => return crate::commands::sync::run(args).await,
         Command::Export(args) => return crate::commands::export::run(args).await,
     }
