@@ -108,6 +108,16 @@ async fn both_modes(backend: Backend) {
     let call = items.iter().find(|e| e["source_event_id"] == "call-7").unwrap();
     assert_eq!(call["data"], "Asked about the second charge", "text data kept as text");
     assert_eq!(items.iter().filter(|e| e["source_event_id"] == "pay-1").count(), 1, "stored once");
+
+    // Counted by source and outcome for Prometheus.
+    let text = s.client.get(format!("{}/metrics", s.base)).send().await.unwrap().text().await.unwrap();
+    for line in [
+        "casebook_events_total{source=\"billing\",outcome=\"created\"} 3",
+        "casebook_events_total{source=\"billing\",outcome=\"duplicate\"} 1",
+        "casebook_events_total{source=\"(unreadable)\",outcome=\"rejected\"} 1",
+    ] {
+        assert!(text.contains(line), "{line} in:\n{text}");
+    }
     s.finish().await;
 }
 

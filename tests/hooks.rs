@@ -174,6 +174,23 @@ async fn hooks_end_to_end(backend: Backend) {
     assert!(s.store.hook_failures(Some("stripe"), false).await.unwrap().is_empty(), "replayed");
     assert_eq!(s.store.hook_failures(None, true).await.unwrap().len(), 1, "still listed with --all");
 
+    // Counted for Prometheus, readable from loopback without a token.
+    let res = s.client.get(format!("{}/metrics", s.base)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/plain; version=0.0.4"));
+    let text = res.text().await.unwrap();
+    for line in [
+        "casebook_hook_deliveries_total{hook=\"stripe\",outcome=\"bad_signature\"} 4",
+        "casebook_hook_deliveries_total{hook=\"stripe\",outcome=\"duplicate\"} 1",
+        "casebook_hook_deliveries_total{hook=\"stripe\",outcome=\"unreadable\"} 1",
+        "casebook_hook_deliveries_total{hook=\"(unknown)\",outcome=\"unknown_hook\"} 1",
+        "casebook_http_requests_total{route=\"/api/v1/hooks/{name}\",method=\"POST\",status=\"201\"} 3",
+        "casebook_http_request_duration_seconds_count{route=\"/api/v1/hooks/{name}\"}",
+        "casebook_db_pool_connections{state=\"open\"}",
+    ] {
+        assert!(text.contains(line), "{line} in:\n{text}");
+    }
+
     // Two API nodes take the same new delivery at once: one stores it, the other answers that
     // it was stored.
     if backend == Backend::Postgres {

@@ -104,8 +104,8 @@ pub async fn serve(
             _ = &mut shutdown => break,
             accepted = listener.accept() => accepted,
         };
-        let stream = match accepted {
-            Ok((stream, _)) => stream,
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
             Err(e) => {
                 // Out of descriptors or a connection reset before it was taken: wait a moment
                 // rather than spin, and go on.
@@ -119,7 +119,12 @@ pub async fn serve(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let conn = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(router.clone()));
+        // Each request knows its connection's peer (`/metrics` is free on loopback only).
+        let service = tower::ServiceExt::map_request(router.clone(), move |mut req: axum::extract::Request<_>| {
+            req.extensions_mut().insert(super::metrics::Peer(peer));
+            req
+        });
+        let conn = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
             if let Err(e) = conn.await {

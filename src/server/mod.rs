@@ -4,6 +4,7 @@
 pub mod contract;
 pub mod extract;
 pub mod listen;
+pub mod metrics;
 pub mod problem;
 pub mod routes;
 pub mod token_cache;
@@ -49,11 +50,15 @@ pub const MAX_JSON_BYTES: usize = 1024 * 1024;
 pub struct AppState {
     pub store: Store,
     pub tokens: std::sync::Arc<token_cache::TokenCache>,
+    pub metrics: std::sync::Arc<metrics::Metrics>,
+    /// Who may read `/metrics` from elsewhere than loopback (`CASEBOOK_METRICS_TOKEN`).
+    pub metrics_token: Option<std::sync::Arc<str>>,
 }
 
 impl AppState {
     pub fn new(store: Store) -> Self {
-        AppState { store, tokens: Default::default() }
+        let metrics_token = std::env::var("CASEBOOK_METRICS_TOKEN").ok().filter(|t| !t.is_empty()).map(Into::into);
+        AppState { store, tokens: Default::default(), metrics: Default::default(), metrics_token }
     }
 }
 
@@ -181,14 +186,47 @@ async fn method_not_allowed(req: Request) -> ApiError {
 }
 
 /// Logs each request's method, route (never headers or tokens), status and time.
-async fn log_requests(req: Request, next: Next) -> Response {
+/// `GET /metrics`: the Prometheus text format, from loopback or with the metrics token.
+async fn read_metrics(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    peer: Option<axum::Extension<metrics::Peer>>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let bearer = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    if !metrics::may_read(peer.map(|p| p.0 .0), bearer, state.metrics_token.as_deref()) {
+        return problem::ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "forbidden",
+            "Forbidden",
+            "the metrics are read from loopback, or with `Authorization: Bearer <CASEBOOK_METRICS_TOKEN>`",
+        )
+        .into_response();
+    }
+    let pool = state.store.reader();
+    let text = state.metrics.render((pool.size(), pool.num_idle()));
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response()
+}
+
+async fn log_requests(
+    axum::extract::State(metrics): axum::extract::State<std::sync::Arc<metrics::Metrics>>,
+    req: Request,
+    next: Next,
+) -> Response {
     let start = Instant::now();
     let method = req.method().clone();
     let route =
         req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "(unmatched)".into());
     let res = next.run(req).await;
     let status = res.status().as_u16();
-    let ms = start.elapsed().as_secs_f64() * 1000.0;
+    let took = start.elapsed();
+    if route != "/metrics" {
+        metrics.request(&route, method.as_str(), status, took);
+    }
+    let ms = took.as_secs_f64() * 1000.0;
     if status >= 500 {
         tracing::warn!(%method, %route, status, ms, "request");
     } else {
@@ -221,9 +259,10 @@ pub fn router_with(state: AppState, limits: &listen::Limits) -> Router {
     let (router, _) = api_router().split_for_parts();
     let slots = (std::sync::Arc::new(tokio::sync::Semaphore::new(limits.max_in_flight)), limits.body_timeout);
     router
+        .route("/metrics", axum::routing::get(read_metrics))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn(log_requests))
+        .layer(middleware::from_fn_with_state(state.metrics.clone(), log_requests))
         .layer(middleware::from_fn(run_to_completion))
         .layer(middleware::from_fn(problems_only))
         .layer(middleware::from_fn_with_state(slots, listen::limit_requests))

@@ -131,6 +131,9 @@ pub async fn post_events(
     };
     if batch {
         let results = ingest_batch(&state, &p, &body).await?;
+        for r in &results {
+            count(&state, r);
+        }
         let count = |s| results.iter().filter(|r| r.status == s).count();
         let out = IngestBatchResult {
             created: count(IngestStatus::Created),
@@ -147,11 +150,29 @@ pub async fn post_events(
     ingest_one(&state, &p, &v).await
 }
 
+/// Counts an event's outcome by its source.
+fn count(state: &AppState, r: &IngestResult) {
+    let outcome = match r.status {
+        IngestStatus::Created => "created",
+        IngestStatus::Duplicate => "duplicate",
+        IngestStatus::Rejected => "rejected",
+    };
+    state.metrics.event(r.source.as_deref().unwrap_or("(unreadable)"), outcome);
+}
+
 /// One event, in the JSON format: 201 stored, 200 stored before, else the problem.
 async fn ingest_one(state: &AppState, p: &Principal, v: &Value) -> ApiResult<Response> {
-    let event = check(p, v)?;
+    let event = match check(p, v) {
+        Ok(e) => e,
+        Err(problem) => {
+            let source = v.get("source").and_then(Value::as_str).and_then(crate::wire::cloudevents::source_name);
+            state.metrics.event(source.as_deref().unwrap_or("(unreadable)"), "rejected");
+            return Err(problem);
+        }
+    };
     let outcome = state.store.ingest(std::slice::from_ref(&event)).await?.pop().expect("one outcome per event");
     let result = result_for(0, &event, outcome);
+    count(state, &result);
     match result.status {
         IngestStatus::Created => Ok((StatusCode::CREATED, Json(result)).into_response()),
         IngestStatus::Duplicate => Ok((StatusCode::OK, Json(result)).into_response()),

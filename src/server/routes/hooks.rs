@@ -38,7 +38,18 @@ pub async fn deliver(
     let headers: Vec<(String, String)> =
         headers.iter().filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string()))).collect();
     let now = chrono::Utc::now().timestamp();
-    match receive(&state.store, &name, &headers, &body, now).await {
+    let answer = receive(&state.store, &name, &headers, &body, now).await;
+    let outcome = match &answer {
+        Ok((_, crate::store::events::IngestOutcome::Created { .. })) => "stored",
+        Ok((_, crate::store::events::IngestOutcome::Duplicate { .. })) => "duplicate",
+        Ok(_) | Err(Refused::Unreadable { .. }) => "unreadable",
+        Err(Refused::Signature(_)) => "bad_signature",
+        Err(Refused::NoHook(_) | Refused::NotKept(_)) => "unknown_hook",
+        Err(Refused::Store(_)) => "failed",
+    };
+    // An unknown hook's name is the caller's text: counted under one label, not its own.
+    state.metrics.hook(if outcome == "unknown_hook" { "(unknown)" } else { &name }, outcome);
+    match answer {
         Ok((event, outcome)) => {
             let result = result_for(0, &event, outcome);
             match result.status {

@@ -13,6 +13,7 @@ use crate::server::extract::{parse_limit, AgentAuth, ApiJsonItems, ApiQuery};
 use crate::server::problem::{ApiError, ApiResult, Problem};
 use crate::server::AppState;
 use crate::store::changes::PullError;
+use crate::wire::sync::OpStatus;
 use crate::wire::sync::{PullPage, PushRequest, PushResponse};
 
 const CHANGES_CURSOR: &str = "changes";
@@ -73,5 +74,14 @@ pub async fn push(
         .into());
     }
     let results = apply_all(&state.store, &agent, req.device_id, &req.operations).await;
+    for r in &results {
+        state.metrics.pushed(match r.status {
+            OpStatus::Applied => "applied",
+            OpStatus::Duplicate => "duplicate",
+            OpStatus::Conflict => "conflict",
+            OpStatus::Rejected => "rejected",
+            OpStatus::Retry => "retry",
+        });
+    }
     Ok(Json(PushResponse { results }))
 }
