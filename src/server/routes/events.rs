@@ -173,6 +173,11 @@ async fn ingest_one(state: &AppState, p: &Principal, v: &Value) -> ApiResult<Res
     let outcome = state.store.ingest(std::slice::from_ref(&event)).await?.pop().expect("one outcome per event");
     let result = result_for(0, &event, outcome);
     count(state, &result);
+    single_answer(result)
+}
+
+/// The answer for one event: 201 stored now, 200 stored before, else its problem.
+pub(crate) fn single_answer(result: IngestResult) -> ApiResult<Response> {
     match result.status {
         IngestStatus::Created => Ok((StatusCode::CREATED, Json(result)).into_response()),
         IngestStatus::Duplicate => Ok((StatusCode::OK, Json(result)).into_response()),

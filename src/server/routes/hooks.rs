@@ -4,12 +4,12 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::events::{result_for, IngestResult, IngestStatus};
+use super::events::{result_for, single_answer, IngestResult};
 use super::meta::admin_error;
 use crate::domain::agent::may_manage_agents;
 use crate::integrations::intake::{receive, replay, Refused};
@@ -50,14 +50,7 @@ pub async fn deliver(
     // An unknown hook's name is the caller's text: counted under one label, not its own.
     state.metrics.hook(if outcome == "unknown_hook" { "(unknown)" } else { &name }, outcome);
     match answer {
-        Ok((event, outcome)) => {
-            let result = result_for(0, &event, outcome);
-            match result.status {
-                IngestStatus::Created => Ok((StatusCode::CREATED, Json(result)).into_response()),
-                IngestStatus::Duplicate => Ok((StatusCode::OK, Json(result)).into_response()),
-                IngestStatus::Rejected => Err(ApiError(Box::new(result.problem.expect("a rejection has a problem")))),
-            }
-        }
+        Ok((event, outcome)) => single_answer(result_for(0, &event, outcome)),
         Err(Refused::NoHook(_) | Refused::NotKept(_)) => Err(ApiError::not_found(format!(
             "no hook named `{name}`: an admin sets it up with `casebook admin hook add`"
         ))),
@@ -198,14 +191,7 @@ pub async fn replay_failure(
 ) -> ApiResult<Response> {
     may_manage_agents(&admin)?;
     match replay(&state.store, id).await {
-        Ok((event, outcome)) => {
-            let result = result_for(0, &event, outcome);
-            match result.status {
-                IngestStatus::Created => Ok((StatusCode::CREATED, Json(result)).into_response()),
-                IngestStatus::Duplicate => Ok((StatusCode::OK, Json(result)).into_response()),
-                IngestStatus::Rejected => Err(ApiError(Box::new(result.problem.expect("a rejection has a problem")))),
-            }
-        }
+        Ok((event, outcome)) => single_answer(result_for(0, &event, outcome)),
         Err(Refused::Unreadable { problem, .. }) => Err(problem.into()),
         Err(Refused::Store(e)) => Err(e.into()),
         Err(other) => Err(ApiError::not_found(other.to_string())),
