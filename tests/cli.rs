@@ -447,3 +447,44 @@ fn completions_for_the_shells() {
     let (ok, _, err) = casebook(&["completions", "tcsh"]);
     assert!(!ok && err.contains("bash"), "{err}");
 }
+
+/// History from a JSON Lines file: a dry run names every bad line and stores nothing; the import
+/// stores the good lines and names the bad ones; a rerun adds nothing twice.
+#[tokio::test]
+async fn import_checks_every_line_stores_the_good_ones_and_never_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cb.db").display());
+    let file = dir.path().join("history.jsonl");
+    let ev = |id: &str, title: &str| {
+        json!({"specversion": "1.0", "id": id, "source": "shop", "type": "com.acme.shop.order_placed",
+               "subject": "C-7", "time": "2023-04-01T10:00:00Z", "data": {"title": title}})
+        .to_string()
+    };
+    let lines = [
+        ev("o-1", "Order #1 placed"),
+        ev("o-2", "Order #2 placed — 🎁 gift"),
+        String::new(),
+        "{not json".to_string(),
+        r#"{"specversion": "1.0", "id": "o-4", "type": "com.acme.shop.order_placed", "subject": "C-7"}"#.to_string(),
+        ev("o-3", "Order #3 placed"),
+    ];
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let path = file.to_str().unwrap();
+
+    let (code, out, err) = casebook_code(&["import", path, "--dry-run", "--database", &db]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(err.contains("line 4: not JSON") && err.contains("line 5:") && err.contains("source"), "{err}");
+    assert!(out.contains("3 events would be imported, 2 lines refused") && out.contains("Nothing was stored"), "{out}");
+
+    let (code, out, err) = casebook_code(&["import", path, "--database", &db]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(out.contains("Imported 3 new events (0 were there already) from 6 lines"), "{out}");
+    let (code, out, _) = casebook_code(&["import", path, "--database", &db, "--batch", "2"]);
+    assert_eq!(code, Some(1));
+    assert!(out.contains("Imported 0 new events (3 were there already)"), "{out}");
+
+    let store = casebook::store::Store::open(&db).await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events").fetch_one(store.reader()).await.unwrap();
+    assert_eq!(n, 3);
+    store.close().await;
+}

@@ -128,6 +128,8 @@ enum Command {
     Sync(crate::commands::sync::SyncArgs),
     /// Export a handover: `casebook export case ID --format md|json`
     Export(crate::commands::export::ExportArgs),
+    /// Import history: CloudEvents as JSON Lines, checked line by line, nothing added twice
+    Import(crate::commands::import::ImportArgs),
     /// Measure: `casebook bench api|console|leads|sync` (the figures README.md reports)
     #[command(subcommand)]
     Bench(crate::commands::bench::BenchCommand),
@@ -522,6 +524,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Sync(args) => return crate::commands::sync::run(args).await,
         Command::Export(args) => return crate::commands::export::run(args).await,
+        Command::Import(args) => return crate::commands::import::run(args).await,
     }
     Ok(ExitCode::SUCCESS)
 }

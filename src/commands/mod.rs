@@ -1,5 +1,5 @@
 //! The commands: the command line ([`cli`]) and what its subcommands run — `demo` (embedded
-//! server, seeded data, console), `seed`, `export`, `sync` (drain the outbox now, list what
+//! server, seeded data, console), `seed`, `import`, `export`, `sync` (drain the outbox now, list what
 //! waits), `bench <api|console|leads|sync>` — and the user's `config.toml` ([`config`]).
 //! Commands may use every layer; no layer uses them.
 
@@ -8,5 +8,6 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod export;
+pub mod import;
 pub mod seed;
 pub mod sync;
