@@ -117,8 +117,7 @@ fn render(template: &str, d: &Delivery, what: &str) -> Result<String, Invalid> {
         let inner = &rest[open + 1..close];
         let (path, filter) = inner.split_once('|').map_or((inner, None), |(p, f)| (p, Some(f.trim())));
         let path = path.trim();
-        let value = if path == "type" && d.at("type").is_none() { None } else { d.at(path) };
-        let value = value.ok_or_else(|| missing(path, what))?;
+        let value = d.at(path).ok_or_else(|| missing(path, what))?;
         let text = match (&value, filter) {
             (Value::Number(n), Some("cents")) => {
                 format!("{:.2}", n.as_f64().unwrap_or(0.0) / 100.0)

@@ -76,7 +76,8 @@ impl Metrics {
         self.with(|c| *c.events.entry((source.to_string(), outcome)).or_default() += 1);
     }
 
-    /// A webhook delivery: `stored`, `duplicate`, `bad_signature`, `unreadable`, `unknown_hook`.
+    /// A webhook delivery: `stored`, `duplicate`, `refused`, `bad_signature`, `unreadable`,
+    /// `unknown_hook`, `failed`.
     pub fn hook(&self, hook: &str, outcome: &'static str) {
         self.with(|c| *c.hooks.entry((hook.to_string(), outcome)).or_default() += 1);
     }

@@ -17,6 +17,7 @@ use crate::integrations::mapping::PRESETS;
 use crate::server::extract::{AgentAuth, ApiJson, Body};
 use crate::server::problem::{ApiError, ApiResult, Problem};
 use crate::server::AppState;
+use crate::store::events::IngestOutcome;
 
 /// The most a delivery may carry.
 pub const MAX_DELIVERY_BYTES: usize = 1024 * 1024;
@@ -40,30 +41,38 @@ pub async fn deliver(
     let now = chrono::Utc::now().timestamp();
     let answer = receive(&state.store, &name, &headers, &body, now).await;
     let outcome = match &answer {
-        Ok((_, crate::store::events::IngestOutcome::Created { .. })) => "stored",
-        Ok((_, crate::store::events::IngestOutcome::Duplicate { .. })) => "duplicate",
-        Ok(_) | Err(Refused::Unreadable { .. }) => "unreadable",
-        Err(Refused::Signature(_)) => "bad_signature",
+        Ok((_, IngestOutcome::Created { .. })) => "stored",
+        Ok((_, IngestOutcome::Duplicate { .. })) => "duplicate",
+        Ok(_) => "refused",
+        Err(Refused::Unreadable { .. }) => "unreadable",
+        Err(Refused::Signature(e)) => {
+            tracing::warn!(hook = %name, problem = %e, "a webhook delivery's signature was refused");
+            "bad_signature"
+        }
         Err(Refused::NoHook(_) | Refused::NotKept(_)) => "unknown_hook",
         Err(Refused::Store(_)) => "failed",
     };
     // An unknown hook's name is the caller's text: counted under one label, not its own.
     state.metrics.hook(if outcome == "unknown_hook" { "(unknown)" } else { &name }, outcome);
-    match answer {
-        Ok((event, outcome)) => single_answer(result_for(0, &event, outcome)),
-        Err(Refused::NoHook(_) | Refused::NotKept(_)) => Err(ApiError::not_found(format!(
-            "no hook named `{name}`: an admin sets it up with `casebook admin hook add`"
-        ))),
-        Err(Refused::Signature(e)) => {
-            tracing::warn!(hook = %name, problem = %e, "a webhook delivery's signature was refused");
-            Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid-signature", "Invalid signature", e.to_string()))
+    let (event, outcome) = answer?;
+    single_answer(result_for(0, &event, outcome))
+}
+
+/// Why a delivery or a replay was refused, as the problem the caller gets.
+impl From<Refused> for ApiError {
+    fn from(r: Refused) -> ApiError {
+        match r {
+            Refused::NoHook(_) | Refused::NotKept(_) => ApiError::not_found(r.to_string()),
+            Refused::Signature(e) => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "invalid-signature", "Invalid signature", e.to_string())
+            }
+            Refused::Unreadable { problem, kept } => {
+                let mut p: ApiError = problem.into();
+                p.0.detail = format!("{} Kept as {kept}.", p.0.detail);
+                p
+            }
+            Refused::Store(e) => e.into(),
         }
-        Err(Refused::Unreadable { problem, kept }) => {
-            let mut p: ApiError = problem.into();
-            p.0.detail = format!("{} The delivery is kept as {kept}.", p.0.detail);
-            Err(p)
-        }
-        Err(Refused::Store(e)) => Err(e.into()),
     }
 }
 
@@ -190,10 +199,6 @@ pub async fn replay_failure(
     Path(id): Path<uuid::Uuid>,
 ) -> ApiResult<Response> {
     may_manage_agents(&admin)?;
-    match replay(&state.store, id).await {
-        Ok((event, outcome)) => single_answer(result_for(0, &event, outcome)),
-        Err(Refused::Unreadable { problem, .. }) => Err(problem.into()),
-        Err(Refused::Store(e)) => Err(e.into()),
-        Err(other) => Err(ApiError::not_found(other.to_string())),
-    }
+    let (event, outcome) = replay(&state.store, id).await?;
+    single_answer(result_for(0, &event, outcome))
 }
