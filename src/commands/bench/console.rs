@@ -70,20 +70,38 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
-fn report(name: &str, mut lat: Vec<Duration>) {
+/// Prints a measure; with `floor` (a p50 in ms), its p50 as a multiple of it. Its p50.
+fn report(name: &str, mut lat: Vec<Duration>, floor: Option<f64>) -> f64 {
     lat.sort();
+    let p50 = pct(&lat, 50.0);
+    let ratio = floor.map(|f| format!("  {:.1}× the floor", p50 / f)).unwrap_or_default();
     println!(
-        "{name:<40} p50 {:>6.3} ms  p99 {:>6.3} ms  max {:>6.3} ms  ({} frames)",
-        pct(&lat, 50.0),
+        "{name:<40} p50 {:>6.3} ms  p99 {:>6.3} ms  max {:>6.3} ms  ({} frames){ratio}",
+        p50,
         pct(&lat, 99.0),
         pct(&lat, 100.0),
         lat.len()
     );
+    p50
+}
+
+/// The floor: a frame that draws nothing at 160×48 — what every frame pays (the buffer swap and
+/// its diff over 7,680 cells), measured in the same run as the console's frames.
+fn floor(frames: usize) -> anyhow::Result<f64> {
+    let mut term = Terminal::new(TestBackend::new(160, 48))?;
+    let mut lat = Vec::with_capacity(frames);
+    for _ in 0..frames {
+        let t = Instant::now();
+        term.draw(|_| {})?;
+        lat.push(t.elapsed());
+    }
+    Ok(report("floor: an empty frame", lat, None))
 }
 
 pub fn run(args: ConsoleBenchArgs) -> anyhow::Result<()> {
     let (theme, _) = Theme::load("default", None, false);
     println!("casebook bench console: timeline view at 160x48, {} frames each", args.frames);
+    let floor = Some(floor(args.frames)?);
     for n in [1_000usize, 100_000] {
         let before = rss_kib();
         let customer = Customer::named(Uuid::now_v7(), "Bench Customer", Utc::now());
@@ -108,7 +126,7 @@ pub fn run(args: ConsoleBenchArgs) -> anyhow::Result<()> {
             term.draw(|f| draw(f, &app, &theme))?;
             lat.push(t.elapsed());
         }
-        report(&format!("frame, {n} events loaded"), lat);
+        report(&format!("frame, {n} events loaded"), lat, floor);
         // A keystroke: update, then the frame it causes.
         let mut lat = Vec::with_capacity(args.frames);
         let keys = [KeyCode::Char('j'), KeyCode::Char('k'), KeyCode::PageDown, KeyCode::PageUp];
@@ -119,7 +137,7 @@ pub fn run(args: ConsoleBenchArgs) -> anyhow::Result<()> {
             term.draw(|f| draw(f, &app, &theme))?;
             lat.push(t.elapsed());
         }
-        report(&format!("keystroke to frame, {n} events"), lat);
+        report(&format!("keystroke to frame, {n} events"), lat, floor);
         // A filter change rebuilds the rows: the one step that walks the whole timeline.
         let t = Instant::now();
         update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::NONE)));
@@ -133,13 +151,13 @@ pub fn run(args: ConsoleBenchArgs) -> anyhow::Result<()> {
             );
         }
     }
-    typing_beside_a_timeline(&theme, args.frames)?;
+    typing_beside_a_timeline(&theme, args.frames, floor)?;
     Ok(())
 }
 
 /// Typing a note in a case with the customer's 10,000-event timeline beside it: each key goes
 /// through `update` into the text area, then the frame it causes (160x48).
-fn typing_beside_a_timeline(theme: &Theme, frames: usize) -> anyhow::Result<()> {
+fn typing_beside_a_timeline(theme: &Theme, frames: usize, floor: Option<f64>) -> anyhow::Result<()> {
     let now = Utc::now();
     let me = crate::domain::agent::Agent::new("anna", crate::domain::agent::Role::Agent, &["support"], now);
     let customer = Customer::named(Uuid::now_v7(), "Bench Customer", now);
@@ -174,6 +192,6 @@ fn typing_beside_a_timeline(theme: &Theme, frames: usize) -> anyhow::Result<()> 
         term.draw(|f| draw(f, &app, theme))?;
         lat.push(t.elapsed());
     }
-    report("typing a note, 10000 events beside", lat);
+    report("typing a note, 10000 events beside", lat, floor);
     Ok(())
 }
