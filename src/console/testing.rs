@@ -44,6 +44,7 @@ pub fn agent_scene() -> App {
         identities: vec![],
         tier: None,
         tags: vec![],
+        language: None,
         created_at: now,
         updated_at: now,
     };

@@ -20,6 +20,10 @@ pub struct Customer {
     pub identities: Vec<Identity>,
     pub tier: Option<String>,
     pub tags: Vec<String>,
+    /// The customer's language (BCP 47, e.g. `it`, `pt-BR`), when an event named it
+    /// (extension `customerlanguage`): surveys and replies go out in it.
+    #[serde(default)]
+    pub language: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -36,6 +40,7 @@ impl Customer {
             identities: vec![],
             tier: None,
             tags: vec![],
+            language: None,
             created_at: at,
             updated_at: at,
         }
@@ -175,8 +180,45 @@ pub fn prefix_end(prefix: &str) -> String {
     format!("{prefix}\u{10ffff}")
 }
 
+/// A language tag (BCP 47: `it`, `pt-BR`, `zh-Hant-TW`) in its usual case, or `None` when
+/// `s` is not one. `_` is read as `-` (`pt_BR` as POSIX locales write it).
+pub fn normalize_language(s: &str) -> Option<String> {
+    let s = s.trim();
+    if s.is_empty() || s.len() > 35 {
+        return None;
+    }
+    let mut out = Vec::new();
+    for (i, part) in s.split(['-', '_']).enumerate() {
+        let ok = !part.is_empty() && part.len() <= 8 && part.chars().all(|c| c.is_ascii_alphanumeric());
+        if !ok || (i == 0 && !(2..=8).contains(&part.len()) || i == 0 && !part.chars().all(|c| c.is_ascii_alphabetic())) {
+            return None;
+        }
+        out.push(match (i, part.len()) {
+            (0, _) => part.to_ascii_lowercase(),
+            (_, 2) if part.chars().all(|c| c.is_ascii_alphabetic()) => part.to_ascii_uppercase(),
+            (_, 4) if part.chars().all(|c| c.is_ascii_alphabetic()) => {
+                let lower = part.to_ascii_lowercase();
+                lower[..1].to_ascii_uppercase() + &lower[1..]
+            }
+            _ => part.to_ascii_lowercase(),
+        });
+    }
+    Some(out.join("-"))
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn language_tags() {
+        assert_eq!(normalize_language("IT").as_deref(), Some("it"));
+        assert_eq!(normalize_language("pt_br").as_deref(), Some("pt-BR"));
+        assert_eq!(normalize_language("zh-hant-tw").as_deref(), Some("zh-Hant-TW"));
+        assert_eq!(normalize_language("es-419").as_deref(), Some("es-419"));
+        for bad in ["", "e", "english!", "1t", "en--GB", "verylongtag-x", "it-"] {
+            assert_eq!(normalize_language(bad), None, "{bad}");
+        }
+    }
     use super::*;
 
     #[test]

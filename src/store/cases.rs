@@ -6,6 +6,7 @@ use sqlx::any::AnyRow;
 use uuid::Uuid;
 
 use super::changes::{record_change, Entity};
+use crate::wire::webhooks::OutKind;
 use super::events::{record_activity, Activity};
 use super::{
     col_enum, col_i64, col_opt_enum, col_opt_str, col_opt_ts, col_opt_uuid, col_str, col_ts, col_uuid, cut_page,
@@ -187,6 +188,8 @@ pub(crate) async fn create_case(tx: &mut Tx, case: &Case, by: &Agent) -> Result<
         },
     )
     .await?;
+    let customer = super::customers::contact_of(tx, case.customer_id).await?;
+    tx.emit(OutKind::CaseOpened, case.id, json!({"case": case, "customer": customer, "by": by.id}));
     record_change(tx, Entity::Case, case.id, Some(case.id), Some(case.customer_id), case).await?;
     Ok(())
 }
@@ -355,6 +358,11 @@ pub(crate) async fn update_case(tx: &mut Tx, read: &Case, changes: &CaseChanges,
             None => "Case unassigned".to_string(),
         };
         activity.push(("case_assigned", title, json!({"from": read.assignee_id, "to": next.assignee_id})));
+        tx.emit(
+            OutKind::CaseAssigned,
+            next.id,
+            json!({"case": &next, "from": read.assignee_id, "to": next.assignee_id, "by": by.id}),
+        );
     }
     for (kind, title, data) in activity {
         record_activity(
@@ -431,9 +439,31 @@ pub(crate) async fn resolve_case(
         },
     )
     .await?;
+    let customer = super::customers::contact_of(tx, read.customer_id).await?;
+    tx.emit(OutKind::CaseResolved, next.id, json!({"case": &next, "customer": &customer, "by": by.id}));
+    tx.emit(OutKind::SurveyRequested, next.id, survey_request(&next, &resolution, customer));
     record_change(tx, Entity::Case, next.id, Some(next.id), Some(next.customer_id), &next).await?;
     Ok(Cas::Applied(next))
 }
+
+/// What a survey tool needs to ask the customer about a case just resolved: which case, who
+/// (with how to reach them and their language), on which channel, and how it ended.
+fn survey_request(case: &Case, resolution: &Resolution, customer: serde_json::Value) -> serde_json::Value {
+    let language = customer.get("language").and_then(|l| l.as_str()).unwrap_or(DEFAULT_SURVEY_LANGUAGE).to_string();
+    json!({
+        "case_id": case.id,
+        "subject": case.subject,
+        "customer": customer,
+        "channel": case.channel,
+        "language": language,
+        "outcome": resolution.outcome,
+        "resolved_by": resolution.resolved_by,
+        "resolved_at": resolution.resolved_at,
+    })
+}
+
+/// A survey's language when the customer's is not known.
+pub const DEFAULT_SURVEY_LANGUAGE: &str = "en";
 
 /// Appends a note to a case (notes are never edited; the row is written with the commit).
 /// `false`, with nothing written, when a note with its id exists already.
@@ -460,6 +490,10 @@ pub(crate) async fn add_note(tx: &mut Tx, customer_id: Uuid, note: &Note, by: &A
         },
     )
     .await?;
+    if visibility == NoteVisibility::Customer {
+        let customer = super::customers::contact_of(tx, customer_id).await?;
+        tx.emit(OutKind::CustomerNoteAdded, note.case_id, json!({"note": note, "customer": customer}));
+    }
     record_change(tx, Entity::Note, note.id, Some(note.case_id), Some(customer_id), &note).await?;
     Ok(true)
 }

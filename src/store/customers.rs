@@ -158,9 +158,31 @@ fn customer_from_row(row: &AnyRow, identities: Vec<Identity>) -> Result<Customer
         identities,
         tier: col_opt_str(row, "tier")?,
         tags: col_json(row, "tags")?,
+        language: col_opt_str(row, "language")?,
         created_at: col_ts(row, "created_at")?,
         updated_at: col_ts(row, "updated_at")?,
     })
+}
+
+/// How to reach a customer, for what casebook tells other systems: id, name, first email and
+/// phone, language.
+pub(crate) async fn contact_of(tx: &mut Tx, id: Uuid) -> Result<serde_json::Value> {
+    let name: Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT display_name, language FROM customers WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&mut **tx)
+            .await?;
+    let (name, language) = name.unwrap_or_default();
+    let first = |kind: &'static str| {
+        sqlx::query_scalar::<_, String>(
+            "SELECT value FROM customer_identities WHERE customer_id = $1 AND kind = $2 ORDER BY created_at, value LIMIT 1",
+        )
+        .bind(id.to_string())
+        .bind(kind)
+    };
+    let email = first("email").fetch_optional(&mut **tx).await?;
+    let phone = first("phone").fetch_optional(&mut **tx).await?;
+    Ok(serde_json::json!({"id": id, "name": name, "email": email, "phone": phone, "language": language}))
 }
 
 fn bind_id_list(sql: &mut Sql, ids: &[Uuid]) {
@@ -195,7 +217,7 @@ impl Store {
     /// up to its closing parenthesis), with their identities, in one query, ordered by (k, id).
     async fn read_hits(&self, mut sql: Sql) -> Result<Vec<(TextCursor, Customer)>> {
         sql.push(
-            ") SELECT h.k, c.id, c.display_name, c.tier, c.tags, c.created_at, c.updated_at, \
+            ") SELECT h.k, c.id, c.display_name, c.tier, c.tags, c.language, c.created_at, c.updated_at, \
              ci.kind, ci.source, ci.value FROM hits h JOIN customers c ON c.id = h.id \
              LEFT JOIN customer_identities ci ON ci.customer_id = c.id \
              ORDER BY h.k, c.id, ci.created_at, ci.kind, ci.source, ci.value",

@@ -250,6 +250,8 @@ impl Store {
         let mut new_links: Vec<(Uuid, Identity)> = Vec::new();
         let mut rows: Vec<NewEvent> = Vec::new();
         let mut pending: HashMap<(String, String), usize> = HashMap::new();
+        // The language each customer's latest event here named.
+        let mut languages: HashMap<Uuid, String> = HashMap::new();
         let t = now();
 
         for (i, e) in events.iter().enumerate() {
@@ -301,6 +303,9 @@ impl Store {
                     cid
                 }
             };
+            if let Some(l) = &e.customer_language {
+                languages.insert(customer_id, l.clone());
+            }
             pending.insert(key, rows.len());
             outcomes[i] = Some(IngestOutcome::Created { event_id: Uuid::nil(), customer_id });
             rows.push(NewEvent {
@@ -343,6 +348,13 @@ impl Store {
         let inserted = insert_events(&mut tx, &rows).await?;
         if inserted.len() != rows.len() {
             return Ok(Raced.into());
+        }
+        for (customer, language) in &languages {
+            sqlx::query("UPDATE customers SET language = $1 WHERE id = $2 AND (language IS NULL OR language <> $1)")
+                .bind(language)
+                .bind(customer.to_string())
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
 

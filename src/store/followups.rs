@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::cases::Cas;
 use super::changes::{record_change, Entity};
+use crate::wire::webhooks::OutKind;
 use super::events::{record_activity, Activity};
 use super::{col_enum, col_i64, col_opt_ts, col_opt_uuid, col_str, col_ts, col_uuid, cut_page, Result, Sql, Store, Tx};
 use crate::domain::agent::Agent;
@@ -171,7 +172,8 @@ pub(crate) async fn update_followup(
     }
     let updated = sqlx::query(
         "UPDATE followups SET status = $1, due_at = $2, note = $3, assignee_id = $4, channel = $5, revision = $6, \
-         updated_at = $7, done_at = $8 WHERE id = $9 AND revision = $10",
+         updated_at = $7, done_at = $8, due_announced = CASE WHEN $11 = 1 THEN 0 ELSE due_announced END \
+         WHERE id = $9 AND revision = $10",
     )
     .bind(next.status.as_str())
     .bind(to_micros(next.due_at))
@@ -183,6 +185,8 @@ pub(crate) async fn update_followup(
     .bind(next.done_at.map(to_micros))
     .bind(read.id.to_string())
     .bind(read.revision)
+    // Due again (`followup.due` once more) when its time moves or it is reopened.
+    .bind(i64::from(next.due_at != read.due_at || (next.status == FollowUpStatus::Open && read.status != FollowUpStatus::Open)))
     .execute(&mut **tx)
     .await?;
     if updated.rows_affected() == 0 {
@@ -212,6 +216,10 @@ pub(crate) async fn update_followup(
             },
         )
         .await?;
+        if next.status == FollowUpStatus::Done {
+            let customer = super::customers::contact_of(tx, next.customer_id).await?;
+            tx.emit(OutKind::FollowUpDone, next.id, json!({"followup": &next, "customer": customer, "by": by.id}));
+        }
     }
     record_change(tx, Entity::Followup, next.id, next.case_id, Some(next.customer_id), &next).await?;
     Ok(Cas::Applied(next))

@@ -19,6 +19,7 @@ mod rows;
 pub mod secrets;
 pub mod sync_ops;
 mod tx;
+pub mod webhooks;
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -112,6 +113,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "presence", include_str!("migrations/sqlite_0004_presence.sql")),
     (5, "queues_sla", include_str!("migrations/sqlite_0005_queues_sla.sql")),
     (6, "hooks", include_str!("migrations/sqlite_0006_hooks.sql")),
+    (7, "webhooks", include_str!("migrations/sqlite_0007_webhooks.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/postgres_0001_init.sql")),
@@ -120,6 +122,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "presence", include_str!("migrations/postgres_0004_presence.sql")),
     (5, "queues_sla", include_str!("migrations/postgres_0005_queues_sla.sql")),
     (6, "hooks", include_str!("migrations/postgres_0006_hooks.sql")),
+    (7, "webhooks", include_str!("migrations/postgres_0007_webhooks.sql")),
 ];
 /// Every SQLite connection's settings.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824; PRAGMA wal_autocheckpoint = 20000;";

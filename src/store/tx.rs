@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use sqlx::Any;
 use uuid::Uuid;
 
-use super::{backend_of, changes, events, existing_ids, Result, Sql};
+use super::{backend_of, changes, events, existing_ids, webhooks, Result, Sql};
 use crate::domain::case::Note;
 use crate::domain::time::to_micros;
 
@@ -24,6 +24,8 @@ pub struct Tx {
     pub(super) activity: Vec<events::NewEvent>,
     /// Notes added in this transaction.
     notes: Vec<Note>,
+    /// What to tell webhook subscribers once this commits ([`Tx::emit`]).
+    pub(super) outgoing: Vec<crate::wire::webhooks::OutEvent>,
     /// Note ids looked up or added in this transaction: whether each is taken.
     note_ids: HashMap<Uuid, bool>,
     /// The customer of each case this transaction read or wrote: a case never changes its
@@ -54,6 +56,7 @@ impl Tx {
             pending: Vec::new(),
             activity: Vec::new(),
             notes: Vec::new(),
+            outgoing: Vec::new(),
             note_ids: HashMap::new(),
             case_customers: HashMap::new(),
         }
@@ -97,16 +100,21 @@ impl Tx {
         Ok(true)
     }
 
-    /// Writes what was kept aside — notes, timeline events, then the numbered changes — and
-    /// commits.
+    /// Writes what was kept aside — notes, timeline events, webhook deliveries, then the
+    /// numbered changes — and commits.
     pub async fn commit(mut self) -> Result<()> {
         let notes = std::mem::take(&mut self.notes);
         insert_notes(&mut self.inner, &notes).await?;
         let activity = std::mem::take(&mut self.activity);
         events::insert_events(&mut self, &activity).await?;
+        let outgoing = std::mem::take(&mut self.outgoing);
+        let queued = webhooks::enqueue(&mut self.inner, &outgoing).await?;
         let pending = std::mem::take(&mut self.pending);
         changes::write_pending(&mut self.inner, pending).await?;
         self.inner.commit().await?;
+        if queued {
+            webhooks::QUEUED.notify_one();
+        }
         Ok(())
     }
 }

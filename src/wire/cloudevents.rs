@@ -17,7 +17,7 @@
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::domain::customer::{normalize_email, normalize_phone};
+use crate::domain::customer::{normalize_email, normalize_language, normalize_phone};
 use crate::domain::event::{is_valid_name, title_from_kind, MAX_TITLE_CHARS};
 use crate::domain::time::{parse_rfc3339, Timestamp};
 use crate::domain::Invalid;
@@ -29,7 +29,7 @@ pub const MAX_BATCH_EVENTS: usize = 1_000;
 
 /// The extensions that name the customer or the case: strings, never empty.
 const CUSTOMER_EXTENSIONS: &[&str] =
-    &["customeremail", "customerphone", "customername", "casebookcustomer", "casebookcase"];
+    &["customeremail", "customerphone", "customername", "customerlanguage", "casebookcustomer", "casebookcase"];
 
 const CONTEXT_ATTRIBUTES: &[&str] =
     &["specversion", "id", "source", "type", "subject", "time", "datacontenttype", "dataschema", "data", "data_base64"];
@@ -48,6 +48,8 @@ pub struct IncomingEvent {
     pub customer_email: Option<String>,
     pub customer_phone: Option<String>,
     pub customer_name: Option<String>,
+    /// The customer's language (BCP 47, normalised), from `customerlanguage`.
+    pub customer_language: Option<String>,
     pub customer_id: Option<Uuid>,
     pub case_id: Option<Uuid>,
     pub title: String,
@@ -323,6 +325,12 @@ pub fn parse_event(v: &Value) -> Result<IncomingEvent, Invalid> {
         })?),
     };
     let customer_name = ext_string("customername").map(|n| truncate_chars(n, 200));
+    let customer_language = match ext_string("customerlanguage") {
+        None => None,
+        Some(l) => Some(normalize_language(l).ok_or_else(|| {
+            Invalid::general(format!("customerlanguage `{l}` is not a language tag (BCP 47, e.g. `it` or `pt-BR`)"))
+        })?),
+    };
     let uuid_ext = |name: &str| -> Result<Option<Uuid>, Invalid> {
         match ext_string(name) {
             None => Ok(None),
@@ -359,6 +367,7 @@ pub fn parse_event(v: &Value) -> Result<IncomingEvent, Invalid> {
         customer_email,
         customer_phone,
         customer_name,
+        customer_language,
         customer_id,
         case_id,
         title,

@@ -2,7 +2,8 @@
 //! ([`requests`]), problem details ([`problem`]), the change feed's entries ([`changes`]), the
 //! operations an offline console pushes and their outcomes ([`sync`]), lead mode's queues,
 //! report and bulk changes ([`leads`]), who else has a case open ([`presence`]), and
-//! CloudEvents 1.0 as other systems send them ([`cloudevents`]). The server's side and the console's side import
+//! CloudEvents 1.0 as other systems send them ([`cloudevents`]) and as casebook sends them to
+//! webhook subscribers ([`webhooks`]). The server's side and the console's side import
 //! these, never each other (`tests/layers.rs`).
 
 pub mod changes;
@@ -12,3 +13,4 @@ pub mod presence;
 pub mod problem;
 pub mod requests;
 pub mod sync;
+pub mod webhooks;
