@@ -190,7 +190,8 @@ pub fn normalize_language(s: &str) -> Option<String> {
     let mut out = Vec::new();
     for (i, part) in s.split(['-', '_']).enumerate() {
         let ok = !part.is_empty() && part.len() <= 8 && part.chars().all(|c| c.is_ascii_alphanumeric());
-        if !ok || (i == 0 && !(2..=8).contains(&part.len()) || i == 0 && !part.chars().all(|c| c.is_ascii_alphabetic())) {
+        let language_part = (2..=8).contains(&part.len()) && part.chars().all(|c| c.is_ascii_alphabetic());
+        if !ok || (i == 0 && !language_part) {
             return None;
         }
         out.push(match (i, part.len()) {

@@ -6,5 +6,5 @@
 
 pub mod intake;
 pub mod mapping;
-pub mod signature;
 pub mod outbound;
+pub mod signature;

@@ -88,7 +88,9 @@ impl Metrics {
     }
 
     /// The text format; `pool` is the database pool's (size, idle).
-    pub fn render(&self, pool: (u32, usize)) -> String {
+    /// The metrics as Prometheus text. `pool`: connections open and idle; `outbound`: this
+    /// node's delivery tries by outcome; `pending`: deliveries waiting, all nodes.
+    pub fn render(&self, pool: (u32, usize), outbound: &[(&str, u64)], pending: Option<i64>) -> String {
         let mut out = String::new();
         let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
         self.with(|c| {
@@ -136,6 +138,16 @@ impl Metrics {
                 let _ = writeln!(out, "casebook_pushed_operations_total{{outcome=\"{outcome}\"}} {n}");
             }
         });
+        out.push_str("# HELP casebook_webhook_tries_total Outbound webhook delivery tries by this node, by outcome.\n");
+        out.push_str("# TYPE casebook_webhook_tries_total counter\n");
+        for (outcome, n) in outbound {
+            let _ = writeln!(out, "casebook_webhook_tries_total{{outcome=\"{outcome}\"}} {n}");
+        }
+        if let Some(n) = pending {
+            out.push_str("# HELP casebook_webhook_deliveries_pending Outbound webhook deliveries waiting to be sent (all nodes).\n");
+            out.push_str("# TYPE casebook_webhook_deliveries_pending gauge\n");
+            let _ = writeln!(out, "casebook_webhook_deliveries_pending {n}");
+        }
         out.push_str("# HELP casebook_db_pool_connections Database connections open, and idle.\n");
         out.push_str("# TYPE casebook_db_pool_connections gauge\n");
         let _ = writeln!(out, "casebook_db_pool_connections{{state=\"open\"}} {}", pool.0);
@@ -172,7 +184,7 @@ mod tests {
         m.event("shop", "created");
         m.hook("stripe", "bad_signature");
         m.pushed("applied");
-        let text = m.render((4, 3));
+        let text = m.render((4, 3), &[("delivered", 2)], Some(1));
         assert!(
             text.contains("casebook_http_requests_total{route=\"/api/v1/events\",method=\"POST\",status=\"201\"} 2"),
             "{text}"

@@ -27,9 +27,10 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::integrations::outbound::{Deliverer, DeliveryOptions};
 use crate::store::Store;
 use problem::{ApiError, Problem};
-use routes::{cases, customers, events, followups, hooks, leads, meta, sync};
+use routes::{cases, customers, events, followups, hooks, leads, meta, sync, webhooks};
 
 /// Runs a case-work command in a write transaction of its own, committed when it succeeds
 /// (dropped, so rolled back, when it fails): `in_transaction!(state.store, tx => cmd(&mut tx, …))`.
@@ -53,12 +54,20 @@ pub struct AppState {
     pub metrics: std::sync::Arc<metrics::Metrics>,
     /// Who may read `/metrics` from elsewhere than loopback (`CASEBOOK_METRICS_TOKEN`).
     pub metrics_token: Option<std::sync::Arc<str>>,
+    /// This node's outbound webhook tries, by outcome.
+    pub deliveries: std::sync::Arc<crate::integrations::outbound::DeliveryCounters>,
 }
 
 impl AppState {
     pub fn new(store: Store) -> Self {
         let metrics_token = std::env::var("CASEBOOK_METRICS_TOKEN").ok().filter(|t| !t.is_empty()).map(Into::into);
-        AppState { store, tokens: Default::default(), metrics: Default::default(), metrics_token }
+        AppState {
+            store,
+            tokens: Default::default(),
+            metrics: Default::default(),
+            metrics_token,
+            deliveries: Default::default(),
+        }
     }
 }
 
@@ -87,7 +96,8 @@ impl AppState {
         (name = "cases", description = "Cases and the work on them"),
         (name = "followups", description = "Follow-up tasks"),
         (name = "sync", description = "Offline sync"),
-        (name = "leads", description = "Queues, SLA, workload, bulk changes and reports")
+        (name = "leads", description = "Queues, SLA, workload, bulk changes and reports"),
+        (name = "webhooks", description = "Outbound webhooks: subscriptions, the delivery log, redelivery")
     )
 )]
 struct ApiDoc;
@@ -140,6 +150,11 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(leads::cases))
         .routes(routes!(leads::bulk))
         .routes(routes!(leads::summary))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::patch, webhooks::remove))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::delivery))
+        .routes(routes!(webhooks::redeliver))
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(bulk).merge(hooks).merge(rest)
 }
@@ -207,7 +222,8 @@ async fn read_metrics(
         .into_response();
     }
     let pool = state.store.reader();
-    let text = state.metrics.render((pool.size(), pool.num_idle()));
+    let pending = state.store.pending_deliveries().await.ok();
+    let text = state.metrics.render((pool.size(), pool.num_idle()), &state.deliveries.read(), pending);
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response()
 }
 
@@ -330,8 +346,37 @@ pub async fn run_with(
     limits: listen::Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let router = router_with(AppState::new(store), &limits);
-    listen::serve(listener, router, limits, shutdown).await
+    let options = ServeOptions { limits, deliveries: Some(DeliveryOptions::default()) };
+    run_configured(listener, store, options, shutdown).await
+}
+
+/// How a node serves: its request limits, and how it delivers outbound webhooks (`None`: this
+/// node leaves deliveries to the others).
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    pub limits: listen::Limits,
+    pub deliveries: Option<DeliveryOptions>,
+}
+
+/// [`run`] as `options` say: the API, and this node's webhook deliverer beside it.
+pub async fn run_configured(
+    listener: TcpListener,
+    store: Store,
+    options: ServeOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let state = AppState::new(store.clone());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let deliverer =
+        options.deliveries.map(|o| tokio::spawn(Deliverer::new(store, o, state.deliveries.clone()).run(stopped)));
+    let router = router_with(state, &options.limits);
+    let served = listen::serve(listener, router, options.limits, shutdown).await;
+    let _ = stop.send(true);
+    if let Some(d) = deliverer {
+        // The tries under way finish (each has its timeout); then the node is gone.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(30), d).await;
+    }
+    served
 }
 
 /// A server running in this process (demo, tests, benchmarks).
@@ -370,10 +415,15 @@ pub async fn spawn(store: Store, addr: &str) -> std::io::Result<Running> {
 
 /// [`spawn`] within `limits`.
 pub async fn spawn_with(store: Store, addr: &str, limits: listen::Limits) -> std::io::Result<Running> {
+    spawn_configured(store, addr, ServeOptions { limits, deliveries: Some(DeliveryOptions::default()) }).await
+}
+
+/// [`spawn`] as `options` say.
+pub async fn spawn_configured(store: Store, addr: &str, options: ServeOptions) -> std::io::Result<Running> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(run_with(listener, store, limits, async {
+    let task = tokio::spawn(run_configured(listener, store, options, async {
         let _ = rx.await;
     }));
     Ok(Running { addr, stop: Some(tx), task })

@@ -6,7 +6,6 @@ use sqlx::any::AnyRow;
 use uuid::Uuid;
 
 use super::changes::{record_change, Entity};
-use crate::wire::webhooks::OutKind;
 use super::events::{record_activity, Activity};
 use super::{
     col_enum, col_i64, col_opt_enum, col_opt_str, col_opt_ts, col_opt_uuid, col_str, col_ts, col_uuid, cut_page,
@@ -17,6 +16,7 @@ use crate::domain::case::{Case, CaseDetail, CaseStatus, Note, NoteVisibility, Pr
 use crate::domain::cursor::TimeCursor;
 use crate::domain::rasa::{fold, Checklist, RasaStep, RecordedEntry, StepEntry};
 use crate::domain::time::{now, to_micros};
+use crate::wire::webhooks::OutKind;
 
 pub(crate) const CASE_COLUMNS: &str = "id, customer_id, subject, channel, status, priority, queue, team, assignee_id, \
     first_response_due, resolution_due, revision, created_by, created_at, updated_at, resolution_summary, \

@@ -6,13 +6,13 @@ use uuid::Uuid;
 
 use super::cases::Cas;
 use super::changes::{record_change, Entity};
-use crate::wire::webhooks::OutKind;
 use super::events::{record_activity, Activity};
 use super::{col_enum, col_i64, col_opt_ts, col_opt_uuid, col_str, col_ts, col_uuid, cut_page, Result, Sql, Store, Tx};
 use crate::domain::agent::Agent;
 use crate::domain::cursor::TimeCursor;
 use crate::domain::followup::{FollowUp, FollowUpStatus};
 use crate::domain::time::{now, to_micros, Timestamp};
+use crate::wire::webhooks::OutKind;
 
 const FOLLOWUP_COLUMNS: &str =
     "id, customer_id, case_id, assignee_id, due_at, channel, note, status, revision, created_by, created_at, updated_at, done_at";
@@ -186,7 +186,9 @@ pub(crate) async fn update_followup(
     .bind(read.id.to_string())
     .bind(read.revision)
     // Due again (`followup.due` once more) when its time moves or it is reopened.
-    .bind(i64::from(next.due_at != read.due_at || (next.status == FollowUpStatus::Open && read.status != FollowUpStatus::Open)))
+    .bind(i64::from(
+        next.due_at != read.due_at || (next.status == FollowUpStatus::Open && read.status != FollowUpStatus::Open),
+    ))
     .execute(&mut **tx)
     .await?;
     if updated.rows_affected() == 0 {

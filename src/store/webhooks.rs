@@ -182,9 +182,10 @@ impl Store {
     }
 
     pub async fn subscriptions(&self) -> Result<Vec<Subscription>> {
-        let rows = sqlx::query(&format!("SELECT {SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions ORDER BY created_at, id"))
-            .fetch_all(self.reader())
-            .await?;
+        let rows =
+            sqlx::query(&format!("SELECT {SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions ORDER BY created_at, id"))
+                .fetch_all(self.reader())
+                .await?;
         rows.iter().map(subscription_from_row).collect()
     }
 
@@ -212,7 +213,10 @@ impl Store {
         .bind(id.to_string())
         .execute(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM webhook_deliveries WHERE subscription_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM webhook_deliveries WHERE subscription_id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
         let gone = sqlx::query("DELETE FROM webhook_subscriptions WHERE id = $1")
             .bind(id.to_string())
             .execute(&mut *tx)
@@ -239,13 +243,8 @@ impl Store {
              RETURNING id, subscription_id, event_id, payload, attempts"
         );
         let mut tx = self.begin_write().await?;
-        let rows = sqlx::query(&sql)
-            .bind(node)
-            .bind(to_micros(lease_until))
-            .bind(t)
-            .bind(limit)
-            .fetch_all(&mut *tx)
-            .await?;
+        let rows =
+            sqlx::query(&sql).bind(node).bind(to_micros(lease_until)).bind(t).bind(limit).fetch_all(&mut *tx).await?;
         tx.commit().await?;
         if rows.is_empty() {
             return Ok(Vec::new());
@@ -254,7 +253,7 @@ impl Store {
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             let sub_id = col_uuid(row, "subscription_id")?;
-            if !subs.contains_key(&sub_id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = subs.entry(sub_id) {
                 let s = sqlx::query("SELECT url, secret FROM webhook_subscriptions WHERE id = $1")
                     .bind(sub_id.to_string())
                     .fetch_optional(self.reader())
@@ -262,7 +261,7 @@ impl Store {
                 let Some(s) = s else { continue };
                 let secret = String::from_utf8(self.secret_key()?.open(&col_str(&s, "secret")?)?)
                     .map_err(|_| StoreError::Corrupt("a subscription's secret is not text".into()))?;
-                subs.insert(sub_id, (col_str(&s, "url")?, secret));
+                slot.insert((col_str(&s, "url")?, secret));
             }
             let (url, secret) = subs[&sub_id].clone();
             out.push(Claimed {
@@ -333,7 +332,12 @@ impl Store {
     }
 
     /// Deliveries, newest first: of one subscription or all, in one state or any.
-    pub async fn deliveries(&self, subscription: Option<Uuid>, state: Option<&str>, limit: i64) -> Result<Vec<Delivery>> {
+    pub async fn deliveries(
+        &self,
+        subscription: Option<Uuid>,
+        state: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Delivery>> {
         let rows = sqlx::query(&format!(
             "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE ($1 = '' OR subscription_id = $1) \
              AND ($2 = '' OR state = $2) ORDER BY created_at DESC, id DESC LIMIT $3"
@@ -390,6 +394,13 @@ impl Store {
         tx.commit().await?;
         QUEUED.notify_one();
         Ok(self.delivery_log(id).await?.map(|l| l.delivery))
+    }
+
+    /// How many deliveries wait to be sent, all nodes.
+    pub async fn pending_deliveries(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'pending'")
+            .fetch_one(self.reader())
+            .await?)
     }
 
     /// When the next pending delivery is due, if any is.

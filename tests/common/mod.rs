@@ -107,6 +107,15 @@ impl Resp {
 
 impl TestServer {
     pub async fn start(backend: Backend) -> Option<TestServer> {
+        Self::start_with(
+            backend,
+            casebook::server::ServeOptions { deliveries: Some(Default::default()), ..Default::default() },
+        )
+        .await
+    }
+
+    /// [`TestServer::start`] serving as `options` say (limits, how it delivers webhooks).
+    pub async fn start_with(backend: Backend, options: casebook::server::ServeOptions) -> Option<TestServer> {
         // The server's warnings and errors (an incident's cause) show with a failing test.
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::new("warn,sqlx=error"))
@@ -116,16 +125,27 @@ impl TestServer {
         let url = fresh_database(backend, dir.path()).await?;
         let key = SecretKey::load_or_create(&dir.path().join("secret.key")).expect("secret key");
         let store = Store::open(&url).await.expect("open store").with_secret_key(key);
-        let server = casebook::server::spawn(store.clone(), "127.0.0.1:0").await.expect("spawn server");
+        let server =
+            casebook::server::spawn_configured(store.clone(), "127.0.0.1:0", options).await.expect("spawn server");
         let base = server.url();
         Some(TestServer { backend, server, store, base, url, client: reqwest::Client::new(), _dir: dir })
     }
 
     /// A second API node on the same database (PostgreSQL: several stateless nodes).
     pub async fn second_node(&self) -> (Running, Store) {
+        self.second_node_with(casebook::server::ServeOptions {
+            deliveries: Some(Default::default()),
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// [`TestServer::second_node`] serving as `options` say.
+    pub async fn second_node_with(&self, options: casebook::server::ServeOptions) -> (Running, Store) {
         let key = SecretKey::load_or_create(&self._dir.path().join("secret.key")).expect("secret key");
         let store = Store::open(&self.url).await.expect("open store").with_secret_key(key);
-        let server = casebook::server::spawn(store.clone(), "127.0.0.1:0").await.expect("spawn server");
+        let server =
+            casebook::server::spawn_configured(store.clone(), "127.0.0.1:0", options).await.expect("spawn server");
         (server, store)
     }
 

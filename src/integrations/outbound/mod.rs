@@ -154,7 +154,8 @@ impl Deliverer {
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
                 _ = QUEUED.notified() => {}
-                _ = stop.changed() => {}
+                // Stopped, or the server that owns this loop is gone.
+                changed = stop.changed() => if changed.is_err() { return },
             }
         }
     }
@@ -192,7 +193,9 @@ impl Deliverer {
     /// How long to sleep when nothing is due: until the next retry, at most one poll.
     async fn idle_wait(&self) -> Duration {
         match self.store.next_delivery_due().await {
-            Ok(Some(at)) => (at - now()).to_std().unwrap_or(Duration::ZERO).clamp(Duration::from_millis(5), self.options.poll),
+            Ok(Some(at)) => {
+                (at - now()).to_std().unwrap_or(Duration::ZERO).clamp(Duration::from_millis(5), self.options.poll)
+            }
             _ => self.options.poll,
         }
     }

@@ -50,10 +50,9 @@ impl NetworkPolicy {
 /// A network in CIDR form (`10.1.0.0/16`, `fd00::/8`), or one address (`127.0.0.1`).
 pub fn parse_network(text: &str) -> Result<IpNet, Invalid> {
     let t = text.trim();
-    t.parse::<IpNet>()
-        .or_else(|_| t.parse::<IpAddr>().map(IpNet::from))
-        .map(|n| n.trunc())
-        .map_err(|_| Invalid::field("network", format!("`{t}` is not a network: write it as CIDR, e.g. 10.1.0.0/16 or fd00::/8")))
+    t.parse::<IpNet>().or_else(|_| t.parse::<IpAddr>().map(IpNet::from)).map(|n| n.trunc()).map_err(|_| {
+        Invalid::field("network", format!("`{t}` is not a network: write it as CIDR, e.g. 10.1.0.0/16 or fd00::/8"))
+    })
 }
 
 /// An IPv4 address written as IPv6 (`::ffff:127.0.0.1`, or NAT64's `64:ff9b::/96`) is judged as
@@ -110,10 +109,14 @@ pub fn is_public(ip: IpAddr) -> bool {
 /// Checks a subscription's URL: `http` or `https`, a host, no credentials, no fragment; and,
 /// when the host is an address, one the policy permits.
 pub fn check_url(text: &str, policy: &NetworkPolicy) -> Result<Url, Invalid> {
-    let url = Url::parse(text.trim())
-        .map_err(|e| Invalid::field("url", format!("`{}` is not a URL ({e}): write it as https://host/path", text.trim())))?;
+    let url = Url::parse(text.trim()).map_err(|e| {
+        Invalid::field("url", format!("`{}` is not a URL ({e}): write it as https://host/path", text.trim()))
+    })?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(Invalid::field("url", format!("`{}` URLs cannot receive deliveries: use https:// (or http://)", url.scheme())));
+        return Err(Invalid::field(
+            "url",
+            format!("`{}` URLs cannot receive deliveries: use https:// (or http://)", url.scheme()),
+        ));
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(Invalid::field(

@@ -8,3 +8,4 @@ pub mod hooks;
 pub mod leads;
 pub mod meta;
 pub mod sync;
+pub mod webhooks;
