@@ -488,3 +488,100 @@ async fn import_checks_every_line_stores_the_good_ones_and_never_twice() {
     assert_eq!(n, 3);
     store.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_subscribed_from_the_command_line_gets_signed_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cb.db").display());
+    let key = dir.path().join("secret.key");
+    let key = key.to_str().unwrap();
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(axum::http::HeaderMap, axum::body::Bytes)>::new()));
+    let sink = got.clone();
+    let app = axum::Router::new().route(
+        "/in",
+        axum::routing::post(move |h: axum::http::HeaderMap, b: axum::body::Bytes| async move {
+            sink.lock().unwrap().push((h, b));
+            "ok"
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/in", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let admin = |args: &[&str]| {
+        let mut all = vec!["admin", "webhook"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--database", &db, "--secret-key-file", key]);
+        casebook(&all)
+    };
+    let (ok, _, err) = admin(&["add", &url, "--kind", "case.opened"]);
+    assert!(!ok && err.contains("allow-network"), "loopback is closed until opened: {err}");
+    let (ok, _, err) = admin(&["allow-network", "127.0.0.1/40"]);
+    assert!(!ok && err.contains("CIDR"), "{err}");
+    let (ok, _, err) = admin(&["allow-network", "127.0.0.1"]);
+    assert!(ok, "{err}");
+    let (ok, networks, _) = admin(&["networks"]);
+    assert!(ok && networks == "127.0.0.1/32", "{networks}");
+    let (ok, _, err) = admin(&["add", &url, "--kind", "case.closed"]);
+    assert!(!ok && err.contains("case.opened"), "{err}");
+    let (ok, secret, err) = admin(&["add", &url, "--kind", "case.opened", "--description", "CRM"]);
+    assert!(ok && secret.starts_with("whsec_") && err.contains("shown once"), "{secret} {err}");
+    let (ok, list, _) = admin(&["list"]);
+    assert!(ok && list.contains(&url) && list.contains("active") && !list.contains(&secret), "{list}");
+    let sub = list.split_whitespace().next().unwrap().to_string();
+
+    let (ok, token, err) =
+        casebook(&["admin", "agent", "add", "anna", "--role", "agent", "--team", "support", "--database", &db]);
+    assert!(ok, "{err}");
+    let (ok, ingest, _) = casebook(&["admin", "ingest-token", "add", "shop", "--database", &db]);
+    assert!(ok);
+    let (_server, lines) =
+        start(&["serve", "--listen", "127.0.0.1:0", "--database", &db, "--secret-key-file", key], "listening on");
+    let base = lines.last().unwrap().rsplit(' ').next().unwrap().to_string();
+    let r = post_events(
+        &base,
+        &ingest,
+        "application/cloudevents+json",
+        &json!({"specversion": "1.0", "id": "1", "source": "shop", "type": "order.placed", "subject": "C-9"}),
+    )
+    .await;
+    let customer = r["customer_id"].as_str().unwrap().to_string();
+    let res = reqwest::Client::new()
+        .post(format!("{base}/api/v1/cases"))
+        .bearer_auth(&token)
+        .json(&json!({"customer_id": customer, "subject": "Order 9 never came", "channel": "chat"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while got.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "no delivery came");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (headers, body) = got.lock().unwrap()[0].clone();
+    standardwebhooks::Webhook::new(&secret).unwrap().verify(&body, &headers).expect("signed with the secret shown");
+    let event: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(event["type"], "casebook.case.opened");
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (ok, out, _) = admin(&["deliveries", &sub]);
+        if ok && out.contains("delivered") {
+            assert!(out.contains("case.opened"), "{out}");
+            let delivery = out.split_whitespace().next().unwrap().to_string();
+            let (ok, shown, _) = admin(&["show", &delivery]);
+            assert!(ok && shown.contains("attempts_log") && shown.contains("Order 9 never came"), "{shown}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "never shown delivered: {out}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (ok, _, err) = admin(&["pause", &sub]);
+    assert!(ok && err.contains("paused"), "{err}");
+    let (ok, _, err) = admin(&["remove", &sub]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = admin(&["remove", &sub]);
+    assert!(!ok && err.contains("no subscription"), "{err}");
+}

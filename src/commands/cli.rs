@@ -27,7 +27,7 @@ pub struct Cli {
 }
 
 #[derive(Args, Clone)]
-struct DatabaseArg {
+pub(super) struct DatabaseArg {
     /// sqlite://PATH or postgres://USER@HOST/DB [default: server.db in the data dir]
     #[arg(long, env = "CASEBOOK_DATABASE_URL")]
     database: Option<String>,
@@ -43,13 +43,13 @@ impl DatabaseArg {
         self.database.clone().unwrap_or_else(crate::paths::default_database_url)
     }
 
-    async fn open(&self) -> anyhow::Result<Store> {
+    pub(super) async fn open(&self) -> anyhow::Result<Store> {
         let url = self.url();
         Store::open(&url).await.with_context(|| format!("opening the database {}", redact(&url)))
     }
 
     /// The store with the secret key, for what seals or opens secrets (serving, hooks).
-    async fn open_with_key(&self) -> anyhow::Result<Store> {
+    pub(super) async fn open_with_key(&self) -> anyhow::Result<Store> {
         let path = self.secret_key_file.clone().unwrap_or_else(|| crate::paths::data_dir().join("secret.key"));
         let key = crate::store::secrets::SecretKey::load_or_create(&path)?;
         Ok(self.open().await?.with_secret_key(key))
@@ -167,6 +167,12 @@ enum AdminCommand {
     Hook {
         #[command(subcommand)]
         command: HookCommand,
+    },
+    /// Webhooks to other systems: subscriptions, the delivery log, redelivery, and the networks
+    /// deliveries may reach
+    Webhook {
+        #[command(subcommand)]
+        command: super::webhooks::WebhookCommand,
     },
     /// Revoke tokens: refused at once by `casebook serve` nodes (within 10 s)
     Token {
@@ -468,6 +474,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{token}");
             }
             AdminCommand::Hook { command } => hook_command(command).await?,
+            AdminCommand::Webhook { command } => super::webhooks::run(command).await?,
             AdminCommand::CompactFeed { db } => {
                 let store = db.open().await?;
                 let dropped = store.compact_changes(i64::MAX).await?;

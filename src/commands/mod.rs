@@ -1,6 +1,6 @@
 //! The commands: the command line ([`cli`]) and what its subcommands run — `demo` (embedded
 //! server, seeded data, console), `seed`, `import`, `export`, `sync` (drain the outbox now, list what
-//! waits), `bench <api|console|leads|sync>` — and the user's `config.toml` ([`config`]).
+//! waits), `admin webhook` ([`webhooks`]), `bench <api|console|leads|sync>` — and the user's `config.toml` ([`config`]).
 //! Commands may use every layer; no layer uses them.
 
 pub mod bench;
@@ -11,3 +11,4 @@ pub mod export;
 pub mod import;
 pub mod seed;
 pub mod sync;
+pub mod webhooks;
