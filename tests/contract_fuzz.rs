@@ -28,7 +28,9 @@ async fn fuzz(backend: Backend) {
         eprintln!("skipped: schemathesis is not installed (pip install schemathesis, or set CASEBOOK_SCHEMATHESIS), so the contract fuzzing did not run");
         return;
     };
-    let Some(s) = TestServer::start(backend).await else { return };
+    // No deliverer: the subscriptions drawn here name public hosts, and tests reach loopback only.
+    let options = casebook::server::ServeOptions { deliveries: None, ..Default::default() };
+    let Some(s) = TestServer::start_with(backend, options).await else { return };
     seed(&s.store, &SeedOptions { customers: 30, events_per_customer: 8, seed: 7, anchor: default_anchor() }, |_| {})
         .await
         .expect("seed");

@@ -35,6 +35,17 @@ pub fn tighten(doc: &mut Value) {
     request_bodies(doc);
     cloudevents(doc);
     text_rule(doc);
+    webhook_kinds(doc);
+}
+
+/// A subscription's kinds: the known ones, or `*`.
+fn webhook_kinds(doc: &mut Value) {
+    let mut names: Vec<&str> = crate::wire::webhooks::OutKind::ALL.iter().map(|k| k.as_str()).collect();
+    names.push(crate::wire::webhooks::ALL_KINDS);
+    let kinds = doc
+        .pointer_mut("/components/schemas/NewSubscription/properties/kinds")
+        .expect("the OpenAPI document has NewSubscription.kinds");
+    kinds["items"] = json!({"type": "string", "enum": names});
 }
 
 /// Text that holds something besides white space, without NUL, at most `max` characters.

@@ -103,8 +103,9 @@ pub struct Subscription {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewSubscription {
-    /// `https://…` (or `http://…`); loopback and private addresses only where an operator
-    /// allowed their network (`casebook admin webhook allow-network`).
+    /// `https://…` (or `http://…`) on a public address; loopback and private addresses only
+    /// where an operator opened their network (`casebook admin webhook allow-network`).
+    #[schema(pattern = r"^\s*[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#@]+([/?][^\s#]*)?\s*$", max_length = 2000)]
     pub url: String,
     /// Kinds to receive (`case.opened`, `case.assigned`, `case.resolved`,
     /// `case.customer_note_added`, `followup.due`, `followup.done`, `survey.requested`), or `*`.
@@ -127,9 +128,29 @@ pub struct CreatedSubscription {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchSubscription {
-    /// `active` or `paused`.
-    pub state: String,
+    pub state: SettableState,
 }
+
+/// The states an admin sets (`failing` is set by deliveries).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SettableState {
+    Active,
+    Paused,
+}
+named_enum!(SettableState, "subscription state", { Active => "active", Paused => "paused" });
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    /// Waiting for its next try.
+    Pending,
+    Delivered,
+    /// Out of retries (redeliver it on demand).
+    Failed,
+}
+named_enum!(DeliveryState, "delivery state", { Pending => "pending", Delivered => "delivered", Failed => "failed" });
 
 /// One event for one subscription, with how its tries went.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -139,7 +160,7 @@ pub struct Delivery {
     /// The CloudEvent's id, and the `webhook-id` header: the same on every try.
     pub event_id: Uuid,
     pub kind: String,
-    /// `pending`, `delivered` or `failed` (out of retries; redeliver it on demand).
+    #[schema(value_type = DeliveryState)]
     pub state: String,
     /// Tries in this round.
     pub attempts: i64,

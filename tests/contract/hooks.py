@@ -7,6 +7,8 @@ run (tests/contract_fuzz.rs) keeps to when it draws requests.
 - A report covers `from` before `to`, at most 366 days (said in the parameters' descriptions).
 - A hook's `mapping` is a TOML text the server reads (README.md says how): drawn text is
   replaced by a mapping that reads.
+- A webhook subscription's `url` must reach a public address (said in its description): a
+  drawn URL is replaced by one on a public name.
 """
 import re
 from datetime import datetime, timedelta, timezone
@@ -67,4 +69,7 @@ def map_body(ctx, body):
     if operation is not None and operation.path == "/api/v1/hooks/{name}" and operation.method.upper() == "PUT":
         if isinstance(body, dict) and isinstance(body.get("mapping"), str):
             body = dict(body, mapping=MAPPING)
+    if operation is not None and operation.path == "/api/v1/webhooks" and operation.method.upper() == "POST":
+        if isinstance(body, dict) and isinstance(body.get("url"), str):
+            body = dict(body, url="https://hooks.example.invalid/casebook")
     return body

@@ -9,14 +9,12 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::domain::agent::may_manage_agents;
-use crate::domain::Invalid;
 use crate::integrations::outbound::{subscribe, SubscribeError};
 use crate::server::extract::{parse_id, AgentAuth, ApiJson};
 use crate::server::problem::{ApiError, ApiResult, Problem};
 use crate::server::AppState;
-use crate::store::webhooks::{ACTIVE, PAUSED};
 use crate::wire::webhooks::{
-    CreatedSubscription, Delivery, DeliveryLog, NewSubscription, PatchSubscription, Subscription,
+    CreatedSubscription, Delivery, DeliveryLog, DeliveryState, NewSubscription, PatchSubscription, Subscription,
 };
 
 fn no_subscription(id: uuid::Uuid) -> ApiError {
@@ -63,12 +61,7 @@ pub async fn patch(
 ) -> ApiResult<Json<Subscription>> {
     may_manage_agents(&admin)?;
     let id = parse_id("subscription", &raw)?;
-    if req.state != ACTIVE && req.state != PAUSED {
-        return Err(
-            Invalid::field("state", format!("`{}` is not a state to set: use active or paused", req.state)).into()
-        );
-    }
-    state.store.set_subscription_state(id, &req.state).await?.map(Json).ok_or_else(|| no_subscription(id))
+    state.store.set_subscription_state(id, req.state.as_str()).await?.map(Json).ok_or_else(|| no_subscription(id))
 }
 
 #[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "webhooks",
@@ -93,8 +86,8 @@ pub async fn remove(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DeliveriesQuery {
-    /// Only those in this state: `pending`, `delivered` or `failed`.
-    pub state: Option<String>,
+    /// Only those in this state.
+    pub state: Option<DeliveryState>,
     /// At most this many, newest first (default 100, at most 1000).
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
@@ -112,12 +105,6 @@ pub async fn deliveries(
 ) -> ApiResult<Json<Vec<Delivery>>> {
     may_manage_agents(&admin)?;
     let id = parse_id("subscription", &raw)?;
-    if let Some(s) = q.state.as_deref().filter(|s| !["pending", "delivered", "failed"].contains(s)) {
-        return Err(ApiError::bad_request(
-            "invalid-parameter",
-            format!("`state` = `{}` is not a delivery state: use pending, delivered or failed", s.escape_debug()),
-        ));
-    }
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::bad_request(
@@ -128,7 +115,7 @@ pub async fn deliveries(
     if state.store.subscription(id).await?.is_none() {
         return Err(no_subscription(id));
     }
-    Ok(Json(state.store.deliveries(Some(id), q.state.as_deref(), limit).await?))
+    Ok(Json(state.store.deliveries(Some(id), q.state.map(|s| s.as_str()), limit).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/webhook-deliveries/{id}", tag = "webhooks",
