@@ -138,12 +138,12 @@ impl Deliverer {
 
     /// Runs until `stop` turns true; the tries under way finish first.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        let mut last_policy = None::<Instant>;
+        let mut last_scan = None::<Instant>;
         loop {
             if *stop.borrow() {
                 return;
             }
-            let wait = match self.round(&mut last_policy).await {
+            let wait = match self.round(&mut last_scan).await {
                 Ok(true) => continue,
                 Ok(false) => self.idle_wait().await,
                 Err(e) => {
@@ -162,19 +162,21 @@ impl Deliverer {
 
     /// One round: follow-ups that came due, then the deliveries due now. Whether it found
     /// deliveries (then there may be more at once).
-    async fn round(&self, last_policy: &mut Option<Instant>) -> Result<bool, StoreError> {
-        if last_policy.is_none_or(|t| t.elapsed() >= self.options.poll) {
-            let p = current_policy(&self.store).await?;
-            if let Ok(mut w) = self.policy.write() {
-                *w = p;
-            }
-            *last_policy = Some(Instant::now());
+    async fn round(&self, last_scan: &mut Option<Instant>) -> Result<bool, StoreError> {
+        if last_scan.is_none_or(|t| t.elapsed() >= self.options.poll) {
+            *last_scan = Some(Instant::now());
             self.store.announce_due_followups(500).await?;
         }
         let lease_until = now() + chrono::Duration::from_std(self.options.lease).unwrap_or_default();
         let batch = self.store.claim_deliveries(&self.options.node, self.options.batch, lease_until).await?;
         if batch.is_empty() {
             return Ok(false);
+        }
+        // The networks as they are now, before sending (one small read per batch): a network
+        // opened a moment ago counts at once.
+        let p = current_policy(&self.store).await?;
+        if let Ok(mut w) = self.policy.write() {
+            *w = p;
         }
         let mut tries = tokio::task::JoinSet::new();
         for d in batch {
