@@ -188,8 +188,10 @@ pub(crate) async fn create_case(tx: &mut Tx, case: &Case, by: &Agent) -> Result<
         },
     )
     .await?;
-    let customer = super::customers::contact_of(tx, case.customer_id).await?;
-    tx.emit(OutKind::CaseOpened, case.id, json!({"case": case, "customer": customer, "by": by.id}));
+    if tx.wants(OutKind::CaseOpened).await? {
+        let customer = super::customers::contact_of(tx, case.customer_id).await?;
+        tx.emit(OutKind::CaseOpened, case.id, json!({"case": case, "customer": customer, "by": by.id}));
+    }
     record_change(tx, Entity::Case, case.id, Some(case.id), Some(case.customer_id), case).await?;
     Ok(())
 }
@@ -439,9 +441,11 @@ pub(crate) async fn resolve_case(
         },
     )
     .await?;
-    let customer = super::customers::contact_of(tx, read.customer_id).await?;
-    tx.emit(OutKind::CaseResolved, next.id, json!({"case": &next, "customer": &customer, "by": by.id}));
-    tx.emit(OutKind::SurveyRequested, next.id, survey_request(&next, &resolution, customer));
+    if tx.wants(OutKind::CaseResolved).await? || tx.wants(OutKind::SurveyRequested).await? {
+        let customer = super::customers::contact_of(tx, read.customer_id).await?;
+        tx.emit(OutKind::CaseResolved, next.id, json!({"case": &next, "customer": &customer, "by": by.id}));
+        tx.emit(OutKind::SurveyRequested, next.id, survey_request(&next, &resolution, customer));
+    }
     record_change(tx, Entity::Case, next.id, Some(next.id), Some(next.customer_id), &next).await?;
     Ok(Cas::Applied(next))
 }
@@ -490,7 +494,7 @@ pub(crate) async fn add_note(tx: &mut Tx, customer_id: Uuid, note: &Note, by: &A
         },
     )
     .await?;
-    if visibility == NoteVisibility::Customer {
+    if visibility == NoteVisibility::Customer && tx.wants(OutKind::CustomerNoteAdded).await? {
         let customer = super::customers::contact_of(tx, customer_id).await?;
         tx.emit(OutKind::CustomerNoteAdded, note.case_id, json!({"note": note, "customer": customer}));
     }

@@ -218,7 +218,7 @@ pub(crate) async fn update_followup(
             },
         )
         .await?;
-        if next.status == FollowUpStatus::Done {
+        if next.status == FollowUpStatus::Done && tx.wants(OutKind::FollowUpDone).await? {
             let customer = super::customers::contact_of(tx, next.customer_id).await?;
             tx.emit(OutKind::FollowUpDone, next.id, json!({"followup": &next, "customer": customer, "by": by.id}));
         }

@@ -26,6 +26,8 @@ pub struct Tx {
     notes: Vec<Note>,
     /// What to tell webhook subscribers once this commits ([`Tx::emit`]).
     pub(super) outgoing: Vec<crate::wire::webhooks::OutEvent>,
+    /// The kinds each webhook subscription wants, read once per transaction ([`Tx::wants`]).
+    pub(super) subscribed: Option<Vec<Vec<String>>>,
     /// Note ids looked up or added in this transaction: whether each is taken.
     note_ids: HashMap<Uuid, bool>,
     /// The customer of each case this transaction read or wrote: a case never changes its
@@ -57,6 +59,7 @@ impl Tx {
             activity: Vec::new(),
             notes: Vec::new(),
             outgoing: Vec::new(),
+            subscribed: None,
             note_ids: HashMap::new(),
             case_customers: HashMap::new(),
         }

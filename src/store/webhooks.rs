@@ -136,6 +136,16 @@ pub(super) async fn enqueue(conn: &mut sqlx::AnyConnection, events: &[OutEvent])
 }
 
 impl Tx {
+    /// Whether any subscription wants `kind`: what an event's data costs to build (the
+    /// customer's contact) is spent only then. Subscriptions are read once per transaction.
+    pub(crate) async fn wants(&mut self, kind: OutKind) -> Result<bool> {
+        if self.subscribed.is_none() {
+            let rows = sqlx::query("SELECT kinds FROM webhook_subscriptions").fetch_all(&mut **self).await?;
+            self.subscribed = Some(rows.iter().map(|r| col_json(r, "kinds")).collect::<Result<_>>()?);
+        }
+        Ok(self.subscribed.as_ref().is_some_and(|subs| subs.iter().any(|k| wants(k, kind))))
+    }
+
     /// Tells the subscribers of `kind`, once this transaction commits.
     pub(crate) fn emit(&mut self, kind: OutKind, subject: Uuid, data: Value) {
         self.outgoing.push(OutEvent { id: new_id(), kind, subject, at: now(), data });
