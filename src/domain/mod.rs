@@ -9,7 +9,9 @@ pub mod due;
 pub mod event;
 pub mod followup;
 pub mod rasa;
+pub mod rules;
 pub mod sla;
+pub mod template;
 pub mod text;
 pub mod time;
 

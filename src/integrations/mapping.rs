@@ -25,6 +25,7 @@ use serde_json::{json, Map, Value};
 
 use super::signature::Scheme;
 use crate::domain::event::is_valid_name;
+use crate::domain::template;
 use crate::domain::Invalid;
 
 /// The mappings casebook ships, by name.
@@ -75,15 +76,7 @@ impl Delivery<'_> {
             let name = name.trim().to_ascii_lowercase();
             return self.headers.iter().find(|(k, _)| *k == name).map(|(_, v)| Value::String(v.clone()));
         }
-        let mut v = self.payload;
-        for seg in path.split('.') {
-            v = match v {
-                Value::Object(m) => m.get(seg)?,
-                Value::Array(a) => a.get(seg.parse::<usize>().ok()?)?,
-                _ => return None,
-            };
-        }
-        (!v.is_null()).then(|| v.clone())
+        template::value_at(self.payload, path).cloned()
     }
 
     fn text(&self, path: &str) -> Option<String> {
@@ -104,37 +97,10 @@ fn missing(path: &str, what: &str) -> Invalid {
     ))
 }
 
-/// Fills `{path}` and `{path|filter}` from the delivery.
+/// Fills `{path}` and `{path|filter}` from the delivery; a path it lacks is an error that
+/// names it.
 fn render(template: &str, d: &Delivery, what: &str) -> Result<String, Invalid> {
-    let mut out = String::new();
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let close = rest[open..]
-            .find('}')
-            .map(|c| open + c)
-            .ok_or_else(|| Invalid::general(format!("{what} `{template}` has a `{{` without its `}}`")))?;
-        let inner = &rest[open + 1..close];
-        let (path, filter) = inner.split_once('|').map_or((inner, None), |(p, f)| (p, Some(f.trim())));
-        let path = path.trim();
-        let value = d.at(path).ok_or_else(|| missing(path, what))?;
-        let text = match (&value, filter) {
-            (Value::Number(n), Some("cents")) => {
-                format!("{:.2}", n.as_f64().unwrap_or(0.0) / 100.0)
-            }
-            (Value::String(s), Some("upper")) => s.to_uppercase(),
-            (Value::String(s), Some("lower")) => s.to_lowercase(),
-            (_, Some(f)) if !["cents", "upper", "lower"].contains(&f) => {
-                return Err(Invalid::general(format!("{what}: unknown filter `{f}` (cents, upper, lower)")))
-            }
-            (Value::String(s), _) => s.clone(),
-            (other, _) => other.to_string(),
-        };
-        out.push_str(&text);
-        rest = &rest[close + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
+    template::render(template, what, |path| d.at(path), |path| Err(missing(path, what)))
 }
 
 /// A system's type as a kind name: lower-case, `_` for anything else (`orders/create` →
