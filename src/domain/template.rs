@@ -22,11 +22,15 @@ pub fn value_at<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
     (!v.is_null()).then_some(v)
 }
 
-/// The places of a template: each `{path}` or `{path|filter}`, as (path, filter).
-fn places<'t>(
-    template: &'t str,
-    what: &str,
-) -> Result<Vec<(&'t str, Option<&'t str>, std::ops::Range<usize>)>, Invalid> {
+/// One place of a template: its path, its filter, and where it stands in the text.
+struct Place<'t> {
+    path: &'t str,
+    filter: Option<&'t str>,
+    range: std::ops::Range<usize>,
+}
+
+/// The places of a template: each `{path}` or `{path|filter}`.
+fn places<'t>(template: &'t str, what: &str) -> Result<Vec<Place<'t>>, Invalid> {
     let mut out = Vec::new();
     let mut from = 0;
     while let Some(open) = template[from..].find('{').map(|o| from + o) {
@@ -42,7 +46,7 @@ fn places<'t>(
         if path.trim().is_empty() {
             return Err(Invalid::general(format!("{what} `{template}` has an empty `{{}}`: name a path in it")));
         }
-        out.push((path.trim(), filter, open..close + 1));
+        out.push(Place { path: path.trim(), filter, range: open..close + 1 });
         from = close + 1;
     }
     Ok(out)
@@ -63,7 +67,7 @@ pub fn render(
 ) -> Result<String, Invalid> {
     let mut out = String::with_capacity(template.len());
     let mut last = 0;
-    for (path, filter, range) in places(template, what)? {
+    for Place { path, filter, range } in places(template, what)? {
         out.push_str(&template[last..range.start]);
         last = range.end;
         let Some(value) = lookup(path) else {
