@@ -5,6 +5,7 @@
 //! offline consoles are applied through these rules by [`pushed`].
 
 pub mod pushed;
+pub mod rules;
 
 use serde::Serialize;
 use uuid::Uuid;
@@ -119,7 +120,9 @@ pub async fn open_case(tx: &mut Tx, agent: &Agent, id: Uuid, req: NewCaseRequest
     if row_exists(tx, "cases", id).await? {
         return Err(Invalid::field("id", format!("a case with id {id} exists already: make a new id")).into());
     }
+    let fired = rules::before_case_opened(tx, &mut case, agent).await?;
     crate::store::cases::create_case(tx, &case, agent).await?;
+    rules::after_case_opened(tx, &case, fired).await?;
     Ok(case)
 }
 
@@ -223,7 +226,10 @@ pub async fn resolve_case(tx: &mut Tx, agent: &Agent, case_id: Uuid, req: Resolu
         resolved_at: now(),
     };
     match crate::store::cases::resolve_case(tx, &case, resolution, status, agent).await? {
-        Cas::Applied(c) => Ok(c),
+        Cas::Applied(c) => {
+            rules::on_case_resolved(tx, &c, agent).await?;
+            Ok(c)
+        }
         Cas::Stale(current) => Err(stale("case", req.revision, current.revision, &*current)),
         Cas::NotFound => Err(WorkError::NotFound(format!("no case with id {case_id}"))),
     }

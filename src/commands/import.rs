@@ -96,7 +96,7 @@ async fn store_batch(
         return Ok(());
     }
     let events: Vec<IncomingEvent> = pending.iter().map(|(_, e)| e.clone()).collect();
-    let outcomes = store.ingest(&events).await.context("storing a batch of events")?;
+    let outcomes = store.ingest_history(&events).await.context("storing a batch of events")?;
     for ((n, _), outcome) in pending.iter().zip(outcomes) {
         match outcome {
             IngestOutcome::Created { .. } => report.created += 1,

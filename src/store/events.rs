@@ -201,9 +201,21 @@ impl Store {
     /// Identities the event carries that are not linked yet are linked to its customer; an
     /// identity linked to another customer stays there (customers are never merged silently).
     /// Events already stored (same source and id) are reported as duplicates and change nothing.
+    ///
+    /// The enabled rules (`domain::rules`) fire on the events stored, in the same transaction.
     pub async fn ingest(&self, events: &[IncomingEvent]) -> Result<Vec<IngestOutcome>> {
+        self.ingest_with(events, true).await
+    }
+
+    /// Stores events from before casebook (`casebook import`) as [`Store::ingest`] does, but
+    /// fires no rules: history is not news.
+    pub async fn ingest_history(&self, events: &[IncomingEvent]) -> Result<Vec<IngestOutcome>> {
+        self.ingest_with(events, false).await
+    }
+
+    async fn ingest_with(&self, events: &[IncomingEvent], fire_rules: bool) -> Result<Vec<IngestOutcome>> {
         for _ in 0..5 {
-            match self.try_ingest(events).await? {
+            match self.try_ingest(events, fire_rules).await? {
                 Attempt::Done(outcomes) => return Ok(outcomes),
                 Attempt::Raced => tracing::debug!("ingest raced with another writer; retrying"),
             }
@@ -211,7 +223,7 @@ impl Store {
         Err(StoreError::Corrupt("ingestion kept racing with concurrent writers; retry the request".into()))
     }
 
-    async fn try_ingest(&self, events: &[IncomingEvent]) -> Result<Attempt> {
+    async fn try_ingest(&self, events: &[IncomingEvent], fire_rules: bool) -> Result<Attempt> {
         let mut tx = self.begin_write().await?;
         let mut outcomes: Vec<Option<IngestOutcome>> = vec![None; events.len()];
 
@@ -355,6 +367,9 @@ impl Store {
                 .bind(customer.to_string())
                 .execute(&mut *tx)
                 .await?;
+        }
+        if fire_rules && !rows.is_empty() {
+            crate::casework::rules::on_events(&mut tx, &rows).await?;
         }
         tx.commit().await?;
 

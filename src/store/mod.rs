@@ -16,6 +16,7 @@ pub mod presence;
 pub mod queues;
 pub mod reports;
 mod rows;
+pub mod rules;
 pub mod secrets;
 pub mod sync_ops;
 mod tx;
@@ -114,6 +115,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "queues_sla", include_str!("migrations/sqlite_0005_queues_sla.sql")),
     (6, "hooks", include_str!("migrations/sqlite_0006_hooks.sql")),
     (7, "webhooks", include_str!("migrations/sqlite_0007_webhooks.sql")),
+    (8, "rules", include_str!("migrations/sqlite_0008_rules.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/postgres_0001_init.sql")),
@@ -123,6 +125,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "queues_sla", include_str!("migrations/postgres_0005_queues_sla.sql")),
     (6, "hooks", include_str!("migrations/postgres_0006_hooks.sql")),
     (7, "webhooks", include_str!("migrations/postgres_0007_webhooks.sql")),
+    (8, "rules", include_str!("migrations/postgres_0008_rules.sql")),
 ];
 /// Every SQLite connection's settings.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824; PRAGMA wal_autocheckpoint = 20000;";

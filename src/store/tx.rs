@@ -28,6 +28,8 @@ pub struct Tx {
     pub(super) outgoing: Vec<crate::wire::webhooks::OutEvent>,
     /// The kinds each webhook subscription wants, read once per transaction ([`Tx::wants`]).
     pub(super) subscribed: Option<Vec<Vec<String>>>,
+    /// The enabled rules, read once per transaction (`store::rules::enabled_rules`).
+    pub(super) rules: Option<std::sync::Arc<Vec<(String, crate::domain::rules::Rule)>>>,
     /// Note ids looked up or added in this transaction: whether each is taken.
     note_ids: HashMap<Uuid, bool>,
     /// The customer of each case this transaction read or wrote: a case never changes its
@@ -60,6 +62,7 @@ impl Tx {
             notes: Vec::new(),
             outgoing: Vec::new(),
             subscribed: None,
+            rules: None,
             note_ids: HashMap::new(),
             case_customers: HashMap::new(),
         }
