@@ -65,6 +65,10 @@ pub(crate) async fn insert_customers(tx: &mut Tx, customers: &[NewCustomer]) -> 
 /// returns the identities this call linked.
 pub(crate) async fn insert_identities(tx: &mut Tx, ids: &[(Uuid, Identity)], at: Timestamp) -> Result<Vec<Identity>> {
     let mut linked = Vec::new();
+    // In key order, so that writers linking overlapping identities wait on each other in the
+    // same order instead of deadlocking.
+    let mut ids: Vec<&(Uuid, Identity)> = ids.iter().collect();
+    ids.sort_by(|a, b| a.1.cmp(&b.1));
     for chunk in ids.chunks(ROWS_PER_INSERT) {
         let mut sql = Sql::new(
             backend_of(tx),

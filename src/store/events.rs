@@ -63,6 +63,10 @@ const EVENT_COLUMNS: &str =
 /// Inserts events, skipping any whose (source, source_event_id) exists; returns the ids inserted.
 pub(crate) async fn insert_events(tx: &mut Tx, events: &[NewEvent]) -> Result<HashSet<Uuid>> {
     let mut inserted = HashSet::with_capacity(events.len());
+    // In key order, so that writers inserting overlapping sets wait on each other in the same
+    // order instead of deadlocking.
+    let mut events: Vec<&NewEvent> = events.iter().collect();
+    events.sort_by(|a, b| (&a.source, &a.source_event_id).cmp(&(&b.source, &b.source_event_id)));
     for chunk in events.chunks(ROWS_PER_INSERT / 2) {
         let mut sql = Sql::new(backend_of(tx), &format!("INSERT INTO events ({EVENT_COLUMNS}) VALUES "));
         sql.rows(chunk, |row, e| {
@@ -214,10 +218,18 @@ impl Store {
     }
 
     async fn ingest_with(&self, events: &[IncomingEvent], fire_rules: bool) -> Result<Vec<IngestOutcome>> {
-        for _ in 0..5 {
-            match self.try_ingest(events, fire_rules).await? {
-                Attempt::Done(outcomes) => return Ok(outcomes),
-                Attempt::Raced => tracing::debug!("ingest raced with another writer; retrying"),
+        // Nodes ingesting overlapping batches wait on each other's rows; PostgreSQL breaks a
+        // cycle by aborting one, which is tried again here rather than handed to the sender.
+        for attempt in 0..8u64 {
+            match self.try_ingest(events, fire_rules).await {
+                Ok(Attempt::Done(outcomes)) => return Ok(outcomes),
+                Ok(Attempt::Raced) => tracing::debug!("ingest raced with another writer; retrying"),
+                Err(e) if e.is_lost_race() => {
+                    tracing::debug!(error = %e, "ingest lost a race with another writer; retrying");
+                    let jitter = rand::random::<u64>() % 20;
+                    tokio::time::sleep(std::time::Duration::from_millis(5 * attempt + jitter)).await;
+                }
+                Err(e) => return Err(e),
             }
         }
         Err(StoreError::Corrupt("ingestion kept racing with concurrent writers; retry the request".into()))

@@ -76,6 +76,12 @@ impl StoreError {
         }
     }
 
+    /// Whether PostgreSQL aborted this transaction to let a concurrent one go on (a deadlock
+    /// or a serialization failure): the same work, tried again at once, will go through.
+    pub fn is_lost_race(&self) -> bool {
+        matches!(self, StoreError::Db(sqlx::Error::Database(d)) if matches!(d.code().as_deref(), Some("40001" | "40P01")))
+    }
+
     /// Whether SQLite refused to write because the database is read-only (code 8, or an
     /// extended code of it).
     pub fn is_read_only(&self) -> bool {
