@@ -8,7 +8,6 @@
 //! and what it would have done, with nothing written.
 
 use chrono::DateTime;
-use serde::Serialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -23,6 +22,7 @@ use crate::store::events::NewEvent;
 use crate::store::rules::{claim_firing, enabled_rules, log_firing, reads};
 use crate::store::{Result, Store, Tx};
 use crate::wire::requests::{NewFollowUpRequest, NewNoteRequest};
+use crate::wire::rules::{DryRun, WouldFire};
 
 /// Whom rules act as: not a row of `agents` (nobody logs in as it), named per rule.
 pub const RULES_AGENT_ID: Uuid = uuid::uuid!("00000000-0000-7000-8000-00000000a11e");
@@ -228,9 +228,8 @@ async fn route(
     let mut said = Vec::new();
     if let Some(q) = queue {
         if team.is_none() {
-            if let Some(t) = reads::queue_team(tx, &q).await? {
-                case.team = t;
-            }
+            // A queue that is not set up: the team of the same name.
+            case.team = reads::queue_team(tx, &q).await?.unwrap_or_else(|| q.clone());
         }
         said.push(format!("to queue {q}"));
         case.queue = q;
@@ -288,7 +287,8 @@ async fn try_act(tx: &mut Tx, rule: &str, action: &Planned, trigger: &Trigger) -
             }
             let team = match team {
                 Some(t) => t.clone(),
-                None => reads::queue_team(tx, queue).await?.unwrap_or_else(|| "support".into()),
+                // A queue that is not set up: the team of the same name (`billing`).
+                None => reads::queue_team(tx, queue).await?.unwrap_or_else(|| queue.clone()),
             };
             let assignee = match assign {
                 Assign::Unassigned => None,
@@ -370,31 +370,6 @@ async fn try_act(tx: &mut Tx, rule: &str, action: &Planned, trigger: &Trigger) -
         }),
         Planned::Route { .. } => Ok("routes only a new case".into()),
     }
-}
-
-/// One past event (or case) that would have fired a rule, and what the rule would have done.
-#[derive(Debug, Clone, Serialize)]
-pub struct WouldFire {
-    pub at: Timestamp,
-    pub trigger_key: String,
-    pub customer_id: Uuid,
-    pub customer_name: String,
-    pub title: String,
-    /// The rule fired on it already (it will not again).
-    pub fired: bool,
-    pub actions: Vec<String>,
-}
-
-/// What a dry run found.
-#[derive(Debug, Clone, Serialize)]
-pub struct DryRun {
-    pub rule: String,
-    pub since: Timestamp,
-    /// Events (or cases) looked at.
-    pub examined: u64,
-    /// How many would have fired it; `fires` lists the first of them.
-    pub matched: u64,
-    pub fires: Vec<WouldFire>,
 }
 
 /// The most events a dry run reads.

@@ -130,6 +130,11 @@ enum Command {
     Export(crate::commands::export::ExportArgs),
     /// Import history: CloudEvents as JSON Lines, checked line by line, nothing added twice
     Import(crate::commands::import::ImportArgs),
+    /// Rules that act on events: list, add, enable, test over past events without acting
+    Rules {
+        #[command(subcommand)]
+        command: super::rules::RulesCommand,
+    },
     /// Measure: `casebook bench api|console|leads|sync` (the figures README.md reports)
     #[command(subcommand)]
     Bench(crate::commands::bench::BenchCommand),
@@ -532,6 +537,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sync(args) => return crate::commands::sync::run(args).await,
         Command::Export(args) => return crate::commands::export::run(args).await,
         Command::Import(args) => return crate::commands::import::run(args).await,
+        Command::Rules { command } => super::rules::run(command).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

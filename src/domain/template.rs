@@ -57,6 +57,11 @@ pub fn check(template: &str, what: &str) -> Result<(), Invalid> {
     places(template, what).map(|_| ())
 }
 
+/// The paths a template reads, its braces and filters checked.
+pub fn paths<'t>(template: &'t str, what: &str) -> Result<Vec<&'t str>, Invalid> {
+    Ok(places(template, what)?.into_iter().map(|p| p.path).collect())
+}
+
 /// Fills a template from `lookup`; a path it has no value for is `missing(path)`'s to decide
 /// (an error, or a text in its place).
 pub fn render(

@@ -14,6 +14,7 @@ use crate::domain::event::is_valid_name;
 use crate::domain::rules::{Rule, BUILT_IN};
 use crate::domain::time::{now, to_micros, Timestamp};
 use crate::domain::Invalid;
+use crate::wire::rules::{RuleFiring, RuleView};
 
 /// A rule as admins see it.
 #[derive(Debug, Clone, Serialize)]
@@ -31,18 +32,6 @@ pub struct StoredRule {
     pub rule: Rule,
 }
 
-/// One time a rule fired.
-#[derive(Debug, Clone, Serialize)]
-pub struct Firing {
-    pub rule: String,
-    /// The event's id, or `case.opened:<case>` / `case.resolved:<case>:<revision>`.
-    pub trigger_key: String,
-    pub customer_id: Uuid,
-    pub fired_at: Timestamp,
-    /// What it did, in words (an action it could not take says why).
-    pub actions: Vec<String>,
-}
-
 fn stored_from_row(row: &AnyRow) -> Result<StoredRule> {
     let name = col_str(row, "name")?;
     let definition = col_str(row, "definition")?;
@@ -56,6 +45,20 @@ fn stored_from_row(row: &AnyRow) -> Result<StoredRule> {
         definition,
         rule,
     })
+}
+
+impl StoredRule {
+    /// The rule as the API shows it.
+    pub fn view(&self) -> RuleView {
+        RuleView {
+            name: self.name.clone(),
+            enabled: self.enabled,
+            built_in: self.built_in,
+            stored: self.stored,
+            description: self.description.clone(),
+            definition: self.definition.clone(),
+        }
+    }
 }
 
 fn built_in(name: &str) -> Option<StoredRule> {
@@ -212,7 +215,7 @@ impl Store {
     }
 
     /// A rule's latest firings, newest first.
-    pub async fn rule_firings(&self, name: &str, limit: u32) -> Result<Vec<Firing>> {
+    pub async fn rule_firings(&self, name: &str, limit: u32) -> Result<Vec<RuleFiring>> {
         let mut sql = Sql::new(
             self.backend(),
             "SELECT rule, trigger_key, customer_id, fired_at, actions FROM rule_firings WHERE rule = ",
@@ -224,7 +227,7 @@ impl Store {
         let rows = sqlx::query_with(&text, args).fetch_all(self.reader()).await?;
         rows.iter()
             .map(|r| {
-                Ok(Firing {
+                Ok(RuleFiring {
                     rule: col_str(r, "rule")?,
                     trigger_key: col_str(r, "trigger_key")?,
                     customer_id: col_uuid(r, "customer_id")?,

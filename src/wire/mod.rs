@@ -3,7 +3,7 @@
 //! operations an offline console pushes and their outcomes ([`sync`]), lead mode's queues,
 //! report and bulk changes ([`leads`]), who else has a case open ([`presence`]), and
 //! CloudEvents 1.0 as other systems send them ([`cloudevents`]) and as casebook sends them to
-//! webhook subscribers ([`webhooks`]). The server's side and the console's side import
+//! webhook subscribers ([`webhooks`]), and rules as admins manage them ([`rules`]). The server's side and the console's side import
 //! these, never each other (`tests/layers.rs`).
 
 pub mod changes;
@@ -12,5 +12,6 @@ pub mod leads;
 pub mod presence;
 pub mod problem;
 pub mod requests;
+pub mod rules;
 pub mod sync;
 pub mod webhooks;

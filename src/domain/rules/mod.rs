@@ -217,6 +217,11 @@ fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error>
     })
 }
 
+/// The event's fields a template may read (besides `event.data.…`).
+const EVENT_FIELDS: &[&str] = &["source", "kind", "title", "body", "time"];
+/// The customer's fields a template may read.
+const CUSTOMER_FIELDS: &[&str] = &["name", "first_name", "tier", "tags", "language"];
+
 /// The customer's attributes a rule may test.
 pub const CUSTOMER_PATHS: &[&str] = &["name", "tier", "tags", "language"];
 
@@ -230,6 +235,38 @@ impl Rule {
         let rule: Rule = toml::from_str(src).map_err(|e| bad(format!("the rule: {}", e.message())))?;
         rule.check()?;
         Ok(rule)
+    }
+
+    /// Checks a template's braces and filters, and that each path it reads is one a rule has:
+    /// `rule`, `event.*`, `customer.*`, and on case events `case.*`.
+    fn check_template(&self, template: &str, what: &str) -> Result<(), Invalid> {
+        for path in template::paths(template, what)? {
+            let mut parts = path.splitn(3, '.');
+            let (root, field) = (parts.next().unwrap_or(""), parts.next());
+            let known = match (root, field) {
+                ("rule", None) => true,
+                ("event", Some("data")) => true,
+                ("event", Some(f)) => EVENT_FIELDS.contains(&f) && parts.next().is_none(),
+                ("customer", Some("tags")) => true,
+                ("customer", Some(f)) => CUSTOMER_FIELDS.contains(&f) && parts.next().is_none(),
+                ("case", _) if self.on_case_events() => true,
+                ("case", _) => {
+                    return Err(bad(format!(
+                        "{what}: `{{{path}}}`: a case is known only to rules on case events (source = \"casebook\")"
+                    )))
+                }
+                _ => false,
+            };
+            if !known {
+                return Err(bad(format!(
+                    "{what}: `{{{path}}}` is nothing a rule knows: use {{rule}}, {{event.{}}}, {{event.data.…}}, {{customer.{}}}{}",
+                    EVENT_FIELDS.join("}, {event."),
+                    CUSTOMER_FIELDS.join("}, {customer."),
+                    if self.on_case_events() { ", {case.…}" } else { "" }
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// A shipped rule by name.
@@ -315,14 +352,14 @@ impl Rule {
                     if self.on_case_event("case.opened") {
                         return Err(bad("open_case on case.opened would open cases on cases: use route"));
                     }
-                    template::check(&o.subject, "open_case subject")?;
+                    self.check_template(&o.subject, "open_case subject")?;
                     if let Some(n) = &o.note {
-                        template::check(n, "open_case note")?;
+                        self.check_template(n, "open_case note")?;
                     }
                 }
                 Action::FollowUp(f) => {
                     parse_span(&f.due_in).map_err(|e| bad(format!("follow_up due_in: {e}")))?;
-                    template::check(&f.note, "follow_up note")?;
+                    self.check_template(&f.note, "follow_up note")?;
                     if let Some(t) = &f.fallback_team {
                         name_ok("follow_up fallback_team", t)?;
                     }
@@ -633,7 +670,13 @@ mod tests {
             ("[when]\nkind = \"x\"\n[[then]]\ndo = \"follow_up\"\ndue_in = \"soon\"\nnote = \"n\"", "due_in"),
             ("[when]\nkind = \"x\"\n[[then]]\ndo = \"open_case\"\nqueue = \"q\"\nsubject = \"{event.title|shout}\"", "shout"),
             ("[when]\nkind = \"x\"\n[[then]]\ndo = \"explode\"", "explode"),
+            ("[when]\nkind = \"x\"\n[[then]]\ndo = \"follow_up\"\ndue_in = \"1h\"\nnote = \"{event.tittle}\"", "`{event.tittle}` is nothing"),
+            ("[when]\nkind = \"x\"\n[[then]]\ndo = \"follow_up\"\ndue_in = \"1h\"\nnote = \"{case.subject}\"", "only to rules on case events"),
+            ("[when]\nkind = \"x\"\n[[then]]\ndo = \"follow_up\"\ndue_in = \"1h\"\nnote = \"{customer.email}\"", "{customer.first_name}"),
         ];
+        // What a rule may read, it may.
+        let fine = "[when]\nkind = \"x\"\n[[then]]\ndo = \"follow_up\"\ndue_in = \"1h\"\nnote = \"{rule} {event.data.a.0.b|upper} {customer.tags.0} {customer.first_name} {event.time}\"";
+        assert!(Rule::parse(fine).is_ok(), "{:?}", Rule::parse(fine));
         for (src, said) in cases {
             let e = Rule::parse(src).unwrap_err();
             assert!(e.message.contains(said), "{src}\n→ {e}");

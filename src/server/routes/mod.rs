@@ -7,5 +7,6 @@ pub mod followups;
 pub mod hooks;
 pub mod leads;
 pub mod meta;
+pub mod rules;
 pub mod sync;
 pub mod webhooks;
