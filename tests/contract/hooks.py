@@ -63,12 +63,25 @@ subject = "customer"
 """
 
 
+RULE = """
+[when]
+kind = "payment_failed"
+
+[[then]]
+do = "tag_customer"
+tag = "payment-risk"
+"""
+
+
 @schemathesis.hook
 def map_body(ctx, body):
     operation = getattr(ctx, "operation", None)
     if operation is not None and operation.path == "/api/v1/hooks/{name}" and operation.method.upper() == "PUT":
         if isinstance(body, dict) and isinstance(body.get("mapping"), str):
             body = dict(body, mapping=MAPPING)
+    if operation is not None and operation.path == "/api/v1/rules/{name}" and operation.method.upper() == "PUT":
+        if isinstance(body, dict) and isinstance(body.get("definition"), str):
+            body = dict(body, definition=RULE)
     if operation is not None and operation.path == "/api/v1/webhooks" and operation.method.upper() == "POST":
         if isinstance(body, dict) and isinstance(body.get("url"), str):
             body = dict(body, url="https://hooks.example.invalid/casebook")

@@ -17,6 +17,15 @@ use crate::server::problem::{ApiError, ApiResult, Problem};
 use crate::server::AppState;
 use crate::wire::rules::{DryRun, PatchRule, PutRule, RuleFiring, RuleView};
 
+/// A rule, named in the path.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct RuleName {
+    /// The rule's name: up to 64 lower-case letters, digits, `_`, `-`, `.`
+    #[param(pattern = r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
+    pub name: String,
+}
+
 fn no_rule(name: &str) -> ApiError {
     ApiError::not_found(format!("no rule named `{}`: GET /api/v1/rules lists them", name.escape_debug()))
 }
@@ -31,28 +40,28 @@ pub async fn list(State(state): State<AppState>, AgentAuth(admin): AgentAuth) ->
 }
 
 #[utoipa::path(get, path = "/api/v1/rules/{name}", tag = "rules",
-    params(("name" = String, Path, description = "The rule")),
+    params(RuleName),
     responses(
         (status = 200, description = "The rule", body = RuleView),
         (status = "4XX", description = "A problem (admins only; 404: no such rule)", body = Problem, content_type = "application/problem+json")))]
 pub async fn get(
     State(state): State<AppState>,
     AgentAuth(admin): AgentAuth,
-    Path(name): Path<String>,
+    Path(RuleName { name }): Path<RuleName>,
 ) -> ApiResult<Json<RuleView>> {
     may_manage_agents(&admin)?;
     state.store.rule(&name).await?.map(|r| Json(r.view())).ok_or_else(|| no_rule(&name))
 }
 
 #[utoipa::path(put, path = "/api/v1/rules/{name}", tag = "rules", request_body = PutRule,
-    params(("name" = String, Path, description = "The rule's name: lower-case letters, digits, `_`, `-`")),
+    params(RuleName),
     responses(
         (status = 200, description = "The rule, set (a new rule is off unless `enabled` says otherwise)", body = RuleView),
         (status = "4XX", description = "A problem (admins only; a definition that does not check says what to fix)", body = Problem, content_type = "application/problem+json")))]
 pub async fn put(
     State(state): State<AppState>,
     AgentAuth(admin): AgentAuth,
-    Path(name): Path<String>,
+    Path(RuleName { name }): Path<RuleName>,
     ApiJson(req): ApiJson<PutRule>,
 ) -> ApiResult<Json<RuleView>> {
     may_manage_agents(&admin)?;
@@ -62,14 +71,14 @@ pub async fn put(
 }
 
 #[utoipa::path(patch, path = "/api/v1/rules/{name}", tag = "rules", request_body = PatchRule,
-    params(("name" = String, Path, description = "The rule")),
+    params(RuleName),
     responses(
         (status = 200, description = "The rule, on or off (a built-in rule is stored the first time)", body = RuleView),
         (status = "4XX", description = "A problem (admins only; 404: no such rule)", body = Problem, content_type = "application/problem+json")))]
 pub async fn patch(
     State(state): State<AppState>,
     AgentAuth(admin): AgentAuth,
-    Path(name): Path<String>,
+    Path(RuleName { name }): Path<RuleName>,
     ApiJson(req): ApiJson<PatchRule>,
 ) -> ApiResult<Json<RuleView>> {
     may_manage_agents(&admin)?;
@@ -80,14 +89,14 @@ pub async fn patch(
 }
 
 #[utoipa::path(delete, path = "/api/v1/rules/{name}", tag = "rules",
-    params(("name" = String, Path, description = "The rule")),
+    params(RuleName),
     responses(
         (status = 204, description = "Removed (a built-in rule goes back to off); its firings stay in the log"),
         (status = "4XX", description = "A problem (admins only; 404: not stored)", body = Problem, content_type = "application/problem+json")))]
 pub async fn remove(
     State(state): State<AppState>,
     AgentAuth(admin): AgentAuth,
-    Path(name): Path<String>,
+    Path(RuleName { name }): Path<RuleName>,
 ) -> ApiResult<StatusCode> {
     may_manage_agents(&admin)?;
     if state.store.remove_rule(&name).await? {
@@ -107,14 +116,14 @@ pub struct FiringsQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/rules/{name}/firings", tag = "rules",
-    params(("name" = String, Path, description = "The rule"), FiringsQuery),
+    params(RuleName, FiringsQuery),
     responses(
         (status = 200, description = "The times it fired and what it did, newest first", body = Vec<RuleFiring>),
-        (status = "4XX", description = "A problem (admins only)", body = Problem, content_type = "application/problem+json")))]
+        (status = "4XX", description = "A problem (admins only; 404: no such rule, and no log of one)", body = Problem, content_type = "application/problem+json")))]
 pub async fn firings(
     State(state): State<AppState>,
     AgentAuth(admin): AgentAuth,
-    Path(name): Path<String>,
+    Path(RuleName { name }): Path<RuleName>,
     Query(q): Query<FiringsQuery>,
 ) -> ApiResult<Json<Vec<RuleFiring>>> {
     may_manage_agents(&admin)?;
@@ -122,13 +131,19 @@ pub async fn firings(
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::bad_request("invalid-parameter", format!("`limit` = {limit}: give 1 to 1000")));
     }
-    Ok(Json(state.store.rule_firings(&name, limit).await?))
+    let log = state.store.rule_firings(&name, limit).await?;
+    // A removed rule's log stays readable; a name that never was a rule is not found.
+    if log.is_empty() && state.store.rule(&name).await?.is_none() {
+        return Err(no_rule(&name));
+    }
+    Ok(Json(log))
 }
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TestQuery {
-    /// How far back to look: `90s`, `30m`, `1h`, `7d`, `2w` (30d unless given).
+    /// How far back to look: `90s`, `30m`, `1h`, `7d`, `2w` (30d unless given; at most ten years).
+    #[param(pattern = r"^\s*([1-9][0-9]{0,5}[sm]|[1-9][0-9]{0,3}h|[1-9][0-9]{0,2}d|[1-9][0-9]?w)\s*$")]
     pub since: Option<String>,
     /// How many of the events that would fire it to list (0–500; 20 unless given). All are counted.
     #[param(minimum = 0, maximum = 500)]
@@ -136,14 +151,14 @@ pub struct TestQuery {
 }
 
 #[utoipa::path(post, path = "/api/v1/rules/{name}/test", tag = "rules",
-    params(("name" = String, Path, description = "The rule (on or off)"), TestQuery),
+    params(RuleName, TestQuery),
     responses(
         (status = 200, description = "Which past events would have fired it and what it would have done; nothing written", body = DryRun),
         (status = "4XX", description = "A problem (admins only; 404: no such rule; 400: a span it cannot read)", body = Problem, content_type = "application/problem+json")))]
 pub async fn test(
     State(state): State<AppState>,
     AgentAuth(admin): AgentAuth,
-    Path(name): Path<String>,
+    Path(RuleName { name }): Path<RuleName>,
     Query(q): Query<TestQuery>,
 ) -> ApiResult<Json<DryRun>> {
     may_manage_agents(&admin)?;
