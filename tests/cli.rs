@@ -585,3 +585,72 @@ async fn a_webhook_subscribed_from_the_command_line_gets_signed_events() {
     let (ok, _, err) = admin(&["remove", &sub]);
     assert!(!ok && err.contains("no subscription"), "{err}");
 }
+
+#[tokio::test]
+async fn rules_from_the_command_line_are_checked_tested_and_turned_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cb.db").display());
+    // History with two failed payments a day apart: imported, it fires nothing.
+    let when = |h: i64| (chrono::Utc::now() - chrono::Duration::hours(h)).to_rfc3339();
+    let ev = |id: &str, h: i64| {
+        json!({"specversion": "1.0", "id": id, "source": "billing", "type": "com.acme.billing.payment_failed",
+               "subject": "cus_9", "customername": "Noor Haddad", "time": when(h),
+               "data": {"title": format!("Payment {id} failed: card declined")}})
+        .to_string()
+    };
+    let history = dir.path().join("history.jsonl");
+    std::fs::write(&history, [ev("p-1", 50), ev("p-2", 26)].join("\n")).unwrap();
+    let (ok, out, err) = casebook(&["import", history.to_str().unwrap(), "--database", &db]);
+    assert!(ok, "{out}{err}");
+
+    let (ok, out, err) = casebook(&["rules", "list", "--database", &db]);
+    assert!(ok, "{err}");
+    let line = out.lines().find(|l| l.starts_with("payment-failure-repeated")).expect(&out);
+    assert!(line.contains(" off ") && line.contains("built in"), "{line}");
+
+    let (ok, out, err) = casebook(&["rules", "test", "payment-failure-repeated", "--since", "7d", "--database", &db]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Noor Haddad  Payment p-2 failed"), "{out}");
+    assert!(out.contains("would open a high case in billing"), "{out}");
+    assert!(out.contains("would have fired 1 time on the 2 events") && out.contains("Nothing was done"), "{out}");
+    let (ok, out, _) =
+        casebook(&["rules", "test", "payment-failure-repeated", "--since", "7d", "--json", "--database", &db]);
+    assert!(ok);
+    let run: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((run["examined"].as_u64(), run["matched"].as_u64()), (Some(2), Some(1)), "{run}");
+
+    // A rule with a mistake is refused with what to fix; nothing is stored.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[when]\nkind = \"payment_failed\"\n[[then]]\ndo = \"tag_customer\"\n").unwrap();
+    let (ok, _, err) = casebook(&["rules", "add", "risky", bad.to_str().unwrap(), "--database", &db]);
+    assert!(!ok);
+    assert!(err.contains("tag"), "{err}");
+    let (ok, _, err) = casebook(&["rules", "test", "risky", "--database", &db]);
+    assert!(!ok && err.contains("no rule named `risky`"), "{err}");
+    let (ok, _, err) =
+        casebook(&["rules", "test", "payment-failure-repeated", "--since", "a while", "--database", &db]);
+    assert!(!ok && err.contains("--since"), "{err}");
+
+    // A file can be tried before it is stored, then stored and turned on.
+    let good = dir.path().join("risky.toml");
+    std::fs::write(&good, "[when]\nkind = \"payment_failed\"\n[[then]]\ndo = \"tag_customer\"\ntag = \"risk\"\n")
+        .unwrap();
+    let (ok, out, err) = casebook(&["rules", "test", good.to_str().unwrap(), "--database", &db]);
+    assert!(ok, "{err}");
+    assert!(out.contains("`risky` would have fired 2 times") && out.contains("would tag the customer “risk”"), "{out}");
+    let (ok, _, err) = casebook(&["rules", "add", "risky", good.to_str().unwrap(), "--enable", "--database", &db]);
+    assert!(ok && err.contains("Set rule `risky` (on)"), "{err}");
+    let (ok, _, err) = casebook(&["rules", "enable", "payment-failure-repeated", "--database", &db]);
+    assert!(ok && err.contains("is on"), "{err}");
+    let (_, out, _) = casebook(&["rules", "list", "--database", &db]);
+    assert!(out.lines().any(|l| l.starts_with("payment-failure-repeated") && l.contains(" on ")), "{out}");
+    let (ok, out, _) = casebook(&["rules", "show", "risky", "--database", &db]);
+    assert!(ok && out.contains("tag = \"risk\""), "{out}");
+    // Turning a rule on does not act on the past.
+    let (ok, out, _) = casebook(&["rules", "firings", "payment-failure-repeated", "--database", &db]);
+    assert!(ok && out.is_empty(), "{out}");
+    let (ok, _, err) = casebook(&["rules", "remove", "risky", "--database", &db]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = casebook(&["rules", "remove", "risky", "--database", &db]);
+    assert!(!ok && err.contains("no stored rule"), "{err}");
+}
