@@ -4,6 +4,7 @@
 //! the hooks and their sealed secrets are `store/hooks.rs`. Events out: [`outbound`] delivers
 //! what happened in casebook to subscribed URLs, signed (Standard Webhooks), with retries.
 
+pub mod import;
 pub mod intake;
 pub mod mapping;
 pub mod outbound;

@@ -6,8 +6,8 @@ use sqlx::any::AnyRow;
 use uuid::Uuid;
 
 use super::{
-    backend_of, col_enum, col_json, col_opt_str, col_str, col_ts, col_uuid, cut_page, to_json, Result, Sql, Store,
-    StoreError, Tx,
+    backend_of, col_enum, col_i64, col_json, col_opt_str, col_str, col_ts, col_uuid, cut_page, to_json, Result, Sql,
+    Store, StoreError, Tx,
 };
 use crate::domain::cursor::TextCursor;
 use crate::domain::customer::{fold_name, prefix_end, search_terms, Customer, Identity, IdentityKind};
@@ -113,28 +113,29 @@ pub(crate) async fn insert_search_terms(tx: &mut Tx, terms: &[(Uuid, String)]) -
 /// Finds the customers that own any of these identities.
 pub(crate) async fn lookup_identities(tx: &mut Tx, ids: &[Identity]) -> Result<HashMap<Identity, Uuid>> {
     let mut found = HashMap::new();
-    for chunk in ids.chunks(ROWS_PER_INSERT) {
+    let mut wanted: Vec<&Identity> = ids.iter().collect();
+    wanted.sort();
+    wanted.dedup();
+    for chunk in wanted.chunks(ROWS_PER_INSERT) {
         // A join with a VALUES list: both databases look each row up by the primary key
-        // (`(a, b, c) IN (VALUES …)` makes SQLite scan the table).
-        let mut sql = Sql::new(backend_of(tx), "WITH wanted (kind, source, value) AS (VALUES ");
+        // (`(a, b, c) IN (VALUES …)` makes SQLite scan the table). Rows come back as their
+        // place in the list, which is less to read than the identity.
+        let mut sql = Sql::new(backend_of(tx), "WITH wanted (i, kind, source, value) AS (VALUES ");
         for (i, id) in chunk.iter().enumerate() {
-            sql.push(if i == 0 { "(" } else { ", (" });
+            sql.push(&format!("{}({i}, ", if i == 0 { "" } else { ", " }));
             sql.bind(id.kind.as_str()).push(", ");
             sql.bind(id.source.clone()).push(", ");
             sql.bind(id.value.clone()).push(")");
         }
         sql.push(
-            ") SELECT ci.kind, ci.source, ci.value, ci.customer_id FROM wanted w JOIN customer_identities ci \
+            ") SELECT CAST(w.i AS BIGINT) AS i, ci.customer_id FROM wanted w JOIN customer_identities ci \
              ON ci.kind = w.kind AND ci.source = w.source AND ci.value = w.value",
         );
         let (text, args) = sql.finish();
         for row in sqlx::query_with(&text, args).fetch_all(&mut **tx).await? {
-            let id = Identity {
-                kind: col_enum(&row, "kind")?,
-                source: col_str(&row, "source")?,
-                value: col_str(&row, "value")?,
-            };
-            found.insert(id, col_uuid(&row, "customer_id")?);
+            let i = usize::try_from(col_i64(&row, "i")?).map_err(|_| StoreError::Corrupt("identity index".into()))?;
+            let id = chunk.get(i).ok_or_else(|| StoreError::Corrupt("identity index out of range".into()))?;
+            found.insert((*id).clone(), col_uuid(&row, "customer_id")?);
         }
     }
     Ok(found)

@@ -10,7 +10,7 @@ use super::customers::{
     insert_customers, insert_identities, insert_search_terms, lookup_identities, NewCustomer, ROWS_PER_INSERT,
 };
 use super::{
-    backend_of, col_opt_str, col_opt_uuid, col_str, col_ts, col_uuid, cut_page, to_json, Result, Sql, Store,
+    backend_of, col_i64, col_opt_str, col_opt_uuid, col_str, col_ts, col_uuid, cut_page, to_json, Result, Sql, Store,
     StoreError, Tx,
 };
 use crate::domain::cursor::TimeCursor;
@@ -241,23 +241,24 @@ impl Store {
 
         // Duplicates: stored before, or earlier in this batch.
         let mut existing: HashMap<(String, String), (Uuid, Uuid)> = HashMap::new();
-        for chunk in events.chunks(ROWS_PER_INSERT) {
-            // Joined with a VALUES list so that each is looked up by the unique index.
-            let mut sql = Sql::new(self.backend, "WITH wanted (source, source_event_id) AS (VALUES ");
+        for (c, chunk) in events.chunks(ROWS_PER_INSERT).enumerate() {
+            // Joined with a VALUES list so that each is looked up by the unique index; rows
+            // come back as their place in the list.
+            let mut sql = Sql::new(self.backend, "WITH wanted (i, source, source_event_id) AS (VALUES ");
             for (i, e) in chunk.iter().enumerate() {
-                sql.push(if i == 0 { "(" } else { ", (" });
+                sql.push(&format!("{}({}, ", if i == 0 { "" } else { ", " }, c * ROWS_PER_INSERT + i));
                 sql.bind(e.source.clone()).push(", ").bind(e.id.clone()).push(")");
             }
             sql.push(
-                ") SELECT e.source, e.source_event_id, e.id, e.customer_id FROM wanted w JOIN events e \
+                ") SELECT CAST(w.i AS BIGINT) AS i, e.id, e.customer_id FROM wanted w JOIN events e \
                  ON e.source = w.source AND e.source_event_id = w.source_event_id",
             );
             let (text, args) = sql.finish();
             for row in sqlx::query_with(&text, args).fetch_all(&mut *tx).await? {
-                existing.insert(
-                    (col_str(&row, "source")?, col_str(&row, "source_event_id")?),
-                    (col_uuid(&row, "id")?, col_uuid(&row, "customer_id")?),
-                );
+                let i = usize::try_from(col_i64(&row, "i")?).map_err(|_| StoreError::Corrupt("event index".into()))?;
+                let e = events.get(i).ok_or_else(|| StoreError::Corrupt("event index out of range".into()))?;
+                existing
+                    .insert((e.source.clone(), e.id.clone()), (col_uuid(&row, "id")?, col_uuid(&row, "customer_id")?));
             }
         }
 
@@ -267,7 +268,12 @@ impl Store {
         let named_cases: Vec<Uuid> = events.iter().filter_map(|e| e.case_id).collect();
         let known_cases = super::existing_ids(&mut tx, "cases", &named_cases).await?;
 
-        let all_identities: Vec<Identity> = events.iter().flat_map(identities_of).collect();
+        // Only the events not stored yet need their customers found.
+        let all_identities: Vec<Identity> = events
+            .iter()
+            .filter(|e| !existing.contains_key(&(e.source.clone(), e.id.clone())))
+            .flat_map(identities_of)
+            .collect();
         let mut owner = lookup_identities(&mut tx, &all_identities).await?;
 
         let mut new_customers: Vec<NewCustomer> = Vec::new();

@@ -11,6 +11,7 @@ pub mod changes;
 pub mod customers;
 pub mod events;
 pub mod followups;
+pub mod history;
 pub mod hooks;
 pub mod presence;
 pub mod queues;

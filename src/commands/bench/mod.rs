@@ -1,8 +1,9 @@
-//! `casebook bench <api|console|leads|sync>`: the speed figures README.md reports, each
+//! `casebook bench <api|console|import|leads|sync>`: the speed figures README.md reports, each
 //! measured beside a floor taken in the same run on the same machine.
 
 pub mod api;
 pub mod console;
+pub mod import;
 pub mod leads;
 pub mod sync;
 
@@ -14,6 +15,8 @@ pub enum BenchCommand {
     Api(api::BenchArgs),
     /// The console: frame time with 1,000 and 100,000 events, keystroke to frame, memory
     Console(console::ConsoleBenchArgs),
+    /// History import: JSON Lines and CSV into a fresh database, a rerun, beside the rows alone
+    Import(import::ImportBenchArgs),
     /// The leads' API on 100,000 cases: the summary report, a queue's first page at 32 clients
     Leads(leads::LeadsBenchArgs),
     /// Offline sync: a durable local write, draining the outbox, pulling the feed
@@ -24,6 +27,7 @@ pub async fn run(which: BenchCommand) -> anyhow::Result<()> {
     match which {
         BenchCommand::Api(args) => api::run(args).await,
         BenchCommand::Console(args) => console::run(args),
+        BenchCommand::Import(args) => import::run(args).await,
         BenchCommand::Leads(args) => leads::run(args).await,
         BenchCommand::Sync(args) => sync::run(args).await,
     }
