@@ -654,3 +654,64 @@ async fn rules_from_the_command_line_are_checked_tested_and_turned_on() {
     let (ok, _, err) = casebook(&["rules", "remove", "risky", "--database", &db]);
     assert!(!ok && err.contains("no stored rule"), "{err}");
 }
+
+#[tokio::test]
+async fn import_a_csv_through_a_mapping_and_a_zendesk_export_with_the_real_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cb.db").display());
+    let csv = dir.path().join("orders.csv");
+    std::fs::write(
+        &csv,
+        "order_id;placed;customer;email;total\n1;2024-05-01 10:00;C-1;a@example.com;9,50\n2;2024-05-02;C-2;;12,00\n3;soon;C-3;;1\n",
+    )
+    .unwrap();
+    let mapping = dir.path().join("orders.toml");
+    std::fs::write(
+        &mapping,
+        "source = \"shop\"\nkind = \"order_placed\"\ndelimiter = \";\"\ntitle = \"Order {order_id}: €{total}\"\n[columns]\nid = \"order_id\"\ntime = \"placed\"\nsubject = \"customer\"\nemail = \"email\"\n",
+    )
+    .unwrap();
+    let (csv, mapping) = (csv.to_str().unwrap(), mapping.to_str().unwrap());
+
+    let (code, _, err) = casebook_code(&["import", csv, "--database", &db]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("needs --mapping FILE"), "{err}");
+    let (code, out, err) = casebook_code(&["import", csv, "--mapping", mapping, "--dry-run", "--database", &db]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(err.contains("row 3: `placed`: `soon` is not a time"), "{err}");
+    assert!(out.contains("Checked 3 rows: 2 events would be imported, 1 row refused"), "{out}");
+    let (code, out, err) = casebook_code(&["import", csv, "--mapping", mapping, "--database", &db]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(out.contains("Imported 2 new events (0 were there already) from 3 rows"), "{out}");
+
+    let export = dir.path().join("tickets.json");
+    let ticket = json!({"id": 7, "subject": "Refund?", "status": "solved", "requester_id": 99, "created_at": "2024-02-01T09:00:00Z",
+        "updated_at": "2024-02-01T12:00:00Z", "requester": {"email": "a@example.com", "name": "Ann"},
+        "satisfaction_rating": {"score": "good"}});
+    std::fs::write(&export, format!("{ticket}\n")).unwrap();
+    let export = export.to_str().unwrap();
+    for _ in 0..2 {
+        let (ok, out, err) = casebook(&["import", export, "--format", "zendesk", "--cases", "--database", &db]);
+        assert!(ok, "{out}{err}");
+        assert!(out.contains("from 1 ticket"), "{out}");
+    }
+    let store = casebook::store::Store::open(&db).await.unwrap();
+    let cases: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE status = 'closed' AND resolution_outcome = 'positive'")
+            .fetch_one(store.reader())
+            .await
+            .unwrap();
+    assert_eq!(cases, 1, "one closed case however often the export is imported");
+    // The ticket found the customer the CSV made, by email.
+    let owners: i64 = sqlx::query_scalar("SELECT COUNT(DISTINCT customer_id) FROM events WHERE source IN ('shop', 'helpdesk') AND customer_id IN (SELECT customer_id FROM events WHERE source_event_id = '1')")
+        .fetch_one(store.reader())
+        .await
+        .unwrap();
+    assert_eq!(owners, 1);
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE source = 'helpdesk'")
+        .fetch_one(store.reader())
+        .await
+        .unwrap();
+    assert_eq!(n, 2, "opened and solved");
+    store.close().await;
+}
