@@ -36,6 +36,9 @@ pub struct BenchArgs {
     /// Ingestion: events per batch
     #[arg(long, default_value_t = 500)]
     batch_size: usize,
+    /// Turn the built-in rules on before ingesting (what acting on events costs ingestion)
+    #[arg(long)]
+    rules: bool,
     /// Database connections the server may open (SQLite: readers, besides the one writer)
     #[arg(long, default_value_t = StoreOptions::default().max_connections)]
     connections: u32,
@@ -164,14 +167,18 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     if ids.is_empty() || emails.is_empty() {
         bail!("the database has no customers to read");
     }
+    for (name, _) in crate::domain::rules::BUILT_IN {
+        store.set_rule_enabled(name, args.rules).await.map_err(|e| anyhow::anyhow!("rule {name}: {e:?}"))?;
+    }
     let server = crate::server::spawn(store.clone(), "127.0.0.1:0").await?;
     let base = server.url();
     println!(
-        "casebook bench api: {} customers, {} events, {:?} at {}; server and clients share this machine's {} cores.",
+        "casebook bench api: {} customers, {} events, {:?} at {}, built-in rules {}; server and clients share this machine's {} cores.",
         ids.len(),
         events,
         store.backend(),
         redact(&url),
+        if args.rules { "on" } else { "off" },
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     );
     let client = reqwest::Client::builder()
@@ -207,7 +214,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     stats.print(args.clients);
 
     // Ingestion: batches of new events, nine in ten for known customers (by shop id), one in
-    // ten for new customers (by email).
+    // ten for new customers (by email); one in twenty is a failed payment (which the built-in
+    // rule acts on when --rules turns it on).
     let run_id = Uuid::now_v7().simple().to_string();
     let total = args.batches * args.batch_size;
     let batch_body = move |b: usize| {
@@ -217,7 +225,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
                 let n = b * args.batch_size + i;
                 let mut e = json!({
                     "specversion": "1.0", "id": format!("bench-{run_id}-{n}"), "source": "shop",
-                    "type": "com.example.shop.order_placed", "time": "2026-01-01T10:00:00Z",
+                    "type": if n % 20 == 0 { "com.example.shop.payment_failed" } else { "com.example.shop.order_placed" },
+                    "time": "2026-01-01T10:00:00Z",
                     "data": {"title": format!("Order #{n} placed"), "total": 42.5}
                 });
                 if rng.gen_bool(0.9) {
