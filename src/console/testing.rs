@@ -45,6 +45,7 @@ pub fn agent_scene() -> App {
         tier: None,
         tags: vec![],
         language: None,
+        merged_into: None,
         created_at: now,
         updated_at: now,
     };

@@ -165,6 +165,15 @@ pub fn may_assign_followup(agent: &Agent, assignee_id: Uuid) -> Allowed {
     Err(Denied("agents may only give follow-ups to themselves; ask a lead to assign it to someone else".into()))
 }
 
+/// Merging two customers, and undoing a merge: leads and admins (a person confirms; never
+/// automatic).
+pub fn may_merge_customers(agent: &Agent) -> Allowed {
+    if matches!(agent.role, Role::Lead | Role::Admin) {
+        return Ok(());
+    }
+    Err(Denied("merging customers needs a lead or an admin: ask one to confirm the duplicate".into()))
+}
+
 pub fn may_manage_agents(agent: &Agent) -> Allowed {
     if agent.role == Role::Admin {
         return Ok(());

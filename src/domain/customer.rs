@@ -24,6 +24,10 @@ pub struct Customer {
     /// (extension `customerlanguage`): surveys and replies go out in it.
     #[serde(default)]
     pub language: Option<String>,
+    /// Set when a person merged this customer into another: everything it had is there now
+    /// (`POST /api/v1/customers/{id}/merge`; undone with `POST /api/v1/merges/{id}/undo`).
+    #[serde(default)]
+    pub merged_into: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -41,6 +45,7 @@ impl Customer {
             tier: None,
             tags: vec![],
             language: None,
+            merged_into: None,
             created_at: at,
             updated_at: at,
         }

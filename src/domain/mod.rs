@@ -6,6 +6,7 @@ pub mod case;
 pub mod cursor;
 pub mod customer;
 pub mod due;
+pub mod duplicates;
 pub mod event;
 pub mod followup;
 pub mod rasa;

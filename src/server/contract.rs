@@ -145,6 +145,8 @@ fn query_parameters(doc: &mut Value) {
     param_schema(doc, p, "limit", limit(100));
     param_schema(doc, p, "cursor", cursor());
 
+    param_schema(doc, "/api/v1/customers/{id}/duplicates", "limit", limit(50));
+
     let p = "/api/v1/customers/{id}/timeline";
     param_schema(doc, p, "limit", limit(200));
     param_schema(doc, p, "cursor", cursor());

@@ -30,7 +30,7 @@ use utoipa_axum::routes;
 use crate::integrations::outbound::{Deliverer, DeliveryOptions};
 use crate::store::Store;
 use problem::{ApiError, Problem};
-use routes::{cases, customers, events, followups, hooks, leads, meta, rules, sync, webhooks};
+use routes::{cases, customers, events, followups, hooks, leads, merges, meta, rules, sync, webhooks};
 
 /// Runs a case-work command in a write transaction of its own, committed when it succeeds
 /// (dropped, so rolled back, when it fails): `in_transaction!(state.store, tx => cmd(&mut tx, …))`.
@@ -138,6 +138,10 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(customers::search))
         .routes(routes!(customers::get))
         .routes(routes!(customers::timeline))
+        .routes(routes!(merges::duplicates))
+        .routes(routes!(merges::merge))
+        .routes(routes!(merges::merges_of))
+        .routes(routes!(merges::undo))
         .routes(routes!(cases::list, cases::create))
         .routes(routes!(cases::get, cases::patch))
         .routes(routes!(cases::add_note))

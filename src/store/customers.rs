@@ -6,8 +6,8 @@ use sqlx::any::AnyRow;
 use uuid::Uuid;
 
 use super::{
-    backend_of, col_enum, col_i64, col_json, col_opt_str, col_str, col_ts, col_uuid, cut_page, to_json, Result, Sql,
-    Store, StoreError, Tx,
+    backend_of, col_enum, col_i64, col_json, col_opt_str, col_opt_uuid, col_str, col_ts, col_uuid, cut_page, to_json,
+    Result, Sql, Store, StoreError, Tx,
 };
 use crate::domain::cursor::TextCursor;
 use crate::domain::customer::{fold_name, prefix_end, search_terms, Customer, Identity, IdentityKind};
@@ -164,6 +164,7 @@ fn customer_from_row(row: &AnyRow, identities: Vec<Identity>) -> Result<Customer
         tier: col_opt_str(row, "tier")?,
         tags: col_json(row, "tags")?,
         language: col_opt_str(row, "language")?,
+        merged_into: col_opt_uuid(row, "merged_into")?,
         created_at: col_ts(row, "created_at")?,
         updated_at: col_ts(row, "updated_at")?,
     })
@@ -222,7 +223,7 @@ impl Store {
     /// up to its closing parenthesis), with their identities, in one query, ordered by (k, id).
     async fn read_hits(&self, mut sql: Sql) -> Result<Vec<(TextCursor, Customer)>> {
         sql.push(
-            ") SELECT h.k, c.id, c.display_name, c.tier, c.tags, c.language, c.created_at, c.updated_at, \
+            ") SELECT h.k, c.id, c.display_name, c.tier, c.tags, c.language, c.merged_into, c.created_at, c.updated_at, \
              ci.kind, ci.source, ci.value FROM hits h JOIN customers c ON c.id = h.id \
              LEFT JOIN customer_identities ci ON ci.customer_id = c.id \
              ORDER BY h.k, c.id, ci.created_at, ci.kind, ci.source, ci.value",
@@ -282,9 +283,13 @@ impl Store {
                 sql.push(" ORDER BY MIN(term), customer_id LIMIT ");
             }
             None => {
-                sql = Sql::new(self.backend, "WITH hits (id, k) AS (SELECT id, sort_name FROM customers");
+                // Customers merged into another are not listed (their things are the other's).
+                sql = Sql::new(
+                    self.backend,
+                    "WITH hits (id, k) AS (SELECT id, sort_name FROM customers WHERE merged_into IS NULL",
+                );
                 if let Some(c) = after {
-                    sql.push(" WHERE (sort_name, id) > (")
+                    sql.push(" AND (sort_name, id) > (")
                         .bind(c.key.clone())
                         .push(", ")
                         .bind(c.id.to_string())

@@ -265,6 +265,21 @@ impl Store {
         // Customers and cases named by casebook id must exist.
         let named_customers: Vec<Uuid> = events.iter().filter_map(|e| e.customer_id).collect();
         let known_customers = super::existing_ids(&mut tx, "customers", &named_customers).await?;
+        // A customer merged into another: its events go where everything else of it went.
+        let mut merged_into: HashMap<Uuid, Uuid> = HashMap::new();
+        for chunk in named_customers.chunks(500) {
+            let mut sql = Sql::new(
+                self.backend,
+                "SELECT id, merged_into FROM customers WHERE merged_into IS NOT NULL AND id IN (",
+            );
+            sql.bind_list(chunk.iter().map(|id| id.to_string())).push(")");
+            let (text, args) = sql.finish();
+            for row in sqlx::query_with(&text, args).fetch_all(&mut *tx).await? {
+                if let Some(into) = col_opt_uuid(&row, "merged_into")? {
+                    merged_into.insert(col_uuid(&row, "id")?, into);
+                }
+            }
+        }
         let named_cases: Vec<Uuid> = events.iter().filter_map(|e| e.case_id).collect();
         let known_cases = super::existing_ids(&mut tx, "cases", &named_cases).await?;
 
@@ -306,7 +321,8 @@ impl Store {
                 continue;
             }
             let ids = identities_of(e);
-            let customer_id = match e.customer_id.or_else(|| ids.iter().find_map(|id| owner.get(id).copied())) {
+            let named = e.customer_id.map(|c| merged_into.get(&c).copied().unwrap_or(c));
+            let customer_id = match named.or_else(|| ids.iter().find_map(|id| owner.get(id).copied())) {
                 Some(c) => {
                     for id in ids {
                         if !owner.contains_key(&id) {

@@ -14,10 +14,10 @@ use crate::domain::followup::{FollowUp, FollowUpStatus};
 use crate::domain::time::{now, to_micros, Timestamp};
 use crate::wire::webhooks::OutKind;
 
-const FOLLOWUP_COLUMNS: &str =
+pub(crate) const FOLLOWUP_COLUMNS: &str =
     "id, customer_id, case_id, assignee_id, due_at, channel, note, status, revision, created_by, created_at, updated_at, done_at";
 
-fn followup_from_row(row: &AnyRow) -> Result<FollowUp> {
+pub(crate) fn followup_from_row(row: &AnyRow) -> Result<FollowUp> {
     Ok(FollowUp {
         id: col_uuid(row, "id")?,
         customer_id: col_uuid(row, "customer_id")?,

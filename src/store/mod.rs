@@ -13,6 +13,7 @@ pub mod events;
 pub mod followups;
 pub mod history;
 pub mod hooks;
+pub mod merges;
 pub mod presence;
 pub mod queues;
 pub mod reports;
@@ -123,6 +124,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "hooks", include_str!("migrations/sqlite_0006_hooks.sql")),
     (7, "webhooks", include_str!("migrations/sqlite_0007_webhooks.sql")),
     (8, "rules", include_str!("migrations/sqlite_0008_rules.sql")),
+    (9, "merges", include_str!("migrations/sqlite_0009_merges.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/postgres_0001_init.sql")),
@@ -133,6 +135,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "hooks", include_str!("migrations/postgres_0006_hooks.sql")),
     (7, "webhooks", include_str!("migrations/postgres_0007_webhooks.sql")),
     (8, "rules", include_str!("migrations/postgres_0008_rules.sql")),
+    (9, "merges", include_str!("migrations/postgres_0009_merges.sql")),
 ];
 /// Every SQLite connection's settings.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824; PRAGMA wal_autocheckpoint = 20000;";

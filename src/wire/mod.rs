@@ -9,6 +9,7 @@
 pub mod changes;
 pub mod cloudevents;
 pub mod leads;
+pub mod merges;
 pub mod presence;
 pub mod problem;
 pub mod requests;
