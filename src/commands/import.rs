@@ -237,25 +237,29 @@ fn past_case(e: Ended, customer_id: uuid::Uuid, queue: &str, source: &str) -> an
     })
 }
 
-/// JSON Lines of CloudEvents: a record per line (blank lines skipped).
-pub fn jsonl_records(reader: impl BufRead) -> impl Iterator<Item = anyhow::Result<Record>> {
+/// The lines of a file that hold something: (number from 1, where it ends in bytes, the line).
+fn lines(reader: impl BufRead) -> impl Iterator<Item = anyhow::Result<(u64, u64, Vec<u8>)>> {
     let mut at = 0u64;
     reader.split(b'\n').enumerate().filter_map(move |(i, line)| {
-        let n = i as u64 + 1;
         let line = match line.context("reading the file") {
             Ok(l) => l,
             Err(e) => return Some(Err(e)),
         };
         at += line.len() as u64 + 1;
-        if line.iter().all(|b| b.is_ascii_whitespace()) {
-            return None;
-        }
+        (!line.iter().all(|b| b.is_ascii_whitespace())).then_some(Ok((i as u64 + 1, at, line)))
+    })
+}
+
+/// JSON Lines of CloudEvents: a record per line (blank lines skipped).
+pub fn jsonl_records(reader: impl BufRead) -> impl Iterator<Item = anyhow::Result<Record>> {
+    lines(reader).map(|line| {
+        let (n, at, line) = line?;
         let events = if line.len() > MAX_EVENT_BYTES {
             Err(format!("{} bytes; an event may be at most {MAX_EVENT_BYTES}", line.len()))
         } else {
             serde_json::from_slice::<Value>(&line).map(|v| vec![v]).map_err(|e| format!("not JSON: {e}"))
         };
-        Some(Ok(Record { n, at_byte: at, events, ended: None }))
+        Ok(Record { n, at_byte: at, events, ended: None })
     })
 }
 
@@ -332,21 +336,12 @@ pub fn zendesk_records(
         })));
     }
     let users = Users::new();
-    let mut at = 0u64;
-    Ok(Box::new(reader.split(b'\n').enumerate().filter_map(move |(i, line)| {
-        let n = i as u64 + 1;
-        let line = match line.context("reading the file") {
-            Ok(l) => l,
-            Err(e) => return Some(Err(e)),
-        };
-        at += line.len() as u64 + 1;
-        if line.iter().all(|b| b.is_ascii_whitespace()) {
-            return None;
-        }
-        Some(Ok(match serde_json::from_slice::<Value>(&line) {
+    Ok(Box::new(lines(reader).map(move |line| {
+        let (n, at, line) = line?;
+        Ok(match serde_json::from_slice::<Value>(&line) {
             Ok(t) => ticket_record(n, at, &t, &users, &source, cases),
             Err(e) => Record { n, at_byte: at, events: Err(format!("not JSON: {e}")), ended: None },
-        }))
+        })
     })))
 }
 

@@ -431,19 +431,7 @@ impl Store {
     ) -> Result<(Vec<Event>, Option<TimeCursor>)> {
         let mut sql = Sql::new(self.backend, &format!("SELECT {EVENT_COLUMNS} FROM events WHERE customer_id = "));
         sql.bind(customer_id.to_string());
-        for (column, values) in [(" AND source IN (", &filter.sources), (" AND kind IN (", &filter.kinds)] {
-            if values.is_empty() {
-                continue;
-            }
-            sql.push(column);
-            for (i, v) in values.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.bind(v.clone());
-            }
-            sql.push(")");
-        }
+        sql.and_in("source", &filter.sources).and_in("kind", &filter.kinds);
         if let Some(c) = before {
             sql.push(" AND (occurred_at, id) < (").bind(c.at).push(", ").bind(c.id.to_string()).push(")");
         }

@@ -121,41 +121,31 @@ async fn move_rows(tx: &mut Tx, table: &str, ids: &[Uuid], from: Uuid, to: Uuid)
     Ok(())
 }
 
+/// Moves one case or follow-up (if still on `from`) with a new revision; then the row as it is.
+async fn move_one(tx: &mut Tx, table: &str, columns: &str, id: Uuid, from: Uuid, to: Uuid) -> Result<AnyRow> {
+    sqlx::query(&format!(
+        "UPDATE {table} SET customer_id = $1, revision = revision + 1, updated_at = $2 WHERE id = $3 AND customer_id = $4"
+    ))
+    .bind(to.to_string())
+    .bind(to_micros(now()))
+    .bind(id.to_string())
+    .bind(from.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(sqlx::query(&format!("SELECT {columns} FROM {table} WHERE id = $1"))
+        .bind(id.to_string())
+        .fetch_one(&mut **tx)
+        .await?)
+}
+
 /// Moves cases and follow-ups, each with a new revision, into the change feed.
 async fn move_work(tx: &mut Tx, moved: &Moved, from: Uuid, to: Uuid) -> Result<()> {
-    let at = now();
     for id in &moved.cases {
-        sqlx::query(
-            "UPDATE cases SET customer_id = $1, revision = revision + 1, updated_at = $2 WHERE id = $3 AND customer_id = $4",
-        )
-        .bind(to.to_string())
-        .bind(to_micros(at))
-        .bind(id.to_string())
-        .bind(from.to_string())
-        .execute(&mut **tx)
-        .await?;
-        let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"))
-            .bind(id.to_string())
-            .fetch_one(&mut **tx)
-            .await?;
-        let case = case_from_row(&row)?;
+        let case = case_from_row(&move_one(tx, "cases", CASE_COLUMNS, *id, from, to).await?)?;
         record_change(tx, Entity::Case, case.id, Some(case.id), Some(case.customer_id), &case).await?;
     }
     for id in &moved.followups {
-        sqlx::query(
-            "UPDATE followups SET customer_id = $1, revision = revision + 1, updated_at = $2 WHERE id = $3 AND customer_id = $4",
-        )
-        .bind(to.to_string())
-        .bind(to_micros(at))
-        .bind(id.to_string())
-        .bind(from.to_string())
-        .execute(&mut **tx)
-        .await?;
-        let row = sqlx::query(&format!("SELECT {FOLLOWUP_COLUMNS} FROM followups WHERE id = $1"))
-            .bind(id.to_string())
-            .fetch_one(&mut **tx)
-            .await?;
-        let f = followup_from_row(&row)?;
+        let f = followup_from_row(&move_one(tx, "followups", FOLLOWUP_COLUMNS, *id, from, to).await?)?;
         record_change(tx, Entity::Followup, f.id, f.case_id, Some(f.customer_id), &f).await?;
     }
     Ok(())

@@ -493,6 +493,16 @@ impl Sql {
         self
     }
 
+    /// Appends ` AND column IN (…)` for `values`; nothing when there are none (no filter).
+    pub fn and_in(&mut self, column: &str, values: &[String]) -> &mut Self {
+        if !values.is_empty() {
+            self.push(&format!(" AND {column} IN ("));
+            self.bind_list(values.iter().cloned());
+            self.push(")");
+        }
+        self
+    }
+
     /// The text and its arguments: `let (text, args) = sql.finish(); sqlx::query_with(&text, args)`.
     pub fn finish(self) -> (String, AnyArguments<'static>) {
         (self.text, self.args)

@@ -296,19 +296,7 @@ pub(crate) mod reads {
             .bind(to_micros(from))
             .push(" AND occurred_at <= ")
             .bind(to_micros(at));
-        for (column, values) in [(" AND source IN (", &c.source), (" AND kind IN (", &c.kind)] {
-            if values.is_empty() {
-                continue;
-            }
-            sql.push(column);
-            for (i, v) in values.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.bind(v.clone());
-            }
-            sql.push(")");
-        }
+        sql.and_in("source", &c.source).and_in("kind", &c.kind);
         let (text, args) = sql.finish();
         let row = sqlx::query_with(&text, args).fetch_one(&mut *conn).await?;
         col_i64(&row, "n")
@@ -457,19 +445,7 @@ impl Store {
             "SELECT id, customer_id, source, kind, title, body, occurred_at, data FROM events WHERE occurred_at >= ",
         );
         sql.bind(to_micros(since)).push(" AND source <> ").bind(crate::domain::event::CASEBOOK_SOURCE.to_string());
-        for (column, values) in [(" AND source IN (", &rule.when.source), (" AND kind IN (", &rule.when.kind)] {
-            if values.is_empty() {
-                continue;
-            }
-            sql.push(column);
-            for (i, v) in values.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.bind(v.clone());
-            }
-            sql.push(")");
-        }
+        sql.and_in("source", &rule.when.source).and_in("kind", &rule.when.kind);
         sql.push(" ORDER BY occurred_at, id LIMIT ").bind(max);
         let (text, args) = sql.finish();
         for row in sqlx::query_with(&text, args).fetch_all(self.reader()).await? {
