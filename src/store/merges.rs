@@ -75,13 +75,23 @@ fn merge_from_row(row: &AnyRow) -> Result<Merge> {
 
 /// A customer's name, tags and whether it was merged away, locked for this transaction on
 /// PostgreSQL (SQLite has one writer at a time).
-async fn lock_customer(tx: &mut Tx, id: Uuid) -> Result<Option<(String, Vec<String>, Option<String>)>> {
+async fn lock_customer(tx: &mut Tx, id: Uuid) -> Result<Locked> {
     let lock = if backend_of(tx) == Backend::Postgres { " FOR UPDATE" } else { "" };
     let row = sqlx::query(&format!("SELECT display_name, tags, merged_into FROM customers WHERE id = $1{lock}"))
         .bind(id.to_string())
         .fetch_optional(&mut **tx)
         .await?;
     row.map(|r| Ok((col_str(&r, "display_name")?, col_json(&r, "tags")?, col_opt_str(&r, "merged_into")?))).transpose()
+}
+
+/// Both customers of a merge, locked in id order (two merges of the same pair wait instead of
+/// deadlocking): (kept, merged).
+type Locked = Option<(String, Vec<String>, Option<String>)>;
+async fn lock_pair(tx: &mut Tx, kept: Uuid, merged: Uuid) -> Result<(Locked, Locked)> {
+    let (first, second) = if kept < merged { (kept, merged) } else { (merged, kept) };
+    let a = lock_customer(tx, first).await?;
+    let b = lock_customer(tx, second).await?;
+    Ok(if kept < merged { (a, b) } else { (b, a) })
 }
 
 async fn ids_of(tx: &mut Tx, table: &str, customer: Uuid) -> Result<Vec<Uuid>> {
@@ -193,11 +203,7 @@ impl Store {
             ));
         }
         let mut tx = self.begin_write().await?;
-        // Both locked, in id order (two merges of the same pair wait instead of deadlocking).
-        let (first, second) = if kept < merged { (kept, merged) } else { (merged, kept) };
-        let a = lock_customer(&mut tx, first).await?;
-        let b = lock_customer(&mut tx, second).await?;
-        let (k, m) = if kept < merged { (a, b) } else { (b, a) };
+        let (k, m) = lock_pair(&mut tx, kept, merged).await?;
         let (kept_name, kept_tags, kept_into) =
             k.ok_or_else(|| MergeError::NotFound(format!("no customer with id {kept}")))?;
         let (merged_name, merged_tags, merged_into) =
@@ -297,10 +303,7 @@ impl Store {
         }
         let moved: Moved = col_json(&row, "moved")?;
         let (kept, merged) = (merge.kept_id, merge.merged_id);
-        let (first, second) = if kept < merged { (kept, merged) } else { (merged, kept) };
-        let a = lock_customer(&mut tx, first).await?;
-        let b = lock_customer(&mut tx, second).await?;
-        let (k, m) = if kept < merged { (a, b) } else { (b, a) };
+        let (k, m) = lock_pair(&mut tx, kept, merged).await?;
         let (kept_name, kept_tags, _) = k.ok_or_else(|| MergeError::NotFound(format!("no customer with id {kept}")))?;
         let (merged_name, _, _) = m.ok_or_else(|| MergeError::NotFound(format!("no customer with id {merged}")))?;
         for ident in &moved.identities {
