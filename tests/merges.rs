@@ -165,3 +165,54 @@ async fn suggest_merge_and_undo(s: &TestServer) {
 }
 
 both_backends!(suggest_merge_and_undo);
+
+/// Two leads on two API nodes merge the same pair at the same moment, each the other way
+/// round: one merge happens, the other is told why not; nothing deadlocks, nothing is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_merging_the_same_pair_both_ways() {
+    let Some(s) = TestServer::start(common::Backend::Postgres).await else { return };
+    let (node_b, store_b) = s.second_node().await;
+    let (_, lead) = s.agent("lena", Role::Lead, &["support"]).await;
+    let shop = s.ingest_token("shop").await;
+    for round in 0..5 {
+        let mut a =
+            ce(&format!("a-{round}"), "shop", "order_placed", &format!("A-{round}"), "2024-01-01T00:00:00Z", json!({}));
+        a["customername"] = json!("Same Person");
+        let mut b =
+            ce(&format!("b-{round}"), "shop", "order_placed", &format!("B-{round}"), "2024-01-02T00:00:00Z", json!({}));
+        b["customername"] = json!("Same Person");
+        let (a, b) = (event(&s, &shop, a).await, event(&s, &shop, b).await);
+        let tries =
+            [(s.base.clone(), a.clone(), b.clone()), (node_b.url(), b.clone(), a.clone())].map(|(base, kept, from)| {
+                let (client, lead) = (s.client.clone(), lead.clone());
+                tokio::spawn(async move {
+                    client
+                        .post(format!("{base}/api/v1/customers/{kept}/merge"))
+                        .bearer_auth(lead)
+                        .json(&json!({"from": from}))
+                        .send()
+                        .await
+                        .unwrap()
+                        .status()
+                        .as_u16()
+                })
+            });
+        let mut statuses = Vec::new();
+        for t in tries {
+            statuses.push(t.await.unwrap());
+        }
+        statuses.sort();
+        assert_eq!(statuses, [201, 409], "round {round}");
+        let (ca, cb) = (
+            s.get(&format!("/api/v1/customers/{a}"), &lead).await.json,
+            s.get(&format!("/api/v1/customers/{b}"), &lead).await.json,
+        );
+        let merged = [&ca, &cb].iter().filter(|c| !c["merged_into"].is_null()).count();
+        assert_eq!(merged, 1, "exactly one of the two is merged away: {ca} {cb}");
+        let kept = if ca["merged_into"].is_null() { &a } else { &b };
+        assert_eq!(titles(&s, &lead, kept).await.len(), 3, "both orders and the merge on the one kept");
+    }
+    node_b.stop().await;
+    store_b.close().await;
+    s.finish().await;
+}
