@@ -295,6 +295,29 @@ async fn bad_rules_and_requests_say_what_to_fix(s: &TestServer) {
     let r = s.send(reqwest::Method::DELETE, "/api/v1/rules/nope", Some(&admin), None).await;
     assert_eq!(r.status, 404, "{}", r.json);
 
+    // A stored rule that no longer reads (a database from a casebook with looser checks) is
+    // listed with why, never fired, and cannot be tried or turned on until it is set again;
+    // events still go in.
+    let mut tx = s.store.begin_write().await.unwrap();
+    sqlx::query("INSERT INTO rules (name, definition, enabled, created_at, updated_at) VALUES ('old', '[when]\nkind = \"x\"\n[[then]]\ndo = \"tag_customer\"\ntag = \"{event.nope}\"\nextra = 1', 1, 0, 0)")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let r = s.get("/api/v1/rules", &admin).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let old = r.json.as_array().unwrap().iter().find(|r| r["name"] == "old").unwrap().clone();
+    assert!(old["description"].as_str().unwrap().contains("does not read"), "{old}");
+    let r = s.post("/api/v1/rules/old/test", &admin, json!({})).await;
+    assert_eq!(r.status, 409, "{}", r.json);
+    let r = s.patch("/api/v1/rules/old", &admin, json!({"enabled": true})).await;
+    assert_eq!(r.status, 422, "{}", r.json);
+    let shop = s.ingest_token("shop").await;
+    let r = s
+        .events(&shop, "application/cloudevents+json", ce("x-1", "shop", "x", "C-x", "2024-01-01T00:00:00Z", json!({})))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.json);
+
     // A built-in rule, enabled, changed, removed: back to its shipped self, off.
     enable(s, &admin, "error-after-order").await;
     let r = s.send(reqwest::Method::DELETE, "/api/v1/rules/error-after-order", Some(&admin), None).await;

@@ -165,7 +165,10 @@ pub(super) async fn run(command: RulesCommand) -> anyhow::Result<()> {
                 (stem.unwrap_or_else(|| rule.clone()), parsed)
             } else {
                 let r = store.rule(&rule).await?.ok_or_else(|| no_rule(&rule))?;
-                (r.name, r.rule)
+                let parsed = r.rule.map_err(|e| {
+                    anyhow::anyhow!("rule `{}` does not read: {e}; set it again with `casebook rules add`", r.name)
+                })?;
+                (r.name, parsed)
             };
             let run = dry_run(&store, &name, &parsed, now() - span, show).await?;
             if json {

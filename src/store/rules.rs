@@ -28,20 +28,26 @@ pub struct StoredRule {
     pub description: String,
     /// The rule's TOML.
     pub definition: String,
+    /// The rule, or why its stored definition no longer reads (a database from a casebook
+    /// whose checks were looser): such a rule is listed, never fired, until it is set again.
     #[serde(skip)]
-    pub rule: Rule,
+    pub rule: Result<Rule, String>,
 }
 
 fn stored_from_row(row: &AnyRow) -> Result<StoredRule> {
     let name = col_str(row, "name")?;
     let definition = col_str(row, "definition")?;
-    let rule = Rule::parse(&definition).map_err(|e| StoreError::Corrupt(format!("rule `{name}`: {e}")))?;
+    let rule = Rule::parse(&definition).map_err(|e| e.to_string());
+    let description = match &rule {
+        Ok(r) => r.description.clone(),
+        Err(e) => format!("does not read, so it never fires: {e} — set it again with `casebook rules add`"),
+    };
     Ok(StoredRule {
         built_in: BUILT_IN.iter().any(|(n, _)| *n == name),
         name,
         enabled: col_i64(row, "enabled")? != 0,
         stored: true,
-        description: rule.description.clone(),
+        description,
         definition,
         rule,
     })
@@ -71,7 +77,7 @@ fn built_in(name: &str) -> Option<StoredRule> {
         stored: false,
         description: rule.description.clone(),
         definition: src.to_string(),
-        rule,
+        rule: Ok(rule),
     })
 }
 
@@ -162,6 +168,11 @@ impl Store {
     pub async fn set_rule_enabled(&self, name: &str, on: bool) -> Result<Option<StoredRule>, AdminError> {
         let name = check_name(name)?;
         let Some(r) = self.rule(&name).await? else { return Ok(None) };
+        if let (true, Err(e)) = (on, &r.rule) {
+            return Err(AdminError::Invalid(Invalid::general(format!(
+                "rule `{name}` does not read, so it cannot be turned on: {e}; set it again first"
+            ))));
+        }
         if !r.stored {
             return self.put_rule(&name, &r.definition, Some(on)).await.map(Some);
         }

@@ -168,6 +168,14 @@ pub async fn test(
     if show > 500 {
         return Err(ApiError::bad_request("invalid-parameter", format!("`show` = {show}: give 0 to 500")));
     }
-    let rule = state.store.rule(&name).await?.ok_or_else(|| no_rule(&name))?;
-    Ok(Json(dry_run(&state.store, &rule.name, &rule.rule, now() - span, show as usize).await?))
+    let stored = state.store.rule(&name).await?.ok_or_else(|| no_rule(&name))?;
+    let rule = stored.rule.as_ref().map_err(|e| {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "state-conflict",
+            "Not possible now",
+            format!("rule `{}` does not read: {e}; set it again with PUT /api/v1/rules/{}", stored.name, stored.name),
+        )
+    })?;
+    Ok(Json(dry_run(&state.store, &stored.name, rule, now() - span, show as usize).await?))
 }
