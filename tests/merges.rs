@@ -124,6 +124,10 @@ async fn suggest_merge_and_undo(s: &TestServer) {
     // What billing sends next lands on the kept customer.
     let later = ce("p-2", "billing", "payment_succeeded", "ACCT-9", "2024-05-03T10:00:00Z", json!({"title": "Paid"}));
     assert_eq!(event(s, &billing, later).await, kept);
+    // A case opened for the merged customer (an offline console that had not heard yet) goes
+    // with the rest of it.
+    let late = s.post("/api/v1/cases", &lead, json!({"customer_id": dup, "subject": "Opened offline"})).await;
+    assert_eq!((late.status, late.json["customer_id"].clone()), (201, json!(kept)), "{}", late.json);
     // So does an event that names the merged customer by its casebook id.
     let mut named = ce("n-1", "billing", "note", "ACCT-77", "2024-05-03T11:00:00Z", json!({"title": "Named"}));
     named["casebookcustomer"] = json!(dup);

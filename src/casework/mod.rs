@@ -106,16 +106,16 @@ async fn check_agent(tx: &mut Tx, field: &'static str, id: Uuid) -> WorkResult<(
 }
 
 /// Opens a case with the id given (server-made for the API, client-made offline).
-pub async fn open_case(tx: &mut Tx, agent: &Agent, id: Uuid, req: NewCaseRequest) -> WorkResult<Case> {
+pub async fn open_case(tx: &mut Tx, agent: &Agent, id: Uuid, mut req: NewCaseRequest) -> WorkResult<Case> {
+    req.customer_id = crate::store::merges::current_customer(tx, req.customer_id)
+        .await?
+        .ok_or_else(|| WorkError::NotFound(format!("customer_id: no customer with id {}", req.customer_id)))?;
     let mut case = new_case(agent, id, &req, now())?;
     let (first, resolve) = crate::store::queues::sla_policy(tx, case.priority).await?.due(case.created_at);
     (case.first_response_due, case.resolution_due) = (Some(first), Some(resolve));
     may_open_case_for(agent, case.assignee_id)?;
     if let Some(a) = case.assignee_id {
         check_agent(tx, "assignee_id", a).await?;
-    }
-    if !row_exists(tx, "customers", req.customer_id).await? {
-        return Err(WorkError::NotFound(format!("customer_id: no customer with id {}", req.customer_id)));
     }
     if row_exists(tx, "cases", id).await? {
         return Err(Invalid::field("id", format!("a case with id {id} exists already: make a new id")).into());
@@ -237,7 +237,15 @@ pub async fn resolve_case(tx: &mut Tx, agent: &Agent, case_id: Uuid, req: Resolu
 
 /// Creates a follow-up, for a case or straight for a customer.
 pub async fn create_followup(tx: &mut Tx, agent: &Agent, id: Uuid, req: NewFollowUpRequest) -> WorkResult<FollowUp> {
-    let customer_id = match (req.case_id, req.customer_id) {
+    let given = match req.customer_id {
+        Some(c) => Some(
+            crate::store::merges::current_customer(tx, c)
+                .await?
+                .ok_or_else(|| WorkError::NotFound(format!("customer_id: no customer with id {c}")))?,
+        ),
+        None => None,
+    };
+    let customer_id = match (req.case_id, given) {
         (Some(case_id), given) => {
             let case = fetch_case(&mut **tx, case_id)
                 .await?
@@ -250,12 +258,7 @@ pub async fn create_followup(tx: &mut Tx, agent: &Agent, id: Uuid, req: NewFollo
             }
             case.customer_id
         }
-        (None, Some(c)) => {
-            if !row_exists(tx, "customers", c).await? {
-                return Err(WorkError::NotFound(format!("customer_id: no customer with id {c}")));
-            }
-            c
-        }
+        (None, Some(c)) => c,
         (None, None) => return Err(Invalid::general("a follow-up needs a case_id or a customer_id").into()),
     };
     let assignee_id = req.assignee_id.unwrap_or(agent.id);

@@ -192,6 +192,17 @@ async fn set_tags(tx: &mut Tx, customer: Uuid, tags: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// The customer work for `id` goes to: itself, or the customer it was merged into; `None` when
+/// there is no such customer. (An offline console may open a case for a customer merged away
+/// meanwhile: it lands with the rest of that customer.)
+pub(crate) async fn current_customer(tx: &mut Tx, id: Uuid) -> Result<Option<Uuid>> {
+    let row = sqlx::query("SELECT merged_into FROM customers WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.map(|r| Ok(col_opt_uuid(&r, "merged_into")?.unwrap_or(id))).transpose()
+}
+
 impl Store {
     /// Merges `merged` into `kept`: identities, events, cases and follow-ups move, tags join,
     /// `merged` is hidden from search and lists. Refused when either is unknown or merged away
