@@ -14,7 +14,7 @@ use super::events::{record_activity, Activity};
 use super::followups::{followup_from_row, FOLLOWUP_COLUMNS};
 use super::{
     backend_of, col_json, col_opt_str, col_opt_ts, col_opt_uuid, col_str, col_ts, col_uuid, to_json, Backend, Result,
-    Store, StoreError, Tx,
+    Sql, Store, StoreError, Tx,
 };
 use crate::domain::agent::Agent;
 use crate::domain::customer::{fold_name, search_terms, Customer, Identity};
@@ -120,13 +120,12 @@ async fn identities_of(tx: &mut Tx, customer: Uuid) -> Result<Vec<Identity>> {
 
 /// Moves rows by id from one customer to another (only those still on `from`).
 async fn move_rows(tx: &mut Tx, table: &str, ids: &[Uuid], from: Uuid, to: Uuid) -> Result<()> {
-    for id in ids {
-        sqlx::query(&format!("UPDATE {table} SET customer_id = $1 WHERE id = $2 AND customer_id = $3"))
-            .bind(to.to_string())
-            .bind(id.to_string())
-            .bind(from.to_string())
-            .execute(&mut **tx)
-            .await?;
+    for chunk in ids.chunks(500) {
+        let mut sql = Sql::new(backend_of(tx), &format!("UPDATE {table} SET customer_id = "));
+        sql.bind(to.to_string()).push(" WHERE customer_id = ").bind(from.to_string()).push(" AND id IN (");
+        sql.bind_list(chunk.iter().map(Uuid::to_string)).push(")");
+        let (text, args) = sql.finish();
+        sqlx::query_with(&text, args).execute(&mut **tx).await?;
     }
     Ok(())
 }
