@@ -236,8 +236,17 @@ async fn end_to_end(backend: Backend) {
     assert_eq!(d["outcome"], "positive");
     rx.wait_for(&secret, "casebook.followup.due", 1).await; // still once
 
-    // The log: every delivery delivered on its first try; one redelivered keeps its id.
-    let r = s.get(&format!("/api/v1/webhooks/{sub}/deliveries"), &admin).await;
+    // The log: every delivery delivered on its first try; one redelivered keeps its id. (The
+    // receiver has a request before the deliverer has written its answer: wait for that.)
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let r = loop {
+        let r = s.get(&format!("/api/v1/webhooks/{sub}/deliveries"), &admin).await;
+        let done = r.json.as_array().is_some_and(|l| l.iter().all(|d| d["state"] == "delivered"));
+        if done || tokio::time::Instant::now() > deadline {
+            break r;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     conforms(&Method::GET, &format!("/api/v1/webhooks/{sub}/deliveries"), r.status, &r.content_type, &r.json);
     let log = r.json.as_array().unwrap().clone();
     assert_eq!(log.len(), 6, "{log:?}");
@@ -309,7 +318,15 @@ async fn down_for_a_while(backend: Backend) {
     let got = flaky.wait_for(&flaky_secret, "casebook.case.opened", 1).await;
     assert_eq!(got[0]["subject"], case.as_str());
     assert_eq!(flaky.received().len(), 4, "three 503s, then delivered");
-    let d = &s.get(&format!("/api/v1/webhooks/{flaky_sub}/deliveries"), &admin).await.json[0];
+    // The receiver has the request before the deliverer has its answer written: wait for that.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let d = loop {
+        let d = s.get(&format!("/api/v1/webhooks/{flaky_sub}/deliveries"), &admin).await.json[0].clone();
+        if d["state"] == "delivered" || tokio::time::Instant::now() > deadline {
+            break d;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     assert_eq!((d["state"].as_str(), d["attempts"].as_i64()), (Some("delivered"), Some(4)), "{d}");
     let log = s.get(&format!("/api/v1/webhook-deliveries/{}", d["id"].as_str().unwrap()), &admin).await.json;
     let statuses: Vec<Value> = log["attempts_log"].as_array().unwrap().iter().map(|a| a["status"].clone()).collect();
