@@ -105,11 +105,16 @@ async fn check_agent(tx: &mut Tx, field: &'static str, id: Uuid) -> WorkResult<(
     }
 }
 
+/// The customer new work named `id` goes to: that customer, or the one it was merged into.
+async fn customer_for_work(tx: &mut Tx, id: Uuid) -> WorkResult<Uuid> {
+    crate::store::merges::current_customer(tx, id)
+        .await?
+        .ok_or_else(|| WorkError::NotFound(format!("customer_id: no customer with id {id}")))
+}
+
 /// Opens a case with the id given (server-made for the API, client-made offline).
 pub async fn open_case(tx: &mut Tx, agent: &Agent, id: Uuid, mut req: NewCaseRequest) -> WorkResult<Case> {
-    req.customer_id = crate::store::merges::current_customer(tx, req.customer_id)
-        .await?
-        .ok_or_else(|| WorkError::NotFound(format!("customer_id: no customer with id {}", req.customer_id)))?;
+    req.customer_id = customer_for_work(tx, req.customer_id).await?;
     let mut case = new_case(agent, id, &req, now())?;
     let (first, resolve) = crate::store::queues::sla_policy(tx, case.priority).await?.due(case.created_at);
     (case.first_response_due, case.resolution_due) = (Some(first), Some(resolve));
@@ -238,11 +243,7 @@ pub async fn resolve_case(tx: &mut Tx, agent: &Agent, case_id: Uuid, req: Resolu
 /// Creates a follow-up, for a case or straight for a customer.
 pub async fn create_followup(tx: &mut Tx, agent: &Agent, id: Uuid, req: NewFollowUpRequest) -> WorkResult<FollowUp> {
     let given = match req.customer_id {
-        Some(c) => Some(
-            crate::store::merges::current_customer(tx, c)
-                .await?
-                .ok_or_else(|| WorkError::NotFound(format!("customer_id: no customer with id {c}")))?,
-        ),
+        Some(c) => Some(customer_for_work(tx, c).await?),
         None => None,
     };
     let customer_id = match (req.case_id, given) {

@@ -19,6 +19,7 @@ use crate::domain::rules::{Assign, Planned, RouteAssign, Rule, Subject};
 use crate::domain::time::{now, Timestamp};
 use crate::domain::{new_id, Invalid};
 use crate::store::events::NewEvent;
+use crate::store::queues::team_for_queue;
 use crate::store::rules::{claim_firing, enabled_rules, log_firing, reads};
 use crate::store::{Result, Store, Tx};
 use crate::wire::requests::{NewFollowUpRequest, NewNoteRequest};
@@ -228,8 +229,7 @@ async fn route(
     let mut said = Vec::new();
     if let Some(q) = queue {
         if team.is_none() {
-            // A queue that is not set up: the team of the same name.
-            case.team = reads::queue_team(tx, &q).await?.unwrap_or_else(|| q.clone());
+            case.team = team_for_queue(tx, &q).await?;
         }
         said.push(format!("to queue {q}"));
         case.queue = q;
@@ -287,8 +287,7 @@ async fn try_act(tx: &mut Tx, rule: &str, action: &Planned, trigger: &Trigger) -
             }
             let team = match team {
                 Some(t) => t.clone(),
-                // A queue that is not set up: the team of the same name (`billing`).
-                None => reads::queue_team(tx, queue).await?.unwrap_or_else(|| queue.clone()),
+                None => team_for_queue(tx, queue).await?,
             };
             let assignee = match assign {
                 Assign::Unassigned => None,
@@ -429,13 +428,13 @@ pub async fn dry_run(store: &Store, name: &str, rule: &Rule, since: Timestamp, s
 
 /// What an action would do, with the agents it would go to named as they stand now.
 async fn would(conn: &mut sqlx::AnyConnection, p: &Planned, c: &crate::store::rules::Candidate) -> Result<String> {
-    let last = match &c.case_agent {
-        Some(a) => Some(*a),
-        None => reads::last_agent(conn, c.customer_id).await?,
-    };
     let text = p.describe();
     Ok(match p {
         Planned::FollowUp { .. } => {
+            let last = match &c.case_agent {
+                Some(a) => Some(*a),
+                None => reads::last_agent(conn, c.customer_id).await?,
+            };
             let name = match last {
                 Some(id) => reads::agent_name(conn, id).await?,
                 None => None,

@@ -308,20 +308,13 @@ pub fn zendesk_records(
     source: String,
     cases: bool,
 ) -> anyhow::Result<Box<dyn Iterator<Item = anyhow::Result<Record>>>> {
-    let first = reader.fill_buf().context("reading the file")?.iter().find(|b| !b.is_ascii_whitespace()).copied();
-    let mut head = Vec::new();
-    // A document, not lines: its first object has `tickets`.
-    let is_document = if first == Some(b'{') {
-        let peek = reader.fill_buf()?;
-        head.extend_from_slice(&peek[..peek.len().min(4096)]);
-        let text = String::from_utf8_lossy(&head);
-        let key = text.find('"').map(|i| &text[i..]);
-        key.is_some_and(|k| {
-            k.starts_with("\"tickets\"") || k.starts_with("\"users\"") || k.starts_with("\"next_page\"")
-        })
-    } else {
-        false
-    };
+    // A document, not lines: it opens with the API's `tickets` (or `users`, `next_page`) key,
+    // where a ticket per line opens with a ticket's own fields.
+    let peek = reader.fill_buf().context("reading the file")?;
+    let head = String::from_utf8_lossy(&peek[..peek.len().min(4096)]);
+    let opening = head.trim_start().strip_prefix('{').map(str::trim_start);
+    let is_document =
+        opening.is_some_and(|k| ["\"tickets\"", "\"users\"", "\"next_page\""].iter().any(|key| k.starts_with(key)));
     if is_document {
         let mut all = Vec::new();
         reader.read_to_end(&mut all).context("reading the file")?;

@@ -134,7 +134,12 @@ pub fn search_terms(display_name: &str, identities: &[Identity]) -> Vec<String> 
     }
     for id in identities {
         match id.kind {
-            IdentityKind::Email => terms.push(id.value.clone()),
+            IdentityKind::Email => {
+                terms.push(id.value.clone());
+                // The address as one person's (`Anna.Rossi+shop@gmail.com` → `annarossi@gmail.com`),
+                // so that its other spellings find it, and duplicates are found by it.
+                terms.extend(super::duplicates::email_key(&id.value));
+            }
             IdentityKind::Phone => {
                 let digits = id.value.trim_start_matches('+');
                 terms.push(digits.to_string());

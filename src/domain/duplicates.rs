@@ -54,15 +54,6 @@ pub fn name_key(name: &str) -> String {
     words.join(" ")
 }
 
-/// The local part of an email up to its first `.` or `+`: every variant [`email_key`] makes one
-/// starts with it, so the store can look candidates up by it.
-pub fn email_stem(email: &str) -> Option<(String, String)> {
-    let e = email.trim().to_lowercase();
-    let (local, domain) = e.rsplit_once('@')?;
-    let stem = local.split(['.', '+']).next().unwrap_or(local);
-    (!stem.is_empty()).then(|| (stem.to_string(), domain.to_string()))
-}
-
 /// Why `b` may be the same person as `a` (empty: no reason to think so).
 pub fn likeness(a: &Customer, b: &Customer) -> Vec<Likeness> {
     let mut why = Vec::new();
@@ -107,7 +98,6 @@ mod tests {
         assert_eq!(phone_key("+39 333 123 4567"), phone_key("333-1234567"));
         assert_eq!(phone_key("12345"), None);
         assert_eq!(name_key("ROSSI  Anna"), name_key("anna rossi"));
-        assert_eq!(email_stem("Anna.Rossi+x@Example.com"), Some(("anna".into(), "example.com".into())));
     }
 
     #[test]

@@ -170,6 +170,17 @@ fn customer_from_row(row: &AnyRow, identities: Vec<Identity>) -> Result<Customer
     })
 }
 
+/// Sets a customer's tags (rules add them; merges join and part them).
+pub(crate) async fn write_tags(conn: &mut sqlx::AnyConnection, id: Uuid, tags: &[String], at: Timestamp) -> Result<()> {
+    sqlx::query("UPDATE customers SET tags = $1, updated_at = $2 WHERE id = $3")
+        .bind(to_json(&tags))
+        .bind(to_micros(at))
+        .bind(id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// How to reach a customer, for what casebook tells other systems: id, name, first email and
 /// phone, language.
 pub(crate) async fn contact_of(tx: &mut Tx, id: Uuid) -> Result<serde_json::Value> {

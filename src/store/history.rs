@@ -52,10 +52,7 @@ impl Store {
             if exists.is_some() {
                 continue;
             }
-            let team: Option<String> = sqlx::query_scalar("SELECT team FROM queues WHERE id = $1")
-                .bind(&p.queue)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let team = super::queues::team_for_queue(&mut tx, &p.queue).await?;
             let case = Case {
                 id,
                 customer_id: p.customer_id,
@@ -64,7 +61,7 @@ impl Store {
                 status: CaseStatus::Closed,
                 priority: p.priority,
                 queue: p.queue.clone(),
-                team: team.unwrap_or_else(|| "support".into()),
+                team,
                 assignee_id: None,
                 first_response_due: None,
                 resolution_due: None,

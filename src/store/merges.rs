@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::cases::{case_from_row, CASE_COLUMNS};
 use super::changes::{record_change, Entity};
-use super::customers::insert_search_terms;
+use super::customers::{insert_search_terms, write_tags};
 use super::events::{record_activity, Activity};
 use super::followups::{followup_from_row, FOLLOWUP_COLUMNS};
 use super::{
@@ -18,7 +18,7 @@ use super::{
 };
 use crate::domain::agent::Agent;
 use crate::domain::customer::{fold_name, search_terms, Customer, Identity};
-use crate::domain::duplicates::{email_stem, likeness, name_key, phone_key, score};
+use crate::domain::duplicates::{email_key, likeness, name_key, phone_key, score};
 use crate::domain::new_id;
 use crate::domain::time::{now, to_micros};
 use crate::wire::merges::{DuplicateSuggestion, Merge, MovedCounts};
@@ -181,16 +181,6 @@ async fn reindex(tx: &mut Tx, customer: Uuid, also_names: &[String]) -> Result<(
     insert_search_terms(tx, &rows).await
 }
 
-async fn set_tags(tx: &mut Tx, customer: Uuid, tags: &[String]) -> Result<()> {
-    sqlx::query("UPDATE customers SET tags = $1, updated_at = $2 WHERE id = $3")
-        .bind(to_json(&tags))
-        .bind(to_micros(now()))
-        .bind(customer.to_string())
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
 /// The customer work for `id` goes to: itself, or the customer it was merged into; `None` when
 /// there is no such customer. (An offline console may open a case for a customer merged away
 /// meanwhile: it lands with the rest of that customer.)
@@ -250,7 +240,7 @@ impl Store {
                 tags.push(t.clone());
             }
         }
-        set_tags(&mut tx, kept, &tags).await?;
+        write_tags(&mut tx, kept, &tags, now()).await?;
         sqlx::query("UPDATE customers SET merged_into = $1, updated_at = $2 WHERE id = $3")
             .bind(kept.to_string())
             .bind(to_micros(now()))
@@ -332,7 +322,7 @@ impl Store {
         move_work(&mut tx, &moved, kept, merged).await?;
         let added: Vec<&String> = moved.merged_tags.iter().filter(|t| !moved.kept_tags.contains(t)).collect();
         let tags: Vec<String> = kept_tags.into_iter().filter(|t| !added.contains(&t)).collect();
-        set_tags(&mut tx, kept, &tags).await?;
+        write_tags(&mut tx, kept, &tags, now()).await?;
         sqlx::query("UPDATE customers SET merged_into = NULL, updated_at = $1 WHERE id = $2")
             .bind(to_micros(now()))
             .bind(merged.to_string())
@@ -397,26 +387,15 @@ impl Store {
     pub async fn duplicates_of(&self, c: &Customer, limit: usize) -> Result<Vec<DuplicateSuggestion>> {
         let mut ids: Vec<Uuid> = Vec::new();
         let mut conn = self.reader().acquire().await?;
-        for email in &c.emails {
-            let Some((stem, domain)) = email_stem(email) else { continue };
-            let rows = sqlx::query(
-                "SELECT customer_id, value FROM customer_identities WHERE kind = 'email' AND source = '' \
-                 AND value >= $1 AND value < $2 LIMIT 500",
-            )
-            .bind(&stem)
-            .bind(format!("{stem}\u{10FFFF}"))
-            .fetch_all(&mut *conn)
-            .await?;
+        // Each address is kept in search under its normalised form too (`domain::customer::
+        // search_terms`), so one look-up finds every spelling of it.
+        for key in c.emails.iter().filter_map(|e| email_key(e)) {
+            let rows = sqlx::query("SELECT customer_id FROM customer_search WHERE term = $1 LIMIT 100")
+                .bind(&key)
+                .fetch_all(&mut *conn)
+                .await?;
             for r in rows {
-                let value = col_str(&r, "value")?;
-                let same_domain = value.rsplit_once('@').is_some_and(|(_, d)| {
-                    d == domain
-                        || (matches!(d, "gmail.com" | "googlemail.com")
-                            && matches!(domain.as_str(), "gmail.com" | "googlemail.com"))
-                });
-                if same_domain {
-                    ids.push(col_uuid(&r, "customer_id")?);
-                }
+                ids.push(col_uuid(&r, "customer_id")?);
             }
         }
         for phone in c.phones.iter().filter(|p| phone_key(p).is_some()) {

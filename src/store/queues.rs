@@ -134,6 +134,14 @@ impl Store {
     }
 }
 
+/// The team that works a queue: the queue's, or for a queue not set up, the team of its name
+/// (`billing`). Read inside the caller's transaction.
+pub(crate) async fn team_for_queue(conn: &mut sqlx::AnyConnection, queue: &str) -> Result<String> {
+    let team: Option<String> =
+        sqlx::query_scalar("SELECT team FROM queues WHERE id = $1").bind(queue).fetch_optional(&mut *conn).await?;
+    Ok(team.unwrap_or_else(|| queue.to_string()))
+}
+
 /// The statuses a queue counts and lists as waiting.
 pub const ACTIVE: &str = "status IN ('new', 'open', 'pending')";
 

@@ -254,14 +254,7 @@ impl Store {
         let mut out = std::collections::HashSet::new();
         for chunk in keys.chunks(500) {
             let mut sql = Sql::new(self.backend(), "SELECT trigger_key FROM rule_firings WHERE rule = ");
-            sql.bind(rule.to_string()).push(" AND trigger_key IN (");
-            for (i, k) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.bind(k.clone());
-            }
-            sql.push(")");
+            sql.bind(rule.to_string()).push(" AND trigger_key IN (").bind_list(chunk.iter().cloned()).push(")");
             let (text, args) = sql.finish();
             for row in sqlx::query_with(&text, args).fetch_all(self.reader()).await? {
                 out.insert(col_str(&row, "trigger_key")?);
@@ -278,6 +271,7 @@ pub(crate) mod reads {
     use sqlx::AnyConnection;
     use uuid::Uuid;
 
+    use super::super::queues::ACTIVE;
     use super::super::{backend_of, col_i64, col_json, col_opt_str, col_opt_uuid, col_str, col_uuid, Result, Sql};
     use crate::domain::rules::{customer_view, Count};
     use crate::domain::time::{to_micros, Timestamp};
@@ -316,10 +310,10 @@ pub(crate) mod reads {
     /// The agent (id, name) of the team with the fewest waiting cases; ties go by name. Admins
     /// do not take cases.
     pub async fn least_loaded(conn: &mut AnyConnection, team: &str) -> Result<Option<(Uuid, String)>> {
-        let rows = sqlx::query(
+        let rows = sqlx::query(&format!(
             "SELECT a.id, a.name, a.teams, (SELECT COUNT(*) FROM cases c WHERE c.assignee_id = a.id \
-             AND c.status IN ('new', 'open', 'pending')) AS waiting FROM agents a WHERE a.role <> 'admin'",
-        )
+             AND c.{ACTIVE}) AS waiting FROM agents a WHERE a.role <> 'admin'"
+        ))
         .fetch_all(&mut *conn)
         .await?;
         let mut best: Option<(i64, String, Uuid)> = None;
@@ -358,21 +352,14 @@ pub(crate) mod reads {
         row.map(|r| col_str(&r, "name")).transpose()
     }
 
-    /// The team a queue belongs to, if the queue exists.
-    pub async fn queue_team(conn: &mut AnyConnection, queue: &str) -> Result<Option<String>> {
-        let row = sqlx::query("SELECT team FROM queues WHERE id = $1").bind(queue).fetch_optional(&mut *conn).await?;
-        row.map(|r| col_str(&r, "team")).transpose()
-    }
-
     /// The customer's active case in a queue, if any.
     pub async fn active_case_in(conn: &mut AnyConnection, customer: Uuid, queue: &str) -> Result<Option<Uuid>> {
-        let row = sqlx::query(
-            "SELECT id FROM cases WHERE customer_id = $1 AND queue = $2 AND status IN ('new', 'open', 'pending') LIMIT 1",
-        )
-        .bind(customer.to_string())
-        .bind(queue)
-        .fetch_optional(&mut *conn)
-        .await?;
+        let row =
+            sqlx::query(&format!("SELECT id FROM cases WHERE customer_id = $1 AND queue = $2 AND {ACTIVE} LIMIT 1"))
+                .bind(customer.to_string())
+                .bind(queue)
+                .fetch_optional(&mut *conn)
+                .await?;
         row.map(|r| col_uuid(&r, "id")).transpose()
     }
 
@@ -388,12 +375,7 @@ pub(crate) mod reads {
             return Ok(false);
         }
         tags.push(tag.to_string());
-        sqlx::query("UPDATE customers SET tags = $1, updated_at = $2 WHERE id = $3")
-            .bind(super::super::to_json(&tags))
-            .bind(to_micros(at))
-            .bind(customer.to_string())
-            .execute(&mut *conn)
-            .await?;
+        super::super::customers::write_tags(conn, customer, &tags, at).await?;
         Ok(true)
     }
 }
