@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::domain::agent::Agent;
 use crate::domain::case::CaseDetail;
 use crate::domain::customer::Customer;
+use crate::wire::card::CustomerCard;
 use crate::domain::event::Event;
 use crate::domain::sla::SlaState;
 use crate::wire::leads::SummaryReport;
@@ -141,6 +142,23 @@ impl ApiClient {
     /// One customer.
     pub async fn customer(&self, id: Uuid) -> Result<Customer, ClientError> {
         self.send(self.http.get(format!("{}/api/v1/customers/{id}", self.base))).await
+    }
+
+    /// Customers by id (up to 100; unknown ones are left out).
+    pub async fn customers_by_ids(&self, ids: &[Uuid]) -> Result<Vec<Customer>, ClientError> {
+        #[derive(serde::Deserialize)]
+        struct Page {
+            customers: Vec<Customer>,
+        }
+        let list: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        let query = [("ids", list.join(","))];
+        let page: Page = self.send(self.http.get(format!("{}/api/v1/customers", self.base)).query(&query)).await?;
+        Ok(page.customers)
+    }
+
+    /// A customer's card: identities, open cases, and what each source says.
+    pub async fn card(&self, id: Uuid) -> Result<CustomerCard, ClientError> {
+        self.send(self.http.get(format!("{}/api/v1/customers/{id}/card", self.base))).await
     }
 
     /// A page of a customer's timeline, newest first, and the cursor of the next page.

@@ -125,8 +125,27 @@ pub async fn sync_round(local: &LocalStore, client: &ApiClient) -> Result<RoundR
     if report.rebuilt {
         push_all(local, client, &mut report).await?;
     }
+    fetch_customers(local, client).await?;
     report.counts = local.counts().await?;
     Ok(report)
+}
+
+/// Reads the customers of the cases and follow-ups pulled whose names the local store lacks,
+/// 100 to a request, so that home and the follow-ups say who each one is about, offline too.
+pub async fn fetch_customers(local: &LocalStore, client: &ApiClient) -> Result<(), SyncError> {
+    // A bound on the rounds: a customer the server does not know (deleted) stays missing.
+    for _ in 0..20 {
+        let ids = local.customers_to_fetch(100).await?;
+        if ids.is_empty() {
+            break;
+        }
+        let found = client.customers_by_ids(&ids).await?;
+        if found.is_empty() {
+            break;
+        }
+        local.cache_customers(&found).await?;
+    }
+    Ok(())
 }
 
 /// How the engine sees the server.

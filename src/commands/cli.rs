@@ -76,6 +76,10 @@ enum Command {
         /// Requests handled at once; more are answered 503 with Retry-After
         #[arg(long, env = "CASEBOOK_MAX_IN_FLIGHT", default_value_t = 256)]
         max_in_flight: usize,
+        /// The customer card's facts (TOML, `[[fact]]` tables); the built-in list if left out.
+        /// Give every node of a team the same file
+        #[arg(long, env = "CASEBOOK_CARD", value_name = "FILE")]
+        card: Option<std::path::PathBuf>,
     },
     /// Manage agents and tokens
     Admin {
@@ -390,8 +394,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return console(args).await;
     };
     match command {
-        Command::Serve { listen, db, max_connections, max_in_flight } => {
+        Command::Serve { listen, db, max_connections, max_in_flight, card } => {
             init_logging();
+            let card = match card {
+                Some(file) => {
+                    let text = std::fs::read_to_string(&file)
+                        .with_context(|| format!("reading the card rules {}", file.display()))?;
+                    let rules = crate::domain::card::CardRules::parse(&text)
+                        .map_err(|e| anyhow::anyhow!("{}: {}", file.display(), e.message))?;
+                    Some(std::sync::Arc::new(rules))
+                }
+                None => None,
+            };
             // The address first: a port in use is said before the database is touched.
             let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| {
                 format!("cannot listen on {listen}: is another casebook running there? pick another with --listen")
@@ -405,7 +419,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 max_in_flight: max_in_flight.max(1),
                 ..Default::default()
             };
-            crate::server::run_with(listener, store.clone(), limits, shutdown_signal()).await?;
+            let options = crate::server::ServeOptions {
+                limits,
+                deliveries: Some(Default::default()),
+                card,
+            };
+            crate::server::run_configured(listener, store.clone(), options, shutdown_signal()).await?;
             store.close().await;
             tracing::info!("stopped");
         }

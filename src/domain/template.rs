@@ -22,6 +22,15 @@ pub fn value_at<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
     (!v.is_null()).then_some(v)
 }
 
+/// A number, or a text that reads as one (`"42.50"`: systems send amounts either way).
+pub fn number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()),
+        _ => None,
+    }
+}
+
 /// One place of a template: its path, its filter, and where it stands in the text.
 struct Place<'t> {
     path: &'t str,

@@ -3,6 +3,8 @@
 //! pages). An older revision never replaces a newer one, so the order these arrive in does not
 //! matter.
 
+use std::collections::HashMap;
+
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
@@ -13,6 +15,7 @@ use crate::domain::event::Event;
 use crate::domain::followup::FollowUp;
 use crate::domain::rasa::RecordedEntry;
 use crate::domain::time::{now, to_micros};
+use crate::wire::card::CustomerCard;
 use crate::wire::changes::{Change, Entity};
 
 fn json(v: &impl serde::Serialize) -> String {
@@ -161,6 +164,58 @@ impl LocalStore {
             .fetch_optional(self.reader())
             .await?;
         body.map(|b| parse_json("customer", &b)).transpose()
+    }
+
+    /// Customers in the cache, by id (those not there are left out).
+    pub async fn cached_customers(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Customer>> {
+        let mut out = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let text = format!("SELECT body FROM customers WHERE id IN ({marks})");
+            let mut q = sqlx::query_scalar::<_, String>(&text);
+            for id in chunk {
+                q = q.bind(id.to_string());
+            }
+            for body in q.fetch_all(self.reader()).await? {
+                let c: Customer = parse_json("customer", &body)?;
+                out.insert(c.id, c);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Customers of the cases and open follow-ups here that the cache does not hold yet (up to
+    /// `limit`): the sync engine reads them so that lists can say who each one is about.
+    pub async fn customers_to_fetch(&self, limit: u32) -> Result<Vec<Uuid>> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT customer_id FROM (SELECT customer_id FROM cases UNION SELECT customer_id FROM followups) w \
+             WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = w.customer_id) LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(|s| super::parse_uuid("customer_id", s)).collect()
+    }
+
+    /// Keeps a customer card the console has read (and its customer), for reading offline.
+    pub async fn cache_card(&self, card: &CustomerCard) -> Result<()> {
+        self.cache_customers(std::slice::from_ref(&card.customer)).await?;
+        sqlx::query("INSERT OR REPLACE INTO customer_cards (customer_id, fetched_at, body) VALUES (?, ?, ?)")
+            .bind(card.customer.id.to_string())
+            .bind(to_micros(now()))
+            .bind(json(card))
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    /// The card last read for a customer.
+    pub async fn cached_card(&self, id: Uuid) -> Result<Option<CustomerCard>> {
+        let body: Option<String> = sqlx::query_scalar("SELECT body FROM customer_cards WHERE customer_id = ?")
+            .bind(id.to_string())
+            .fetch_optional(self.reader())
+            .await?;
+        body.map(|b| parse_json("customer card", &b)).transpose()
     }
 
     /// Customers seen before whose name, emails, phones or ids contain `q` (offline search).

@@ -54,7 +54,7 @@ pub type Result<T, E = LocalError> = std::result::Result<T, E>;
 pub(crate) type LocalTx = sqlx::Transaction<'static, Sqlite>;
 
 /// The schema steps, in order: a store at version n gets the steps after n.
-const SCHEMA: &[&str] = &[include_str!("schema.sql"), include_str!("drafts.sql")];
+const SCHEMA: &[&str] = &[include_str!("schema.sql"), include_str!("drafts.sql"), include_str!("cards.sql")];
 const SCHEMA_VERSION: i64 = SCHEMA.len() as i64;
 
 /// The console's local store. Cheap to clone.

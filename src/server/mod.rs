@@ -56,6 +56,8 @@ pub struct AppState {
     pub metrics_token: Option<std::sync::Arc<str>>,
     /// This node's outbound webhook tries, by outcome.
     pub deliveries: std::sync::Arc<crate::integrations::outbound::DeliveryCounters>,
+    /// What the customer card sums up (`casebook serve --card FILE`; the built-in list else).
+    pub card: std::sync::Arc<crate::domain::card::CardRules>,
 }
 
 impl AppState {
@@ -67,6 +69,7 @@ impl AppState {
             metrics: Default::default(),
             metrics_token,
             deliveries: Default::default(),
+            card: Default::default(),
         }
     }
 }
@@ -138,6 +141,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(customers::search))
         .routes(routes!(customers::get))
         .routes(routes!(customers::timeline))
+        .routes(routes!(customers::card))
         .routes(routes!(merges::duplicates))
         .routes(routes!(merges::merge))
         .routes(routes!(merges::merges_of))
@@ -355,7 +359,7 @@ pub async fn run_with(
     limits: listen::Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let options = ServeOptions { limits, deliveries: Some(DeliveryOptions::default()) };
+    let options = ServeOptions { limits, deliveries: Some(DeliveryOptions::default()), card: None };
     run_configured(listener, store, options, shutdown).await
 }
 
@@ -365,6 +369,8 @@ pub async fn run_with(
 pub struct ServeOptions {
     pub limits: listen::Limits,
     pub deliveries: Option<DeliveryOptions>,
+    /// The customer card's facts; the built-in list when `None`.
+    pub card: Option<std::sync::Arc<crate::domain::card::CardRules>>,
 }
 
 /// [`run`] as `options` say: the API, and this node's webhook deliverer beside it.
@@ -374,7 +380,10 @@ pub async fn run_configured(
     options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let state = AppState::new(store.clone());
+    let mut state = AppState::new(store.clone());
+    if let Some(card) = options.card {
+        state.card = card;
+    }
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let deliverer =
         options.deliveries.map(|o| tokio::spawn(Deliverer::new(store, o, state.deliveries.clone()).run(stopped)));
@@ -424,7 +433,7 @@ pub async fn spawn(store: Store, addr: &str) -> std::io::Result<Running> {
 
 /// [`spawn`] within `limits`.
 pub async fn spawn_with(store: Store, addr: &str, limits: listen::Limits) -> std::io::Result<Running> {
-    spawn_configured(store, addr, ServeOptions { limits, deliveries: Some(DeliveryOptions::default()) }).await
+    spawn_configured(store, addr, ServeOptions { limits, deliveries: Some(DeliveryOptions::default()), card: None }).await
 }
 
 /// [`spawn`] as `options` say.

@@ -3,9 +3,11 @@
 //! operations an offline console pushes and their outcomes ([`sync`]), lead mode's queues,
 //! report and bulk changes ([`leads`]), who else has a case open ([`presence`]), and
 //! CloudEvents 1.0 as other systems send them ([`cloudevents`]) and as casebook sends them to
-//! webhook subscribers ([`webhooks`]), and rules as admins manage them ([`rules`]). The server's side and the console's side import
+//! webhook subscribers ([`webhooks`]), rules as admins manage them ([`rules`]), and the
+//! customer card ([`card`]). The server's side and the console's side import
 //! these, never each other (`tests/layers.rs`).
 
+pub mod card;
 pub mod changes;
 pub mod cloudevents;
 pub mod leads;

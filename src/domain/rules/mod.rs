@@ -38,7 +38,7 @@ use serde_json::{json, Value};
 use super::case::{Channel, Priority, MAX_NOTE_CHARS, MAX_SUBJECT_CHARS};
 use super::event::{is_valid_name, CASEBOOK_SOURCE};
 use super::followup::MAX_FOLLOWUP_NOTE_CHARS;
-use super::template;
+use super::template::{self, number};
 use super::time::{parse_span, Timestamp};
 use super::Invalid;
 
@@ -437,15 +437,6 @@ impl Condition {
                 }
             }
         }
-    }
-}
-
-/// A number, or a text that reads as one (`"42.50"`: systems send amounts either way).
-fn number(v: &Value) -> Option<f64> {
-    match v {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()),
-        _ => None,
     }
 }
 

@@ -1,4 +1,4 @@
-//! Customer search, one customer, and the unified timeline.
+//! Customer search, one customer, their card, and the unified timeline.
 
 use axum::extract::{Path, State};
 use axum::Json;
@@ -12,6 +12,7 @@ use crate::domain::event::{parse_name_list, Event, TimelineFilter};
 use crate::server::extract::{parse_id, parse_limit, AgentAuth, ApiQuery};
 use crate::server::problem::{ApiError, ApiResult, Problem};
 use crate::server::AppState;
+use crate::wire::card::CustomerCard;
 
 const SEARCH_CURSOR: &str = "customers";
 const TIMELINE_CURSOR: &str = "timeline";
@@ -26,7 +27,13 @@ pub struct SearchParams {
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
+    /// These customers instead of a search: casebook ids, comma-separated, up to 100 (what a
+    /// console needs to name the customers of its cases). Unknown ids are left out.
+    pub ids: Option<String>,
 }
+
+/// Most customers one `ids` request names.
+const MAX_IDS: usize = 100;
 
 #[derive(Serialize, ToSchema)]
 pub struct CustomerPage {
@@ -45,6 +52,21 @@ pub async fn search(
     ApiQuery(p): ApiQuery<SearchParams>,
 ) -> ApiResult<Json<CustomerPage>> {
     let limit = parse_limit(p.limit.as_deref(), 20, 100)?;
+    if let Some(list) = p.ids.as_deref().filter(|l| !l.trim().is_empty()) {
+        let ids = list
+            .split(',')
+            .map(|i| parse_id("customer", i.trim()))
+            .collect::<Result<Vec<Uuid>, ApiError>>()
+            .map_err(|_| ApiError::invalid_parameter("ids", "takes casebook customer ids (UUIDs), comma-separated"))?;
+        if ids.len() > MAX_IDS {
+            return Err(ApiError::invalid_parameter(
+                "ids",
+                format!("names {} customers; ask for up to {MAX_IDS} at a time", ids.len()),
+            ));
+        }
+        let customers = state.store.customers_by_ids(&ids).await?;
+        return Ok(Json(CustomerPage { customers, next_cursor: None }));
+    }
     let max = crate::domain::customer::MAX_QUERY_CHARS;
     if let Some(n) = p.q.as_deref().map(|q| q.chars().count()).filter(|n| *n > max) {
         return Err(ApiError::invalid_parameter(
@@ -81,6 +103,23 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Customer>> {
     Ok(Json(load_customer(&state, &id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/customers/{id}/card", tag = "customers",
+    params(("id" = Uuid, Path, description = "The customer's casebook id")),
+    responses(
+        (status = 200, description = "Who the customer is at a glance: identities, tier, tags, open cases, the latest case and event, and what each source says (the server's card rules)", body = CustomerCard),
+        (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+pub async fn card(
+    State(state): State<AppState>,
+    AgentAuth(_agent): AgentAuth,
+    Path(raw_id): Path<String>,
+) -> ApiResult<Json<CustomerCard>> {
+    let id = parse_id("customer", &raw_id)?;
+    let card = state.store.customer_card(id, &state.card).await?.ok_or_else(|| {
+        ApiError::not_found(format!("no customer with id {id}: search for them with GET /api/v1/customers?q="))
+    })?;
+    Ok(Json(card))
 }
 
 #[derive(Deserialize, IntoParams)]
