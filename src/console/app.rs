@@ -79,6 +79,8 @@ pub struct App {
     pub tz: Tz,
     /// Rows a page key moves (the list's height, set by the view).
     pub page_rows: usize,
+    /// The agent hid the customer card (`i`), in the timeline and the case.
+    pub hide_card: bool,
     pub quit: bool,
 }
 
@@ -107,6 +109,7 @@ impl App {
             now,
             tz,
             page_rows: 20,
+            hide_card: false,
             quit: false,
         }
     }
@@ -144,6 +147,14 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         Msg::Customer(c) => {
             if let Some(open) = app.timeline.customer.as_mut().filter(|open| open.id == c.id) {
                 *open = *c;
+            }
+            vec![]
+        }
+        Msg::Card { card, offline } => {
+            let t = &mut app.timeline;
+            if t.customer.as_ref().is_some_and(|open| open.id == card.customer.id) {
+                t.customer = Some(card.customer.clone());
+                t.card = super::card::CardState { card: Some(*card), offline };
             }
             vec![]
         }

@@ -6,6 +6,7 @@
 //! one place with I/O, the terminal loop and its tasks ([`run`]).
 
 pub mod app;
+pub mod card;
 pub mod case;
 pub mod conflicts;
 pub mod draw;

@@ -17,6 +17,7 @@ use crate::domain::sla::SlaState;
 use crate::domain::Invalid;
 use crate::local::overlay::{LocalOp, Synced};
 use crate::local::view::LocalCase;
+use crate::wire::card::CustomerCard;
 use crate::wire::leads::{BulkChange, BulkResponse, QueueCase, QueuesResponse, SummaryReport};
 use crate::wire::requests::PatchFollowUpRequest;
 
@@ -48,8 +49,14 @@ pub enum Msg {
         result: Result<(Vec<Event>, Option<String>), String>,
         offline: bool,
     },
-    /// The customer whose timeline is open, as the server (or the local store) has it.
+    /// The customer whose timeline is open, as the local store has it (offline, no card kept).
     Customer(Box<Customer>),
+    /// The card of the customer whose timeline is open, from the server or (`offline`) as the
+    /// local store kept it.
+    Card {
+        card: Box<CustomerCard>,
+        offline: bool,
+    },
     /// A case from the local store (`None`: not there yet; it comes with the next sync), with
     /// its drafts.
     Case {

@@ -375,15 +375,20 @@ fn run_cmds(
                 if cursor.is_none() {
                     let (store, client, tx) = (store.clone(), client.clone(), tx.clone());
                     tokio::spawn(async move {
-                        let found = match client.customer(customer).await {
-                            Ok(c) => {
-                                let _ = store.cache_customers(std::slice::from_ref(&c)).await;
-                                Some(c)
+                        // The card carries the customer; offline, the card kept last time (or
+                        // at least the customer's name and contacts).
+                        match client.card(customer).await {
+                            Ok(card) => {
+                                let _ = store.cache_card(&card).await;
+                                let _ = tx.send(Msg::Card { card: Box::new(card), offline: false });
                             }
-                            Err(_) => store.customer(customer).await.ok().flatten(),
-                        };
-                        if let Some(c) = found {
-                            let _ = tx.send(Msg::Customer(Box::new(c)));
+                            Err(_) => {
+                                if let Some(card) = store.cached_card(customer).await.ok().flatten() {
+                                    let _ = tx.send(Msg::Card { card: Box::new(card), offline: true });
+                                } else if let Some(c) = store.customer(customer).await.ok().flatten() {
+                                    let _ = tx.send(Msg::Customer(Box::new(c)));
+                                }
+                            }
                         }
                     });
                 }

@@ -13,6 +13,7 @@ use super::theme::Theme;
 use crate::domain::case::{Case, CaseStatus, Channel, Priority};
 use crate::domain::event::Event;
 use crate::domain::sla::SlaState;
+use crate::wire::card::{CaseBrief, CustomerCard, EventBrief};
 use crate::wire::leads::{AgentLoad, Figures, Queue, QueueCase, QueueCounts, QueueSort, QueueSummary};
 use crate::wire::leads::{QueuesResponse, SummaryReport};
 
@@ -130,7 +131,48 @@ pub fn agent_scene() -> App {
     app.timeline.customer = Some(customer);
     app.timeline.loading = true;
     update(&mut app, Msg::TimelinePage { customer: id(1), result: Ok((events, None)), offline: false });
+    let card = scene_card(&app.timeline.customer.clone().unwrap(), now);
+    update(&mut app, Msg::Card { card: Box::new(card), offline: false });
     app
+}
+
+/// The scene customer's card, its facts computed by the built-in card rules.
+fn scene_card(customer: &crate::domain::customer::Customer, now: DateTime<Utc>) -> CustomerCard {
+    use crate::domain::card::{CardRules, Reading};
+    use serde_json::json;
+    let mut customer = customer.clone();
+    customer.tier = Some("gold".into());
+    customer.tags = vec!["vip".into()];
+    customer.language = Some("it".into());
+    let ago = |h: i64| now - Duration::hours(h);
+    let readings = [
+        Reading::Count(3),
+        Reading::Rows(vec![(ago(80), json!({"total": 129.0})), (ago(900), json!({"total": "89.50"}))]),
+        Reading::Count(0),
+        Reading::Count(1),
+        Reading::Count(0),
+        Reading::Rows(vec![(ago(400), json!({"score": 4})), (ago(2000), json!({"score": 5}))]),
+        Reading::Rows(vec![(ago(20), json!({"score": 4})), (ago(3000), json!({"score": 8}))]),
+    ];
+    let rules = CardRules::default();
+    CustomerCard {
+        customer,
+        open_cases: 2,
+        last_case: Some(CaseBrief {
+            id: id(10),
+            subject: "Parcel never arrived".into(),
+            status: CaseStatus::Open,
+            created_at: ago(2),
+        }),
+        last_event: Some(EventBrief {
+            source: "shop".into(),
+            kind: "order_shipped".into(),
+            title: "Order #1042 shipped".into(),
+            occurred_at: ago(3),
+        }),
+        facts: rules.facts.iter().zip(readings).map(|(r, reading)| r.fact(reading)).collect(),
+        at: now,
+    }
 }
 
 /// A fixed id.

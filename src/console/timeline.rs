@@ -33,6 +33,8 @@ pub enum Row {
 #[derive(Debug, Default, Clone)]
 pub struct TimelineState {
     pub customer: Option<Customer>,
+    /// The customer's card, when it has come.
+    pub card: super::card::CardState,
     pub events: Vec<Event>,
     /// The lines shown, day headings included, for the current filter; kept up to date when
     /// events arrive or the filter changes, so drawing never walks the whole timeline.
@@ -180,6 +182,10 @@ pub fn page(app: &mut App, customer: Uuid, result: Result<(Vec<Event>, Option<St
 /// A key of the timeline view.
 pub fn key(app: &mut App, a: Action) -> Vec<Cmd> {
     let page = app.page() as isize;
+    if a == Action::ToggleCard {
+        app.hide_card = !app.hide_card;
+        return vec![];
+    }
     let t = &mut app.timeline;
     match a {
         Action::Down => {
@@ -295,17 +301,38 @@ pub fn unhappy_survey(e: &Event) -> bool {
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let t = &app.timeline;
-    let (list, detail) = if t.detail {
-        if area.width >= 120 {
-            let [l, d] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas::<2>(area);
-            (l, Some(d))
-        } else {
-            let [l, d] = Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas::<2>(area);
-            (l, Some(d))
-        }
+    let show_card = !app.hide_card && t.customer.is_some();
+    let wide = area.width >= 120;
+    // Wide: the card and the details share a column on the right. Narrow: the card on top.
+    let (area, side) = if wide && (t.detail || show_card) {
+        let [l, d] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas::<2>(area);
+        (l, Some(d))
     } else {
         (area, None)
     };
+    let (card_area, list, detail) = match side {
+        Some(side) => {
+            let card_h = if show_card { super::card::height(app, side.width).min(side.height) } else { 0 };
+            let [c, d] = Layout::vertical([Constraint::Length(card_h), Constraint::Min(0)]).areas::<2>(side);
+            let card = show_card.then_some(c);
+            (card, area, if t.detail { Some(d) } else { None })
+        }
+        None => {
+            let card_h = if show_card { super::card::height(app, area.width).min(area.height / 2) } else { 0 };
+            let [c, rest] = Layout::vertical([Constraint::Length(card_h), Constraint::Min(0)]).areas::<2>(area);
+            let card = show_card.then_some(c);
+            if t.detail {
+                let [l, d] =
+                    Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas::<2>(rest);
+                (card, l, Some(d))
+            } else {
+                (card, rest, None)
+            }
+        }
+    };
+    if let Some(c) = card_area {
+        super::card::draw(frame, c, app, theme);
+    }
     let name = t.customer.as_ref().map(|c| c.display_name.as_str()).unwrap_or("");
     let mut filter = t.source.as_ref().map(|s| format!(" · only {s}")).unwrap_or_default();
     if let Some(k) = &t.kind {

@@ -29,6 +29,7 @@ pub fn clock(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let Some(w) = app.work.as_ref() else { return };
+    let show_card = !app.hide_card && app.timeline.customer.is_some();
     let (panel, beside) = if area.width >= 110 {
         let [p, t] = Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas::<2>(area);
         (p, Some(t))
@@ -50,8 +51,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             frame.render_widget(p.wrap(Wrap { trim: false }), panel);
         }
     }
-    if let Some(area) = beside {
-        timeline_beside(frame, area, app, theme);
+    match beside {
+        // Beside the case: the card on top, the timeline under it.
+        Some(area) if show_card && area.width < 110 && area.height < 12 => {
+            crate::console::card::draw(frame, area, app, theme);
+        }
+        Some(area) if show_card => {
+            let card_h = crate::console::card::height(app, area.width).min(area.height / 2);
+            let [c, t] = Layout::vertical([Constraint::Length(card_h), Constraint::Min(0)]).areas::<2>(area);
+            crate::console::card::draw(frame, c, app, theme);
+            timeline_beside(frame, t, app, theme);
+        }
+        Some(area) => timeline_beside(frame, area, app, theme),
+        None => {}
     }
 }
 

@@ -58,6 +58,10 @@ pub fn presence(app: &mut App, case: Uuid, others: Vec<String>) -> Vec<Cmd> {
 /// A key of the case view (not typing).
 pub fn key(app: &mut App, a: Action) -> Vec<Cmd> {
     let now = app.now;
+    if a == Action::ToggleCard {
+        app.hide_card = !app.hide_card;
+        return vec![];
+    }
     let Some(w) = app.work.as_mut() else { return vec![] };
     let Some(data) = w.data.as_ref() else {
         return vec![];
