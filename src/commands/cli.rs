@@ -419,11 +419,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 max_in_flight: max_in_flight.max(1),
                 ..Default::default()
             };
-            let options = crate::server::ServeOptions {
-                limits,
-                deliveries: Some(Default::default()),
-                card,
-            };
+            let options = crate::server::ServeOptions { limits, deliveries: Some(Default::default()), card };
             crate::server::run_configured(listener, store.clone(), options, shutdown_signal()).await?;
             store.close().await;
             tracing::info!("stopped");

@@ -142,7 +142,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         Msg::Resize => vec![],
         Msg::Tick(now) => tick_to(app, now),
         Msg::Sync(s) => synced(app, s),
-        Msg::Home { cases, followups } => super::home::loaded(app, cases, followups),
+        Msg::Home(data) => super::home::loaded(app, *data),
         Msg::SearchResults { query, result, offline } => super::search::results(app, query, result, offline),
         Msg::Customer(c) => {
             if let Some(open) = app.timeline.customer.as_mut().filter(|open| open.id == c.id) {

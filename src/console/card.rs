@@ -97,10 +97,7 @@ pub fn lines<'a>(app: &App, theme: Option<&Theme>, width: u16, max: usize) -> Ve
         ));
     }
     if t.card.offline {
-        out.push(Line::styled(
-            format!("as of {} (offline)", relative(app.now, card.at)),
-            style(Slot::Warn),
-        ));
+        out.push(Line::styled(format!("as of {} (offline)", relative(app.now, card.at)), style(Slot::Warn)));
     }
     out.truncate(max);
     out

@@ -143,7 +143,7 @@ mod tests {
             assert_eq!(app.view(), View::Case, "the first event belongs to a case");
             insta::assert_snapshot!(format!("case_not_yet_{w}x{h}"), screen(&app, &theme, w, h));
             let loaded = crate::local::view::LocalCase {
-                case: app.home.cases[0].clone(),
+                case: app.home.cases.iter().find(|c| c.value.id == crate::console::testing::id(10)).unwrap().clone(),
                 notes: vec![crate::local::overlay::Synced {
                     value: crate::domain::case::Note {
                         id: Uuid::from_u128(30),
@@ -222,19 +222,19 @@ mod tests {
             let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
             t.draw(|f| draw(f, &app, &theme)).unwrap();
             let buf = t.backend().buffer();
-            // The selected case (first row inside the border) and the status bar.
-            assert_eq!(buf[(30, 1)].bg, theme.color(Slot::SelectionBg), "{name}: selection");
+            // The selected case (the first row under the headings) and the status bar.
+            assert_eq!(buf[(30, 2)].bg, theme.color(Slot::SelectionBg), "{name}: selection");
             assert_eq!(buf[(0, 23)].bg, theme.color(Slot::StatusbarBg), "{name}: status bar");
             assert_eq!(
-                buf[(1, 1)].fg,
-                theme.color(Slot::Status(crate::domain::case::CaseStatus::Open)),
-                "{name}: status colour"
+                buf[(1, 2)].fg,
+                theme.color(Slot::Sla(crate::domain::sla::SlaState::Breached)),
+                "{name}: SLA colour"
             );
         }
         let (plain, _) = Theme::load("default", None, true);
         let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
         t.draw(|f| draw(f, &app, &plain)).unwrap();
-        let cell = &t.backend().buffer()[(30, 1)];
+        let cell = &t.backend().buffer()[(30, 2)];
         assert!(cell.modifier.contains(Modifier::REVERSED), "NO_COLOR: the selection is reversed");
     }
 }

@@ -1,5 +1,6 @@
 //! The follow-ups view: the agent's open follow-ups by due time, overdue ones highlighted,
-//! each with a countdown; done, snoozed for an hour or cancelled with one key (a write like
+//! each with a countdown, who it is for and how to reach them on its channel (the number to
+//! call back), and its case; done, snoozed for an hour or cancelled with one key (a write like
 //! any other: recorded locally, synced later).
 
 use ratatui::layout::Rect;
@@ -9,11 +10,12 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::app::App;
+use super::home::contact_for;
 use super::keymap::Action;
 use super::list::move_in;
 use super::msg::{Cmd, Write};
 use super::theme::{Slot, Theme};
-use super::widgets::{block, relative, window_start};
+use super::widgets::{block, fit, relative, window_start};
 use crate::domain::followup::FollowUpStatus;
 use crate::wire::requests::PatchFollowUpRequest;
 
@@ -82,6 +84,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         };
         let selected = i == app.followup_selected;
         let note_style = if selected { theme.selection() } else { theme.fg(Slot::Text) };
+        let home = &app.home;
+        let who = home.customer_name(v.customer_id);
+        let contact = home.customers.get(&v.customer_id).and_then(|c| contact_for(c, v.channel)).unwrap_or_default();
+        let case = v.case_id.and_then(|c| home.subjects.get(&c)).map(|s| format!("  ⧉ {s}")).unwrap_or_default();
         let mut spans = vec![
             Span::styled(
                 format!("{label} "),
@@ -92,8 +98,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 format!("{} ", v.due_at.with_timezone(&app.tz.0).format("%a %H:%M")),
                 theme.fg(Slot::TextMuted),
             ),
-            Span::styled(format!("{:<9}", v.channel.as_str()), theme.fg(Slot::Info)),
+            Span::styled(fit(v.channel.as_str(), 7), theme.fg(Slot::Info)),
+            Span::styled(fit(who, 20), note_style.add_modifier(Modifier::BOLD)),
+            Span::styled(fit(&contact, 20), theme.fg(Slot::TextMuted)),
             Span::styled(if v.note.is_empty() { "(no note)".to_string() } else { v.note.clone() }, note_style),
+            Span::styled(case, theme.fg(Slot::Info)),
         ];
         if f.waiting {
             spans.push(Span::styled("  ⟳", theme.fg(Slot::Warn)));

@@ -1,10 +1,17 @@
 //! Home: the agent's open cases and the follow-ups waiting, as the local store has them (so it
-//! works offline). Enter opens a case, `t` its customer's timeline, `n` starts a case.
+//! works offline), each with who it is about; cases with their SLA clock's time left, under
+//! column headings, sorted by due time, priority, age or customer (`s`). Enter opens a case,
+//! `t` its customer's timeline, `n` starts a case.
 
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
+use uuid::Uuid;
 
 use super::app::App;
 use super::forms::Form;
@@ -13,11 +20,46 @@ use super::list::move_in;
 use super::mode::View;
 use super::msg::Cmd;
 use super::theme::{Slot, Theme};
-use super::widgets::{block, relative, window_start};
-use crate::domain::case::Case;
+use super::widgets::{block, fit, relative, window_start};
+use crate::domain::case::{Case, Channel};
 use crate::domain::customer::Customer;
 use crate::domain::followup::FollowUp;
+use crate::domain::sla::{next_due, short_span, sla_state, SlaState};
 use crate::local::overlay::Synced;
+
+/// How home's cases are ordered (`s` cycles).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum HomeSort {
+    /// The running SLA clock's due time, soonest (or most late) first.
+    #[default]
+    Due,
+    /// Urgent first, then by due time.
+    Priority,
+    /// Oldest first.
+    Age,
+    /// By the customer's name.
+    Customer,
+}
+
+impl HomeSort {
+    fn next(self) -> HomeSort {
+        match self {
+            HomeSort::Due => HomeSort::Priority,
+            HomeSort::Priority => HomeSort::Age,
+            HomeSort::Age => HomeSort::Customer,
+            HomeSort::Customer => HomeSort::Due,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            HomeSort::Due => "due",
+            HomeSort::Priority => "priority",
+            HomeSort::Age => "age",
+            HomeSort::Customer => "customer",
+        }
+    }
+}
 
 #[derive(Debug, Default, Clone)]
 pub struct HomeState {
@@ -25,15 +67,62 @@ pub struct HomeState {
     pub loaded: bool,
     pub cases: Vec<Synced<Case>>,
     pub followups: Vec<Synced<FollowUp>>,
+    /// The customers of these cases and follow-ups, as far as the local store knows them.
+    pub customers: HashMap<Uuid, Customer>,
+    /// The subjects of the follow-ups' cases.
+    pub subjects: HashMap<Uuid, String>,
+    pub sort: HomeSort,
     pub selected: usize,
 }
 
-/// The local store's answer: the open cases and follow-ups (soonest due first).
-pub fn loaded(app: &mut App, cases: Vec<Synced<Case>>, followups: Vec<Synced<FollowUp>>) -> Vec<Cmd> {
-    app.home.cases = cases;
-    app.home.followups = followups;
+/// What the local store answered for home.
+#[derive(Debug, Default, Clone)]
+pub struct HomeData {
+    pub cases: Vec<Synced<Case>>,
+    pub followups: Vec<Synced<FollowUp>>,
+    pub customers: HashMap<Uuid, Customer>,
+    pub subjects: HashMap<Uuid, String>,
+}
+
+impl HomeState {
+    /// The customer's name, or a stand-in until the sync has read it.
+    pub fn customer_name(&self, id: Uuid) -> &str {
+        self.customers.get(&id).map(|c| c.display_name.as_str()).unwrap_or("…")
+    }
+
+    /// Orders the cases as `sort` says, keeping the selected case selected.
+    pub fn sort_cases(&mut self, now: DateTime<Utc>) {
+        let keep = self.cases.get(self.selected).map(|c| c.value.id);
+        let far = now + chrono::Duration::days(36_500);
+        let due = |c: &Case| next_due(c).unwrap_or(far);
+        match self.sort {
+            HomeSort::Due => self.cases.sort_by_key(|c| (due(&c.value), std::cmp::Reverse(c.value.priority))),
+            HomeSort::Priority => self.cases.sort_by_key(|c| (std::cmp::Reverse(c.value.priority), due(&c.value))),
+            HomeSort::Age => self.cases.sort_by_key(|c| (c.value.created_at, c.value.id)),
+            HomeSort::Customer => {
+                let customers = &self.customers;
+                let name = |c: &Case| customers.get(&c.customer_id).map(|x| x.display_name.to_lowercase());
+                self.cases.sort_by_cached_key(|c| (name(&c.value).is_none(), name(&c.value), due(&c.value)));
+            }
+        }
+        if let Some(k) = keep {
+            self.selected = self.cases.iter().position(|c| c.value.id == k).unwrap_or(0);
+        }
+    }
+}
+
+/// The local store's answer: the open cases and follow-ups (soonest due first), with who
+/// they are about.
+pub fn loaded(app: &mut App, data: HomeData) -> Vec<Cmd> {
+    let keep = app.home.cases.get(app.home.selected).map(|c| c.value.id);
+    app.home.cases = data.cases;
+    app.home.followups = data.followups;
+    app.home.customers = data.customers;
+    app.home.subjects = data.subjects;
     app.home.followups.sort_by_key(|f| f.value.due_at);
     app.home.loaded = true;
+    app.home.selected = keep.and_then(|k| app.home.cases.iter().position(|c| c.value.id == k)).unwrap_or(0);
+    app.home.sort_cases(app.now);
     app.home.selected = app.home.selected.min(app.home.cases.len().saturating_sub(1));
     app.followup_selected = app.followup_selected.min(app.home.followups.len().saturating_sub(1));
     vec![]
@@ -51,14 +140,20 @@ pub fn key(app: &mut App, a: Action) -> Vec<Cmd> {
         Action::OpenTimeline => {
             if let Some(c) = app.home.cases.get(app.home.selected) {
                 let id = c.value.customer_id;
-                // Named properly once the customer arrives (Msg::Customer).
-                let stub = Customer::named(id, &format!("customer of “{}”", c.value.subject), c.value.created_at);
+                // Named properly once the card arrives (Msg::Card).
+                let stub = app.home.customers.get(&id).cloned().unwrap_or_else(|| {
+                    Customer::named(id, &format!("customer of “{}”", c.value.subject), c.value.created_at)
+                });
                 return super::timeline::open(app, stub);
             }
         }
         Action::NewCase => {
             app.search_for_new_case = true;
             app.go(View::Search);
+        }
+        Action::Sort => {
+            app.home.sort = app.home.sort.next();
+            app.home.sort_cases(app.now);
         }
         Action::Queues => return super::lead::queues::open(app),
         Action::Report => return super::lead::report::open(app),
@@ -72,53 +167,200 @@ pub fn new_case(app: &mut App, customer: &Customer) -> Vec<Cmd> {
     app.open_form(Form::new_case(customer.id, &customer.display_name, &Default::default()))
 }
 
+/// The columns of home's cases at a width: (heading, columns) of the fixed ones; the subject
+/// takes what is left.
+struct Columns {
+    wide: bool,
+    customer: usize,
+}
+
+impl Columns {
+    fn at(width: usize) -> Columns {
+        let wide = width >= 110;
+        Columns { wide, customer: if wide { 22 } else { 16 } }
+    }
+}
+
+/// "BREACHED 2h 05m", "at risk 25m", "ok 3h 12m": the running clock, as the SLA column shows it.
+pub fn sla_cell(case: &Case, now: DateTime<Utc>) -> (String, Slot) {
+    let state = sla_state(case, now);
+    let left = next_due(case).map(|due| due - now);
+    let text = match (state, left) {
+        (SlaState::Breached, Some(l)) if l < chrono::Duration::zero() => format!("late {}", short_span(l)),
+        (SlaState::Breached, _) => "breached".to_string(),
+        (SlaState::AtRisk, Some(l)) => format!("risk {}", short_span(l)),
+        (SlaState::Ok, Some(l)) => format!("ok {}", short_span(l)),
+        (_, None) => "–".to_string(),
+    };
+    (text, Slot::Sla(state))
+}
+
+/// A case's age as a short span: "40m", "30h", "3d".
+fn age(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
+    let m = (now - at).num_minutes().max(0);
+    match m {
+        0..=59 => format!("{m}m"),
+        60..=2879 => format!("{}h", m / 60),
+        _ => format!("{}d", m / 1440),
+    }
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let [cases, follow] = Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas::<2>(area);
-    let inner_h = cases.height.saturating_sub(2) as usize;
-    let start = window_start(app.home.selected, inner_h);
+    let home = &app.home;
+    let width = cases.width.saturating_sub(2) as usize;
+    let cols = Columns::at(width);
+    // The heading takes a row.
+    let inner_h = cases.height.saturating_sub(3) as usize;
+    let start = window_start(home.selected, inner_h);
     let mut lines: Vec<Line> = Vec::new();
-    if app.home.cases.is_empty() {
-        let text = if app.home.loaded {
+    let fixed = 13 + 7 + cols.customer + 5 + if cols.wide { 8 + 9 } else { 0 };
+    let subject_w = width.saturating_sub(fixed).max(8);
+    let mark = |s: HomeSort, name: &str| if home.sort == s { format!("{name}▾") } else { name.to_string() };
+    let mut head = format!(
+        "{}{}{}{}",
+        fit(&mark(HomeSort::Due, "SLA"), 13),
+        fit(&mark(HomeSort::Priority, "Pri"), 7),
+        fit(&mark(HomeSort::Customer, "Customer"), cols.customer),
+        fit("Subject", subject_w),
+    );
+    if cols.wide {
+        head.push_str(&format!("{}{}", fit("Channel", 8), fit("Status", 9)));
+    }
+    head.push_str(&fit(&mark(HomeSort::Age, "Age"), 5));
+    lines.push(Line::styled(head, theme.fg(Slot::TextMuted).add_modifier(Modifier::BOLD)));
+    if home.cases.is_empty() {
+        let text = if home.loaded {
             "No open cases assigned to you. Press / to find a customer."
         } else {
             "Loading your cases…"
         };
         lines.push(Line::styled(text, theme.fg(Slot::TextMuted)));
     }
-    for (i, c) in app.home.cases.iter().enumerate().skip(start).take(inner_h) {
+    for (i, c) in home.cases.iter().enumerate().skip(start).take(inner_h) {
         let v = &c.value;
-        let style = if i == app.home.selected { theme.selection() } else { theme.fg(Slot::Text) };
-        let mut spans = vec![
-            Span::styled(format!("{:<8}", v.status.as_str()), theme.fg(Slot::Status(v.status))),
-            Span::styled(format!("{:<7}", v.priority.as_str()), theme.fg(Slot::Priority(v.priority))),
-            Span::styled(format!("{:<10}", relative(app.now, v.created_at)), theme.fg(Slot::TextMuted)),
-            Span::styled(v.subject.clone(), style),
-        ];
+        let selected = i == home.selected;
+        let style = if selected { theme.selection() } else { theme.fg(Slot::Text) };
+        let (sla, sla_slot) = sla_cell(v, app.now);
+        let mut subject = v.subject.clone();
         if c.waiting {
-            spans.push(Span::styled("  ⟳ waiting to sync", theme.fg(Slot::Warn)));
+            subject = format!("⟳ {subject}");
         }
+        let mut spans = vec![
+            Span::styled(fit(&sla, 13), theme.fg(sla_slot)),
+            Span::styled(fit(v.priority.as_str(), 7), theme.fg(Slot::Priority(v.priority))),
+            Span::styled(fit(home.customer_name(v.customer_id), cols.customer - 1) + " ", style),
+            Span::styled(fit(&subject, subject_w - 1) + " ", style),
+        ];
+        if cols.wide {
+            spans.push(Span::styled(fit(v.channel.as_str(), 8), theme.fg(Slot::Info)));
+            spans.push(Span::styled(fit(v.status.as_str(), 9), theme.fg(Slot::Status(v.status))));
+        }
+        spans.push(Span::styled(fit(&age(app.now, v.created_at), 5), theme.fg(Slot::TextMuted)));
         lines.push(Line::from(spans));
     }
-    let title = format!("My open cases ({}) · Enter opens · n new case · / find · F follow-ups", app.home.cases.len());
+    let title = format!("My open cases ({}) · by {} · s sorts · ? keys", home.cases.len(), home.sort.label());
     frame.render_widget(Paragraph::new(lines).block(block(&title, theme, true)), cases);
 
     let mut lines: Vec<Line> = Vec::new();
-    if app.home.followups.is_empty() {
+    if home.followups.is_empty() {
         lines.push(Line::styled("No follow-ups waiting.", theme.fg(Slot::TextMuted)));
     }
-    for f in app.home.followups.iter().take(follow.height.saturating_sub(2) as usize) {
+    let fw = follow.width.saturating_sub(2) as usize;
+    for f in home.followups.iter().take(follow.height.saturating_sub(2) as usize) {
         let v = &f.value;
         let overdue = v.due_at < app.now;
-        let when = Span::styled(
-            format!("{:<12}", relative(app.now, v.due_at)),
-            theme.fg(if overdue { Slot::Error } else { Slot::TextMuted }),
-        );
         let note = if v.note.is_empty() { "(no note)".to_string() } else { v.note.clone() };
+        let who = home.customer_name(v.customer_id);
+        let contact = home.customers.get(&v.customer_id).and_then(|c| contact_for(c, v.channel)).unwrap_or_default();
         lines.push(Line::from(vec![
-            when,
-            Span::styled(format!("{:<7}", v.channel.as_str()), theme.fg(Slot::Info)),
-            Span::styled(note, theme.fg(Slot::Text)),
+            Span::styled(
+                fit(&relative(app.now, v.due_at), 10),
+                theme.fg(if overdue { Slot::Error } else { Slot::TextMuted }),
+            ),
+            Span::styled(fit(v.channel.as_str(), 7), theme.fg(Slot::Info)),
+            Span::styled(fit(who, cols.customer - 1) + " ", theme.fg(Slot::Text)),
+            Span::styled(fit(&contact, 18), theme.fg(Slot::TextMuted)),
+            Span::styled(fit(&note, fw.saturating_sub(35 + cols.customer)), theme.fg(Slot::Text)),
         ]));
     }
-    frame.render_widget(Paragraph::new(lines).block(block("Follow-ups due", theme, false)), follow);
+    frame.render_widget(Paragraph::new(lines).block(block("Follow-ups due · F all of them", theme, false)), follow);
+}
+
+/// How to reach a customer on a channel: the phone number for a call-back, the email for an
+/// email; the first known contact else.
+pub fn contact_for(c: &Customer, channel: Channel) -> Option<String> {
+    let phone = c.phones.first();
+    let email = c.emails.first();
+    match channel {
+        Channel::Phone => phone.or(email),
+        _ => email.or(phone),
+    }
+    .cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::console::testing::{agent_scene, id};
+
+    fn order(app: &App) -> Vec<u128> {
+        app.home.cases.iter().map(|c| c.value.id.as_u128()).collect()
+    }
+
+    #[test]
+    fn s_sorts_by_due_priority_age_and_customer_keeping_the_selection() {
+        let mut app = agent_scene();
+        // Due: the late one, the one at risk, then by time left.
+        assert_eq!(order(&app), [11, 12, 10, 13]);
+        app.home.selected = 2; // "Parcel never arrived"
+        key(&mut app, Action::Sort);
+        assert_eq!((app.home.sort, order(&app)), (HomeSort::Priority, vec![10, 11, 12, 13]));
+        assert_eq!(app.home.cases[app.home.selected].value.id, id(10), "the selection follows its case");
+        key(&mut app, Action::Sort);
+        assert_eq!((app.home.sort, order(&app)), (HomeSort::Age, vec![13, 11, 12, 10]));
+        // By customer: a case whose customer is not known yet goes last.
+        let mut other = app.home.cases[0].clone();
+        other.value.id = id(14);
+        other.value.customer_id = id(2);
+        app.home.cases.push(other);
+        let mut anna = app.home.customers[&id(1)].clone();
+        (anna.id, anna.display_name) = (id(3), "Anna Rossi".into());
+        app.home.cases[1].value.customer_id = id(3);
+        app.home.customers.insert(id(3), anna);
+        key(&mut app, Action::Sort);
+        assert_eq!(app.home.sort, HomeSort::Customer);
+        assert_eq!(order(&app).first(), Some(&11), "Anna before Zoe");
+        assert_eq!(order(&app).last(), Some(&14), "the unknown customer last");
+        key(&mut app, Action::Sort);
+        assert_eq!(app.home.sort, HomeSort::Due);
+    }
+
+    #[test]
+    fn the_sla_cell_says_how_late_or_how_long_is_left() {
+        let app = agent_scene();
+        let cells: Vec<String> = app.home.cases.iter().map(|c| sla_cell(&c.value, app.now).0).collect();
+        assert_eq!(cells, ["late 22h 00m", "risk 1h 00m", "ok 2h 00m", "ok 22h 00m"]);
+        let mut done = app.home.cases[0].value.clone();
+        done.resolution = Some(crate::domain::case::Resolution {
+            summary: "s".into(),
+            root_cause: vec![],
+            outcome: crate::domain::case::Outcome::Positive,
+            rasa_incomplete_reason: None,
+            resolved_by: id(9),
+            resolved_at: app.now,
+        });
+        assert_eq!(sla_cell(&done, app.now).0, "breached", "resolved late: no clock runs, the state stays");
+    }
+
+    #[test]
+    fn a_call_back_shows_the_phone_an_email_the_address() {
+        let app = agent_scene();
+        let zoe = &app.home.customers[&id(1)];
+        assert_eq!(contact_for(zoe, Channel::Phone).as_deref(), Some("+393331234567"));
+        assert_eq!(contact_for(zoe, Channel::Email).as_deref(), Some("zoe.q@example.com"));
+        let mut no_phone = zoe.clone();
+        no_phone.phones.clear();
+        assert_eq!(contact_for(&no_phone, Channel::Phone).as_deref(), Some("zoe.q@example.com"));
+    }
 }

@@ -11,11 +11,10 @@ use crate::client::sync::SyncStatus;
 use crate::domain::case::{Case, NoteVisibility};
 use crate::domain::customer::Customer;
 use crate::domain::event::Event;
-use crate::domain::followup::FollowUp;
 use crate::domain::rasa::RasaStep;
 use crate::domain::sla::SlaState;
 use crate::domain::Invalid;
-use crate::local::overlay::{LocalOp, Synced};
+use crate::local::overlay::LocalOp;
 use crate::local::view::LocalCase;
 use crate::wire::card::CustomerCard;
 use crate::wire::leads::{BulkChange, BulkResponse, QueueCase, QueuesResponse, SummaryReport};
@@ -35,10 +34,7 @@ pub enum Msg {
     /// Time passed (relative times, clocks).
     Tick(DateTime<Utc>),
     Sync(SyncStatus),
-    Home {
-        cases: Vec<Synced<Case>>,
-        followups: Vec<Synced<FollowUp>>,
-    },
+    Home(Box<super::home::HomeData>),
     SearchResults {
         query: String,
         result: Result<Vec<Customer>, String>,

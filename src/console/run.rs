@@ -346,7 +346,17 @@ fn run_cmds(
                 tokio::spawn(async move {
                     let cases = store.cases(Some(me), true).await.unwrap_or_default();
                     let followups = store.open_followups(me).await.unwrap_or_default();
-                    let _ = tx.send(Msg::Home { cases, followups });
+                    let mut people: Vec<uuid::Uuid> = cases.iter().map(|c| c.value.customer_id).collect();
+                    people.extend(followups.iter().map(|f| f.value.customer_id));
+                    people.sort();
+                    people.dedup();
+                    let customers = store.cached_customers(&people).await.unwrap_or_default();
+                    let mut of_followups: Vec<uuid::Uuid> = followups.iter().filter_map(|f| f.value.case_id).collect();
+                    of_followups.sort();
+                    of_followups.dedup();
+                    let subjects = store.case_subjects(&of_followups).await.unwrap_or_default();
+                    let data = crate::console::home::HomeData { cases, followups, customers, subjects };
+                    let _ = tx.send(Msg::Home(Box::new(data)));
                 });
             }
             Cmd::Search(query) => {

@@ -50,32 +50,43 @@ pub fn agent_scene() -> App {
         created_at: now,
         updated_at: now,
     };
-    let case = |n: u128, subject: &str, status, priority, hours: i64, waiting| Synced {
-        value: Case {
-            id: id(n),
-            customer_id: id(1),
-            subject: subject.into(),
-            channel: Channel::Phone,
-            status,
-            priority,
-            queue: "general".into(),
-            team: "support".into(),
-            assignee_id: Some(id(9)),
-            first_response_due: None,
-            resolution_due: None,
-            revision: 1,
-            created_by: id(9),
-            created_at: now - chrono::Duration::hours(hours),
-            updated_at: now,
-            resolution: None,
-            first_response_at: None,
-        },
-        waiting,
+    let case = |n: u128, subject: &str, status, priority: Priority, hours: i64, waiting| {
+        let opened = now - chrono::Duration::hours(hours);
+        let (first, resolve) = crate::domain::sla::SlaPolicy::default_for(priority).due(opened);
+        Synced {
+            value: Case {
+                id: id(n),
+                customer_id: id(1),
+                subject: subject.into(),
+                channel: Channel::Phone,
+                status,
+                priority,
+                queue: "general".into(),
+                team: "support".into(),
+                assignee_id: Some(id(9)),
+                first_response_due: Some(first),
+                resolution_due: Some(resolve),
+                revision: 1,
+                created_by: id(9),
+                created_at: opened,
+                updated_at: now,
+                resolution: None,
+                first_response_at: (status != CaseStatus::New).then_some(opened + chrono::Duration::minutes(10)),
+            },
+            waiting,
+        }
     };
     app.home.cases = vec![
         case(10, "Parcel never arrived", CaseStatus::Open, Priority::Urgent, 2, true),
         case(11, "Charged twice for one order", CaseStatus::Pending, Priority::High, 30, false),
+        case(12, "Invoice needs the company's VAT number", CaseStatus::New, Priority::Normal, 3, false),
+        case(13, "Can I change the delivery address? 📦", CaseStatus::Open, Priority::Low, 50, false),
     ];
+    app.home.customers.insert(id(1), customer.clone());
+    app.home.subjects.insert(id(10), "Parcel never arrived".into());
+    app.home.loaded = true;
+    app.home.sort_cases(now);
+    app.home.selected = 0;
     app.home.followups = vec![Synced {
         value: FollowUp {
             id: id(20),
@@ -289,7 +300,7 @@ pub fn lead_scene() -> App {
 /// The agent's scene with the first case open in the case view, loaded, a RASA step done.
 pub fn case_scene() -> App {
     let mut app = agent_scene();
-    let case = app.home.cases[0].clone();
+    let case = app.home.cases.iter().find(|c| c.value.id == id(10)).unwrap().clone();
     app.open_case(case.value.id);
     let loaded = crate::local::view::LocalCase {
         case,

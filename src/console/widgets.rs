@@ -43,6 +43,33 @@ pub fn relative(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
     }
 }
 
+/// `text` in exactly `cols` terminal columns: cut with "…" when longer, padded when shorter
+/// (wide characters such as emoji and CJK count two).
+pub fn fit(text: &str, cols: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut out = String::new();
+    let mut used = 0;
+    // A control character is shown as a space: one column.
+    let width = |c: char| if c.is_control() { 1 } else { c.width().unwrap_or(0) };
+    let total: usize = text.chars().map(width).sum();
+    let room = if total > cols { cols.saturating_sub(1) } else { cols };
+    for c in text.chars() {
+        let w = width(c);
+        if used + w > room {
+            break;
+        }
+        // Line breaks and tabs would break the row.
+        out.push(if c.is_control() { ' ' } else { c });
+        used += w;
+    }
+    if total > cols && cols > 0 {
+        out.push('…');
+        used += 1;
+    }
+    out.extend(std::iter::repeat_n(' ', cols.saturating_sub(used)));
+    out
+}
+
 pub fn block(title: &str, theme: &Theme, focused: bool) -> Block<'static> {
     Block::default()
         .borders(Borders::ALL)
@@ -69,6 +96,11 @@ mod tests {
         assert_eq!(relative(now, now - chrono::Duration::days(2)), "2d ago");
         assert_eq!(relative(now, now + chrono::Duration::minutes(10)), "in 10m");
         assert_eq!(window_start(25, 10), 20);
+        assert_eq!(fit("Zoe", 5), "Zoe  ");
+        assert_eq!(fit("Zoe Quintero", 6), "Zoe Q…");
+        assert_eq!(fit("東京都", 4), "東… ", "four columns: a wide character does not fit beside the …");
+        assert_eq!(fit("a\nb", 3), "a b");
+        assert_eq!(fit("abc", 0), "");
         assert_eq!(window_start(3, 0), 0, "no room: from the top");
     }
 }

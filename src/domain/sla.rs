@@ -73,6 +73,29 @@ pub fn sla_state(case: &Case, now: DateTime<Utc>) -> SlaState {
     first.max(resolution)
 }
 
+/// The clock that is running on a case, with its due time: the first answer while there is
+/// none, then the resolution; `None` once resolved (or with no service level). Lists sort by
+/// it and show the time left to it (negative: late by that much).
+pub fn next_due(case: &Case) -> Option<DateTime<Utc>> {
+    if case.resolution.is_some() {
+        return None;
+    }
+    match case.first_response_at {
+        None => case.first_response_due.or(case.resolution_due),
+        Some(_) => case.resolution_due,
+    }
+}
+
+/// "3h 12m", "25m", "2d 4h": a span as lists show time left or late, to the minute.
+pub fn short_span(d: Duration) -> String {
+    let m = d.num_minutes().unsigned_abs();
+    match m {
+        0..=59 => format!("{m}m"),
+        60..=1439 => format!("{}h {:02}m", m / 60, m % 60),
+        _ => format!("{}d {}h", m / 1440, m % 1440 / 60),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,6 +111,28 @@ mod tests {
         c.first_response_due = Some(first);
         c.resolution_due = Some(resolve);
         c
+    }
+
+    #[test]
+    fn the_running_clock_is_the_first_answer_then_the_resolution() {
+        let t0 = Utc::now();
+        let mut c = case_at(t0, Priority::High);
+        assert_eq!(next_due(&c), c.first_response_due);
+        c.first_response_at = Some(t0 + Duration::minutes(5));
+        assert_eq!(next_due(&c), c.resolution_due);
+        c.resolution = Some(Resolution {
+            summary: "s".into(),
+            root_cause: vec![],
+            outcome: Outcome::Positive,
+            rasa_incomplete_reason: None,
+            resolved_by: c.created_by,
+            resolved_at: t0 + Duration::hours(1),
+        });
+        assert_eq!(next_due(&c), None);
+        assert_eq!(short_span(Duration::seconds(59)), "0m");
+        assert_eq!(short_span(Duration::minutes(-25)), "25m");
+        assert_eq!(short_span(Duration::minutes(192)), "3h 12m");
+        assert_eq!(short_span(Duration::minutes(3 * 1440 + 125)), "3d 2h");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! What the console shows: confirmed state with the outbox's pending operations laid over it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 use sqlx::sqlite::SqliteRow;
@@ -206,6 +206,20 @@ impl LocalStore {
             }
         }
         out.sort_by_key(|f| (f.value.due_at, f.value.id));
+        Ok(out)
+    }
+
+    /// The subjects of these cases as the agent sees them (those not here are left out): what
+    /// the follow-ups list shows beside each follow-up.
+    pub async fn case_subjects(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, String>> {
+        let me = self.me_required().await?;
+        let mut conn = self.reader().acquire().await?;
+        let mut out = HashMap::with_capacity(ids.len());
+        for id in ids {
+            if let Some(c) = case_on(&mut conn, &me, *id).await? {
+                out.insert(*id, c.value.subject);
+            }
+        }
         Ok(out)
     }
 

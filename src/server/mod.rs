@@ -433,7 +433,8 @@ pub async fn spawn(store: Store, addr: &str) -> std::io::Result<Running> {
 
 /// [`spawn`] within `limits`.
 pub async fn spawn_with(store: Store, addr: &str, limits: listen::Limits) -> std::io::Result<Running> {
-    spawn_configured(store, addr, ServeOptions { limits, deliveries: Some(DeliveryOptions::default()), card: None }).await
+    spawn_configured(store, addr, ServeOptions { limits, deliveries: Some(DeliveryOptions::default()), card: None })
+        .await
 }
 
 /// [`spawn`] as `options` say.

@@ -71,7 +71,8 @@ impl CardRules {
     /// Reads and checks a list of facts (TOML, `[[fact]]` tables); the error says which fact
     /// is wrong and how to write it.
     pub fn parse(text: &str) -> Result<CardRules, Invalid> {
-        let file: CardFile = toml::from_str(text).map_err(|e| Invalid::general(format!("card rules: {}", e.message())))?;
+        let file: CardFile =
+            toml::from_str(text).map_err(|e| Invalid::general(format!("card rules: {}", e.message())))?;
         if file.fact.len() > MAX_FACTS {
             return Err(Invalid::general(format!(
                 "card rules: {} facts; a card shows up to {MAX_FACTS}",
@@ -121,7 +122,9 @@ impl FactRule {
         match (self.measure, &self.field) {
             (Measure::Count, Some(_)) => return Err("a count reads no field: leave `field` out".into()),
             (Measure::Sum | Measure::Last, None) => {
-                return Err("a sum or last value needs the number's `field` in the event's data, e.g. field = \"total\"".into())
+                return Err(
+                    "a sum or last value needs the number's `field` in the event's data, e.g. field = \"total\"".into(),
+                )
             }
             (_, Some(f)) if f.is_empty() || f.split('.').any(str::is_empty) => {
                 return Err(format!("`{f}` is not a field path: dotted names such as `object.amount`"))
@@ -157,9 +160,8 @@ impl FactRule {
                 }
             }
         };
-        let warn = value.is_some_and(|v| {
-            self.warn_at.is_some_and(|w| v >= w) || self.warn_below.is_some_and(|w| v < w)
-        });
+        let warn =
+            value.is_some_and(|v| self.warn_at.is_some_and(|w| v >= w) || self.warn_below.is_some_and(|w| v < w));
         Fact {
             label: self.label.trim().to_string(),
             measure: self.measure,
@@ -298,7 +300,10 @@ mod tests {
     fn a_wrong_rule_says_which_and_how() {
         let cases = [
             ("[[fact]]\nlabel = \"X\"\nkinds = []\nmeasure = \"count\"\nwindow = \"7d\"", "name the event kinds"),
-            ("[[fact]]\nlabel = \"X\"\nkinds = [\"a\"]\nmeasure = \"sum\"\nwindow = \"7d\"", "needs the number's `field`"),
+            (
+                "[[fact]]\nlabel = \"X\"\nkinds = [\"a\"]\nmeasure = \"sum\"\nwindow = \"7d\"",
+                "needs the number's `field`",
+            ),
             ("[[fact]]\nlabel = \"X\"\nkinds = [\"a\"]\nmeasure = \"count\"", "needs a `window`"),
             ("[[fact]]\nlabel = \"X\"\nkinds = [\"a\"]\nmeasure = \"count\"\nwindow = \"7 days\"", "not a span"),
             ("[[fact]]\nlabel = \"X\"\nkinds = [\"a b\"]\nmeasure = \"count\"\nwindow = \"7d\"", "not a kind"),
