@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::queues::ACTIVE;
 use super::{col_enum, col_i64, col_json, col_str, col_ts, col_uuid, Result, Sql, Store};
 use crate::domain::card::{CardRules, Reading, Rows};
+use crate::domain::event::CASEBOOK_SOURCE;
 use crate::domain::time::{now, to_micros};
 use crate::wire::card::{CaseBrief, CustomerCard, EventBrief};
 
@@ -42,10 +43,11 @@ impl Store {
         })
         .transpose()?;
         let last_event = sqlx::query(
-            "SELECT source, kind, title, occurred_at FROM events WHERE customer_id = $1 \
+            "SELECT source, kind, title, occurred_at FROM events WHERE customer_id = $1 AND source <> $2 \
              ORDER BY occurred_at DESC, id DESC LIMIT 1",
         )
         .bind(&key)
+        .bind(CASEBOOK_SOURCE)
         .fetch_optional(self.reader())
         .await?
         .map(|r| -> Result<EventBrief> {

@@ -19,7 +19,8 @@ pub struct CustomerCard {
     pub open_cases: u64,
     /// The newest case, whatever its status.
     pub last_case: Option<CaseBrief>,
-    /// The newest event from any source.
+    /// The newest event from another system (casebook's own activity left out): when and
+    /// where the customer was last seen.
     pub last_event: Option<EventBrief>,
     /// As the server's card rules say, in their order.
     pub facts: Vec<Fact>,
