@@ -51,7 +51,7 @@ pub(crate) struct Stats {
 }
 
 impl Stats {
-    fn pct(&self, p: f64) -> f64 {
+    pub(crate) fn pct(&self, p: f64) -> f64 {
         let mut v = self.latencies.clone();
         v.sort();
         let i = ((v.len() as f64 * p / 100.0).ceil() as usize).clamp(1, v.len()) - 1;

@@ -1,7 +1,8 @@
-//! `casebook bench <api|console|import|leads|sync>`: the speed figures README.md reports, each
+//! `casebook bench <api|card|console|import|leads|sync>`: the speed figures README.md reports, each
 //! measured beside a floor taken in the same run on the same machine.
 
 pub mod api;
+pub mod card;
 pub mod console;
 pub mod import;
 pub mod leads;
@@ -13,6 +14,8 @@ use clap::Subcommand;
 pub enum BenchCommand {
     /// The API: timeline and search latency under concurrency, ingestion rate
     Api(api::BenchArgs),
+    /// The customer card of a customer with 10,000 events: in the store and over HTTP
+    Card(card::CardBenchArgs),
     /// The console: frame time with 1,000 and 100,000 events, keystroke to frame, memory
     Console(console::ConsoleBenchArgs),
     /// History import: JSON Lines and CSV into a fresh database, a rerun, beside the rows alone
@@ -26,6 +29,7 @@ pub enum BenchCommand {
 pub async fn run(which: BenchCommand) -> anyhow::Result<()> {
     match which {
         BenchCommand::Api(args) => api::run(args).await,
+        BenchCommand::Card(args) => card::run(args).await,
         BenchCommand::Console(args) => console::run(args),
         BenchCommand::Import(args) => import::run(args).await,
         BenchCommand::Leads(args) => leads::run(args).await,
