@@ -62,27 +62,45 @@ impl TimelineState {
     pub(crate) fn rebuild_rows(&mut self) {
         let keep = self.selected_event();
         self.rows.clear();
-        let mut day: Option<NaiveDate> = None;
         let query = self.query.trim().to_lowercase();
-        for (i, e) in self.events.iter().enumerate() {
-            if self.source.as_deref().is_some_and(|s| s != e.source)
-                || self.kind.as_deref().is_some_and(|k| k != e.kind)
-            {
-                continue;
+        let shown: Vec<(usize, NaiveDate)> = self
+            .events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| {
+                self.source.as_deref().is_none_or(|s| s == e.source)
+                    && self.kind.as_deref().is_none_or(|k| k == e.kind)
+                    && (query.is_empty() || matches_text(e, &query))
+            })
+            .map(|(i, e)| (i, e.occurred_at.with_timezone(&self.tz.0).date_naive()))
+            .collect();
+        // A day heading only over a day with several events; an event alone on its day
+        // carries its date in its row.
+        for (n, (i, d)) in shown.iter().enumerate() {
+            let first_of_day = n == 0 || shown[n - 1].1 != *d;
+            let several = shown.get(n + 1).is_some_and(|next| next.1 == *d);
+            if first_of_day && several {
+                self.rows.push(Row::Day(*d));
             }
-            if !query.is_empty() && !matches_text(e, &query) {
-                continue;
-            }
-            let d = e.occurred_at.with_timezone(&self.tz.0).date_naive();
-            if day != Some(d) {
-                self.rows.push(Row::Day(d));
-                day = Some(d);
-            }
-            self.rows.push(Row::Event(i));
+            self.rows.push(Row::Event(*i));
         }
         self.selected = keep
             .and_then(|k| self.rows.iter().position(|r| *r == Row::Event(k)))
             .unwrap_or_else(|| self.rows.iter().position(|r| matches!(r, Row::Event(_))).unwrap_or(0));
+    }
+
+    /// Whether the row at `i` is an event alone on its day (no heading above it: the row
+    /// shows its date).
+    pub fn dated(&self, i: usize) -> bool {
+        let Some(Row::Event(k)) = self.rows.get(i) else { return false };
+        match i.checked_sub(1).and_then(|p| self.rows.get(p)) {
+            None => true,
+            Some(Row::Day(_)) => false,
+            Some(Row::Event(j)) => {
+                let day = |e: &Event| e.occurred_at.with_timezone(&self.tz.0).date_naive();
+                day(&self.events[*j]) != day(&self.events[*k])
+            }
+        }
     }
 
     pub fn selected_event(&self) -> Option<usize> {
@@ -366,7 +384,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 let rule = "─".repeat(width.saturating_sub(head.chars().count()));
                 lines.push(Line::styled(format!("{head}{rule}"), theme.fg(Slot::TextMuted)));
             }
-            Row::Event(k) => lines.push(timeline_line(&t.events[*k], i == t.selected, app, theme, false)),
+            Row::Event(k) => lines.push(timeline_line(&t.events[*k], i == t.selected, t.dated(i), app, theme, false)),
         }
     }
     frame.render_widget(Paragraph::new(lines).block(block(&title, theme, true)), list);
@@ -379,9 +397,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
 }
 
-/// One event of a timeline list: clock, relative time, source badge, kind symbol, title; an
-/// unhappy survey marked `!`; `compact` leaves out the relative time and the case marker.
-pub(crate) fn timeline_line<'a>(e: &Event, selected: bool, app: &App, theme: &Theme, compact: bool) -> Line<'a> {
+/// One event of a timeline list: its date when `dated` (alone on its day, no heading above),
+/// clock, relative time, source badge, kind symbol, title; an unhappy survey marked `!`;
+/// `compact` leaves out the relative time and the case marker.
+pub(crate) fn timeline_line<'a>(
+    e: &Event,
+    selected: bool,
+    dated: bool,
+    app: &App,
+    theme: &Theme,
+    compact: bool,
+) -> Line<'a> {
     let t = &app.timeline;
     let unhappy = unhappy_survey(e);
     let title_style = if selected {
@@ -391,10 +417,9 @@ pub(crate) fn timeline_line<'a>(e: &Event, selected: bool, app: &App, theme: &Th
     } else {
         theme.fg(Slot::Text)
     };
-    let mut spans = vec![Span::styled(
-        format!("{} ", e.occurred_at.with_timezone(&t.tz.0).format("%H:%M")),
-        theme.fg(Slot::TextMuted),
-    )];
+    let at = e.occurred_at.with_timezone(&t.tz.0);
+    let when = if dated { at.format("%d %b %H:%M").to_string() } else { format!("{:>12}", at.format("%H:%M")) };
+    let mut spans = vec![Span::styled(format!("{when} "), theme.fg(Slot::TextMuted))];
     if !compact {
         spans.push(Span::styled(format!("{:<9}", relative(app.now, e.occurred_at)), theme.fg(Slot::TextMuted)));
     }

@@ -246,7 +246,7 @@ fn timeline_beside(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     for (i, row) in t.rows.iter().enumerate().skip(window_start(t.selected, h)).take(h) {
         match row {
             Row::Day(d) => lines.push(Line::styled(format!("── {}", d.format("%a %-d %b")), theme.fg(Slot::TextMuted))),
-            Row::Event(k) => lines.push(timeline_line(&t.events[*k], i == t.selected, app, theme, true)),
+            Row::Event(k) => lines.push(timeline_line(&t.events[*k], i == t.selected, t.dated(i), app, theme, true)),
         }
     }
     frame.render_widget(Paragraph::new(lines), inner);
