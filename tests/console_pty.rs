@@ -53,7 +53,16 @@ async fn an_agent_finds_a_customer_reads_the_timeline_and_quits() {
     screen.keys("\r");
     let text = screen.wait_for("Zoe Quintero · 3 events");
     assert!(text.contains("[shop]") && text.contains("[billing]") && text.contains("payment_failed p-1"), "{text}");
-    assert!(text.contains("── "), "day headings: {text}");
+    // One event a day: no day headings, each row carries its date.
+    assert!(text.contains("02 May 10:00") && !text.contains("── Saturday"), "dated rows: {text}");
+    // The card, from the server: who she is and how to reach her.
+    let text = screen.wait_for("Orders 90d");
+    assert!(text.contains("Customer · i hides") && text.contains("✉ zoe.q@example.com"), "the card: {text}");
+    screen.keys("i");
+    let text = screen.wait_for_gone("Customer · i hides");
+    assert!(text.contains("Zoe Quintero · 3 events"), "the card hidden, the timeline stays: {text}");
+    screen.keys("i");
+    screen.wait_for("Customer · i hides");
     screen.keys("s");
     let text = screen.wait_for("only billing");
     assert!(!text.contains("order_placed o-1"), "filtered to billing: {text}");

@@ -96,6 +96,19 @@ impl Console {
         }
     }
 
+    /// Waits until the screen no longer shows `what`.
+    pub fn wait_for_gone(&self, what: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let text = self.text();
+            if !text.contains(what) {
+                return text;
+            }
+            assert!(Instant::now() < deadline, "the screen kept showing `{what}`:\n{text}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Types `keys` (raw bytes: `\r` Enter, `\t` Tab, `\x13` Ctrl-s, `\x1b[C` →) and lets the
     /// console take them in.
     pub fn keys(&mut self, keys: &str) {
