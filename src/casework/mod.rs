@@ -149,10 +149,13 @@ pub async fn change_case(tx: &mut Tx, agent: &Agent, case_id: Uuid, req: PatchCa
         may_reprioritise(agent, &case)?;
     }
     if let Some(a) = req.assignee_id {
-        may_assign(agent, &case, a)?;
-        if let Some(a) = a {
-            check_agent(tx, "assignee_id", a).await?;
-        }
+        let to = match a {
+            Some(id) => Some(crate::store::agents::agent_in(tx, id).await?.ok_or_else(|| {
+                WorkError::NotFound(format!("assignee_id: no agent with id {id}: GET /api/v1/agents lists them"))
+            })?),
+            None => None,
+        };
+        may_assign(agent, &case, to.as_ref())?;
     }
     let policy = match req.priority {
         Some(p) if p != case.priority => Some(crate::store::queues::sla_policy(tx, p).await?),

@@ -144,6 +144,16 @@ impl ApiClient {
         self.send(self.http.get(format!("{}/api/v1/customers/{id}", self.base))).await
     }
 
+    /// Every agent, by name.
+    pub async fn agents(&self) -> Result<Vec<Agent>, ClientError> {
+        #[derive(serde::Deserialize)]
+        struct List {
+            agents: Vec<Agent>,
+        }
+        let list: List = self.send(self.http.get(format!("{}/api/v1/agents", self.base))).await?;
+        Ok(list.agents)
+    }
+
     /// Customers by id (up to 100; unknown ones are left out).
     pub async fn customers_by_ids(&self, ids: &[Uuid]) -> Result<Vec<Customer>, ClientError> {
         #[derive(serde::Deserialize)]

@@ -79,6 +79,8 @@ pub struct App {
     pub tz: Tz,
     /// Rows a page key moves (the list's height, set by the view).
     pub page_rows: usize,
+    /// The team (for hand-overs), as last read.
+    pub agents: Vec<crate::domain::agent::Agent>,
     /// The agent hid the customer card (`i`), in the timeline and the case.
     pub hide_card: bool,
     pub quit: bool,
@@ -109,6 +111,7 @@ impl App {
             now,
             tz,
             page_rows: 20,
+            agents: Vec::new(),
             hide_card: false,
             quit: false,
         }
@@ -172,6 +175,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         Msg::Written { write, result } => written(app, write, result),
         Msg::Unsettled(ops) => super::conflicts::loaded(app, ops),
         Msg::Presence { case, others } => super::case::presence(app, case, others),
+        Msg::Agents(agents) => {
+            app.agents = agents;
+            vec![]
+        }
         Msg::Overview(r) => super::lead::queues::loaded(app, r),
         Msg::QueueCases { queue, result } => super::lead::queue::loaded(app, queue, result),
         Msg::Bulk(r) => super::lead::picker::applied(app, r),
@@ -285,6 +292,10 @@ fn written(app: &mut App, write: Write, result: Result<Option<Uuid>, Invalid>) -
                     reload_case(app, &mut cmds);
                 }
                 Write::FollowUp { .. } => reload_case(app, &mut cmds),
+                Write::Case { said, .. } | Write::Snooze { said, .. } => {
+                    app.say(false, said);
+                    reload_case(app, &mut cmds);
+                }
                 Write::Settle { .. } => {
                     cmds.push(Cmd::LoadUnsettled);
                     reload_case(app, &mut cmds);

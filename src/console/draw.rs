@@ -171,6 +171,10 @@ mod tests {
             );
             app.work.as_mut().unwrap().others = vec!["ben".into()];
             insta::assert_snapshot!(format!("case_{w}x{h}"), screen(&app, &theme, w, h));
+            // A case action: snoozing, the times offered over the case.
+            update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('z'), KeyModifiers::NONE)));
+            insta::assert_snapshot!(format!("case_snooze_{w}x{h}"), screen(&app, &theme, w, h));
+            update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
             // Typing the notes of the step in view (Appreciate: Receive is done).
             app.now += chrono::Duration::seconds(75);
             for k in [KeyCode::Enter, KeyCode::Char('T'), KeyCode::Char('h'), KeyCode::Char('x')] {

@@ -28,6 +28,8 @@ pub enum Action {
     ToggleDetail,
     ToggleCard,
     Sort,
+    SetStatus,
+    HandOver,
     SyncNow,
     NewCase,
     OpenTimeline,
@@ -208,6 +210,18 @@ const CASE: &[Binding] = &[
     Binding { keys: &[k('R')], action: Action::Resolve, help: "resolve: summary, root cause, outcome" },
     Binding { keys: &[k('f')], action: Action::NewFollowUp, help: "a follow-up task with a due time" },
     Binding { keys: &[k('i')], action: Action::ToggleCard, help: "show or hide the customer card" },
+    Binding { keys: &[k('s')], action: Action::SetStatus, help: "change the status (the moves the case allows)" },
+    Binding { keys: &[k('p')], action: Action::Reprioritise, help: "change the priority (leads)" },
+    Binding {
+        keys: &[k('o')],
+        action: Action::HandOver,
+        help: "hand the case over to a teammate or back to the queue, with a note",
+    },
+    Binding {
+        keys: &[k('z')],
+        action: Action::Snooze,
+        help: "snooze: pending until a time; a follow-up brings it back",
+    },
     Binding { keys: &[k('j'), code(KeyCode::Down)], action: Action::Down, help: "timeline beside: next event" },
     Binding { keys: &[k('k'), code(KeyCode::Up)], action: Action::Up, help: "timeline beside: previous event" },
     Binding { keys: &[k('F')], action: Action::FollowUps, help: "my follow-ups" },
@@ -318,7 +332,7 @@ const PICKER: &[Binding] = &[
     Binding {
         keys: &[code(KeyCode::Enter)],
         action: Action::Apply,
-        help: "apply to the marked cases (or the selected one)",
+        help: "apply (in a queue: to the marked cases, or the selected one)",
     },
     Binding { keys: &[code(KeyCode::Esc)], action: Action::Close, help: "cancel" },
 ];

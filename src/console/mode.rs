@@ -80,7 +80,7 @@ pub enum Text {
 }
 
 /// Where keys go, first match wins: the help over everything, then a form over the view, then
-/// text being typed, then the picker over a queue, then the view.
+/// text being typed, then a picker (over a queue, or a case action over the case), then the view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// The help: any key closes it.
@@ -137,6 +137,7 @@ impl App {
         }
         let view = self.view();
         match view {
+            View::Case if self.work.as_ref().is_some_and(|w| w.choice.is_some()) => return Mode::Picker,
             View::Case => match self.work.as_ref().and_then(|w| w.typing) {
                 Some(Typing::Step) => return Mode::Typing(Text::StepNotes),
                 Some(Typing::Note) => return Mode::Typing(Text::Note),
@@ -176,6 +177,7 @@ pub(super) fn key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
         (Mode::Form(_), a) => forms::key(app, a, k),
         (Mode::Typing(Text::TimelineSearch), a) => timeline::search_key(app, a, k),
         (Mode::Typing(_), a) => case::typing_key(app, a, k),
+        (Mode::Picker, Some(a)) if app.view() == View::Case => case::actions::key(app, a),
         (Mode::Picker, Some(a)) => lead::picker::key(app, a),
         (Mode::View(View::Search), None) => search::edit(app, k),
         (Mode::View(view), Some(a)) => view_key(app, view, a),

@@ -18,7 +18,7 @@ use crate::local::overlay::LocalOp;
 use crate::local::view::LocalCase;
 use crate::wire::card::CustomerCard;
 use crate::wire::leads::{BulkChange, BulkResponse, QueueCase, QueuesResponse, SummaryReport};
-use crate::wire::requests::PatchFollowUpRequest;
+use crate::wire::requests::{NewFollowUpRequest, PatchCaseRequest, PatchFollowUpRequest};
 
 /// A timeline page's size.
 pub const PAGE: u32 = 100;
@@ -77,6 +77,8 @@ pub enum Msg {
         case: Uuid,
         others: Vec<String>,
     },
+    /// The team as the server (or, offline, this computer) knows it.
+    Agents(Vec<crate::domain::agent::Agent>),
     /// Lead mode: the queues overview.
     Overview(Result<Box<QueuesResponse>, String>),
     QueueCases {
@@ -100,10 +102,38 @@ pub enum Settle {
 #[derive(Debug, Clone)]
 pub enum Write {
     Form(FormWrite),
-    Step { case: Uuid, step: RasaStep, notes: String, done: bool },
-    Note { case: Uuid, body: String, visibility: NoteVisibility },
-    FollowUp { id: Uuid, change: PatchFollowUpRequest },
-    Settle { op: Uuid, how: Settle },
+    Step {
+        case: Uuid,
+        step: RasaStep,
+        notes: String,
+        done: bool,
+    },
+    Note {
+        case: Uuid,
+        body: String,
+        visibility: NoteVisibility,
+    },
+    FollowUp {
+        id: Uuid,
+        change: PatchFollowUpRequest,
+    },
+    /// A case action (status, priority, hand-over); `said` tells the agent once recorded.
+    Case {
+        case: Uuid,
+        change: PatchCaseRequest,
+        said: String,
+    },
+    /// A snooze: the case to pending (when it is not), and the follow-up that brings it back.
+    Snooze {
+        case: Uuid,
+        pending: Option<PatchCaseRequest>,
+        followup: NewFollowUpRequest,
+        said: String,
+    },
+    Settle {
+        op: Uuid,
+        how: Settle,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +145,8 @@ pub enum Cmd {
         cursor: Option<String>,
     },
     LoadHome,
+    /// The team, for hand-overs: from the server, kept for offline.
+    LoadAgents,
     LoadCase(Uuid),
     SyncNow,
     /// Record a write; then drop these drafts (what they drafted is recorded).

@@ -145,7 +145,7 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<()> {
     // Whatever an earlier program (or a crashed console) left on the screen goes first.
     terminal.clear()?;
     let result: anyhow::Result<()> = async {
-        run_cmds(vec![Cmd::LoadHome], &store, &client, &engine, &writer, me.id, &tx);
+        run_cmds(vec![Cmd::LoadHome, Cmd::LoadAgents], &store, &client, &engine, &writer, me.id, &tx);
         loop {
             if app.dirty {
                 let size = terminal.size()?;
@@ -245,6 +245,19 @@ async fn record(store: &LocalStore, write: &Write) -> Result<Option<uuid::Uuid>,
             store.add_note(case, NewNoteRequest { body, visibility: Some(visibility) }).await.map(|n| Some(n.id))
         }
         Write::FollowUp { id, change } => store.change_followup(id, change).await.map(|f| Some(f.id)),
+        Write::Case { case, change, .. } => store.change_case(case, change).await.map(|c| Some(c.id)),
+        Write::Snooze { case, pending, followup, .. } => {
+            // Pending first, then the follow-up that brings it back; a refused first step
+            // leaves the second unwritten.
+            let pended = match pending {
+                Some(change) => store.change_case(case, change).await.map(|_| ()),
+                None => Ok(()),
+            };
+            match pended {
+                Ok(()) => store.create_followup(followup).await.map(|f| Some(f.id)),
+                Err(e) => Err(e),
+            }
+        }
         Write::Settle { op, how } => match how {
             Settle::KeepMine => store.keep_mine(op).await,
             Settle::TakeTheirs => store.take_theirs(op).await,
@@ -340,6 +353,18 @@ fn run_cmds(
             Cmd::Leave(case) => {
                 tokio::spawn(async move {
                     let _ = client.leave(case).await;
+                });
+            }
+            Cmd::LoadAgents => {
+                tokio::spawn(async move {
+                    let agents = match client.agents().await {
+                        Ok(a) => {
+                            let _ = store.set_agents(&a).await;
+                            a
+                        }
+                        Err(_) => store.agents().await.unwrap_or_default(),
+                    };
+                    let _ = tx.send(Msg::Agents(agents));
                 });
             }
             Cmd::LoadHome => {

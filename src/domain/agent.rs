@@ -96,19 +96,22 @@ pub fn may_work_case(agent: &Agent, case: &Case) -> Allowed {
 }
 
 /// Reassigning: leads of the case's team and admins; an agent may take an unassigned case
-/// for themselves (and hand their own case back to the queue).
-pub fn may_assign(agent: &Agent, case: &Case, new_assignee: Option<Uuid>) -> Allowed {
+/// for themselves, hand their own case back to the queue, or hand it over to a teammate (an
+/// agent of the case's team).
+pub fn may_assign(agent: &Agent, case: &Case, new_assignee: Option<&Agent>) -> Allowed {
     if leads_team(agent, &case.team) {
         return Ok(());
     }
-    let claiming = case.assignee_id.is_none() && new_assignee == Some(agent.id);
-    let releasing = case.assignee_id == Some(agent.id) && new_assignee.is_none();
-    if claiming || releasing || case.assignee_id == new_assignee {
+    let new_id = new_assignee.map(|a| a.id);
+    let claiming = case.assignee_id.is_none() && new_id == Some(agent.id);
+    let releasing = case.assignee_id == Some(agent.id) && new_id.is_none();
+    let handing_over = case.assignee_id == Some(agent.id) && new_assignee.is_some_and(|a| a.in_team(&case.team));
+    if claiming || releasing || handing_over || case.assignee_id == new_id {
         return Ok(());
     }
     Err(Denied(format!(
-        "only a lead of team `{}` or an admin may reassign this case; an agent may only take an unassigned case for themselves",
-        case.team
+        "only a lead of team `{}` or an admin may reassign this case; an agent may take an unassigned case, give their own back to the queue or hand it over to someone in team `{}`",
+        case.team, case.team
     )))
 }
 
@@ -209,15 +212,19 @@ mod tests {
         case.assignee_id = None;
 
         assert!(may_work_case(&me, &case).is_err());
-        assert!(may_assign(&me, &case, Some(me.id)).is_ok(), "claiming an unassigned case");
-        assert!(may_assign(&me, &case, Some(other.id)).is_err());
+        let billing_agent = agent(Role::Agent, &["billing"]);
+        assert!(may_assign(&me, &case, Some(&me)).is_ok(), "claiming an unassigned case");
+        assert!(may_assign(&me, &case, Some(&other)).is_err());
         case.assignee_id = Some(me.id);
         assert!(may_work_case(&me, &case).is_ok());
         assert!(may_work_case(&other, &case).is_err());
-        assert!(may_assign(&other, &case, Some(other.id)).is_err(), "no stealing");
+        assert!(may_assign(&other, &case, Some(&other)).is_err(), "no stealing");
         assert!(may_assign(&me, &case, None).is_ok(), "handing back");
-        assert!(may_assign(&lead, &case, Some(other.id)).is_ok());
-        assert!(may_assign(&foreign_lead, &case, Some(other.id)).is_err());
+        assert!(may_assign(&me, &case, Some(&other)).is_ok(), "handing over to a teammate");
+        assert!(may_assign(&me, &case, Some(&billing_agent)).is_err(), "not to another team's agent");
+        assert!(may_assign(&other, &case, Some(&billing_agent)).is_err(), "nor someone else's case");
+        assert!(may_assign(&lead, &case, Some(&other)).is_ok());
+        assert!(may_assign(&foreign_lead, &case, Some(&other)).is_err());
         assert!(may_reprioritise(&me, &case).is_err());
         assert!(may_reprioritise(&lead, &case).is_ok());
         assert!(may_reprioritise(&admin, &case).is_ok());

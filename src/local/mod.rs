@@ -238,6 +238,21 @@ impl LocalStore {
         Ok(())
     }
 
+    /// The team as last read from the server (who a case can be handed over to, offline too).
+    pub async fn agents(&self) -> Result<Vec<Agent>> {
+        match get_meta(&self.read, "agents").await? {
+            Some(v) => serde_json::from_str(&v).map_err(|e| LocalError::Corrupt(format!("agents: {e}"))),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    pub async fn set_agents(&self, agents: &[Agent]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        set_meta(&mut tx, "agents", &serde_json::to_string(agents).expect("agents serialise")).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The server's identity, as recorded when last online.
     pub async fn server_id(&self) -> Result<Option<String>> {
         get_meta(&self.read, "server_id").await

@@ -201,6 +201,16 @@ impl Store {
 }
 
 /// Writes an agent row as it is (creation and seeding).
+/// An agent, read in a transaction.
+pub(crate) async fn agent_in(tx: &mut super::Tx, id: Uuid) -> Result<Option<Agent>> {
+    sqlx::query("SELECT id, name, role, teams, created_at FROM agents WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|r| agent_from_row(&r))
+        .transpose()
+}
+
 pub(crate) async fn insert_agent_row(tx: &mut super::Tx, agent: &Agent) -> Result<()> {
     sqlx::query("INSERT INTO agents (id, name, role, teams, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(agent.id.to_string())

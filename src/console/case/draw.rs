@@ -65,6 +65,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Some(area) => timeline_beside(frame, area, app, theme),
         None => {}
     }
+    super::actions::draw(frame, panel, app, theme);
 }
 
 fn panel_of(frame: &mut Frame, area: Rect, app: &App, w: &Workspace, theme: &Theme) {

@@ -269,3 +269,57 @@ fn conflicts_and_refusals_are_settled_with_the_keys_that_fit_them() {
     assert!(cmds.contains(&Cmd::LoadUnsettled), "the list is read again");
     assert!(press(&mut app, KeyCode::Enter).contains(&Cmd::LoadCase(case)), "Enter opens the case");
 }
+
+#[test]
+fn case_actions_from_the_case_view_hand_over_with_a_note_and_snooze() {
+    let mut app = App::new("anna", "http://127.0.0.1:7878", Utc::now(), Tz::default());
+    let id = loaded(&mut app, &[]);
+    let bruno = crate::domain::agent::Agent::new("bruno", crate::domain::agent::Role::Agent, &["support"], app.now);
+    let dmitri = crate::domain::agent::Agent::new("dmitri", crate::domain::agent::Role::Agent, &["billing"], app.now);
+    update(&mut app, Msg::Agents(vec![bruno.clone(), dmitri]));
+
+    // Status: the moves the case allows; a new case goes open or pending.
+    press(&mut app, KeyCode::Char('s'));
+    assert_eq!(app.mode(), crate::console::mode::Mode::Picker);
+    press(&mut app, KeyCode::Down);
+    let w = writes(&press(&mut app, KeyCode::Enter));
+    assert!(
+        matches!(&w[..], [Write::Case { case, change, .. }] if *case == id && change.status == Some(crate::domain::case::CaseStatus::Pending)),
+        "{w:?}"
+    );
+
+    // Priority: an agent is told it is a lead's to change, nothing written.
+    assert!(writes(&press(&mut app, KeyCode::Char('p'))).is_empty());
+    assert!(app.work.as_ref().unwrap().message.as_ref().unwrap().1.contains("lead"));
+
+    // Hand over: bruno (dmitri is in another team), then the note editor says so.
+    press(&mut app, KeyCode::Char('o'));
+    let choice = app.work.as_ref().unwrap().choice.clone().unwrap();
+    assert_eq!(choice.options[0].label, "bruno (agent)");
+    assert_eq!(choice.options.len(), 2, "bruno, and back to the queue: {choice:?}");
+    let w = writes(&press(&mut app, KeyCode::Enter));
+    assert!(matches!(&w[..], [Write::Case { change, .. }] if change.assignee_id == Some(Some(bruno.id))), "{w:?}");
+    assert_eq!(app.work.as_ref().unwrap().typing, Some(Typing::Note));
+    type_text(&mut app, "he knows the carrier");
+    let w = writes(&ctrl(&mut app, 's'));
+    assert!(
+        matches!(&w[..], [Write::Note { body, .. }] if body == "Handed over to bruno: he knows the carrier"),
+        "{w:?}"
+    );
+
+    // Snooze: pending and a follow-up for when it comes back; Esc closes a choice unwritten.
+    press(&mut app, KeyCode::Char('z'));
+    assert!(writes(&press(&mut app, KeyCode::Esc)).is_empty());
+    assert!(app.work.as_ref().unwrap().choice.is_none());
+    press(&mut app, KeyCode::Char('z'));
+    let w = writes(&press(&mut app, KeyCode::Enter));
+    match &w[..] {
+        [Write::Snooze { case, pending, followup, .. }] => {
+            assert_eq!(*case, id);
+            assert_eq!(pending.as_ref().and_then(|p| p.status), Some(crate::domain::case::CaseStatus::Pending));
+            assert_eq!(followup.case_id, Some(id));
+            assert_eq!(followup.due_at, app.now + chrono::Duration::hours(1));
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -4,6 +4,7 @@
 //! record out ([`key`] while moving around, [`typing_key`] while typing a step's notes or a
 //! note). Its state is [`workspace::Workspace`], its drawing [`draw`].
 
+pub mod actions;
 pub mod draw;
 pub mod workspace;
 
@@ -67,6 +68,16 @@ pub fn key(app: &mut App, a: Action) -> Vec<Cmd> {
         return vec![];
     };
     let case = data.case.value.clone();
+    let choosing = match a {
+        Action::SetStatus => Some(actions::Choosing::Status),
+        Action::Reprioritise => Some(actions::Choosing::Priority),
+        Action::HandOver => Some(actions::Choosing::HandOver),
+        Action::Snooze => Some(actions::Choosing::Snooze),
+        _ => None,
+    };
+    if let Some(what) = choosing {
+        return actions::open(app, what);
+    }
     match a {
         Action::EditStep => w.typing = Some(Typing::Step),
         Action::WriteNote => {

@@ -56,6 +56,8 @@ pub struct Workspace {
     text_ready: bool,
     /// When presence was last told to the server.
     pub presence_at: Option<DateTime<Utc>>,
+    /// A case action being chosen (status, priority, hand-over, snooze).
+    pub choice: Option<super::actions::Choice>,
 }
 
 /// What the empty note editor says.
@@ -85,6 +87,7 @@ impl Workspace {
             dirty: BTreeSet::new(),
             drafts: Drafts::default(),
             text_ready: false,
+            choice: None,
             presence_at: None,
         }
     }
