@@ -199,20 +199,31 @@ async fn permission_matrix(s: &TestServer) {
             .await,
             LEAD_CASE,
         );
+        // Handing the case over to a teammate (both agents are in its team): its assignee, a
+        // lead of the team or an admin. The case goes back to its assignee around each try.
         let (rev, current) = c.revision(&case).await;
-        let target = if current["assignee_id"] == json!(c.assignee_id) { c.other_id } else { c.assignee_id };
+        if current["assignee_id"] != json!(c.assignee_id) {
+            let back = json!({"revision": rev, "assignee_id": c.assignee_id});
+            assert_eq!(c.s.patch(&format!("/api/v1/cases/{case}"), &c.admin, back).await.status, 200);
+        }
+        let (rev, _) = c.revision(&case).await;
         expect(
-            "PATCH /cases/{id} reassign",
+            "PATCH /cases/{id} hand over",
             who,
             c.call(
                 who,
                 Method::PATCH,
                 &format!("/api/v1/cases/{case}"),
-                Some(json!({"revision": rev, "assignee_id": target})),
+                Some(json!({"revision": rev, "assignee_id": c.other_id})),
             )
             .await,
-            LEAD_CASE,
+            WORK_CASE,
         );
+        let (rev, current) = c.revision(&case).await;
+        if current["assignee_id"] != json!(c.assignee_id) {
+            let back = json!({"revision": rev, "assignee_id": c.assignee_id});
+            assert_eq!(c.s.patch(&format!("/api/v1/cases/{case}"), &c.admin, back).await.status, 200);
+        }
         expect(
             "POST notes",
             who,
