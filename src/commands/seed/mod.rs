@@ -1,6 +1,9 @@
 //! Realistic, deterministic demo data (`casebook seed`): customers known to several systems,
 //! events from nine sources, cases in every status with RASA notes, resolutions and
-//! follow-ups, and a team of agents with a lead and an admin.
+//! follow-ups, and a team of agents with a lead and an admin. Each case is one of the stories
+//! in `stories.toml`: the events that led to it are on the customer's timeline, its notes, root
+//! cause and follow-up belong to it, and a waiting case's SLA clock stands where a support day
+//! would have it right after seeding (most on time, some at risk, a few breached).
 //!
 //! The same seed and anchor time give the same rows, ids included; customer `i` depends only
 //! on the seed and `i`, so a smaller run is a prefix of a larger one.
@@ -149,6 +152,62 @@ const SUBJECTS: &[&str] = &[
     "Damaged item on arrival",
     "Question about warranty",
 ];
+
+/// The demo's cases as stories (`stories.toml`): the events that led to each, what the
+/// customer said, what the agent found, how it ended.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Story {
+    subject: String,
+    team: String,
+    lead_up: Vec<LeadUp>,
+    receive: String,
+    appreciate: String,
+    summarize: String,
+    ask: String,
+    note: String,
+    resolution: String,
+    why: Vec<String>,
+    followup: String,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LeadUp {
+    source: String,
+    kind: String,
+    title: String,
+    /// How long before the case opened.
+    hours: i64,
+}
+
+fn stories() -> &'static [Story] {
+    #[derive(serde::Deserialize)]
+    struct File {
+        story: Vec<Story>,
+    }
+    static STORIES: std::sync::OnceLock<Vec<Story>> = std::sync::OnceLock::new();
+    STORIES.get_or_init(|| {
+        toml::from_str::<File>(include_str!("stories.toml")).expect("the demo's stories read (a test checks)").story
+    })
+}
+
+/// A story's text for one customer: `{order}`, `{product}`, `{amount}` filled in.
+fn fill(text: &str, order: usize, product: &str, amount: f64) -> String {
+    text.replace("{order}", &order.to_string())
+        .replace("{product}", product)
+        .replace("{amount}", &format!("{amount:.2}"))
+}
+
+/// How far into its SLA window a waiting case is right after seeding: seven in ten on time,
+/// two at risk, one breached (a share of the window).
+fn sla_share(rng: &mut ChaCha8Rng) -> f64 {
+    match rng.gen_range(0..10) {
+        0 => rng.gen_range(1.15..1.6),
+        1 | 2 => rng.gen_range(0.78..0.95),
+        _ => rng.gen_range(0.1..0.6),
+    }
+}
 
 fn rng_for(seed: u64, stream: u64) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(stream))
@@ -451,16 +510,40 @@ fn customer_data(opts: &SeedOptions, idx: usize, agents: &[Agent]) -> CustomerDa
     let mut rasa = Vec::new();
     let mut followups = Vec::new();
     if idx % 3 == 0 {
-        let workers: Vec<&Agent> = agents.iter().filter(|a| a.role != Role::Admin).collect();
+        let story = &stories()[(idx / 3) % stories().len()];
+        // Worked by someone of the story's team.
+        let workers: Vec<&Agent> = agents.iter().filter(|a| a.role != Role::Admin && a.in_team(&story.team)).collect();
         let status = CaseStatus::ALL[(idx / 3) % CaseStatus::ALL.len()];
+        // Priorities and SLA standing vary independently of the status.
+        let k = idx / 3;
         let priority =
-            [Priority::Low, Priority::Normal, Priority::Normal, Priority::High, Priority::Urgent][(idx / 3) % 5];
+            [Priority::Low, Priority::Normal, Priority::Normal, Priority::High, Priority::Urgent][(k + k / 5) % 5];
         let channel = [Channel::Phone, Channel::Chat, Channel::Email, Channel::Phone][idx % 4];
         let assignee = workers[(idx / 3) % workers.len()];
-        let opened = opts.anchor - Duration::minutes(rng.gen_range(5..(14 * 24 * 60)));
-        let case_id = id_at(&mut rng, opened);
-        let subject = SUBJECTS[(idx / 3) % SUBJECTS.len()].to_string();
+        let (product, price) = PRODUCTS[idx % PRODUCTS.len()];
+        let order_no = 200_000 + idx * 13;
+        let fill = |t: &str| fill(t, order_no, product, price);
         let (first_due, resolve_due) = default_sla(priority);
+        // Waiting cases opened so that their clocks stand where the demo wants them (now is
+        // the anchor); the others within the last two weeks.
+        let active = status.is_active();
+        let opened = if active {
+            let share = sla_share(&mut rng);
+            let window = if status == CaseStatus::New { first_due } else { resolve_due };
+            let elapsed = Duration::seconds((window.num_seconds() as f64 * share) as i64);
+            // Taken up (open, pending) in time: opened at least that long ago.
+            let taken_up = if status == CaseStatus::New { Duration::zero() } else { first_due * 3 / 4 };
+            opts.anchor - elapsed.max(taken_up + Duration::minutes(1))
+        } else {
+            opts.anchor - Duration::minutes(rng.gen_range(60..(14 * 24 * 60)))
+        };
+        let case_id = id_at(&mut rng, opened);
+        let subject = fill(&story.subject);
+        for (n, l) in story.lead_up.iter().enumerate() {
+            let at = opened - Duration::hours(l.hours) - Duration::minutes(rng.gen_range(0..50));
+            let data = json!({"title": fill(&l.title), "order": order_no, "product": product, "amount": price});
+            events.push(event(&mut rng, customer_id, &l.source, format!("story-{idx}-{n}"), &l.kind, at, data));
+        }
         let done_steps = match status {
             CaseStatus::New => 0,
             CaseStatus::Open => 2,
@@ -473,12 +556,7 @@ fn customer_data(opts: &SeedOptions, idx: usize, agents: &[Agent]) -> CustomerDa
                 }
             }
         };
-        let step_notes = [
-            format!("Customer says: \"{}. I need this sorted today.\"", subject),
-            "Thanked them for their patience and for the details.".to_string(),
-            format!("Summarised: {} — they want a fix or a refund.", subject.to_lowercase()),
-            "Asked for the order number and a photo; they sent both.".to_string(),
-        ];
+        let step_notes = [fill(&story.receive), fill(&story.appreciate), fill(&story.summarize), fill(&story.ask)];
         for (i, step) in RasaStep::ALL.iter().enumerate().take(done_steps) {
             let at = opened + Duration::minutes(i as i64 + 1);
             rasa.push((
@@ -493,7 +571,7 @@ fn customer_data(opts: &SeedOptions, idx: usize, agents: &[Agent]) -> CustomerDa
                 id: id_at(&mut rng, note_at),
                 case_id,
                 author_id: assignee.id,
-                body: "Checked the courier portal: the parcel scan stops at the depot.".into(),
+                body: fill(&story.note),
                 visibility: NoteVisibility::Internal,
                 created_at: note_at,
             });
@@ -502,21 +580,19 @@ fn customer_data(opts: &SeedOptions, idx: usize, agents: &[Agent]) -> CustomerDa
         let outcome = Outcome::ALL[(idx / 15) % Outcome::ALL.len()];
         let resolved_at = opened + Duration::minutes(rng.gen_range(10..240)).min(opts.anchor - opened);
         let resolution = resolved.then(|| Resolution {
-            summary: "Reshipped the order with express delivery and refunded the shipping fee.".into(),
-            root_cause: vec![
-                "The parcel was lost at the depot".into(),
-                "The courier skipped the scan on arrival".into(),
-            ],
+            summary: fill(&story.resolution),
+            root_cause: story.why.iter().map(|w| fill(w)).collect(),
             outcome,
             rasa_incomplete_reason: (done_steps < 4).then(|| "Customer had to leave the call early".to_string()),
             resolved_by: assignee.id,
             resolved_at,
         });
         let updated = if resolved { resolved_at } else { note_at.min(opts.anchor) };
-        // Taken up between a quarter and 1.25 times the first-response window: one case in five
-        // misses it.
+        // Closed cases were taken up between a quarter and 1.25 times the first-response window
+        // (one in five missed it); waiting ones within three quarters of it.
         let first_response = (status != CaseStatus::New).then(|| {
-            let at = (opened + first_due * (idx % 5 + 1) as i32 / 4).min(opts.anchor);
+            let share = if active { 3 } else { idx % 5 + 1 };
+            let at = (opened + first_due * share as i32 / 4).min(opts.anchor);
             if resolved {
                 at.min(resolved_at)
             } else {
@@ -530,8 +606,8 @@ fn customer_data(opts: &SeedOptions, idx: usize, agents: &[Agent]) -> CustomerDa
             channel,
             status,
             priority,
-            queue: if idx % 2 == 0 { "general".into() } else { "billing".into() },
-            team: if idx % 2 == 0 { "support".into() } else { "billing".into() },
+            queue: if story.team == "billing" { "billing".into() } else { "general".into() },
+            team: story.team.clone(),
             assignee_id: if status == CaseStatus::New && idx % 2 == 0 { None } else { Some(assignee.id) },
             first_response_due: Some(opened + first_due),
             resolution_due: Some(opened + resolve_due),
@@ -574,7 +650,7 @@ fn customer_data(opts: &SeedOptions, idx: usize, agents: &[Agent]) -> CustomerDa
                     assignee_id: assignee.id,
                     due_at: due,
                     channel: Channel::Phone,
-                    note: "Call back to check the reshipment arrived and apologise again.".into(),
+                    note: fill(&story.followup),
                     status: fstatus,
                     revision: if done_at.is_some() { 2 } else { 1 },
                     created_by: assignee.id,
@@ -710,6 +786,61 @@ mod tests {
         assert_eq!(
             x.events.iter().map(|e| e.id).collect::<Vec<_>>(),
             y.events.iter().map(|e| e.id).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn the_demo_tells_stories_whose_parts_belong_together() {
+        // Every story reads, names a known team, and leaves no placeholder unfilled.
+        assert!(stories().len() >= 12);
+        let o = opts(200);
+        let a = agents(&o);
+        let data: Vec<CustomerData> = (0..200).map(|i| customer_data(&o, i, &a)).collect();
+        let cases: Vec<(&CustomerData, &Case)> =
+            data.iter().flat_map(|d| d.cases.iter().map(move |c| (d, c))).collect();
+        let mut subjects: Vec<&str> = cases.iter().map(|(_, c)| c.subject.as_str()).collect();
+        subjects.sort();
+        subjects.dedup();
+        assert!(subjects.len() * 2 >= cases.len(), "{} distinct subjects of {} cases", subjects.len(), cases.len());
+        for (d, c) in &cases {
+            assert!(!c.subject.contains('{'), "{}", c.subject);
+            assert!(["support", "billing"].contains(&c.team.as_str()));
+            // Its assignee is in its team.
+            let who = a.iter().find(|x| Some(x.id) == c.assignee_id);
+            assert!(who.is_none_or(|w| w.in_team(&c.team)), "{} for {:?}", c.team, who.map(|w| &w.name));
+            // The note and the timeline before it tell the same story.
+            for n in d.notes.iter().filter(|n| n.case_id == c.id) {
+                assert!(!n.body.contains('{'), "{}", n.body);
+            }
+            let before: Vec<&NewEvent> = d
+                .events
+                .iter()
+                .filter(|e| e.source_event_id.starts_with("story-") && e.occurred_at < c.created_at)
+                .collect();
+            assert!(!before.is_empty(), "the events that led to “{}” are on the timeline", c.subject);
+        }
+        // A billing story has billing events before it: a declined card before the case about it.
+        let (d, c) = cases.iter().find(|(_, c)| c.subject.starts_with("Card declined")).unwrap();
+        assert!(d.events.iter().any(|e| e.kind == "payment_failed" && e.occurred_at < c.created_at));
+        // Right after seeding, most waiting cases are on time, some at risk, a few breached.
+        let now = o.anchor;
+        let waiting: Vec<&Case> = cases.iter().map(|(_, c)| *c).filter(|c| c.status.is_active()).collect();
+        let count = |s: crate::domain::sla::SlaState| {
+            waiting.iter().filter(|c| crate::domain::sla::sla_state(c, now) == s).count()
+        };
+        let (ok, risk, late) = (
+            count(crate::domain::sla::SlaState::Ok),
+            count(crate::domain::sla::SlaState::AtRisk),
+            count(crate::domain::sla::SlaState::Breached),
+        );
+        eprintln!("waiting cases right after seeding: {ok} on time, {risk} at risk, {late} breached; {} distinct subjects of {} cases", subjects.len(), cases.len());
+        assert!(
+            ok > risk + late && risk > 0 && late > 0 && late <= waiting.len() / 5,
+            "ok {ok}, at risk {risk}, breached {late}"
+        );
+        assert!(
+            waiting.iter().any(|c| c.priority == Priority::Urgent)
+                && waiting.iter().any(|c| c.priority == Priority::Low)
         );
     }
 
