@@ -144,6 +144,16 @@ impl ApiClient {
         self.send(self.http.get(format!("{}/api/v1/customers/{id}", self.base))).await
     }
 
+    /// The team's macros.
+    pub async fn macros(&self) -> Result<Vec<crate::domain::macros::Macro>, ClientError> {
+        #[derive(serde::Deserialize)]
+        struct List {
+            macros: Vec<crate::domain::macros::Macro>,
+        }
+        let list: List = self.send(self.http.get(format!("{}/api/v1/macros", self.base))).await?;
+        Ok(list.macros)
+    }
+
     /// Every agent, by name.
     pub async fn agents(&self) -> Result<Vec<Agent>, ClientError> {
         #[derive(serde::Deserialize)]

@@ -134,6 +134,11 @@ enum Command {
     Export(crate::commands::export::ExportArgs),
     /// Import history: CloudEvents as JSON Lines, checked line by line, nothing added twice
     Import(crate::commands::import::ImportArgs),
+    /// Team macros (canned texts agents insert): list, load a TOML file, remove
+    Macros {
+        #[command(subcommand)]
+        command: super::macros::MacrosCommand,
+    },
     /// Rules that act on events: list, add, enable, test over past events without acting
     Rules {
         #[command(subcommand)]
@@ -553,6 +558,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export(args) => return crate::commands::export::run(args).await,
         Command::Import(args) => return crate::commands::import::run(args).await,
         Command::Rules { command } => super::rules::run(command).await?,
+        Command::Macros { command } => super::macros::run(command).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod export;
 pub mod import;
+pub mod macros;
 pub mod rules;
 pub mod seed;
 pub mod sync;

@@ -81,6 +81,10 @@ pub struct App {
     pub page_rows: usize,
     /// The team (for hand-overs), as last read.
     pub agents: Vec<crate::domain::agent::Agent>,
+    /// The agent's language (`en`, `it`, `hu`): the guidance's and the macros offered.
+    pub language: String,
+    /// The team's and the agent's own macros.
+    pub macros: super::macros::MacroSet,
     /// The agent hid the customer card (`i`), in the timeline and the case.
     pub hide_card: bool,
     pub quit: bool,
@@ -112,6 +116,8 @@ impl App {
             tz,
             page_rows: 20,
             agents: Vec::new(),
+            language: "en".into(),
+            macros: Default::default(),
             hide_card: false,
             quit: false,
         }
@@ -177,6 +183,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         Msg::Presence { case, others } => super::case::presence(app, case, others),
         Msg::Agents(agents) => {
             app.agents = agents;
+            vec![]
+        }
+        Msg::Macros(team) => {
+            app.macros.team = team;
             vec![]
         }
         Msg::Overview(r) => super::lead::queues::loaded(app, r),

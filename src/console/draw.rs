@@ -175,6 +175,22 @@ mod tests {
             update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('z'), KeyModifiers::NONE)));
             insta::assert_snapshot!(format!("case_snooze_{w}x{h}"), screen(&app, &theme, w, h));
             update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+            // The macro picker: the step's phrases first, then the team's (filled from the case).
+            update(
+                &mut app,
+                Msg::Macros(vec![crate::domain::macros::Macro {
+                    name: "delay-sorry".into(),
+                    title: "Sorry for the delay".into(),
+                    text: "Hi {customer.first_name}, sorry about “{case.subject}”.".into(),
+                    language: None,
+                    step: None,
+                    set_status: None,
+                    follow_up: Some("1d".into()),
+                }]),
+            );
+            update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('m'), KeyModifiers::NONE)));
+            insta::assert_snapshot!(format!("case_macros_{w}x{h}"), screen(&app, &theme, w, h));
+            update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
             // Typing the notes of the step in view (Appreciate: Receive is done).
             app.now += chrono::Duration::seconds(75);
             for k in [KeyCode::Enter, KeyCode::Char('T'), KeyCode::Char('h'), KeyCode::Char('x')] {

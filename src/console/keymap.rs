@@ -30,6 +30,7 @@ pub enum Action {
     Sort,
     SetStatus,
     HandOver,
+    Macro,
     SyncNow,
     NewCase,
     OpenTimeline,
@@ -211,6 +212,11 @@ const CASE: &[Binding] = &[
     Binding { keys: &[k('f')], action: Action::NewFollowUp, help: "a follow-up task with a due time" },
     Binding { keys: &[k('i')], action: Action::ToggleCard, help: "show or hide the customer card" },
     Binding { keys: &[k('s')], action: Action::SetStatus, help: "change the status (the moves the case allows)" },
+    Binding {
+        keys: &[k('m')],
+        action: Action::Macro,
+        help: "insert a macro into the note (team's, yours, RASA phrases)",
+    },
     Binding { keys: &[k('p')], action: Action::Reprioritise, help: "change the priority (leads)" },
     Binding {
         keys: &[k('o')],
@@ -340,6 +346,7 @@ const PICKER: &[Binding] = &[
 /// Keys while typing a step's notes (every other key types).
 const TYPING_STEP: &[Binding] = &[
     Binding { keys: &[ctrl('s')], action: Action::Save, help: "mark the step done and go to the next" },
+    Binding { keys: &[ctrl('g')], action: Action::Macro, help: "insert a macro here (the step's phrases first)" },
     Binding {
         keys: &[code(KeyCode::Esc)],
         action: Action::StopTyping,
@@ -352,6 +359,7 @@ const TYPING_STEP: &[Binding] = &[
 const TYPING_NOTE: &[Binding] = &[
     Binding { keys: &[ctrl('s')], action: Action::Save, help: "add the note" },
     Binding { keys: &[ctrl('t')], action: Action::ToggleVisibility, help: "internal ⇄ visible to the customer" },
+    Binding { keys: &[ctrl('g')], action: Action::Macro, help: "insert a macro here" },
     Binding {
         keys: &[code(KeyCode::Esc)],
         action: Action::StopTyping,

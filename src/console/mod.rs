@@ -17,6 +17,7 @@ pub mod home;
 pub mod keymap;
 pub mod lead;
 pub mod list;
+pub mod macros;
 pub mod mode;
 pub mod msg;
 pub mod paste;

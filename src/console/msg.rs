@@ -77,6 +77,8 @@ pub enum Msg {
         case: Uuid,
         others: Vec<String>,
     },
+    /// The team's macros as the server (or, offline, this computer) has them.
+    Macros(Vec<crate::domain::macros::Macro>),
     /// The team as the server (or, offline, this computer) knows it.
     Agents(Vec<crate::domain::agent::Agent>),
     /// Lead mode: the queues overview.
@@ -147,6 +149,8 @@ pub enum Cmd {
     LoadHome,
     /// The team, for hand-overs: from the server, kept for offline.
     LoadAgents,
+    /// The team's macros: from the server, kept for offline.
+    LoadMacros,
     LoadCase(Uuid),
     SyncNow,
     /// Record a write; then drop these drafts (what they drafted is recorded).

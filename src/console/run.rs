@@ -130,6 +130,11 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<()> {
         tracing::warn!("{p}");
     }
     app.guidance = guidance;
+    app.language = opts.language.trim().to_ascii_lowercase();
+    app.macros.load_mine(&crate::paths::config_dir().join("macros.toml"));
+    if let Some(p) = &app.macros.problem {
+        tracing::warn!("{p}");
+    }
     app.lead_mode = me.role != crate::domain::agent::Role::Agent;
     app.teams = me.teams.clone();
     let (writer, writing) = spawn_writer(store.clone(), engine.nudger(), tx.clone());
@@ -145,7 +150,7 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<()> {
     // Whatever an earlier program (or a crashed console) left on the screen goes first.
     terminal.clear()?;
     let result: anyhow::Result<()> = async {
-        run_cmds(vec![Cmd::LoadHome, Cmd::LoadAgents], &store, &client, &engine, &writer, me.id, &tx);
+        run_cmds(vec![Cmd::LoadHome, Cmd::LoadAgents, Cmd::LoadMacros], &store, &client, &engine, &writer, me.id, &tx);
         loop {
             if app.dirty {
                 let size = terminal.size()?;
@@ -353,6 +358,18 @@ fn run_cmds(
             Cmd::Leave(case) => {
                 tokio::spawn(async move {
                     let _ = client.leave(case).await;
+                });
+            }
+            Cmd::LoadMacros => {
+                tokio::spawn(async move {
+                    let macros = match client.macros().await {
+                        Ok(m) => {
+                            let _ = store.set_macros(&m).await;
+                            m
+                        }
+                        Err(_) => store.macros().await.unwrap_or_default(),
+                    };
+                    let _ = tx.send(Msg::Macros(macros));
                 });
             }
             Cmd::LoadAgents => {

@@ -10,6 +10,7 @@ pub mod due;
 pub mod duplicates;
 pub mod event;
 pub mod followup;
+pub mod macros;
 pub mod rasa;
 pub mod rules;
 pub mod sla;

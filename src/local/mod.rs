@@ -253,6 +253,21 @@ impl LocalStore {
         Ok(())
     }
 
+    /// The team's macros as last read from the server.
+    pub async fn macros(&self) -> Result<Vec<crate::domain::macros::Macro>> {
+        match get_meta(&self.read, "macros").await? {
+            Some(v) => serde_json::from_str(&v).map_err(|e| LocalError::Corrupt(format!("macros: {e}"))),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    pub async fn set_macros(&self, macros: &[crate::domain::macros::Macro]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        set_meta(&mut tx, "macros", &serde_json::to_string(macros).expect("macros serialise")).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The server's identity, as recorded when last online.
     pub async fn server_id(&self) -> Result<Option<String>> {
         get_meta(&self.read, "server_id").await

@@ -14,6 +14,7 @@ pub mod events;
 pub mod followups;
 pub mod history;
 pub mod hooks;
+pub mod macros;
 pub mod merges;
 pub mod presence;
 pub mod queues;
@@ -127,6 +128,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "rules", include_str!("migrations/sqlite_0008_rules.sql")),
     (9, "merges", include_str!("migrations/sqlite_0009_merges.sql")),
     (10, "cards", include_str!("migrations/sqlite_0010_cards.sql")),
+    (11, "macros", include_str!("migrations/sqlite_0011_macros.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/postgres_0001_init.sql")),
@@ -139,6 +141,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "rules", include_str!("migrations/postgres_0008_rules.sql")),
     (9, "merges", include_str!("migrations/postgres_0009_merges.sql")),
     (10, "cards", include_str!("migrations/postgres_0010_cards.sql")),
+    (11, "macros", include_str!("migrations/postgres_0011_macros.sql")),
 ];
 /// Every SQLite connection's settings. `temp_store = MEMORY` keeps statement journals (a
 /// multi-row insert with ON CONFLICT writes one) off the disk: they are thrown away at the

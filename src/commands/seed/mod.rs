@@ -192,6 +192,11 @@ fn stories() -> &'static [Story] {
     })
 }
 
+/// The demo team's macros (`macros.toml`).
+fn demo_macros() -> Vec<crate::domain::macros::Macro> {
+    crate::domain::macros::parse_file(include_str!("macros.toml")).expect("the demo's macros read (a test checks)")
+}
+
 /// A story's text for one customer: `{order}`, `{product}`, `{amount}` filled in.
 fn fill(text: &str, order: usize, product: &str, amount: f64) -> String {
     text.replace("{order}", &order.to_string())
@@ -702,6 +707,10 @@ pub async fn seed(store: &Store, opts: &SeedOptions, mut progress: impl FnMut(us
     for p in crate::domain::case::Priority::ALL {
         store.set_sla_policy(crate::domain::sla::SlaPolicy::default_for(*p)).await?;
     }
+    // The team's macros (a database seeded before keeps any it has of the same name changed).
+    for m in demo_macros() {
+        store.put_macro(&m).await.map_err(|e| StoreError::Corrupt(format!("demo macro {}: {e}", m.name)))?;
+    }
     // Use the agents as stored (a database seeded before keeps its ids).
     for a in &team {
         report.agents.push(
@@ -842,6 +851,15 @@ mod tests {
             waiting.iter().any(|c| c.priority == Priority::Urgent)
                 && waiting.iter().any(|c| c.priority == Priority::Low)
         );
+    }
+
+    #[test]
+    fn the_demo_macros_read() {
+        let m = demo_macros();
+        assert!(m.len() >= 6 && m.iter().any(|m| m.step.is_some()) && m.iter().any(|m| m.follow_up.is_some()));
+        for lang in ["en", "it", "hu"] {
+            assert!(m.iter().any(|m| m.language.as_deref() == Some(lang)), "a macro in {lang}");
+        }
     }
 
     #[test]

@@ -32,6 +32,7 @@ pub enum Choosing {
     Priority,
     HandOver,
     Snooze,
+    Macro,
 }
 
 impl Choosing {
@@ -41,6 +42,7 @@ impl Choosing {
             Choosing::Priority => "Priority",
             Choosing::HandOver => "Hand over to",
             Choosing::Snooze => "Snooze (pending) until",
+            Choosing::Macro => "Insert a macro",
         }
     }
 }
@@ -52,6 +54,7 @@ pub enum Pick {
     /// An agent (id, name), or back to the queue.
     Assign(Option<(Uuid, String)>),
     Snooze(DateTime<Utc>),
+    Macro(Box<crate::domain::macros::Macro>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,10 +145,27 @@ pub fn open(app: &mut App, what: Choosing) -> Vec<Cmd> {
         Choosing::Priority => priority_options(&case),
         Choosing::HandOver => handover_options(&case, &app.agents),
         Choosing::Snooze => snooze_options(app.now, app.tz.0),
+        Choosing::Macro => {
+            let step = app.work.as_ref().map(|w| w.step).unwrap_or(crate::domain::rasa::RasaStep::Receive);
+            let vars = crate::console::macros::vars(app);
+            crate::console::macros::offered(app, step)
+                .into_iter()
+                .map(|(origin, m)| {
+                    let preview: String = m.render(&vars).chars().take(60).collect();
+                    let label = if preview == m.title {
+                        format!("{:<5} {}", origin.mark(), m.title)
+                    } else {
+                        format!("{:<5} {} — {preview}", origin.mark(), m.title)
+                    };
+                    Opt { label, pick: Pick::Macro(Box::new(m)) }
+                })
+                .collect()
+        }
     };
     if options.is_empty() {
         let why = match what {
             Choosing::Status => format!("A {} case moves no further from here: R resolves it.", case.status),
+            Choosing::Macro => "No macros in your language yet: an admin loads the team's with `casebook macros load`; yours go in macros.toml in the config dir.".to_string(),
             Choosing::HandOver if app.agents.is_empty() => {
                 "The team is not known on this computer yet: connect once (r syncs), then hand over.".to_string()
             }
@@ -217,6 +237,7 @@ fn apply(app: &mut App, pick: Pick) -> Vec<Cmd> {
             }
             Write::Case { case: case.id, change: change(None, None, Some(to.map(|(id, _)| id))), said }
         }
+        Pick::Macro(m) => return insert_macro(app, &case, &m),
         Pick::Snooze(until) => {
             let pending = (case.status != CaseStatus::Pending && case.status.can_become(CaseStatus::Pending))
                 .then(|| change(Some(CaseStatus::Pending), None, None));
@@ -235,6 +256,58 @@ fn apply(app: &mut App, pick: Pick) -> Vec<Cmd> {
     vec![Cmd::Write { write, clear: vec![] }]
 }
 
+/// Puts a macro's text where the agent types (the step being typed, else the note, which it
+/// opens), and writes what else it does: a status, a follow-up.
+fn insert_macro(app: &mut App, case: &Case, m: &crate::domain::macros::Macro) -> Vec<Cmd> {
+    let text = m.render(&crate::console::macros::vars(app));
+    let Some(w) = app.work.as_mut() else { return vec![] };
+    match w.typing {
+        Some(Typing::Step) => {
+            let step = w.step;
+            w.steps[step.index()].insert_str(&text);
+            w.dirty.insert(super::workspace::step_field(step));
+        }
+        _ => {
+            w.note.insert_str(&text);
+            w.dirty.insert("note".into());
+            w.typing = Some(Typing::Note);
+        }
+    }
+    let mut cmds = Vec::new();
+    let status = m.set_status.filter(|s| *s != case.status && case.status.can_become(*s));
+    let change = status.map(|s| PatchCaseRequest {
+        revision: case.revision,
+        status: Some(s),
+        priority: None,
+        assignee_id: None,
+    });
+    match m.follow_up_in() {
+        Some(after) => {
+            let followup = NewFollowUpRequest {
+                case_id: Some(case.id),
+                customer_id: None,
+                assignee_id: None,
+                due_at: app.now + after,
+                channel: Some(case.channel),
+                note: m.title.clone(),
+            };
+            let said =
+                format!("{}: follow-up due {}.", m.title, crate::console::widgets::relative(app.now, app.now + after));
+            cmds.push(Cmd::Write {
+                write: Write::Snooze { case: case.id, pending: change, followup, said },
+                clear: vec![],
+            });
+        }
+        None => {
+            if let Some(change) = change {
+                let said = format!("{}: status {}.", m.title, status.map(|s| s.to_string()).unwrap_or_default());
+                cmds.push(Cmd::Write { write: Write::Case { case: case.id, change, said }, clear: vec![] });
+            }
+        }
+    }
+    cmds
+}
+
 /// The open choice, over the case panel.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let Some(choice) = app.work.as_ref().and_then(|w| w.choice.as_ref()) else { return };
@@ -243,16 +316,23 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let w = width.min(area.width);
     let h = height.min(area.height);
     let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
+    // A long list scrolls with the selection (a page at a time).
+    let rows = h.saturating_sub(3) as usize;
     let mut lines: Vec<Line> = choice
         .options
         .iter()
         .enumerate()
+        .skip(crate::console::widgets::window_start(choice.selected, rows))
+        .take(rows)
         .map(|(i, o)| {
             let style = if i == choice.selected { theme.selection() } else { theme.fg(Slot::Text) };
             Line::from(Span::styled(format!(" {} ", o.label), style))
         })
         .collect();
-    lines.push(Line::styled(" Enter chooses · Esc cancels", theme.fg(Slot::TextMuted)));
+    lines.push(Line::styled(
+        format!(" {}/{} · Enter chooses · Esc cancels", choice.selected + 1, choice.options.len()),
+        theme.fg(Slot::TextMuted),
+    ));
     frame.render_widget(Clear, r);
     frame.render_widget(Paragraph::new(lines).block(block(choice.what.title(), theme, true)), r);
 }

@@ -323,3 +323,55 @@ fn case_actions_from_the_case_view_hand_over_with_a_note_and_snooze() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_macro_goes_in_where_the_agent_types_and_does_what_else_it_says() {
+    use crate::domain::macros::Macro;
+    let mut app = App::new("anna", "http://127.0.0.1:7878", Utc::now(), Tz::default());
+    let id = loaded(&mut app, &[]);
+    let sorry = Macro {
+        name: "delay-sorry".into(),
+        title: "Sorry for the delay".into(),
+        text: "Sorry about “{case.subject}”, I'll call you tomorrow. — {agent.name}".into(),
+        language: Some("en".into()),
+        step: None,
+        set_status: Some(crate::domain::case::CaseStatus::Pending),
+        follow_up: Some("1d".into()),
+    };
+    let italian = Macro { name: "scusa".into(), title: "Scusa".into(), language: Some("it".into()), ..sorry.clone() };
+    update(&mut app, Msg::Macros(vec![sorry, italian]));
+
+    // While typing the step in view, Ctrl-g offers that step's phrases first.
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.work.as_ref().unwrap().typing, Some(Typing::Step));
+    ctrl(&mut app, 'g');
+    let choice = app.work.as_ref().unwrap().choice.clone().unwrap();
+    assert!(choice.options[0].label.starts_with("RASA  Please go on"), "{:?}", choice.options[0]);
+    assert!(choice.options.iter().all(|o| !o.label.contains("Scusa")), "only the agent's language");
+    press(&mut app, KeyCode::Enter);
+    let w = app.work.as_ref().unwrap();
+    assert_eq!(w.steps[0].lines().join("\n"), "Please go on, I'm listening.");
+    assert_eq!(w.typing, Some(Typing::Step), "still typing the step");
+    press(&mut app, KeyCode::Esc);
+
+    // `m` in the case: the team macro, filled, into the note; pending and a follow-up written.
+    press(&mut app, KeyCode::Char('m'));
+    let choice = app.work.as_ref().unwrap().choice.clone().unwrap();
+    let at = choice.options.iter().position(|o| o.label.contains("Sorry for the delay")).unwrap();
+    assert!(choice.options[at].label.starts_with("team  Sorry for the delay — Sorry about “Parcel never arrived”"));
+    for _ in 0..at {
+        press(&mut app, KeyCode::Down);
+    }
+    let w = writes(&press(&mut app, KeyCode::Enter));
+    let work = app.work.as_ref().unwrap();
+    assert_eq!(work.typing, Some(Typing::Note));
+    assert_eq!(work.note.lines().join("\n"), "Sorry about “Parcel never arrived”, I'll call you tomorrow. — anna");
+    match &w[..] {
+        [Write::Snooze { case, pending, followup, .. }] => {
+            assert_eq!(*case, id);
+            assert_eq!(pending.as_ref().and_then(|p| p.status), Some(crate::domain::case::CaseStatus::Pending));
+            assert_eq!(followup.due_at, app.now + chrono::Duration::days(1));
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -73,6 +73,7 @@ pub fn key(app: &mut App, a: Action) -> Vec<Cmd> {
         Action::Reprioritise => Some(actions::Choosing::Priority),
         Action::HandOver => Some(actions::Choosing::HandOver),
         Action::Snooze => Some(actions::Choosing::Snooze),
+        Action::Macro => Some(actions::Choosing::Macro),
         _ => None,
     };
     if let Some(what) = choosing {
@@ -159,6 +160,9 @@ fn step_write(app: &mut App, done: bool) -> Vec<Cmd> {
 /// A key while typing in the case view: the typing table's actions (save, stop, the note's
 /// visibility), every other key into the text area.
 pub fn typing_key(app: &mut App, a: Option<Action>, k: KeyEvent) -> Vec<Cmd> {
+    if a == Some(Action::Macro) {
+        return actions::open(app, actions::Choosing::Macro);
+    }
     let Some(w) = app.work.as_mut() else { return vec![] };
     let Some(typing) = w.typing else { return vec![] };
     match (typing, a) {

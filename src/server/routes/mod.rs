@@ -6,6 +6,7 @@ pub mod events;
 pub mod followups;
 pub mod hooks;
 pub mod leads;
+pub mod macros;
 pub mod merges;
 pub mod meta;
 pub mod rules;
