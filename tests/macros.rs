@@ -18,15 +18,15 @@ async fn team_macros(s: &TestServer) {
         "text": "Hi {customer.first_name}, sorry about {order.last} 📦 — ¡lo siento! مرحبا",
         "set_status": "pending", "follow_up": "1d"
     });
-    let r = s.put("/api/v1/macros/delay-sorry", &agent, sorry.clone()).await;
+    let r = s.post("/api/v1/macros", &agent, sorry.clone()).await;
     assert_eq!(r.status, 403, "agents read macros, admins set them: {}", r.json);
-    let r = s.put("/api/v1/macros/delay-sorry", &admin, sorry.clone()).await;
+    let r = s.post("/api/v1/macros", &admin, sorry.clone()).await;
     assert_eq!(r.status, 200, "{}", r.json);
-    common::conforms(&reqwest::Method::PUT, "/api/v1/macros/delay-sorry", 200, "application/json", &r.json);
+    common::conforms(&reqwest::Method::POST, "/api/v1/macros", 200, "application/json", &r.json);
     // Set again, changed: replaced, not added.
     let mut changed = sorry.clone();
     changed["title"] = json!("Sorry for the wait");
-    assert_eq!(s.put("/api/v1/macros/delay-sorry", &admin, changed).await.status, 200);
+    assert_eq!(s.post("/api/v1/macros", &admin, changed).await.status, 200);
     let r = s.get("/api/v1/macros", &agent).await;
     assert_eq!(r.json["macros"].as_array().unwrap().len(), 1);
     assert_eq!(r.json["macros"][0]["title"], "Sorry for the wait");
@@ -36,7 +36,7 @@ async fn team_macros(s: &TestServer) {
     // What is wrong is said.
     let mut bad = sorry.clone();
     bad["text"] = json!("Hi {customer.nick}");
-    let r = s.put("/api/v1/macros/delay-sorry", &admin, bad).await;
+    let r = s.post("/api/v1/macros", &admin, bad).await;
     assert!(r.status == 422 || r.status == 400, "{}", r.json);
     assert!(
         r.json["detail"].as_str().unwrap().contains("customer.first_name"),
@@ -45,12 +45,13 @@ async fn team_macros(s: &TestServer) {
     );
     let mut nul = sorry.clone();
     nul["text"] = json!("a\u{0}b");
-    assert!(s.put("/api/v1/macros/delay-sorry", &admin, nul).await.status >= 400);
-    let r = s.put("/api/v1/macros/other-name", &admin, sorry.clone()).await;
-    assert_eq!((r.status, r.code()), (400, "name-mismatch"), "{}", r.json);
+    assert!(s.post("/api/v1/macros", &admin, nul).await.status >= 400);
+    let mut unnamed = sorry.clone();
+    unnamed["name"] = json!("Sorry!");
+    assert!(s.post("/api/v1/macros", &admin, unnamed).await.status >= 400);
     let mut extra = sorry.clone();
     extra["colour"] = json!("red");
-    assert_eq!(s.put("/api/v1/macros/delay-sorry", &admin, extra).await.status, 422);
+    assert_eq!(s.post("/api/v1/macros", &admin, extra).await.status, 422);
 
     // Removed once; then there is nothing to remove.
     let r = s.send(reqwest::Method::DELETE, "/api/v1/macros/delay-sorry", Some(&agent), None).await;

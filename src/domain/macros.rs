@@ -21,6 +21,7 @@ pub const VARIABLES: &[&str] = &["customer.first_name", "customer.name", "case.s
 #[serde(deny_unknown_fields)]
 pub struct Macro {
     /// Lower-case letters, digits, `_`, `-`, `.`: how it is named in files and the API.
+    #[schema(pattern = r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
     pub name: String,
     /// What the picker shows (up to 80 characters).
     pub title: String,

@@ -169,8 +169,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(rules::get, rules::put, rules::patch, rules::remove))
         .routes(routes!(rules::firings))
         .routes(routes!(rules::test))
-        .routes(routes!(macros::list))
-        .routes(routes!(macros::put, macros::remove))
+        .routes(routes!(macros::list, macros::put))
+        .routes(routes!(macros::remove))
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(bulk).merge(hooks).merge(rest)
 }

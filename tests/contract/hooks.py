@@ -82,6 +82,19 @@ def map_body(ctx, body):
     if operation is not None and operation.path == "/api/v1/rules/{name}" and operation.method.upper() == "PUT":
         if isinstance(body, dict) and isinstance(body.get("definition"), str):
             body = dict(body, definition=RULE)
+    if operation is not None and operation.path == "/api/v1/macros" and operation.method.upper() == "POST":
+        # Only a body the schema allows is made one the server takes; a schema-violating one
+        # (a negative test) is left as drawn.
+        known = {"name", "title", "text", "language", "step", "set_status", "follow_up"}
+        enums = {"step": {"receive", "appreciate", "summarize", "ask"},
+                 "set_status": {"new", "open", "pending", "resolved", "closed"}}
+        if (isinstance(body, dict) and set(body) <= known
+                and all(isinstance(body.get(k), str) for k in ("name", "title", "text"))
+                and all(body.get(k) is None or isinstance(body.get(k), str) for k in ("language", "follow_up"))
+                and all(body.get(k) is None or body.get(k) in allowed for k, allowed in enums.items())
+                and re.fullmatch(r"[a-z0-9][a-z0-9_.-]{0,63}", body["name"])):
+            body = dict(name=body["name"], title="Fuzzed macro", text="Hi {customer.first_name}", language="en",
+                        step="ask", set_status="pending", follow_up="1d")
     if operation is not None and operation.path == "/api/v1/webhooks" and operation.method.upper() == "POST":
         if isinstance(body, dict) and isinstance(body.get("url"), str):
             body = dict(body, url="https://hooks.example.invalid/casebook")

@@ -36,24 +36,16 @@ pub async fn list(State(state): State<AppState>, AgentAuth(_agent): AgentAuth) -
     Ok(Json(MacroList { macros: state.store.macros().await? }))
 }
 
-#[utoipa::path(put, path = "/api/v1/macros/{name}", tag = "macros", request_body = Macro,
-    params(MacroName),
+#[utoipa::path(post, path = "/api/v1/macros", tag = "macros", request_body = Macro,
     responses(
-        (status = 200, description = "The macro, set (replacing one of the same name)", body = Macro),
-        (status = "4XX", description = "A problem (admins only; a macro that does not check says what to fix; the body's name must be the path's)", body = Problem, content_type = "application/problem+json")))]
+        (status = 200, description = "The macro, set (replacing the one of the same name, if any)", body = Macro),
+        (status = "4XX", description = "A problem (admins only; a macro that does not check says what to fix)", body = Problem, content_type = "application/problem+json")))]
 pub async fn put(
     State(state): State<AppState>,
     AgentAuth(admin): AgentAuth,
-    Path(MacroName { name }): Path<MacroName>,
     ApiJson(m): ApiJson<Macro>,
 ) -> ApiResult<Json<Macro>> {
     may_manage_agents(&admin)?;
-    if m.name != name {
-        return Err(ApiError::bad_request(
-            "name-mismatch",
-            format!("the body names `{}` and the path `{}`: they must be the same", m.name, name.escape_debug()),
-        ));
-    }
     state.store.put_macro(&m).await.map_err(admin_error)?;
     tracing::info!(r#macro = %m.name, by = %admin.name, "macro set");
     Ok(Json(m))
