@@ -81,6 +81,8 @@ pub struct App {
     pub page_rows: usize,
     /// The team (for hand-overs), as last read.
     pub agents: Vec<crate::domain::agent::Agent>,
+    /// The command palette, when open.
+    pub palette: Option<super::palette::PaletteState>,
     /// The agent's language (`en`, `it`, `hu`): the guidance's and the macros offered.
     pub language: String,
     /// The team's and the agent's own macros.
@@ -116,6 +118,7 @@ impl App {
             tz,
             page_rows: 20,
             agents: Vec::new(),
+            palette: None,
             language: "en".into(),
             macros: Default::default(),
             hide_card: false,

@@ -36,6 +36,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     if let Some(form) = &app.form {
         super::forms::draw::draw(frame, main, form, theme);
     }
+    super::palette::draw(frame, main, app, theme);
     if app.help {
         help(frame, main, app, theme);
     }
@@ -130,6 +131,13 @@ mod tests {
         for (w, h) in [(80u16, 24u16), (160, 48)] {
             let mut app = crate::console::testing::agent_scene();
             insta::assert_snapshot!(format!("home_{w}x{h}"), screen(&app, &theme, w, h));
+            // The command palette over home, narrowed to what was typed.
+            update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char(':'), KeyModifiers::NONE)));
+            for c in "case".chars() {
+                update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+            }
+            insta::assert_snapshot!(format!("palette_{w}x{h}"), screen(&app, &theme, w, h));
+            update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
             app.stack.push(View::Search);
             insta::assert_snapshot!(format!("search_{w}x{h}"), screen(&app, &theme, w, h));
             app.stack.push(View::Timeline);

@@ -31,6 +31,7 @@ pub enum Action {
     SetStatus,
     HandOver,
     Macro,
+    Palette,
     SyncNow,
     NewCase,
     OpenTimeline,
@@ -343,6 +344,24 @@ const PICKER: &[Binding] = &[
     Binding { keys: &[code(KeyCode::Esc)], action: Action::Close, help: "cancel" },
 ];
 
+/// Keys while the command palette is open (every other key types into its query).
+const PALETTE: &[Binding] = &[
+    Binding { keys: &[code(KeyCode::Enter)], action: Action::Apply, help: "run the selected entry" },
+    Binding { keys: &[code(KeyCode::Down)], action: Action::Down, help: "next" },
+    Binding { keys: &[code(KeyCode::Up)], action: Action::Up, help: "previous" },
+    Binding { keys: &[code(KeyCode::Esc)], action: Action::Close, help: "close" },
+    Binding { keys: &[code(KeyCode::F(1))], action: Action::Help, help: "this help" },
+];
+
+/// Opens the palette from any view (only Ctrl-p in the search, where `:` types).
+const PALETTE_OPEN: &[Binding] = &[Binding {
+    keys: &[k(':'), ctrl('p')],
+    action: Action::Palette,
+    help: "command palette: every action, case and macro by name",
+}];
+const PALETTE_OPEN_SEARCH: &[Binding] =
+    &[Binding { keys: &[ctrl('p')], action: Action::Palette, help: "command palette" }];
+
 /// Keys while typing a step's notes (every other key types).
 const TYPING_STEP: &[Binding] = &[
     Binding { keys: &[ctrl('s')], action: Action::Save, help: "mark the step done and go to the next" },
@@ -428,6 +447,7 @@ pub fn table(mode: Mode, lead: bool) -> Vec<&'static Binding> {
         Mode::Typing(Text::Note) => TYPING_NOTE.iter().collect(),
         Mode::Typing(Text::TimelineSearch) => TIMELINE_SEARCH.iter().collect(),
         Mode::Picker => PICKER.iter().collect(),
+        Mode::Palette => PALETTE.iter().collect(),
         Mode::View(view) => bindings(view, lead),
     }
 }
@@ -440,10 +460,15 @@ pub fn help(mode: Mode, lead: bool) -> (String, Vec<&'static Binding>, Option<&'
         }
         Mode::Typing(_) => "Keys: typing".to_string(),
         Mode::Picker => "Keys: choosing".into(),
+        Mode::Palette => "Keys: the command palette".into(),
         Mode::View(view) => format!("Keys: {}", view.title()),
         Mode::Help => String::new(),
     };
-    let other = matches!(mode, Mode::View(View::Search)).then_some("types into the search");
+    let other = match mode {
+        Mode::View(View::Search) => Some("types into the search"),
+        Mode::Palette => Some("types what to look for"),
+        _ => None,
+    };
     (title, table(mode, lead), other)
 }
 
@@ -454,7 +479,8 @@ pub fn bindings(view: View, lead: bool) -> Vec<&'static Binding> {
         (View::Case, true) => LEAD_CASE,
         _ => &[],
     };
-    bindings_of(view).into_iter().chain(extra).collect()
+    let palette = if view == View::Search { PALETTE_OPEN_SEARCH } else { PALETTE_OPEN };
+    bindings_of(view).into_iter().chain(extra).chain(palette).collect()
 }
 
 fn bindings_of(view: View) -> Vec<&'static Binding> {

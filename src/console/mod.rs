@@ -20,6 +20,7 @@ pub mod list;
 pub mod macros;
 pub mod mode;
 pub mod msg;
+pub mod palette;
 pub mod paste;
 pub mod run;
 pub mod search;

@@ -10,7 +10,7 @@ use super::app::App;
 use super::case::workspace::Typing;
 use super::keymap::{self, Action};
 use super::msg::Cmd;
-use super::{case, conflicts, followups, forms, home, lead, search, timeline};
+use super::{case, conflicts, followups, forms, home, lead, palette, search, timeline};
 
 /// A screen of the console.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,12 +88,14 @@ pub enum Mode {
     Form(FormFocus),
     Typing(Text),
     Picker,
+    /// The command palette: keys its table does not bind are typed into its query.
+    Palette,
     View(View),
 }
 
 impl Mode {
     /// Every mode, for the tests.
-    pub const ALL: [Mode; 18] = [
+    pub const ALL: [Mode; 19] = [
         Mode::Help,
         Mode::Form(FormFocus::Choice),
         Mode::Form(FormFocus::Line),
@@ -102,6 +104,7 @@ impl Mode {
         Mode::Typing(Text::Note),
         Mode::Typing(Text::TimelineSearch),
         Mode::Picker,
+        Mode::Palette,
         Mode::View(View::Home),
         Mode::View(View::Search),
         Mode::View(View::Timeline),
@@ -116,7 +119,10 @@ impl Mode {
 
     /// Whether keys the mode's table does not bind are typed (into a field, a note, a search).
     pub fn types(self) -> bool {
-        matches!(self, Mode::Form(FormFocus::Line | FormFocus::Lines) | Mode::Typing(_) | Mode::View(View::Search))
+        matches!(
+            self,
+            Mode::Form(FormFocus::Line | FormFocus::Lines) | Mode::Typing(_) | Mode::Palette | Mode::View(View::Search)
+        )
     }
 }
 
@@ -132,6 +138,9 @@ impl App {
 
     /// Where keys go once the help is closed (what the help explains).
     pub fn working_mode(&self) -> Mode {
+        if self.palette.is_some() {
+            return Mode::Palette;
+        }
         if let Some(f) = &self.form {
             return Mode::Form(f.focus_kind());
         }
@@ -177,6 +186,7 @@ pub(super) fn key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
         (Mode::Form(_), a) => forms::key(app, a, k),
         (Mode::Typing(Text::TimelineSearch), a) => timeline::search_key(app, a, k),
         (Mode::Typing(_), a) => case::typing_key(app, a, k),
+        (Mode::Palette, a) => palette::key(app, a, k),
         (Mode::Picker, Some(a)) if app.view() == View::Case => case::actions::key(app, a),
         (Mode::Picker, Some(a)) => lead::picker::key(app, a),
         (Mode::View(View::Search), None) => search::edit(app, k),
@@ -186,8 +196,9 @@ pub(super) fn key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
 }
 
 /// An action of a view: the ones every view shares, then the view's own.
-fn view_key(app: &mut App, view: View, a: Action) -> Vec<Cmd> {
+pub(super) fn view_key(app: &mut App, view: View, a: Action) -> Vec<Cmd> {
     match a {
+        Action::Palette => return palette::open(app),
         Action::Quit => {
             app.quit = true;
             return vec![];
@@ -236,6 +247,7 @@ pub(super) fn paste(app: &mut App, text: &str) -> Vec<Cmd> {
         Mode::Typing(Text::TimelineSearch) => timeline::paste(app, text),
         Mode::Typing(_) => case::paste(app, text),
         Mode::View(View::Search) => search::paste(app, text),
+        Mode::Palette => palette::paste(app, text),
         Mode::Help | Mode::Picker | Mode::View(_) => vec![],
     }
 }
@@ -306,6 +318,9 @@ mod tests {
                 app.stack.push(View::Closed);
                 let closed = app.lead.cases[0].case.clone();
                 update(&mut app, Msg::Closed(Ok(vec![closed])));
+            }
+            Mode::Palette => {
+                crate::console::palette::open(&mut app);
             }
             Mode::View(View::Case | View::Home) => {}
             Mode::View(v) => app.stack.push(v),

@@ -1,6 +1,6 @@
 //! `casebook bench console`: what drawing costs — the timeline frame at 160×48 with 1,000 and
-//! with 100,000 events loaded, a keystroke through `update` to the next frame, and the memory
-//! the loaded timeline takes. Drawn into ratatui's `TestBackend` (the work a frame does, without
+//! with 100,000 events loaded, a keystroke through `update` to the next frame, the memory the
+//! loaded timeline takes, and a keystroke in the command palette over a thousand entries. Drawn into ratatui's `TestBackend` (the work a frame does, without
 //! a terminal's own speed).
 
 use std::time::{Duration, Instant};
@@ -152,6 +152,42 @@ pub fn run(args: ConsoleBenchArgs) -> anyhow::Result<()> {
         }
     }
     typing_beside_a_timeline(&theme, args.frames, floor)?;
+    palette_over_a_thousand_cases(&theme, args.frames, floor)?;
+    Ok(())
+}
+
+/// The command palette with 1,000 cases on home (over a thousand entries): each keystroke
+/// matches every entry again, then the frame it causes (160x48). Typed, then erased, over and
+/// over, so that queries of every length are measured.
+fn palette_over_a_thousand_cases(theme: &Theme, frames: usize, floor: Option<f64>) -> anyhow::Result<()> {
+    let now = Utc::now();
+    let me = crate::domain::agent::Agent::new("anna", crate::domain::agent::Role::Agent, &["support"], now);
+    let mut app = App::new("anna", "http://127.0.0.1:7878", now, crate::console::app::Tz::local());
+    let subjects = ["Parcel stuck at the depot", "Charged twice", "Cannot log in", "Refund not received", "Wrong size"];
+    for i in 0..1_000 {
+        let req =
+            crate::casework::NewCaseRequest::new(Uuid::now_v7(), &format!("{} #{i}", subjects[i % subjects.len()]));
+        let case = crate::domain::case::new_case(&me, Uuid::now_v7(), &req, now).map_err(|e| anyhow::anyhow!("{e}"))?;
+        app.home.cases.push(crate::local::overlay::Synced { value: case, waiting: false });
+    }
+    update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char(':'), KeyModifiers::NONE)));
+    let entries = app.palette.as_ref().map(|p| p.entries.len()).unwrap_or(0);
+    let mut term = Terminal::new(TestBackend::new(160, 48))?;
+    let query = "refund 42";
+    let mut lat = Vec::with_capacity(frames);
+    for i in 0..frames {
+        let typed = app.palette.as_ref().map(|p| p.query.chars().count()).unwrap_or(0);
+        let key = if (i / query.len()) % 2 == 0 {
+            KeyCode::Char(query.chars().nth(typed % query.len()).unwrap_or('x'))
+        } else {
+            KeyCode::Backspace
+        };
+        let t = Instant::now();
+        update(&mut app, Msg::Key(KeyEvent::new(key, KeyModifiers::NONE)));
+        term.draw(|f| draw(f, &app, theme))?;
+        lat.push(t.elapsed());
+    }
+    report(&format!("palette keystroke, {entries} entries"), lat, floor);
     Ok(())
 }
 

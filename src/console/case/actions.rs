@@ -256,6 +256,14 @@ fn apply(app: &mut App, pick: Pick) -> Vec<Cmd> {
     vec![Cmd::Write { write, clear: vec![] }]
 }
 
+/// A macro chosen elsewhere (the command palette), for the case being worked.
+pub(crate) fn apply_macro(app: &mut App, m: &crate::domain::macros::Macro) -> Vec<Cmd> {
+    let Some(case) = app.work.as_ref().and_then(|w| w.data.as_ref()).map(|d| d.case.value.clone()) else {
+        return vec![];
+    };
+    insert_macro(app, &case, m)
+}
+
 /// Puts a macro's text where the agent types (the step being typed, else the note, which it
 /// opens), and writes what else it does: a status, a follow-up.
 fn insert_macro(app: &mut App, case: &Case, m: &crate::domain::macros::Macro) -> Vec<Cmd> {

@@ -1,0 +1,273 @@
+//! The command palette (`:` or Ctrl-p): every action of the view under it with its key, the
+//! ways to the other views, the open cases ("go to case …"), the macros in a case, and "find
+//! customer …" with what was typed — narrowed as the agent types by a fuzzy matcher
+//! (nucleo-matcher), best match first. Entries are made when it opens; a keystroke only
+//! matches them again, so a thousand entries filter inside one frame.
+
+use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+use ratatui::Frame;
+use uuid::Uuid;
+
+use super::app::App;
+use super::keymap::{self, Action};
+use super::mode::View;
+use super::msg::Cmd;
+use super::theme::{Slot, Theme};
+use super::widgets::{block, fit, window_start};
+use crate::domain::macros::Macro;
+
+/// What an entry does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Run {
+    /// What the key beside it does in the view under the palette.
+    Action(Action),
+    Home,
+    GoToCase(Uuid),
+    Macro(Box<Macro>),
+    /// Search customers for what was typed.
+    FindCustomer,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub label: String,
+    /// The key that does the same, when there is one.
+    pub key: String,
+    pub run: Run,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PaletteState {
+    pub query: String,
+    pub entries: Vec<Entry>,
+    /// The entries that match the query, best first (indexes into `entries`).
+    pub shown: Vec<usize>,
+    pub selected: usize,
+}
+
+/// Moves that only make sense as keys.
+fn is_move(a: Action) -> bool {
+    matches!(a, Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom)
+}
+
+/// The entries for the view the agent is in.
+pub fn entries(app: &App) -> Vec<Entry> {
+    let view = app.view();
+    let mut out: Vec<Entry> = keymap::bindings(view, app.lead_mode)
+        .into_iter()
+        .filter(|b| !is_move(b.action) && b.action != Action::Palette)
+        .map(|b| Entry {
+            label: b.help.to_string(),
+            key: b.keys.iter().map(|k| k.label()).collect::<Vec<_>>().join(" "),
+            run: Run::Action(b.action),
+        })
+        .collect();
+    if view != View::Home {
+        out.push(Entry { label: "home: my open cases and follow-ups".into(), key: String::new(), run: Run::Home });
+        for (a, label, key) in [
+            (Action::FollowUps, "my follow-ups", "F"),
+            (Action::Conflicts, "conflicts and refusals to settle", "C"),
+            (Action::SyncNow, "sync now", "r"),
+        ] {
+            if !out.iter().any(|e| e.run == Run::Action(a)) {
+                out.push(Entry { label: label.into(), key: key.into(), run: Run::Action(a) });
+            }
+        }
+    }
+    if view == View::Case {
+        let step = app.work.as_ref().map(|w| w.step).unwrap_or(crate::domain::rasa::RasaStep::Receive);
+        for (origin, m) in super::macros::offered(app, step) {
+            if origin != super::macros::Origin::Rasa {
+                out.push(Entry {
+                    label: format!("macro: {}", m.title),
+                    key: String::new(),
+                    run: Run::Macro(Box::new(m)),
+                });
+            }
+        }
+    }
+    for c in &app.home.cases {
+        let who = app.home.customer_name(c.value.customer_id);
+        out.push(Entry {
+            label: format!("go to case: {} — {who}", c.value.subject),
+            key: String::new(),
+            run: Run::GoToCase(c.value.id),
+        });
+    }
+    out
+}
+
+/// The entries matching `query`, best first; all of them, in order, for an empty query.
+pub fn filter(entries: &[Entry], query: &str, matcher: &mut Matcher) -> Vec<usize> {
+    if query.trim().is_empty() {
+        return (0..entries.len()).collect();
+    }
+    let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
+    let mut buf = Vec::new();
+    let mut scored: Vec<(u32, usize)> = entries
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| pattern.score(Utf32Str::new(&e.label, &mut buf), matcher).map(|s| (s, i)))
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored.into_iter().map(|(_, i)| i).collect()
+}
+
+fn matcher() -> Matcher {
+    Matcher::new(Config::DEFAULT)
+}
+
+/// Opens the palette over the view.
+pub fn open(app: &mut App) -> Vec<Cmd> {
+    let entries = entries(app);
+    let shown = (0..entries.len()).collect();
+    app.palette = Some(PaletteState { query: String::new(), entries, shown, selected: 0 });
+    vec![]
+}
+
+fn refilter(p: &mut PaletteState) {
+    p.shown = filter(&p.entries, &p.query, &mut matcher());
+    p.selected = 0;
+}
+
+/// A key while the palette is open: its table's actions, else typed into the query.
+pub fn key(app: &mut App, a: Option<Action>, k: KeyEvent) -> Vec<Cmd> {
+    let Some(p) = app.palette.as_mut() else { return vec![] };
+    match a {
+        Some(Action::Close) => app.palette = None,
+        Some(Action::Down) => p.selected = (p.selected + 1).min(p.shown.len().saturating_sub(1)),
+        Some(Action::Up) => p.selected = p.selected.saturating_sub(1),
+        Some(Action::Apply) => {
+            let query = p.query.trim().to_string();
+            let chosen = p.shown.get(p.selected).map(|i| p.entries[*i].run.clone());
+            app.palette = None;
+            return match chosen {
+                Some(run) => run_entry(app, run, &query),
+                None if !query.is_empty() => run_entry(app, Run::FindCustomer, &query),
+                None => vec![],
+            };
+        }
+        Some(_) => {}
+        None => {
+            match k.code {
+                KeyCode::Backspace => {
+                    p.query.pop();
+                }
+                KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) && p.query.chars().count() < 100 => {
+                    p.query.push(c)
+                }
+                _ => return vec![],
+            }
+            refilter(p);
+        }
+    }
+    vec![]
+}
+
+/// Text pasted into the palette's query.
+pub fn paste(app: &mut App, text: &str) -> Vec<Cmd> {
+    if let Some(p) = app.palette.as_mut() {
+        p.query.extend(text.chars().filter(|c| !c.is_control()).take(100usize.saturating_sub(p.query.chars().count())));
+        refilter(p);
+    }
+    vec![]
+}
+
+fn run_entry(app: &mut App, run: Run, query: &str) -> Vec<Cmd> {
+    match run {
+        Run::Action(a) => super::mode::view_key(app, app.view(), a),
+        Run::Home => {
+            app.stack.truncate(1);
+            vec![Cmd::LoadHome]
+        }
+        Run::GoToCase(id) => app.open_case(id),
+        Run::Macro(m) => super::case::actions::apply_macro(app, &m),
+        Run::FindCustomer => {
+            app.search_for_new_case = false;
+            app.go(View::Search);
+            app.search.query.clear();
+            super::search::paste(app, query)
+        }
+    }
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let Some(p) = &app.palette else { return };
+    let w = area.width.saturating_sub(4).min(100);
+    let h = area.height.saturating_sub(2).min(20);
+    let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + 1, width: w, height: h };
+    let inner_w = w.saturating_sub(2) as usize;
+    let rows = h.saturating_sub(3) as usize;
+    let mut lines = vec![Line::from(vec![
+        Span::styled(": ", theme.fg(Slot::Info)),
+        Span::styled(format!("{}▏", p.query), theme.fg(Slot::InputFg)),
+    ])];
+    if p.shown.is_empty() {
+        let hint = if p.query.trim().is_empty() { "Nothing here." } else { "No match: Enter finds a customer by it." };
+        lines.push(Line::styled(hint, theme.fg(Slot::TextMuted)));
+    }
+    for (n, i) in p.shown.iter().enumerate().skip(window_start(p.selected, rows)).take(rows) {
+        let e = &p.entries[*i];
+        let style = if n == p.selected { theme.selection() } else { theme.fg(Slot::Text) };
+        let key_w = 12.min(inner_w / 4);
+        lines.push(Line::from(vec![
+            Span::styled(fit(&e.label, inner_w.saturating_sub(key_w)), style),
+            Span::styled(fit(&e.key, key_w), theme.fg(Slot::HelpKey)),
+        ]));
+    }
+    let title = format!("Command palette · {} of {} · Enter runs · Esc closes", p.shown.len(), p.entries.len());
+    frame.render_widget(Clear, r);
+    frame.render_widget(Paragraph::new(lines).block(block(&title, theme, true)), r);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn e(label: &str) -> Entry {
+        Entry { label: label.into(), key: String::new(), run: Run::Home }
+    }
+
+    #[test]
+    fn typing_a_case_and_enter_opens_it_and_unknown_text_finds_a_customer() {
+        use crate::console::app::update;
+        use crate::console::msg::Msg;
+        let mut app = crate::console::testing::agent_scene();
+        let key = |app: &mut App, code: KeyCode| update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+        key(&mut app, KeyCode::Char(':'));
+        assert_eq!(app.mode(), crate::console::mode::Mode::Palette);
+        for c in "parcel".chars() {
+            key(&mut app, KeyCode::Char(c));
+        }
+        let cmds = key(&mut app, KeyCode::Enter);
+        assert!(app.palette.is_none());
+        assert_eq!(app.view(), View::Case);
+        assert!(cmds.contains(&Cmd::LoadCase(crate::console::testing::id(10))), "{cmds:?}");
+
+        // Nothing matches: Enter looks the text up as a customer.
+        key(&mut app, KeyCode::Esc);
+        update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('p'), KeyModifiers::CONTROL)));
+        assert_eq!(app.mode(), crate::console::mode::Mode::Palette);
+        for c in "zzqx".chars() {
+            key(&mut app, KeyCode::Char(c));
+        }
+        key(&mut app, KeyCode::Enter);
+        assert_eq!((app.view(), app.search.query.as_str()), (View::Search, "zzqx"));
+    }
+
+    #[test]
+    fn fuzzy_best_first_and_everything_for_nothing_typed() {
+        let entries =
+            vec![e("sync now"), e("snooze: pending until a time"), e("go to case: Parcel stuck — Zoë Müller")];
+        let mut m = matcher();
+        assert_eq!(filter(&entries, "", &mut m), vec![0, 1, 2]);
+        assert_eq!(filter(&entries, "snz", &mut m), vec![1]);
+        assert_eq!(filter(&entries, "zoe parcel", &mut m), vec![2], "words in any order, accents folded");
+        assert!(filter(&entries, "qqq", &mut m).is_empty());
+    }
+}
