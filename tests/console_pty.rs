@@ -534,3 +534,88 @@ async fn login_hides_the_token_and_the_console_keeps_its_files_private() {
     }
     s.finish().await;
 }
+
+/// The agent's desk, offline: a case worked with a team macro (its text filled from the case,
+/// the case set pending with a follow-up), a status change, a snooze and a hand-over with its
+/// note — all from the keyboard at full speed with the server down; one sync lands it all once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_worked_from_the_agents_desk_offline_then_synced() {
+    let mut s = TestServer::start(common::Backend::Sqlite).await.unwrap();
+    let (anna, token) = s.agent("anna", Role::Agent, &["support"]).await;
+    let (bruno, _) = s.agent("bruno", Role::Agent, &["support"]).await;
+    let (_, admin) = s.agent("root", Role::Admin, &[]).await;
+    let sorry = json!({"name": "delay-sorry", "title": "Sorry for the delay", "language": "en",
+        "text": "Sorry {customer.first_name}, I'll call you tomorrow.", "set_status": "pending", "follow_up": "1d"});
+    assert_eq!(s.post("/api/v1/macros", &admin, sorry).await.status, 200);
+    let shop = s.ingest_token("shop").await;
+    let mut event =
+        common::ce("o-9", "shop", "order_placed", "C-9", "2026-05-01T10:00:00Z", json!({"title": "Order 9"}));
+    event["customername"] = json!("Mara Costa");
+    assert_eq!(s.events(&shop, "application/cloudevents+json", event).await.status, 201);
+
+    let (_home, env) = fresh_home();
+    login(&env, &s.base, &token);
+    // Online once: the customer, the team and the team's macros reach this computer.
+    let mut c = Console::start(&[], &env, 40, 120);
+    c.wait_for("● online");
+    c.keys("/mara");
+    c.wait_for("Mara Costa");
+    c.keys("\r");
+    c.wait_for("Orders 90d");
+    c.keys("q");
+    assert!(c.wait_exit().success());
+    c.finish();
+
+    let stopped = s.stop_serving().await;
+    let mut c = Console::start(&[], &env, 40, 120);
+    c.wait_for("OFFLINE");
+    c.keys("/mara");
+    c.wait_for("offline: customers seen before");
+    c.keys("\r");
+    c.wait_for("Mara Costa · 1 events");
+    c.keys("n");
+    c.wait_for("New case for Mara Costa");
+    c.keys("Parcel never arrived\x13");
+    c.wait_for("Case: Parcel never arrived");
+    // The team's macro from the palette: filled in the note, the case pending, a follow-up.
+    c.keys(":sorry\r");
+    c.wait_for("Sorry Mara, I'll call you tomorrow.");
+    c.wait_for("follow-up due in 1d");
+    c.keys("\x13");
+    c.wait_for("Note added");
+    // Status back to open, then a snooze for an hour: pending again, a follow-up to bring it back.
+    c.keys("s\r");
+    c.wait_for("Status: open");
+    c.keys("z\r");
+    c.wait_for("Snoozed until");
+    // Handed over to bruno with a word on why.
+    c.keys("o");
+    c.wait_for("bruno (agent)");
+    c.keys("\r");
+    c.wait_for("Handed over to bruno:");
+    c.keys("he knows the carrier\x13");
+    let text = c.wait_for("Note added");
+    assert!(text.contains("OFFLINE"), "{text}");
+    c.keys("q");
+    assert!(c.wait_exit().success());
+    c.finish();
+
+    s.serve_again(stopped).await;
+    let out = std::process::Command::new(BIN).arg("sync").envs(env.clone()).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{said}{}", String::from_utf8_lossy(&out.stderr));
+    let (_, lead) = s.agent("lena", Role::Lead, &["support"]).await;
+    let cases = s.get(&format!("/api/v1/cases?assignee={}", bruno.id), &lead).await.json;
+    let cases = cases["cases"].as_array().unwrap().clone();
+    assert_eq!(cases.len(), 1, "{cases:?}");
+    let case = s.get(&format!("/api/v1/cases/{}", cases[0]["id"].as_str().unwrap()), &lead).await.json;
+    assert_eq!(case["status"], "pending", "{case}");
+    assert_eq!(case["created_by"], anna.id.to_string());
+    let notes: Vec<&str> = case["notes"].as_array().unwrap().iter().map(|n| n["body"].as_str().unwrap()).collect();
+    assert_eq!(notes, ["Sorry Mara, I'll call you tomorrow.", "Handed over to bruno: he knows the carrier"]);
+    let mut dues: Vec<&str> =
+        case["followups"].as_array().unwrap().iter().map(|f| f["note"].as_str().unwrap()).collect();
+    dues.sort();
+    assert_eq!(dues, ["Snoozed: pick up “Parcel never arrived” again", "Sorry for the delay"], "{case}");
+    sync_clean(&env);
+}
