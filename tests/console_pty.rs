@@ -44,7 +44,7 @@ async fn an_agent_finds_a_customer_reads_the_timeline_and_quits() {
     assert!(said.contains("Signed in as anna (agent)"), "{said}");
     assert!(home.path().join("config/casebook/config.toml").is_file());
     let mut screen = Console::start(&[], &env, 24, 80);
-    screen.wait_for("My open cases");
+    screen.wait_for("Cases · by due");
     screen.wait_for("● online");
     screen.keys("/");
     screen.wait_for("Find a customer");
@@ -485,7 +485,7 @@ async fn a_huge_paste_is_text_capped_and_memory_stays_flat() {
 
     // Into a note: the paste is the note's text, the editor still open; Ctrl-s then adds it.
     c.keys("\u{1b}\u{1b}");
-    c.wait_for("My open cases");
+    c.wait_for("Cases · by due");
     c.keys("\r");
     c.wait_for("Receive notes");
     c.keys("n");
@@ -515,7 +515,7 @@ async fn login_hides_the_token_and_the_console_keeps_its_files_private() {
     assert!(!raw.contains(&token), "the token was echoed: {raw}");
 
     let mut c = Console::start(&["--theme", "light"], &env, 24, 100);
-    c.wait_for("My open cases");
+    c.wait_for("Cases · by due");
     c.keys("q");
     assert!(c.wait_exit().success());
     c.finish();

@@ -582,6 +582,11 @@ async fn console(args: ConsoleArgs) -> anyhow::Result<ExitCode> {
         data_dir: crate::paths::data_dir(),
         themes_dir: Some(crate::paths::config_dir().join("themes")),
         log_file: Some(crate::paths::data_dir().join("console.log")),
+        views: {
+            crate::domain::views::HomeView::check_all(&saved.views)
+                .map_err(|e| anyhow::anyhow!("{}: [[views]]: {}", file.display(), e.message))?;
+            saved.views
+        },
     })
     .await?;
     Ok(ExitCode::SUCCESS)

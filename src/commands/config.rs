@@ -15,6 +15,9 @@ pub struct Config {
     /// The language of the RASA guidance: `en`, `it` or `hu`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
+    /// Home's sections (`[[views]]`); the defaults when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub views: Vec<crate::domain::views::HomeView>,
 }
 
 pub fn path() -> PathBuf {
@@ -85,6 +88,8 @@ mod tests {
             token: Some("cba_x".into()),
             theme: None,
             language: Some("it".into()),
+            // Views survive a save (login writes the file again).
+            views: vec![crate::domain::views::HomeView::defaults().remove(1)],
         };
         c.save(&p).unwrap();
         assert_eq!(Config::load(&p).unwrap(), c);

@@ -94,6 +94,7 @@ pub async fn run_console(
         data_dir: demo.dir.path().join("console"),
         themes_dir: Some(crate::paths::config_dir().join("themes")),
         log_file: Some(demo.dir.path().join("console.log")),
+        views: Vec::new(),
     })
     .await;
     demo.server.stop().await;

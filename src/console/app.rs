@@ -81,6 +81,10 @@ pub struct App {
     pub page_rows: usize,
     /// The team (for hand-overs), as last read.
     pub agents: Vec<crate::domain::agent::Agent>,
+    /// The agent's id (whose cases "mine" means).
+    pub me_id: Uuid,
+    /// Home's sections (the agent's, or the defaults).
+    pub views: Vec<crate::domain::views::HomeView>,
     /// The command palette, when open.
     pub palette: Option<super::palette::PaletteState>,
     /// The agent's language (`en`, `it`, `hu`): the guidance's and the macros offered.
@@ -118,6 +122,8 @@ impl App {
             tz,
             page_rows: 20,
             agents: Vec::new(),
+            me_id: Uuid::nil(),
+            views: crate::domain::views::HomeView::defaults(),
             palette: None,
             language: "en".into(),
             macros: Default::default(),

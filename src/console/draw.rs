@@ -250,11 +250,11 @@ mod tests {
             let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
             t.draw(|f| draw(f, &app, &theme)).unwrap();
             let buf = t.backend().buffer();
-            // The selected case (the first row under the headings) and the status bar.
-            assert_eq!(buf[(30, 2)].bg, theme.color(Slot::SelectionBg), "{name}: selection");
+            // The selected case (the first row under the views and the headings), the status bar.
+            assert_eq!(buf[(30, 3)].bg, theme.color(Slot::SelectionBg), "{name}: selection");
             assert_eq!(buf[(0, 23)].bg, theme.color(Slot::StatusbarBg), "{name}: status bar");
             assert_eq!(
-                buf[(1, 2)].fg,
+                buf[(1, 3)].fg,
                 theme.color(Slot::Sla(crate::domain::sla::SlaState::Breached)),
                 "{name}: SLA colour"
             );
@@ -262,7 +262,7 @@ mod tests {
         let (plain, _) = Theme::load("default", None, true);
         let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
         t.draw(|f| draw(f, &app, &plain)).unwrap();
-        let cell = &t.backend().buffer()[(30, 2)];
+        let cell = &t.backend().buffer()[(30, 3)];
         assert!(cell.modifier.contains(Modifier::REVERSED), "NO_COLOR: the selection is reversed");
     }
 }

@@ -65,7 +65,13 @@ impl HomeSort {
 pub struct HomeState {
     /// The local store has answered at least once.
     pub loaded: bool,
+    /// Every active case the local store has (each view picks its own).
+    pub all: Vec<Synced<Case>>,
+    /// The cases of the view in front, sorted.
     pub cases: Vec<Synced<Case>>,
+    /// The view in front (an index into the app's views), and how many cases each shows.
+    pub view: usize,
+    pub counts: Vec<usize>,
     pub followups: Vec<Synced<FollowUp>>,
     /// The customers of these cases and follow-ups, as far as the local store knows them.
     pub customers: HashMap<Uuid, Customer>,
@@ -114,18 +120,33 @@ impl HomeState {
 /// The local store's answer: the open cases and follow-ups (soonest due first), with who
 /// they are about.
 pub fn loaded(app: &mut App, data: HomeData) -> Vec<Cmd> {
-    let keep = app.home.cases.get(app.home.selected).map(|c| c.value.id);
-    app.home.cases = data.cases;
+    app.home.all = data.cases;
     app.home.followups = data.followups;
     app.home.customers = data.customers;
     app.home.subjects = data.subjects;
     app.home.followups.sort_by_key(|f| f.value.due_at);
     app.home.loaded = true;
-    app.home.selected = keep.and_then(|k| app.home.cases.iter().position(|c| c.value.id == k)).unwrap_or(0);
-    app.home.sort_cases(app.now);
-    app.home.selected = app.home.selected.min(app.home.cases.len().saturating_sub(1));
+    show_view(app);
     app.followup_selected = app.followup_selected.min(app.home.followups.len().saturating_sub(1));
     vec![]
+}
+
+/// Picks the cases of the view in front (keeping the selected case selected) and counts each
+/// view's.
+pub fn show_view(app: &mut App) {
+    let (me, now) = (app.me_id, app.now);
+    let home = &mut app.home;
+    home.view = home.view.min(app.views.len().saturating_sub(1));
+    let keep = home.cases.get(home.selected).map(|c| c.value.id);
+    home.counts =
+        app.views.iter().map(|v| home.all.iter().filter(|c| v.shows(&c.value, me, &app.teams, now)).count()).collect();
+    home.cases = match app.views.get(home.view) {
+        Some(v) => home.all.iter().filter(|c| v.shows(&c.value, me, &app.teams, now)).cloned().collect(),
+        None => home.all.clone(),
+    };
+    home.selected = keep.and_then(|k| home.cases.iter().position(|c| c.value.id == k)).unwrap_or(0);
+    home.sort_cases(now);
+    home.selected = home.selected.min(home.cases.len().saturating_sub(1));
 }
 
 /// A key of the home view.
@@ -154,6 +175,13 @@ pub fn key(app: &mut App, a: Action) -> Vec<Cmd> {
         Action::Sort => {
             app.home.sort = app.home.sort.next();
             app.home.sort_cases(app.now);
+        }
+        Action::NextView | Action::PrevView => {
+            let n = app.views.len().max(1);
+            let step = if a == Action::NextView { 1 } else { n - 1 };
+            app.home.view = (app.home.view + step) % n;
+            app.home.selected = 0;
+            show_view(app);
         }
         Action::Queues => return super::lead::queues::open(app),
         Action::Report => return super::lead::report::open(app),
@@ -210,10 +238,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let home = &app.home;
     let width = cases.width.saturating_sub(2) as usize;
     let cols = Columns::at(width);
-    // The heading takes a row.
-    let inner_h = cases.height.saturating_sub(3) as usize;
+    // The views' tabs and the headings take a row each.
+    let inner_h = cases.height.saturating_sub(4) as usize;
     let start = window_start(home.selected, inner_h);
-    let mut lines: Vec<Line> = Vec::new();
+    let mut tabs: Vec<Span> = Vec::new();
+    for (i, v) in app.views.iter().enumerate() {
+        let count = home.counts.get(i).copied().unwrap_or(0);
+        let text = format!(" {} {count} ", v.name);
+        tabs.push(if i == home.view {
+            Span::styled(text, theme.selection().add_modifier(Modifier::BOLD))
+        } else {
+            Span::styled(text, theme.fg(Slot::TextMuted))
+        });
+        tabs.push(Span::styled("│", theme.fg(Slot::Border)));
+    }
+    let mut lines: Vec<Line> = vec![Line::from(tabs)];
     let fixed = 13 + 7 + cols.customer + 5 + if cols.wide { 8 + 9 } else { 0 };
     let subject_w = width.saturating_sub(fixed).max(8);
     let mark = |s: HomeSort, name: &str| if home.sort == s { format!("{name}▾") } else { name.to_string() };
@@ -230,10 +269,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     head.push_str(&fit(&mark(HomeSort::Age, "Age"), 5));
     lines.push(Line::styled(head, theme.fg(Slot::TextMuted).add_modifier(Modifier::BOLD)));
     if home.cases.is_empty() {
-        let text = if home.loaded {
+        let text = if !home.loaded {
+            "Loading your cases…"
+        } else if home.view == 0 {
             "No open cases assigned to you. Press / to find a customer."
         } else {
-            "Loading your cases…"
+            "No cases in this view. Tab shows the next one."
         };
         lines.push(Line::styled(text, theme.fg(Slot::TextMuted)));
     }
@@ -259,7 +300,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         spans.push(Span::styled(fit(&age(app.now, v.created_at), 5), theme.fg(Slot::TextMuted)));
         lines.push(Line::from(spans));
     }
-    let title = format!("My open cases ({}) · by {} · s sorts · ? keys", home.cases.len(), home.sort.label());
+    let title = format!("Cases · by {} · s sorts · Tab next view · ? keys", home.sort.label());
     frame.render_widget(Paragraph::new(lines).block(block(&title, theme, true)), cases);
 
     let mut lines: Vec<Line> = Vec::new();
@@ -334,6 +375,27 @@ mod tests {
         assert_eq!(order(&app).last(), Some(&14), "the unknown customer last");
         key(&mut app, Action::Sort);
         assert_eq!(app.home.sort, HomeSort::Due);
+    }
+
+    #[test]
+    fn tab_goes_through_the_views_each_with_its_count() {
+        let mut app = agent_scene();
+        let mut free = app.home.all[0].clone();
+        (free.value.id, free.value.assignee_id) = (id(15), None);
+        let mut elsewhere = free.clone();
+        (elsewhere.value.id, elsewhere.value.team) = (id(16), "billing".into());
+        app.home.all.extend([free, elsewhere]);
+        show_view(&mut app);
+        assert_eq!(app.home.counts, [4, 2, 1, 1], "mine, at risk, unassigned in my team, waiting");
+        key(&mut app, Action::NextView);
+        assert_eq!((app.home.view, order(&app)), (1, vec![11, 12]), "at risk: the late one, then the one at risk");
+        key(&mut app, Action::NextView);
+        assert_eq!(order(&app), [15], "unassigned, in my team only");
+        key(&mut app, Action::PrevView);
+        key(&mut app, Action::PrevView);
+        key(&mut app, Action::PrevView);
+        assert_eq!(app.home.view, 3, "back round to the last view");
+        assert_eq!(order(&app), [11], "waiting on the customer: the pending one");
     }
 
     #[test]

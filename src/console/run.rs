@@ -39,6 +39,8 @@ pub struct ConsoleOptions {
     pub themes_dir: Option<PathBuf>,
     /// Where the log goes.
     pub log_file: Option<PathBuf>,
+    /// Home's sections; the defaults when empty.
+    pub views: Vec<crate::domain::views::HomeView>,
 }
 
 fn init_file_logging(path: &Path) {
@@ -136,6 +138,10 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<()> {
         tracing::warn!("{p}");
     }
     app.lead_mode = me.role != crate::domain::agent::Role::Agent;
+    app.me_id = me.id;
+    if !opts.views.is_empty() {
+        app.views = opts.views.clone();
+    }
     app.teams = me.teams.clone();
     let (writer, writing) = spawn_writer(store.clone(), engine.nudger(), tx.clone());
     let mut terminal = ratatui::init();
@@ -386,7 +392,8 @@ fn run_cmds(
             }
             Cmd::LoadHome => {
                 tokio::spawn(async move {
-                    let cases = store.cases(Some(me), true).await.unwrap_or_default();
+                    // Every active case here: home's views pick theirs (mine, unassigned, …).
+                    let cases = store.cases(None, true).await.unwrap_or_default();
                     let followups = store.open_followups(me).await.unwrap_or_default();
                     let mut people: Vec<uuid::Uuid> = cases.iter().map(|c| c.value.customer_id).collect();
                     people.extend(followups.iter().map(|f| f.value.customer_id));

@@ -76,7 +76,9 @@ pub fn agent_scene() -> App {
             waiting,
         }
     };
-    app.home.cases = vec![
+    app.me_id = id(9);
+    app.teams = vec!["support".into()];
+    app.home.all = vec![
         case(10, "Parcel never arrived", CaseStatus::Open, Priority::Urgent, 2, true),
         case(11, "Charged twice for one order", CaseStatus::Pending, Priority::High, 30, false),
         case(12, "Invoice needs the company's VAT number", CaseStatus::New, Priority::Normal, 3, false),
@@ -85,7 +87,7 @@ pub fn agent_scene() -> App {
     app.home.customers.insert(id(1), customer.clone());
     app.home.subjects.insert(id(10), "Parcel never arrived".into());
     app.home.loaded = true;
-    app.home.sort_cases(now);
+    super::home::show_view(&mut app);
     app.home.selected = 0;
     app.home.followups = vec![Synced {
         value: FollowUp {

@@ -17,6 +17,7 @@ pub mod sla;
 pub mod template;
 pub mod text;
 pub mod time;
+pub mod views;
 
 use uuid::Uuid;
 
