@@ -587,6 +587,8 @@ async fn console(args: ConsoleArgs) -> anyhow::Result<ExitCode> {
                 .map_err(|e| anyhow::anyhow!("{}: [[views]]: {}", file.display(), e.message))?;
             saved.views
         },
+        keys: crate::console::keymap::Rebound::parse(&saved.keys)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?,
     })
     .await?;
     Ok(ExitCode::SUCCESS)

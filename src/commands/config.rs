@@ -15,6 +15,9 @@ pub struct Config {
     /// The language of the RASA guidance: `en`, `it` or `hu`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
+    /// The agent's own keys: action name = key or [keys] (`snooze = "Z"`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub keys: std::collections::BTreeMap<String, crate::console::keymap::KeyList>,
     /// Home's sections (`[[views]]`); the defaults when there are none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub views: Vec<crate::domain::views::HomeView>,
@@ -88,6 +91,7 @@ mod tests {
             token: Some("cba_x".into()),
             theme: None,
             language: Some("it".into()),
+            keys: [("snooze".to_string(), crate::console::keymap::KeyList::One("Z".into()))].into(),
             // Views survive a save (login writes the file again).
             views: vec![crate::domain::views::HomeView::defaults().remove(1)],
         };

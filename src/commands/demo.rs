@@ -95,6 +95,7 @@ pub async fn run_console(
         themes_dir: Some(crate::paths::config_dir().join("themes")),
         log_file: Some(demo.dir.path().join("console.log")),
         views: Vec::new(),
+        keys: Default::default(),
     })
     .await;
     demo.server.stop().await;

@@ -85,6 +85,8 @@ pub struct App {
     pub me_id: Uuid,
     /// Home's sections (the agent's, or the defaults).
     pub views: Vec<crate::domain::views::HomeView>,
+    /// The agent's own keys (`[keys]` in config.toml).
+    pub keys: super::keymap::Rebound,
     /// The command palette, when open.
     pub palette: Option<super::palette::PaletteState>,
     /// The agent's language (`en`, `it`, `hu`): the guidance's and the macros offered.
@@ -124,6 +126,7 @@ impl App {
             agents: Vec::new(),
             me_id: Uuid::nil(),
             views: crate::domain::views::HomeView::defaults(),
+            keys: Default::default(),
             palette: None,
             language: "en".into(),
             macros: Default::default(),

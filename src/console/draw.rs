@@ -88,7 +88,7 @@ fn status_bar(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 fn help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut lines = vec![Line::raw("")];
-    let (title, table, other) = keymap::help(app.working_mode(), app.lead_mode);
+    let (title, table, other) = keymap::help_with(app.working_mode(), app.lead_mode, &app.keys);
     for b in table {
         let keys: Vec<String> = b.keys.iter().map(|k| k.label()).collect();
         lines.push(Line::from(vec![

@@ -129,6 +129,7 @@ impl Key {
 }
 
 /// One line of help: the keys, the action, what it does.
+#[derive(Debug, Clone, Copy)]
 pub struct Binding {
     pub keys: &'static [Key],
     pub action: Action,
@@ -504,7 +505,187 @@ fn bindings_of(view: View) -> Vec<&'static Binding> {
 
 /// The action a key does in a mode, if any.
 pub fn action(mode: Mode, lead: bool, e: &KeyEvent) -> Option<Action> {
-    table(mode, lead).into_iter().find(|b| b.keys.iter().any(|k| k.matches(e))).map(|b| b.action)
+    action_with(mode, lead, &Rebound::default(), e)
+}
+
+/// [`action`] with the agent's own keys.
+pub fn action_with(mode: Mode, lead: bool, keys: &Rebound, e: &KeyEvent) -> Option<Action> {
+    table(mode, lead)
+        .into_iter()
+        .map(|b| keys.apply(*b))
+        .find(|b| b.keys.iter().any(|k| k.matches(e)))
+        .map(|b| b.action)
+}
+
+/// [`table`] with the agent's own keys.
+pub fn table_with(mode: Mode, lead: bool, keys: &Rebound) -> Vec<Binding> {
+    table(mode, lead).into_iter().map(|b| keys.apply(*b)).collect()
+}
+
+/// [`bindings`] with the agent's own keys.
+pub fn bindings_with(view: View, lead: bool, keys: &Rebound) -> Vec<Binding> {
+    bindings(view, lead).into_iter().map(|b| keys.apply(*b)).collect()
+}
+
+/// [`help`] with the agent's own keys: what the help shows is what the keys do.
+pub fn help_with(mode: Mode, lead: bool, keys: &Rebound) -> (String, Vec<Binding>, Option<&'static str>) {
+    let (title, table, other) = help(mode, lead);
+    (title, table.into_iter().map(|b| keys.apply(*b)).collect(), other)
+}
+
+/// An action's name in `[keys]`: `next_source` for `NextSource`.
+pub fn action_name(a: Action) -> String {
+    let mut out = String::new();
+    for (i, c) in format!("{a:?}").chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Every action some key does somewhere, for `[keys]`.
+fn rebindable() -> Vec<Action> {
+    let mut all: Vec<Action> = Vec::new();
+    for mode in Mode::ALL {
+        for lead in [false, true] {
+            for b in table(mode, lead) {
+                if !all.contains(&b.action) {
+                    all.push(b.action);
+                }
+            }
+        }
+    }
+    all
+}
+
+/// Reads a key as `[keys]` writes it: `x`, `X`, `ctrl-p`, `esc`, `enter`, `tab`, `shift-tab`,
+/// `space`, `up`, `down`, `left`, `right`, `home`, `end`, `pgup`, `pgdn`, `f1`…`f12`.
+pub fn parse_key(text: &str) -> Result<Key, String> {
+    let t = text.trim();
+    let lower = t.to_ascii_lowercase();
+    if let Some(rest) = lower.strip_prefix("ctrl-").or_else(|| lower.strip_prefix("c-")) {
+        let mut chars = rest.chars();
+        return match (chars.next(), chars.next()) {
+            (Some(c), None) if c.is_ascii_alphabetic() => Ok(ctrl(c)),
+            _ => Err(format!("`{t}`: Ctrl goes with a letter, e.g. ctrl-p")),
+        };
+    }
+    let named = match lower.as_str() {
+        "esc" | "escape" => Some(KeyCode::Esc),
+        "enter" | "return" => Some(KeyCode::Enter),
+        "tab" => Some(KeyCode::Tab),
+        "shift-tab" | "backtab" => Some(KeyCode::BackTab),
+        "space" => Some(KeyCode::Char(' ')),
+        "up" => Some(KeyCode::Up),
+        "down" => Some(KeyCode::Down),
+        "left" => Some(KeyCode::Left),
+        "right" => Some(KeyCode::Right),
+        "home" => Some(KeyCode::Home),
+        "end" => Some(KeyCode::End),
+        "pgup" | "pageup" => Some(KeyCode::PageUp),
+        "pgdn" | "pagedown" => Some(KeyCode::PageDown),
+        f if f.len() >= 2 && f.starts_with('f') => {
+            f[1..].parse::<u8>().ok().filter(|n| (1..=12).contains(n)).map(KeyCode::F)
+        }
+        _ => None,
+    };
+    if let Some(c) = named {
+        return Ok(code(c));
+    }
+    let mut chars = t.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if !c.is_control() => Ok(k(c)),
+        _ => Err(format!(
+            "`{t}` is not a key: write one character (`x`, `X`, `:`), ctrl-<letter>, or a named key such as esc, enter, tab, up, f2"
+        )),
+    }
+}
+
+/// One key or several, as `[keys]` takes them: `snooze = "Z"` or `snooze = ["Z", "ctrl-z"]`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum KeyList {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// The agent's own keys (`[keys]` in config.toml): actions given other keys than the built-in
+/// ones, everywhere the action is bound.
+#[derive(Debug, Clone, Default)]
+pub struct Rebound(Vec<(Action, &'static [Key])>);
+
+impl Rebound {
+    /// Reads `[keys]`; an unknown action or key, or two actions on one key in one place, is an
+    /// error naming them.
+    pub fn parse(spec: &std::collections::BTreeMap<String, KeyList>) -> Result<Rebound, String> {
+        let actions = rebindable();
+        let mut out = Vec::new();
+        for (name, list) in spec {
+            let action = actions.iter().copied().find(|a| action_name(*a) == *name).ok_or_else(|| {
+                let mut names: Vec<String> = actions.iter().map(|a| action_name(*a)).collect();
+                names.sort();
+                format!("[keys]: `{name}` is not an action; these are: {}", names.join(", "))
+            })?;
+            let texts = match list {
+                KeyList::One(t) => vec![t.clone()],
+                KeyList::Many(v) => v.clone(),
+            };
+            if texts.is_empty() {
+                return Err(format!("[keys]: `{name}` has no key: give it one, or leave it out to keep the built-in"));
+            }
+            let keys = texts
+                .iter()
+                .map(|t| parse_key(t))
+                .collect::<Result<Vec<Key>, String>>()
+                .map_err(|e| format!("[keys] {name}: {e}"))?;
+            // Once per start, from the config file: the tables hold `&'static` keys.
+            out.push((action, &*Box::leak(keys.into_boxed_slice())));
+        }
+        let rebound = Rebound(out);
+        rebound.check_clashes()?;
+        Ok(rebound)
+    }
+
+    fn apply(&self, b: Binding) -> Binding {
+        match self.0.iter().find(|(a, _)| *a == b.action) {
+            Some((_, keys)) => Binding { keys, ..b },
+            None => b,
+        }
+    }
+
+    /// No key may do two things in one place.
+    fn check_clashes(&self) -> Result<(), String> {
+        for mode in Mode::ALL {
+            for lead in [false, true] {
+                let table = table_with(mode, lead, self);
+                for (i, a) in table.iter().enumerate() {
+                    for b in &table[i + 1..] {
+                        if let Some(key) = a.keys.iter().find(|k| b.keys.contains(k)) {
+                            let place = match mode {
+                                Mode::View(v) => v.title().to_string(),
+                                other => format!("{other:?}"),
+                            };
+                            return Err(format!(
+                                "[keys]: in {place}, {} would both {} (`{}`) and {} (`{}`): give one of them another key",
+                                key.label(),
+                                a.help,
+                                action_name(a.action),
+                                b.help,
+                                action_name(b.action)
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Whether a key is bound in a mode.
@@ -515,6 +696,41 @@ pub fn bound(mode: Mode, lead: bool, e: &KeyEvent) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_agents_own_keys_replace_the_built_in_ones_and_a_clash_names_both() {
+        use std::collections::BTreeMap;
+        let spec = |pairs: &[(&str, KeyList)]| -> BTreeMap<String, KeyList> {
+            pairs.iter().map(|(n, l)| (n.to_string(), l.clone())).collect()
+        };
+        let one = |s: &str| KeyList::One(s.into());
+        let rb = Rebound::parse(&spec(&[
+            ("snooze", one("Z")),
+            ("palette", KeyList::Many(vec!["ctrl-k".into(), "F2".into()])),
+        ]))
+        .unwrap();
+        let case = Mode::View(View::Case);
+        let press = |c: KeyCode, m: KeyModifiers| KeyEvent::new(c, m);
+        assert_eq!(action_with(case, false, &rb, &press(KeyCode::Char('Z'), KeyModifiers::NONE)), Some(Action::Snooze));
+        assert_eq!(action_with(case, false, &rb, &press(KeyCode::Char('z'), KeyModifiers::NONE)), None, "z no more");
+        assert_eq!(
+            action_with(Mode::View(View::Home), false, &rb, &press(KeyCode::Char('k'), KeyModifiers::CONTROL)),
+            Some(Action::Palette),
+            "everywhere the action is bound"
+        );
+        let (_, shown, _) = help_with(case, false, &rb);
+        let snooze = shown.iter().find(|b| b.action == Action::Snooze).unwrap();
+        assert_eq!(snooze.keys.iter().map(|k| k.label()).collect::<Vec<_>>(), ["Z"], "the help shows the agent's key");
+
+        let e = Rebound::parse(&spec(&[("snooze", one("s"))])).unwrap_err();
+        assert!(e.contains("in Case, s would both") && e.contains("`set_status`") && e.contains("`snooze`"), "{e}");
+        let e = Rebound::parse(&spec(&[("snoze", one("Z"))])).unwrap_err();
+        assert!(e.contains("`snoze` is not an action") && e.contains("snooze"), "{e}");
+        let e = Rebound::parse(&spec(&[("snooze", one("ctrl-1"))])).unwrap_err();
+        assert!(e.contains("Ctrl goes with a letter"), "{e}");
+        assert!(Rebound::parse(&spec(&[("snooze", one("zz"))])).unwrap_err().contains("is not a key"));
+        assert!(Rebound::parse(&spec(&[("snooze", KeyList::Many(vec![]))])).unwrap_err().contains("has no key"));
+    }
 
     #[test]
     fn no_key_means_two_things_in_one_mode_and_every_view_has_help_back_or_quit() {

@@ -167,7 +167,7 @@ pub(super) fn key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
         w.message_read = true;
     }
     let mode = app.mode();
-    let action = keymap::action(mode, app.lead_mode, &k);
+    let action = keymap::action_with(mode, app.lead_mode, &app.keys, &k);
     match (mode, action) {
         (Mode::Help, a) => {
             // Any key closes the help; its quit key quits, unless a text is being typed

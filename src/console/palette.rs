@@ -58,7 +58,7 @@ fn is_move(a: Action) -> bool {
 /// The entries for the view the agent is in.
 pub fn entries(app: &App) -> Vec<Entry> {
     let view = app.view();
-    let mut out: Vec<Entry> = keymap::bindings(view, app.lead_mode)
+    let mut out: Vec<Entry> = keymap::bindings_with(view, app.lead_mode, &app.keys)
         .into_iter()
         .filter(|b| !is_move(b.action) && b.action != Action::Palette)
         .map(|b| Entry {

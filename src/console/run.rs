@@ -41,6 +41,8 @@ pub struct ConsoleOptions {
     pub log_file: Option<PathBuf>,
     /// Home's sections; the defaults when empty.
     pub views: Vec<crate::domain::views::HomeView>,
+    /// The agent's own keys.
+    pub keys: super::keymap::Rebound,
 }
 
 fn init_file_logging(path: &Path) {
@@ -139,6 +141,7 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<()> {
     }
     app.lead_mode = me.role != crate::domain::agent::Role::Agent;
     app.me_id = me.id;
+    app.keys = opts.keys.clone();
     if !opts.views.is_empty() {
         app.views = opts.views.clone();
     }
