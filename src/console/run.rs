@@ -285,6 +285,38 @@ async fn record(store: &LocalStore, write: &Write) -> Result<Option<uuid::Uuid>,
     })
 }
 
+/// What the server answered, kept for offline use; offline (or on any failure), what was kept
+/// last time; nothing when nothing was.
+async fn fresh_or_kept<T>(store: &LocalStore, key: &str, fetched: Result<T, crate::client::ClientError>) -> T
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + Default,
+{
+    match fetched {
+        Ok(v) => {
+            let _ = store.keep(key, &v).await;
+            v
+        }
+        Err(_) => store.kept(key).await.ok().flatten().unwrap_or_default(),
+    }
+}
+
+/// What home shows, from the local store: every active case here (home's views pick theirs),
+/// the agent's open follow-ups, and who they are about.
+pub async fn load_home(store: &LocalStore, me: uuid::Uuid) -> crate::console::home::HomeData {
+    let cases = store.cases(None, true).await.unwrap_or_default();
+    let followups = store.open_followups(me).await.unwrap_or_default();
+    let mut people: Vec<uuid::Uuid> = cases.iter().map(|c| c.value.customer_id).collect();
+    people.extend(followups.iter().map(|f| f.value.customer_id));
+    people.sort();
+    people.dedup();
+    let customers = store.cached_customers(&people).await.unwrap_or_default();
+    let mut of_followups: Vec<uuid::Uuid> = followups.iter().filter_map(|f| f.value.case_id).collect();
+    of_followups.sort();
+    of_followups.dedup();
+    let subjects = store.case_subjects(&of_followups).await.unwrap_or_default();
+    crate::console::home::HomeData { cases, followups, customers, subjects }
+}
+
 /// Search requests made so far, to drop those a newer one overtook.
 static SEARCHES: AtomicU64 = AtomicU64::new(0);
 
@@ -371,44 +403,19 @@ fn run_cmds(
             }
             Cmd::LoadMacros => {
                 tokio::spawn(async move {
-                    let macros = match client.macros().await {
-                        Ok(m) => {
-                            let _ = store.set_macros(&m).await;
-                            m
-                        }
-                        Err(_) => store.macros().await.unwrap_or_default(),
-                    };
+                    let macros = fresh_or_kept(&store, "macros", client.macros().await).await;
                     let _ = tx.send(Msg::Macros(macros));
                 });
             }
             Cmd::LoadAgents => {
                 tokio::spawn(async move {
-                    let agents = match client.agents().await {
-                        Ok(a) => {
-                            let _ = store.set_agents(&a).await;
-                            a
-                        }
-                        Err(_) => store.agents().await.unwrap_or_default(),
-                    };
+                    let agents = fresh_or_kept(&store, "agents", client.agents().await).await;
                     let _ = tx.send(Msg::Agents(agents));
                 });
             }
             Cmd::LoadHome => {
                 tokio::spawn(async move {
-                    // Every active case here: home's views pick theirs (mine, unassigned, …).
-                    let cases = store.cases(None, true).await.unwrap_or_default();
-                    let followups = store.open_followups(me).await.unwrap_or_default();
-                    let mut people: Vec<uuid::Uuid> = cases.iter().map(|c| c.value.customer_id).collect();
-                    people.extend(followups.iter().map(|f| f.value.customer_id));
-                    people.sort();
-                    people.dedup();
-                    let customers = store.cached_customers(&people).await.unwrap_or_default();
-                    let mut of_followups: Vec<uuid::Uuid> = followups.iter().filter_map(|f| f.value.case_id).collect();
-                    of_followups.sort();
-                    of_followups.dedup();
-                    let subjects = store.case_subjects(&of_followups).await.unwrap_or_default();
-                    let data = crate::console::home::HomeData { cases, followups, customers, subjects };
-                    let _ = tx.send(Msg::Home(Box::new(data)));
+                    let _ = tx.send(Msg::Home(Box::new(load_home(&store, me).await)));
                 });
             }
             Cmd::Search(query) => {

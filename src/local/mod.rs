@@ -238,32 +238,20 @@ impl LocalStore {
         Ok(())
     }
 
-    /// The team as last read from the server (who a case can be handed over to, offline too).
-    pub async fn agents(&self) -> Result<Vec<Agent>> {
-        match get_meta(&self.read, "agents").await? {
-            Some(v) => serde_json::from_str(&v).map_err(|e| LocalError::Corrupt(format!("agents: {e}"))),
-            None => Ok(Vec::new()),
+    /// Something the console read from the server and keeps for offline use (the team, the
+    /// team's macros), as last kept under `key`.
+    pub async fn kept<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
+        match get_meta(&self.read, &format!("kept/{key}")).await? {
+            Some(v) => serde_json::from_str(&v).map(Some).map_err(|e| LocalError::Corrupt(format!("{key}: {e}"))),
+            None => Ok(None),
         }
     }
 
-    pub async fn set_agents(&self, agents: &[Agent]) -> Result<()> {
+    /// Keeps `value` under `key` for [`LocalStore::kept`].
+    pub async fn keep<T: serde::Serialize>(&self, key: &str, value: &T) -> Result<()> {
         let mut tx = self.begin().await?;
-        set_meta(&mut tx, "agents", &serde_json::to_string(agents).expect("agents serialise")).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// The team's macros as last read from the server.
-    pub async fn macros(&self) -> Result<Vec<crate::domain::macros::Macro>> {
-        match get_meta(&self.read, "macros").await? {
-            Some(v) => serde_json::from_str(&v).map_err(|e| LocalError::Corrupt(format!("macros: {e}"))),
-            None => Ok(Vec::new()),
-        }
-    }
-
-    pub async fn set_macros(&self, macros: &[crate::domain::macros::Macro]) -> Result<()> {
-        let mut tx = self.begin().await?;
-        set_meta(&mut tx, "macros", &serde_json::to_string(macros).expect("macros serialise")).await?;
+        set_meta(&mut tx, &format!("kept/{key}"), &serde_json::to_string(value).expect("plain data serialises"))
+            .await?;
         tx.commit().await?;
         Ok(())
     }

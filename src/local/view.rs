@@ -147,29 +147,52 @@ impl LocalStore {
     }
 
     /// Cases as the agent sees them, newest first: all, or those assigned to `assignee`;
-    /// only active ones when `active_only`.
+    /// only active ones when `active_only`. Read in three queries whatever the number of cases
+    /// (the candidates' confirmed rows, the pending operations on case records, the confirmed
+    /// rows of the cases those touch), then laid over each other in memory.
     pub async fn cases(&self, assignee: Option<Uuid>, active_only: bool) -> Result<Vec<Synced<Case>>> {
         let me = self.me_required().await?;
         let mut conn = self.reader().acquire().await?;
-        let mut ids: Vec<String> = match assignee {
-            Some(a) => {
-                sqlx::query_scalar("SELECT id FROM cases WHERE assignee_id = ?")
-                    .bind(a.to_string())
-                    .fetch_all(&mut *conn)
-                    .await?
+        // Pending operations on case records, by case, in the order they were made.
+        let clause = format!("state = 'pending' AND kind IN ({})", OpKind::sql_list(&OpKind::CASE_RECORD));
+        let rows = sqlx::query(&format!("SELECT entity_id, {OP_COLUMNS} FROM outbox WHERE {clause} ORDER BY seq"))
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut ops: HashMap<Uuid, Vec<LocalOp>> = HashMap::new();
+        for row in &rows {
+            let entity: String = row.try_get("entity_id")?;
+            ops.entry(parse_uuid("outbox.entity_id", &entity)?).or_default().push(op_from_row(row)?);
+        }
+        // Confirmed rows that may be shown: a pending change can only make a case the
+        // assignee's or active when an operation touches it, and those are read below.
+        let mut sql = String::from("SELECT id, body FROM cases WHERE 1 = 1");
+        if assignee.is_some() {
+            sql.push_str(" AND assignee_id = ?");
+        }
+        if active_only {
+            sql.push_str(" AND status IN ('new', 'open', 'pending')");
+        }
+        let mut q = sqlx::query(&sql);
+        if let Some(a) = assignee {
+            q = q.bind(a.to_string());
+        }
+        let mut confirmed: HashMap<Uuid, Case> = HashMap::new();
+        for row in q.fetch_all(&mut *conn).await? {
+            let body: String = row.try_get("body")?;
+            let c: Case = parse_json("case", &body)?;
+            confirmed.insert(c.id, c);
+        }
+        for id in ops.keys().filter(|id| !confirmed.contains_key(id)).copied().collect::<Vec<_>>() {
+            if let Some(c) = confirmed_case(&mut conn, id).await? {
+                confirmed.insert(id, c);
             }
-            None => sqlx::query_scalar("SELECT id FROM cases").fetch_all(&mut *conn).await?,
-        };
-        let touched: Vec<String> =
-            sqlx::query_scalar("SELECT DISTINCT case_id FROM outbox WHERE state = 'pending' AND case_id IS NOT NULL")
-                .fetch_all(&mut *conn)
-                .await?;
-        ids.extend(touched);
-        ids.sort();
-        ids.dedup();
-        let mut out = Vec::new();
+        }
+        let ids: BTreeSet<Uuid> = confirmed.keys().chain(ops.keys()).copied().collect();
+        let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            if let Some(c) = case_on(&mut conn, &me, parse_uuid("case id", &id)?).await? {
+            let none = Vec::new();
+            let case = overlay::case(confirmed.remove(&id), ops.get(&id).unwrap_or(&none), &me);
+            if let Some(c) = case {
                 let keep = assignee.is_none_or(|a| c.value.assignee_id == Some(a));
                 if keep && (!active_only || c.value.status.is_active()) {
                     out.push(c);

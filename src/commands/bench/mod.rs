@@ -1,9 +1,10 @@
-//! `casebook bench <api|card|console|import|leads|sync>`: the speed figures README.md reports, each
+//! `casebook bench <api|card|console|home|import|leads|sync>`: the speed figures README.md reports, each
 //! measured beside a floor taken in the same run on the same machine.
 
 pub mod api;
 pub mod card;
 pub mod console;
+pub mod home;
 pub mod import;
 pub mod leads;
 pub mod sync;
@@ -18,6 +19,8 @@ pub enum BenchCommand {
     Card(card::CardBenchArgs),
     /// The console: frame time with 1,000 and 100,000 events, keystroke to frame, memory
     Console(console::ConsoleBenchArgs),
+    /// Home on screen with 1,000 cases in the local store, cold and warm
+    Home(home::HomeBenchArgs),
     /// History import: JSON Lines and CSV into a fresh database, a rerun, beside the rows alone
     Import(import::ImportBenchArgs),
     /// The leads' API on 100,000 cases: the summary report, a queue's first page at 32 clients
@@ -31,6 +34,7 @@ pub async fn run(which: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Api(args) => api::run(args).await,
         BenchCommand::Card(args) => card::run(args).await,
         BenchCommand::Console(args) => console::run(args),
+        BenchCommand::Home(args) => home::run(args).await,
         BenchCommand::Import(args) => import::run(args).await,
         BenchCommand::Leads(args) => leads::run(args).await,
         BenchCommand::Sync(args) => sync::run(args).await,
