@@ -536,8 +536,8 @@ async fn login_hides_the_token_and_the_console_keeps_its_files_private() {
 }
 
 /// The agent's desk, offline: a case worked with a team macro (its text filled from the case,
-/// the case set pending with a follow-up), a status change, a snooze and a hand-over with its
-/// note — all from the keyboard at full speed with the server down; one sync lands it all once.
+/// the case set pending with a follow-up), a status change, a tag, a snooze and a hand-over
+/// with its note — all from the keyboard at full speed with the server down; one sync lands it all once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_case_worked_from_the_agents_desk_offline_then_synced() {
     let mut s = TestServer::start(common::Backend::Sqlite).await.unwrap();
@@ -586,6 +586,9 @@ async fn a_case_worked_from_the_agents_desk_offline_then_synced() {
     // Status back to open, then a snooze for an hour: pending again, a follow-up to bring it back.
     c.keys("s\r");
     c.wait_for("Status: open");
+    // A tag, found by typing part of it.
+    c.keys("trefund\r");
+    c.wait_for("Tagged #refund-promised");
     c.keys("z\r");
     c.wait_for("Snoozed until");
     // Handed over to bruno with a word on why.
@@ -610,6 +613,7 @@ async fn a_case_worked_from_the_agents_desk_offline_then_synced() {
     assert_eq!(cases.len(), 1, "{cases:?}");
     let case = s.get(&format!("/api/v1/cases/{}", cases[0]["id"].as_str().unwrap()), &lead).await.json;
     assert_eq!(case["status"], "pending", "{case}");
+    assert_eq!(case["tags"], json!(["refund-promised"]));
     assert_eq!(case["created_by"], anna.id.to_string());
     let notes: Vec<&str> = case["notes"].as_array().unwrap().iter().map(|n| n["body"].as_str().unwrap()).collect();
     assert_eq!(notes, ["Sorry Mara, I'll call you tomorrow.", "Handed over to bruno: he knows the carrier"]);

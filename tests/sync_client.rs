@@ -135,6 +135,7 @@ async fn offline_work_reaches_the_server_once(s: &TestServer) {
                 status: Some(CaseStatus::Open),
                 priority: None,
                 assignee_id: None,
+                tags: None,
             },
         )
         .await
@@ -221,7 +222,13 @@ async fn offline_work_reaches_the_server_once(s: &TestServer) {
     let mine = store
         .change_case(
             case.id,
-            PatchCaseRequest { revision: current, status: None, priority: Some(Priority::Urgent), assignee_id: None },
+            PatchCaseRequest {
+                revision: current,
+                status: None,
+                priority: Some(Priority::Urgent),
+                assignee_id: None,
+                tags: None,
+            },
         )
         .await
         .unwrap();
@@ -261,20 +268,26 @@ async fn two_agents_offline_on_one_case(s: &TestServer) {
     anna.add_note(case.id, note("anna: refund started")).await.unwrap();
     anna.change_case(
         case.id,
-        PatchCaseRequest { revision: 1, status: Some(CaseStatus::Open), priority: None, assignee_id: None },
+        PatchCaseRequest { revision: 1, status: Some(CaseStatus::Open), priority: None, assignee_id: None, tags: None },
     )
     .await
     .unwrap();
     lena.add_note(case.id, note("lena: VIP customer")).await.unwrap();
     lena.change_case(
         case.id,
-        PatchCaseRequest { revision: 1, status: None, priority: Some(Priority::High), assignee_id: None },
+        PatchCaseRequest { revision: 1, status: None, priority: Some(Priority::High), assignee_id: None, tags: None },
     )
     .await
     .unwrap();
     lena.change_case(
         case.id,
-        PatchCaseRequest { revision: 2, status: Some(CaseStatus::Pending), priority: None, assignee_id: None },
+        PatchCaseRequest {
+            revision: 2,
+            status: Some(CaseStatus::Pending),
+            priority: None,
+            assignee_id: None,
+            tags: None,
+        },
     )
     .await
     .unwrap();

@@ -111,8 +111,13 @@ async fn run(steps: Vec<Step>) {
             Step::Status(open) => {
                 let seen = store.case(case.id).await.unwrap().unwrap().case.value;
                 let to = if *open { CaseStatus::Open } else { CaseStatus::Pending };
-                let change =
-                    PatchCaseRequest { revision: seen.revision, status: Some(to), priority: None, assignee_id: None };
+                let change = PatchCaseRequest {
+                    revision: seen.revision,
+                    status: Some(to),
+                    priority: None,
+                    assignee_id: None,
+                    tags: None,
+                };
                 if seen.status != to && seen.status.can_become(to) {
                     store.change_case(case.id, change).await.unwrap();
                     made.ops += 1;

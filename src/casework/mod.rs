@@ -137,7 +137,7 @@ pub async fn change_case(tx: &mut Tx, agent: &Agent, case_id: Uuid, req: PatchCa
     if req.revision != case.revision {
         return Err(stale("case", req.revision, case.revision, &case));
     }
-    if req.status.is_none() && req.priority.is_none() && req.assignee_id.is_none() {
+    if req.status.is_none() && req.priority.is_none() && req.assignee_id.is_none() && req.tags.is_none() {
         // Nothing to change: the case as it is (an empty patch is no error in HTTP).
         return Ok(case);
     }
@@ -161,7 +161,15 @@ pub async fn change_case(tx: &mut Tx, agent: &Agent, case_id: Uuid, req: PatchCa
         Some(p) if p != case.priority => Some(crate::store::queues::sla_policy(tx, p).await?),
         _ => None,
     };
-    let changes = CaseChanges { status: req.status, priority: req.priority, assignee_id: req.assignee_id, policy };
+    let tags = match &req.tags {
+        Some(t) => {
+            may_work_case(agent, &case)?;
+            Some(crate::domain::case::check_tags(t)?)
+        }
+        None => None,
+    };
+    let changes =
+        CaseChanges { status: req.status, priority: req.priority, assignee_id: req.assignee_id, policy, tags };
     match crate::store::cases::update_case(tx, &case, &changes, agent).await? {
         Cas::Applied(c) => Ok(c),
         Cas::Stale(current) => Err(stale("case", req.revision, current.revision, &*current)),

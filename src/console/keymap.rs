@@ -34,6 +34,7 @@ pub enum Action {
     Palette,
     NextView,
     PrevView,
+    Tags,
     SyncNow,
     NewCase,
     OpenTimeline,
@@ -218,6 +219,7 @@ const CASE: &[Binding] = &[
     Binding { keys: &[k('f')], action: Action::NewFollowUp, help: "a follow-up task with a due time" },
     Binding { keys: &[k('i')], action: Action::ToggleCard, help: "show or hide the customer card" },
     Binding { keys: &[k('s')], action: Action::SetStatus, help: "change the status (the moves the case allows)" },
+    Binding { keys: &[k('t')], action: Action::Tags, help: "tags: add (type a new one) or remove" },
     Binding {
         keys: &[k('m')],
         action: Action::Macro,

@@ -31,6 +31,20 @@ pub enum Run {
     Macro(Box<Macro>),
     /// Search customers for what was typed.
     FindCustomer,
+    /// Add (or remove) a tag of the case being worked.
+    Tag {
+        name: String,
+        add: bool,
+    },
+}
+
+/// What the palette is open for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Purpose {
+    #[default]
+    Commands,
+    /// The case's tags: Enter on no match adds what was typed as a new tag.
+    Tags,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +62,7 @@ pub struct PaletteState {
     /// The entries that match the query, best first (indexes into `entries`).
     pub shown: Vec<usize>,
     pub selected: usize,
+    pub purpose: Purpose,
 }
 
 /// Moves that only make sense as keys.
@@ -126,7 +141,41 @@ fn matcher() -> Matcher {
 pub fn open(app: &mut App) -> Vec<Cmd> {
     let entries = entries(app);
     let shown = (0..entries.len()).collect();
-    app.palette = Some(PaletteState { query: String::new(), entries, shown, selected: 0 });
+    app.palette = Some(PaletteState { query: String::new(), entries, shown, selected: 0, purpose: Purpose::Commands });
+    vec![]
+}
+
+/// Tags teams use often, offered before any case carries them.
+const COMMON_TAGS: &[&str] = &["bug", "callback", "escalated", "refund-promised", "vip"];
+
+/// Opens the palette on the tags of the case being worked: its own to remove, the ones seen
+/// on other cases and the customer (and a few common ones) to add, and whatever is typed as a
+/// new one.
+pub fn open_tags(app: &mut App) -> Vec<Cmd> {
+    let Some(case) = app.work.as_ref().and_then(|w| w.data.as_ref()).map(|d| d.case.value.clone()) else {
+        return vec![];
+    };
+    let mut entries: Vec<Entry> = case
+        .tags
+        .iter()
+        .map(|t| Entry {
+            label: format!("remove #{t}"),
+            key: String::new(),
+            run: Run::Tag { name: t.clone(), add: false },
+        })
+        .collect();
+    let mut known: Vec<String> = app.home.all.iter().flat_map(|c| c.value.tags.iter().cloned()).collect();
+    known.extend(app.timeline.customer.iter().flat_map(|c| c.tags.iter().cloned()));
+    known.extend(COMMON_TAGS.iter().map(|t| t.to_string()));
+    known.sort();
+    known.dedup();
+    entries.extend(known.into_iter().filter(|t| !case.tags.contains(t)).map(|t| Entry {
+        label: format!("add #{t}"),
+        key: String::new(),
+        run: Run::Tag { name: t, add: true },
+    }));
+    let shown = (0..entries.len()).collect();
+    app.palette = Some(PaletteState { query: String::new(), entries, shown, selected: 0, purpose: Purpose::Tags });
     vec![]
 }
 
@@ -145,11 +194,13 @@ pub fn key(app: &mut App, a: Option<Action>, k: KeyEvent) -> Vec<Cmd> {
         Some(Action::Apply) => {
             let query = p.query.trim().to_string();
             let chosen = p.shown.get(p.selected).map(|i| p.entries[*i].run.clone());
+            let purpose = p.purpose;
             app.palette = None;
-            return match chosen {
-                Some(run) => run_entry(app, run, &query),
-                None if !query.is_empty() => run_entry(app, Run::FindCustomer, &query),
-                None => vec![],
+            return match (chosen, purpose) {
+                (Some(run), _) => run_entry(app, run, &query),
+                (None, _) if query.is_empty() => vec![],
+                (None, Purpose::Commands) => run_entry(app, Run::FindCustomer, &query),
+                (None, Purpose::Tags) => run_entry(app, Run::Tag { name: query, add: true }, ""),
             };
         }
         Some(_) => {}
@@ -187,6 +238,7 @@ fn run_entry(app: &mut App, run: Run, query: &str) -> Vec<Cmd> {
         }
         Run::GoToCase(id) => app.open_case(id),
         Run::Macro(m) => super::case::actions::apply_macro(app, &m),
+        Run::Tag { name, add } => super::case::actions::set_tag(app, &name, add),
         Run::FindCustomer => {
             app.search_for_new_case = false;
             app.go(View::Search);
@@ -208,7 +260,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Span::styled(format!("{}▏", p.query), theme.fg(Slot::InputFg)),
     ])];
     if p.shown.is_empty() {
-        let hint = if p.query.trim().is_empty() { "Nothing here." } else { "No match: Enter finds a customer by it." };
+        let hint = match (p.query.trim().is_empty(), p.purpose) {
+            (true, _) => "Nothing here.",
+            (false, Purpose::Commands) => "No match: Enter finds a customer by it.",
+            (false, Purpose::Tags) => "A new tag: Enter adds it.",
+        };
         lines.push(Line::styled(hint, theme.fg(Slot::TextMuted)));
     }
     for (n, i) in p.shown.iter().enumerate().skip(window_start(p.selected, rows)).take(rows) {
@@ -220,7 +276,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Span::styled(fit(&e.key, key_w), theme.fg(Slot::HelpKey)),
         ]));
     }
-    let title = format!("Command palette · {} of {} · Enter runs · Esc closes", p.shown.len(), p.entries.len());
+    let what = match p.purpose {
+        Purpose::Commands => "Command palette",
+        Purpose::Tags => "Tags of the case",
+    };
+    let title = format!("{what} · {} of {} · Enter runs · Esc closes", p.shown.len(), p.entries.len());
     frame.render_widget(Clear, r);
     frame.render_widget(Paragraph::new(lines).block(block(&title, theme, true)), r);
 }

@@ -72,6 +72,7 @@ pub fn agent_scene() -> App {
                 updated_at: now,
                 resolution: None,
                 first_response_at: (status != CaseStatus::New).then_some(opened + chrono::Duration::minutes(10)),
+                tags: vec![],
             },
             waiting,
         }
@@ -246,6 +247,7 @@ pub fn lead_scene() -> App {
             updated_at: now,
             resolution: None,
             first_response_at: None,
+            tags: vec![],
         },
         sla,
     };

@@ -269,6 +269,9 @@ pub struct Case {
     /// opened it already talking to the customer). The first-response SLA is measured to it.
     #[serde(default)]
     pub first_response_at: Option<DateTime<Utc>>,
+    /// Lower-case names, sorted (`refund-promised`, `vip-callback`).
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 /// Field changes to a case; `None` leaves a field as it is.
@@ -281,6 +284,8 @@ pub struct CaseChanges {
     /// The service level of the new priority, as the server has it; the built-in one when
     /// left out (the console's offline view).
     pub policy: Option<super::sla::SlaPolicy>,
+    /// The case's tags from now on (checked with [`check_tags`]).
+    pub tags: Option<Vec<String>>,
 }
 
 impl CaseChanges {
@@ -305,12 +310,41 @@ impl CaseChanges {
         if let Some(a) = self.assignee_id {
             next.assignee_id = a;
         }
+        if let Some(t) = &self.tags {
+            next.tags = t.clone();
+        }
         if next != *read {
             next.revision = read.revision + 1;
             next.updated_at = at;
         }
         next
     }
+}
+
+/// Most tags a case carries.
+pub const MAX_CASE_TAGS: usize = 20;
+
+/// A case's tags as they are kept: each a lower-case name (letters, digits, `-`, `_`, `.`, up to
+/// 32), without repeats, sorted; at most [`MAX_CASE_TAGS`].
+pub fn check_tags(tags: &[String]) -> Result<Vec<String>, Invalid> {
+    let mut out: Vec<String> = Vec::with_capacity(tags.len());
+    for t in tags {
+        let t = t.trim().trim_start_matches('#').to_lowercase();
+        if t.is_empty() || t.len() > 32 || !is_valid_name(&t) {
+            return Err(Invalid::field(
+                "tags",
+                format!("`{}` is not a tag: lower-case letters, digits, `-`, `_`, `.`, up to 32", t.escape_debug()),
+            ));
+        }
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    if out.len() > MAX_CASE_TAGS {
+        return Err(Invalid::field("tags", format!("{} tags; a case carries up to {MAX_CASE_TAGS}", out.len())));
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// The case as a resolution (already validated) makes it at `at`.
@@ -414,6 +448,7 @@ pub fn new_case(agent: &Agent, id: Uuid, req: &NewCaseRequest, at: DateTime<Utc>
         updated_at: at,
         resolution: None,
         first_response_at: (status != CaseStatus::New).then_some(at),
+        tags: vec![],
     })
 }
 
@@ -443,6 +478,7 @@ pub(crate) mod tests {
             updated_at: t,
             resolution: None,
             first_response_at: None,
+            tags: vec![],
         }
     }
 

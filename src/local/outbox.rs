@@ -118,8 +118,15 @@ impl LocalStore {
         let tx = &mut guard;
         let out = async {
             let case = seen_case(tx, me, case_id).await?;
-            if fields.status.is_none() && fields.priority.is_none() && fields.assignee_id.is_none() {
-                return Err(Invalid::general("nothing to change: set a status, priority or assignee").into());
+            if fields.status.is_none()
+                && fields.priority.is_none()
+                && fields.assignee_id.is_none()
+                && fields.tags.is_none()
+            {
+                return Err(Invalid::general("nothing to change: set a status, priority, assignee or tags").into());
+            }
+            if let Some(t) = &fields.tags {
+                crate::domain::case::check_tags(t)?;
             }
             if let Some(s) = fields.status {
                 check_transition(case.status, s, case.resolution.is_some())?;

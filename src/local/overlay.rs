@@ -82,8 +82,14 @@ pub fn case(confirmed: Option<Case>, ops: &[LocalOp], me: &Agent) -> Option<Sync
             (OpBody::ChangeCase(p), Some(c)) if p.case_id == c.id => {
                 let f = &p.fields;
                 Some(
-                    CaseChanges { status: f.status, priority: f.priority, assignee_id: f.assignee_id, policy: None }
-                        .apply_to(c, at),
+                    CaseChanges {
+                        status: f.status,
+                        priority: f.priority,
+                        assignee_id: f.assignee_id,
+                        policy: None,
+                        tags: f.tags.as_deref().and_then(|t| crate::domain::case::check_tags(t).ok()),
+                    }
+                    .apply_to(c, at),
                 )
             }
             (OpBody::ResolveCase(p), Some(c)) if p.case_id == c.id => {
@@ -244,7 +250,13 @@ mod tests {
         let change = |revision, priority| {
             OpBody::ChangeCase(ChangeCasePayload {
                 case_id: id,
-                fields: PatchCaseRequest { revision, status: None, priority: Some(priority), assignee_id: None },
+                fields: PatchCaseRequest {
+                    revision,
+                    status: None,
+                    priority: Some(priority),
+                    assignee_id: None,
+                    tags: None,
+                },
             })
         };
         let resolve = OpBody::ResolveCase(ResolveCasePayload {

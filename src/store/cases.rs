@@ -8,8 +8,8 @@ use uuid::Uuid;
 use super::changes::{record_change, Entity};
 use super::events::{record_activity, Activity};
 use super::{
-    col_enum, col_i64, col_opt_enum, col_opt_str, col_opt_ts, col_opt_uuid, col_str, col_ts, col_uuid, cut_page,
-    to_json, Result, Sql, Store, Tx,
+    col_enum, col_i64, col_json, col_opt_enum, col_opt_str, col_opt_ts, col_opt_uuid, col_str, col_ts, col_uuid,
+    cut_page, to_json, Result, Sql, Store, Tx,
 };
 use crate::domain::agent::Agent;
 use crate::domain::case::{Case, CaseDetail, CaseStatus, Note, NoteVisibility, Priority, Resolution};
@@ -21,7 +21,7 @@ use crate::wire::webhooks::OutKind;
 pub(crate) const CASE_COLUMNS: &str = "id, customer_id, subject, channel, status, priority, queue, team, assignee_id, \
     first_response_due, resolution_due, revision, created_by, created_at, updated_at, resolution_summary, \
     resolution_root_cause, resolution_outcome, resolution_rasa_incomplete_reason, resolved_by, resolved_at, \
-    first_response_at";
+    first_response_at, tags";
 
 /// The outcome of a change that carried the revision it read.
 #[derive(Debug)]
@@ -80,6 +80,7 @@ pub(crate) fn case_from_row(row: &AnyRow) -> Result<Case> {
         updated_at: col_ts(row, "updated_at")?,
         resolution,
         first_response_at: col_opt_ts(row, "first_response_at")?,
+        tags: col_json(row, "tags")?,
     })
 }
 
@@ -107,7 +108,7 @@ pub(crate) async fn insert_case_row(tx: &mut Tx, case: &Case) -> Result<()> {
     tx.saw_case(case.id, case.customer_id);
     let r = case.resolution.as_ref();
     sqlx::query(&format!(
-        "INSERT INTO cases ({CASE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
+        "INSERT INTO cases ({CASE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)"
     ))
     .bind(case.id.to_string())
     .bind(case.customer_id.to_string())
@@ -131,6 +132,7 @@ pub(crate) async fn insert_case_row(tx: &mut Tx, case: &Case) -> Result<()> {
     .bind(r.map(|r| r.resolved_by.to_string()))
     .bind(r.map(|r| to_micros(r.resolved_at)))
     .bind(case.first_response_at.map(to_micros))
+    .bind(to_json(&case.tags))
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -322,7 +324,7 @@ pub(crate) async fn update_case(tx: &mut Tx, read: &Case, changes: &CaseChanges,
     }
     let updated = sqlx::query(
         "UPDATE cases SET status = $1, priority = $2, assignee_id = $3, first_response_due = $4, resolution_due = $5, \
-         revision = $6, updated_at = $7, first_response_at = $10 WHERE id = $8 AND revision = $9",
+         revision = $6, updated_at = $7, first_response_at = $10, tags = $11 WHERE id = $8 AND revision = $9",
     )
     .bind(next.status.as_str())
     .bind(next.priority.as_str())
@@ -334,6 +336,7 @@ pub(crate) async fn update_case(tx: &mut Tx, read: &Case, changes: &CaseChanges,
     .bind(read.id.to_string())
     .bind(read.revision)
     .bind(next.first_response_at.map(to_micros))
+    .bind(to_json(&next.tags))
     .execute(&mut **tx)
     .await?;
     if updated.rows_affected() == 0 {

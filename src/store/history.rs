@@ -78,6 +78,7 @@ impl Store {
                     resolved_at: p.resolved_at,
                 }),
                 first_response_at: None,
+                tags: vec![],
             };
             insert_case_row(&mut tx, &case).await?;
             record_change(&mut tx, Entity::Case, case.id, Some(case.id), Some(case.customer_id), &case).await?;

@@ -129,6 +129,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (9, "merges", include_str!("migrations/sqlite_0009_merges.sql")),
     (10, "cards", include_str!("migrations/sqlite_0010_cards.sql")),
     (11, "macros", include_str!("migrations/sqlite_0011_macros.sql")),
+    (12, "case_tags", include_str!("migrations/sqlite_0012_case_tags.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/postgres_0001_init.sql")),
@@ -142,6 +143,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (9, "merges", include_str!("migrations/postgres_0009_merges.sql")),
     (10, "cards", include_str!("migrations/postgres_0010_cards.sql")),
     (11, "macros", include_str!("migrations/postgres_0011_macros.sql")),
+    (12, "case_tags", include_str!("migrations/postgres_0012_case_tags.sql")),
 ];
 /// Every SQLite connection's settings. `temp_store = MEMORY` keeps statement journals (a
 /// multi-row insert with ON CONFLICT writes one) off the disk: they are thrown away at the

@@ -69,6 +69,7 @@ pub async fn run(args: HomeBenchArgs) -> anyhow::Result<()> {
                 status: None,
                 priority: Some(Priority::Urgent),
                 assignee_id: None,
+                tags: None,
             };
             store.change_case(*id, change).await?;
         }

@@ -105,6 +105,7 @@ async fn write_history(store: &Store, n: usize, agents: &[Agent]) -> anyhow::Res
                 }),
                 first_response_at: (status != CaseStatus::New)
                     .then(|| (opened + chrono::Duration::minutes(rng.gen_range(1..600))).min(now)),
+                tags: vec![],
             };
             crate::store::cases::insert_case_row(&mut tx, &case).await?;
             if resolved && rng.gen_bool(0.2) {

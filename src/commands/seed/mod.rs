@@ -622,6 +622,7 @@ fn customer_data(opts: &SeedOptions, idx: usize, agents: &[Agent]) -> CustomerDa
             updated_at: updated,
             resolution,
             first_response_at: first_response,
+            tags: vec![],
         };
         let mut activity = |kind: &str, at: Timestamp, title: String, body: Option<String>| {
             let mut e = event(&mut rng, customer_id, "casebook", format!("{case_id}:{kind}"), kind, at, json!({}));

@@ -210,8 +210,13 @@ fn apply(app: &mut App, pick: Pick) -> Vec<Cmd> {
     let Some(case) = app.work.as_ref().and_then(|w| w.data.as_ref()).map(|d| d.case.value.clone()) else {
         return vec![];
     };
-    let change =
-        |status, priority, assignee_id| PatchCaseRequest { revision: case.revision, status, priority, assignee_id };
+    let change = |status, priority, assignee_id| PatchCaseRequest {
+        revision: case.revision,
+        status,
+        priority,
+        assignee_id,
+        tags: None,
+    };
     let write = match pick {
         Pick::Status(s) => {
             Write::Case { case: case.id, change: change(Some(s), None, None), said: format!("Status: {s}.") }
@@ -256,6 +261,31 @@ fn apply(app: &mut App, pick: Pick) -> Vec<Cmd> {
     vec![Cmd::Write { write, clear: vec![] }]
 }
 
+/// Adds or removes a tag of the case being worked (a new tag is checked first).
+pub(crate) fn set_tag(app: &mut App, name: &str, add: bool) -> Vec<Cmd> {
+    let Some(case) = app.work.as_ref().and_then(|w| w.data.as_ref()).map(|d| d.case.value.clone()) else {
+        return vec![];
+    };
+    let mut tags = case.tags.clone();
+    let name = name.trim().trim_start_matches('#').to_lowercase();
+    if add {
+        tags.push(name.clone());
+    } else {
+        tags.retain(|t| *t != name);
+    }
+    let tags = match crate::domain::case::check_tags(&tags) {
+        Ok(t) => t,
+        Err(e) => {
+            app.say(true, e.message);
+            return vec![];
+        }
+    };
+    let said = if add { format!("Tagged #{name}.") } else { format!("#{name} removed.") };
+    let change =
+        PatchCaseRequest { revision: case.revision, status: None, priority: None, assignee_id: None, tags: Some(tags) };
+    vec![Cmd::Write { write: Write::Case { case: case.id, change, said }, clear: vec![] }]
+}
+
 /// A macro chosen elsewhere (the command palette), for the case being worked.
 pub(crate) fn apply_macro(app: &mut App, m: &crate::domain::macros::Macro) -> Vec<Cmd> {
     let Some(case) = app.work.as_ref().and_then(|w| w.data.as_ref()).map(|d| d.case.value.clone()) else {
@@ -288,6 +318,7 @@ fn insert_macro(app: &mut App, case: &Case, m: &crate::domain::macros::Macro) ->
         status: Some(s),
         priority: None,
         assignee_id: None,
+        tags: None,
     });
     match m.follow_up_in() {
         Some(after) => {

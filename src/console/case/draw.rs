@@ -112,6 +112,9 @@ fn panel_of(frame: &mut Frame, area: Rect, app: &App, w: &Workspace, theme: &The
             format!("⚠ {} change(s) on this case need you: C settles them", data.unsettled.len()),
             theme.fg(Slot::Error).add_modifier(Modifier::BOLD),
         ));
+    } else if !case.tags.is_empty() {
+        let tags: Vec<String> = case.tags.iter().map(|t| format!("#{t}")).collect();
+        head_lines.push(Line::styled(format!("{}  · t changes them", tags.join(" ")), theme.fg(Slot::Info)));
     }
     frame.render_widget(Paragraph::new(head_lines), head);
 

@@ -375,3 +375,43 @@ fn a_macro_goes_in_where_the_agent_types_and_does_what_else_it_says() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn tags_are_added_with_completion_typed_new_and_removed() {
+    let mut app = App::new("anna", "http://127.0.0.1:7878", Utc::now(), Tz::default());
+    let id = loaded(&mut app, &[]);
+    // `t`: the common tags offered; typing narrows them, Enter adds.
+    press(&mut app, KeyCode::Char('t'));
+    assert_eq!(app.mode(), crate::console::mode::Mode::Palette);
+    type_text(&mut app, "refund");
+    let w = writes(&press(&mut app, KeyCode::Enter));
+    assert!(
+        matches!(&w[..], [Write::Case { case, change, .. }] if *case == id && change.tags.as_deref() == Some(&["refund-promised".to_string()][..])),
+        "{w:?}"
+    );
+    // A tag nobody used yet: typed, Enter adds it as it is (lower-cased, checked).
+    press(&mut app, KeyCode::Char('t'));
+    type_text(&mut app, "Carrier-DHL");
+    let w = writes(&press(&mut app, KeyCode::Enter));
+    assert!(
+        matches!(&w[..], [Write::Case { change, .. }] if change.tags.as_deref() == Some(&["carrier-dhl".to_string()][..])),
+        "{w:?}"
+    );
+    // A bad one is refused in place, nothing written.
+    press(&mut app, KeyCode::Char('t'));
+    type_text(&mut app, "two words");
+    assert!(writes(&press(&mut app, KeyCode::Enter)).is_empty());
+    assert!(app.work.as_ref().unwrap().message.as_ref().unwrap().1.contains("is not a tag"));
+    // Removing: the case's own tags come first.
+    if let Some(d) = app.work.as_mut().and_then(|w| w.data.as_mut()) {
+        d.case.value.tags = vec!["vip".into(), "zz".into()];
+    }
+    press(&mut app, KeyCode::Char('t'));
+    let first = app.palette.as_ref().unwrap().entries[0].label.clone();
+    assert_eq!(first, "remove #vip");
+    let w = writes(&press(&mut app, KeyCode::Enter));
+    assert!(
+        matches!(&w[..], [Write::Case { change, .. }] if change.tags.as_deref() == Some(&["zz".to_string()][..])),
+        "{w:?}"
+    );
+}

@@ -79,6 +79,9 @@ pub fn key(app: &mut App, a: Action) -> Vec<Cmd> {
     if let Some(what) = choosing {
         return actions::open(app, what);
     }
+    if a == Action::Tags {
+        return crate::console::palette::open_tags(app);
+    }
     match a {
         Action::EditStep => w.typing = Some(Typing::Step),
         Action::WriteNote => {

@@ -119,8 +119,13 @@ pub async fn bulk(
     }
     let mut results = Vec::with_capacity(req.changes.len());
     for c in req.changes {
-        let patch =
-            PatchCaseRequest { revision: c.revision, status: None, priority: c.priority, assignee_id: c.assignee_id };
+        let patch = PatchCaseRequest {
+            revision: c.revision,
+            status: None,
+            priority: c.priority,
+            assignee_id: c.assignee_id,
+            tags: None,
+        };
         let mut tx = state.store.begin_write().await?;
         let out = casework::change_case(&mut tx, &agent, c.id, patch).await;
         let result = match out {
