@@ -28,8 +28,15 @@ pub struct PatchCaseRequest {
     pub assignee_id: Option<Option<Uuid>>,
     /// The case's tags from now on (lower-case names, up to 20); left out: as they are.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<CaseTag>>, max_items = 20)]
     pub tags: Option<Vec<String>>,
 }
+
+/// A case's tag: letters, digits, `-`, `_`, `.`, up to 32 (kept lower-case; a leading `#` is
+/// dropped).
+#[derive(ToSchema)]
+#[schema(value_type = String, pattern = r"^#?[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")]
+pub struct CaseTag(pub String);
 
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
