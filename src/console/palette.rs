@@ -231,6 +231,11 @@ pub fn paste(app: &mut App, text: &str) -> Vec<Cmd> {
 
 fn run_entry(app: &mut App, run: Run, query: &str) -> Vec<Cmd> {
     match run {
+        // The help opens over any view (keys reach it before the views do).
+        Run::Action(Action::Help) => {
+            app.help = true;
+            vec![]
+        }
         Run::Action(a) => super::mode::view_key(app, app.view(), a),
         Run::Home => {
             app.stack.truncate(1);
@@ -308,6 +313,16 @@ mod tests {
         assert!(app.palette.is_none());
         assert_eq!(app.view(), View::Case);
         assert!(cmds.contains(&Cmd::LoadCase(crate::console::testing::id(10))), "{cmds:?}");
+
+        // The help, from the palette, opens as `?` does.
+        update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+        key(&mut app, KeyCode::Char(':'));
+        for c in "help for".chars() {
+            key(&mut app, KeyCode::Char(c));
+        }
+        key(&mut app, KeyCode::Enter);
+        assert!(app.help, "the help is open");
+        key(&mut app, KeyCode::Char('x'));
 
         // Nothing matches: Enter looks the text up as a customer.
         key(&mut app, KeyCode::Esc);
