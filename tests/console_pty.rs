@@ -107,36 +107,7 @@ async fn an_agent_finds_a_customer_reads_the_timeline_and_quits() {
 async fn a_whole_case_offline_then_synced_lands_once() {
     let mut s = TestServer::start(common::Backend::Sqlite).await.unwrap();
     let (anna, token) = s.agent("anna", Role::Agent, &["support"]).await;
-    let shop = s.ingest_token("shop").await;
-    let mut event =
-        common::ce("o-9", "shop", "order_placed", "C-9", "2026-05-01T10:00:00Z", json!({"title": "Order 9"}));
-    event["customername"] = json!("Mara Costa");
-    assert_eq!(s.events(&shop, "application/cloudevents+json", event).await.status, 201);
-
-    let (_home, env) = fresh_home();
-    login(&env, &s.base, &token);
-
-    // Online once: the customer and their timeline are seen, so this computer has them.
-    let mut c = Console::start(&[], &env, 40, 120);
-    c.wait_for("● online");
-    c.keys("/");
-    c.keys("mara");
-    c.wait_for("Mara Costa");
-    c.keys("\r");
-    c.wait_for("Mara Costa · 1 events");
-    c.keys("q");
-    assert!(c.wait_exit().success());
-    c.finish();
-
-    // The server goes away.
-    let stopped = s.stop_serving().await;
-    let mut c = Console::start(&[], &env, 40, 120);
-    c.wait_for("OFFLINE");
-    c.keys("/");
-    c.keys("mara");
-    c.wait_for("offline: customers seen before");
-    c.keys("\r");
-    c.wait_for("Mara Costa · 1 events");
+    let (_home, env, stopped, mut c) = offline_on_maras_timeline(&mut s, &token).await;
     c.keys("n");
     c.wait_for("New case for Mara Costa");
     c.keys("\x13"); // Ctrl-s with no subject: refused in place
@@ -535,32 +506,25 @@ async fn login_hides_the_token_and_the_console_keeps_its_files_private() {
     s.finish().await;
 }
 
-/// The agent's desk, offline: a case worked with a team macro (its text filled from the case,
-/// the case set pending with a follow-up), a status change, a tag, a snooze and a hand-over
-/// with its note — all from the keyboard at full speed with the server down; one sync lands it all once.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_case_worked_from_the_agents_desk_offline_then_synced() {
-    let mut s = TestServer::start(common::Backend::Sqlite).await.unwrap();
-    let (anna, token) = s.agent("anna", Role::Agent, &["support"]).await;
-    let (bruno, _) = s.agent("bruno", Role::Agent, &["support"]).await;
-    let (_, admin) = s.agent("root", Role::Admin, &[]).await;
-    let sorry = json!({"name": "delay-sorry", "title": "Sorry for the delay", "language": "en",
-        "text": "Sorry {customer.first_name}, I'll call you tomorrow.", "set_status": "pending", "follow_up": "1d"});
-    assert_eq!(s.post("/api/v1/macros", &admin, sorry).await.status, 200);
+/// Mara Costa, known to the shop, is looked up once online (so this computer has her, her card,
+/// the team and its macros); then the server stops and a console opens offline on her timeline.
+async fn offline_on_maras_timeline(
+    s: &mut TestServer,
+    token: &str,
+) -> (tempfile::TempDir, Vec<(&'static str, std::path::PathBuf)>, common::Stopped, Console) {
     let shop = s.ingest_token("shop").await;
     let mut event =
         common::ce("o-9", "shop", "order_placed", "C-9", "2026-05-01T10:00:00Z", json!({"title": "Order 9"}));
     event["customername"] = json!("Mara Costa");
     assert_eq!(s.events(&shop, "application/cloudevents+json", event).await.status, 201);
-
-    let (_home, env) = fresh_home();
-    login(&env, &s.base, &token);
-    // Online once: the customer, the team and the team's macros reach this computer.
+    let (home, env) = fresh_home();
+    login(&env, &s.base, token);
     let mut c = Console::start(&[], &env, 40, 120);
     c.wait_for("● online");
     c.keys("/mara");
     c.wait_for("Mara Costa");
     c.keys("\r");
+    c.wait_for("Mara Costa · 1 events");
     c.wait_for("Orders 90d");
     c.keys("q");
     assert!(c.wait_exit().success());
@@ -573,6 +537,22 @@ async fn a_case_worked_from_the_agents_desk_offline_then_synced() {
     c.wait_for("offline: customers seen before");
     c.keys("\r");
     c.wait_for("Mara Costa · 1 events");
+    (home, env, stopped, c)
+}
+
+/// The agent's desk, offline: a case worked with a team macro (its text filled from the case,
+/// the case set pending with a follow-up), a status change, a tag, a snooze and a hand-over
+/// with its note — all from the keyboard at full speed with the server down; one sync lands it all once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_worked_from_the_agents_desk_offline_then_synced() {
+    let mut s = TestServer::start(common::Backend::Sqlite).await.unwrap();
+    let (anna, token) = s.agent("anna", Role::Agent, &["support"]).await;
+    let (bruno, _) = s.agent("bruno", Role::Agent, &["support"]).await;
+    let (_, admin) = s.agent("root", Role::Admin, &[]).await;
+    let sorry = json!({"name": "delay-sorry", "title": "Sorry for the delay", "language": "en",
+        "text": "Sorry {customer.first_name}, I'll call you tomorrow.", "set_status": "pending", "follow_up": "1d"});
+    assert_eq!(s.post("/api/v1/macros", &admin, sorry).await.status, 200);
+    let (_home, env, stopped, mut c) = offline_on_maras_timeline(&mut s, &token).await;
     c.keys("n");
     c.wait_for("New case for Mara Costa");
     c.keys("Parcel never arrived\x13");

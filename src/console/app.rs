@@ -314,7 +314,7 @@ fn written(app: &mut App, write: Write, result: Result<Option<Uuid>, Invalid>) -
                     reload_case(app, &mut cmds);
                 }
                 Write::FollowUp { .. } => reload_case(app, &mut cmds),
-                Write::Case { said, .. } | Write::Snooze { said, .. } => {
+                Write::Case { said, .. } | Write::CaseAndFollowUp { said, .. } => {
                     app.say(false, said);
                     reload_case(app, &mut cmds);
                 }

@@ -125,10 +125,11 @@ pub enum Write {
         change: PatchCaseRequest,
         said: String,
     },
-    /// A snooze: the case to pending (when it is not), and the follow-up that brings it back.
-    Snooze {
+    /// A change to the case (when there is one), then a follow-up on it: a snooze (pending,
+    /// and the follow-up that brings it back), a macro that sets a status and a follow-up.
+    CaseAndFollowUp {
         case: Uuid,
-        pending: Option<PatchCaseRequest>,
+        change: Option<PatchCaseRequest>,
         followup: NewFollowUpRequest,
         said: String,
     },

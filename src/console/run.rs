@@ -260,10 +260,10 @@ async fn record(store: &LocalStore, write: &Write) -> Result<Option<uuid::Uuid>,
         }
         Write::FollowUp { id, change } => store.change_followup(id, change).await.map(|f| Some(f.id)),
         Write::Case { case, change, .. } => store.change_case(case, change).await.map(|c| Some(c.id)),
-        Write::Snooze { case, pending, followup, .. } => {
-            // Pending first, then the follow-up that brings it back; a refused first step
-            // leaves the second unwritten.
-            let pended = match pending {
+        Write::CaseAndFollowUp { case, change, followup, .. } => {
+            // The change first, then the follow-up; a refused first step leaves the second
+            // unwritten.
+            let pended = match change {
                 Some(change) => store.change_case(case, change).await.map(|_| ()),
                 None => Ok(()),
             };

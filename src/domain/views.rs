@@ -120,10 +120,19 @@ mod tests {
         assert_eq!(shown(&views[1]), [true, false, false, false, false], "at risk: mine, late");
         assert_eq!(shown(&views[2]), [false, false, true, false, false], "unassigned in my teams only");
         assert_eq!(shown(&views[3]), [false, true, false, false, false], "waiting on the customer");
-        let urgent_billing: HomeView =
+        // An agent's own view from config.toml: urgent cases of the general queue, anyone's in
+        // my teams.
+        let urgent: HomeView =
             toml::from_str("name = \"Urgent\"\nassignee = \"team\"\npriority = [\"urgent\"]\nqueue = [\"general\"]")
                 .unwrap();
-        assert!(!urgent_billing.shows(&mine, me, &teams, now) || mine.priority == Priority::Urgent);
+        let mut theirs = free.clone();
+        (theirs.assignee_id, theirs.priority, theirs.queue) =
+            (Some(Uuid::now_v7()), Priority::Urgent, "general".into());
+        assert!(urgent.shows(&theirs, me, &teams, now), "a teammate's urgent case");
+        theirs.priority = Priority::High;
+        assert!(!urgent.shows(&theirs, me, &teams, now), "not urgent");
+        (theirs.priority, theirs.queue) = (Priority::Urgent, "billing".into());
+        assert!(!urgent.shows(&theirs, me, &teams, now), "another queue");
         assert!(HomeView::check_all(&[HomeView::named("", Assignee::Me)]).is_err());
         assert!(toml::from_str::<HomeView>("name = \"x\"\ncolour = \"red\"").is_err(), "unknown keys are refused");
     }

@@ -205,25 +205,27 @@ pub fn key(app: &mut App, a: Action) -> Vec<Cmd> {
     vec![]
 }
 
+/// A change to `case` that changes nothing yet: the revision the agent saw, every field left.
+fn unchanged(case: &Case) -> PatchCaseRequest {
+    PatchCaseRequest { revision: case.revision, status: None, priority: None, assignee_id: None, tags: None }
+}
+
 /// The writes a choice makes.
 fn apply(app: &mut App, pick: Pick) -> Vec<Cmd> {
     let Some(case) = app.work.as_ref().and_then(|w| w.data.as_ref()).map(|d| d.case.value.clone()) else {
         return vec![];
     };
-    let change = |status, priority, assignee_id| PatchCaseRequest {
-        revision: case.revision,
-        status,
-        priority,
-        assignee_id,
-        tags: None,
-    };
     let write = match pick {
-        Pick::Status(s) => {
-            Write::Case { case: case.id, change: change(Some(s), None, None), said: format!("Status: {s}.") }
-        }
-        Pick::Priority(p) => {
-            Write::Case { case: case.id, change: change(None, Some(p), None), said: format!("Priority: {p}.") }
-        }
+        Pick::Status(s) => Write::Case {
+            case: case.id,
+            change: PatchCaseRequest { status: Some(s), ..unchanged(&case) },
+            said: format!("Status: {s}."),
+        },
+        Pick::Priority(p) => Write::Case {
+            case: case.id,
+            change: PatchCaseRequest { priority: Some(p), ..unchanged(&case) },
+            said: format!("Priority: {p}."),
+        },
         Pick::Assign(to) => {
             let said = match &to {
                 Some((_, name)) => format!("Handed over to {name}: say why in the note (Ctrl-s adds it)."),
@@ -240,12 +242,16 @@ fn apply(app: &mut App, pick: Pick) -> Vec<Cmd> {
                 w.dirty.insert("note".into());
                 w.typing = Some(Typing::Note);
             }
-            Write::Case { case: case.id, change: change(None, None, Some(to.map(|(id, _)| id))), said }
+            Write::Case {
+                case: case.id,
+                change: PatchCaseRequest { assignee_id: Some(to.map(|(id, _)| id)), ..unchanged(&case) },
+                said,
+            }
         }
         Pick::Macro(m) => return insert_macro(app, &case, &m),
         Pick::Snooze(until) => {
             let pending = (case.status != CaseStatus::Pending && case.status.can_become(CaseStatus::Pending))
-                .then(|| change(Some(CaseStatus::Pending), None, None));
+                .then(|| PatchCaseRequest { status: Some(CaseStatus::Pending), ..unchanged(&case) });
             let followup = NewFollowUpRequest {
                 case_id: Some(case.id),
                 customer_id: None,
@@ -255,7 +261,12 @@ fn apply(app: &mut App, pick: Pick) -> Vec<Cmd> {
                 note: format!("Snoozed: pick up “{}” again", case.subject),
             };
             let at = until.with_timezone(&app.tz.0).format("%a %d %b %H:%M");
-            Write::Snooze { case: case.id, pending, followup, said: format!("Snoozed until {at}: it comes back then.") }
+            Write::CaseAndFollowUp {
+                case: case.id,
+                change: pending,
+                followup,
+                said: format!("Snoozed until {at}: it comes back then."),
+            }
         }
     };
     vec![Cmd::Write { write, clear: vec![] }]
@@ -281,8 +292,7 @@ pub(crate) fn set_tag(app: &mut App, name: &str, add: bool) -> Vec<Cmd> {
         }
     };
     let said = if add { format!("Tagged #{name}.") } else { format!("#{name} removed.") };
-    let change =
-        PatchCaseRequest { revision: case.revision, status: None, priority: None, assignee_id: None, tags: Some(tags) };
+    let change = PatchCaseRequest { tags: Some(tags), ..unchanged(&case) };
     vec![Cmd::Write { write: Write::Case { case: case.id, change, said }, clear: vec![] }]
 }
 
@@ -313,13 +323,7 @@ fn insert_macro(app: &mut App, case: &Case, m: &crate::domain::macros::Macro) ->
     }
     let mut cmds = Vec::new();
     let status = m.set_status.filter(|s| *s != case.status && case.status.can_become(*s));
-    let change = status.map(|s| PatchCaseRequest {
-        revision: case.revision,
-        status: Some(s),
-        priority: None,
-        assignee_id: None,
-        tags: None,
-    });
+    let change = status.map(|s| PatchCaseRequest { status: Some(s), ..unchanged(&case) });
     match m.follow_up_in() {
         Some(after) => {
             let followup = NewFollowUpRequest {
@@ -333,7 +337,7 @@ fn insert_macro(app: &mut App, case: &Case, m: &crate::domain::macros::Macro) ->
             let said =
                 format!("{}: follow-up due {}.", m.title, crate::console::widgets::relative(app.now, app.now + after));
             cmds.push(Cmd::Write {
-                write: Write::Snooze { case: case.id, pending: change, followup, said },
+                write: Write::CaseAndFollowUp { case: case.id, change, followup, said },
                 clear: vec![],
             });
         }

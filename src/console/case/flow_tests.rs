@@ -314,9 +314,9 @@ fn case_actions_from_the_case_view_hand_over_with_a_note_and_snooze() {
     press(&mut app, KeyCode::Char('z'));
     let w = writes(&press(&mut app, KeyCode::Enter));
     match &w[..] {
-        [Write::Snooze { case, pending, followup, .. }] => {
+        [Write::CaseAndFollowUp { case, change, followup, .. }] => {
             assert_eq!(*case, id);
-            assert_eq!(pending.as_ref().and_then(|p| p.status), Some(crate::domain::case::CaseStatus::Pending));
+            assert_eq!(change.as_ref().and_then(|p| p.status), Some(crate::domain::case::CaseStatus::Pending));
             assert_eq!(followup.case_id, Some(id));
             assert_eq!(followup.due_at, app.now + chrono::Duration::hours(1));
         }
@@ -367,9 +367,9 @@ fn a_macro_goes_in_where_the_agent_types_and_does_what_else_it_says() {
     assert_eq!(work.typing, Some(Typing::Note));
     assert_eq!(work.note.lines().join("\n"), "Sorry about “Parcel never arrived”, I'll call you tomorrow. — anna");
     match &w[..] {
-        [Write::Snooze { case, pending, followup, .. }] => {
+        [Write::CaseAndFollowUp { case, change, followup, .. }] => {
             assert_eq!(*case, id);
-            assert_eq!(pending.as_ref().and_then(|p| p.status), Some(crate::domain::case::CaseStatus::Pending));
+            assert_eq!(change.as_ref().and_then(|p| p.status), Some(crate::domain::case::CaseStatus::Pending));
             assert_eq!(followup.due_at, app.now + chrono::Duration::days(1));
         }
         other => panic!("{other:?}"),
