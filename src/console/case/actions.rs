@@ -323,7 +323,7 @@ fn insert_macro(app: &mut App, case: &Case, m: &crate::domain::macros::Macro) ->
     }
     let mut cmds = Vec::new();
     let status = m.set_status.filter(|s| *s != case.status && case.status.can_become(*s));
-    let change = status.map(|s| PatchCaseRequest { status: Some(s), ..unchanged(&case) });
+    let change = status.map(|s| PatchCaseRequest { status: Some(s), ..unchanged(case) });
     match m.follow_up_in() {
         Some(after) => {
             let followup = NewFollowUpRequest {
