@@ -144,6 +144,42 @@ impl ApiClient {
         self.send(self.http.get(format!("{}/api/v1/customers/{id}", self.base))).await
     }
 
+    /// Articles that hold every word of `q` (the last as a prefix), best first; every article by
+    /// title for no words. Only those in `language` or in none.
+    pub async fn articles(
+        &self,
+        q: &str,
+        language: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<crate::domain::articles::ArticleHit>, ClientError> {
+        let mut query = vec![("q", q.to_string()), ("limit", limit.to_string())];
+        query.extend(language.map(|l| ("language", l.to_string())));
+        let list: crate::wire::articles::ArticleList =
+            self.send(self.http.get(format!("{}/api/v1/articles", self.base)).query(&query)).await?;
+        Ok(list.articles)
+    }
+
+    /// One article, whole.
+    pub async fn article(&self, slug: &str) -> Result<crate::domain::articles::Article, ClientError> {
+        if !crate::domain::articles::is_valid_slug(slug) {
+            return Err(ClientError::Refused {
+                status: 404,
+                detail: format!("`{}` cannot name an article", slug.escape_debug()),
+            });
+        }
+        self.send(self.http.get(format!("{}/api/v1/articles/{slug}", self.base))).await
+    }
+
+    /// The articles that fit a case (its subject, the customer's latest events).
+    pub async fn suggested_articles(
+        &self,
+        case: Uuid,
+        language: Option<&str>,
+    ) -> Result<crate::wire::articles::ArticleSuggestions, ClientError> {
+        let query: Vec<(&str, String)> = language.map(|l| ("language", l.to_string())).into_iter().collect();
+        self.send(self.http.get(format!("{}/api/v1/cases/{case}/articles", self.base)).query(&query)).await
+    }
+
     /// The team's macros.
     pub async fn macros(&self) -> Result<Vec<crate::domain::macros::Macro>, ClientError> {
         #[derive(serde::Deserialize)]

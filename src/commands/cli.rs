@@ -134,6 +134,11 @@ enum Command {
     Export(crate::commands::export::ExportArgs),
     /// Import history: CloudEvents as JSON Lines, checked line by line, nothing added twice
     Import(crate::commands::import::ImportArgs),
+    /// The knowledge base: list or search the articles, load a folder of Markdown, remove one
+    Articles {
+        #[command(subcommand)]
+        command: super::articles::ArticlesCommand,
+    },
     /// Team macros (canned texts agents insert): list, load a TOML file, remove
     Macros {
         #[command(subcommand)]
@@ -559,6 +564,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(args) => return crate::commands::import::run(args).await,
         Command::Rules { command } => super::rules::run(command).await?,
         Command::Macros { command } => super::macros::run(command).await?,
+        Command::Articles { command } => super::articles::run(command).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

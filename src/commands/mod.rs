@@ -3,6 +3,7 @@
 //! waits), `admin webhook` ([`webhooks`]), `bench <api|console|leads|sync>` — and the user's `config.toml` ([`config`]).
 //! Commands may use every layer; no layer uses them.
 
+pub mod articles;
 pub mod bench;
 pub mod cli;
 pub mod config;

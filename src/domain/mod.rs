@@ -2,6 +2,7 @@
 //! without a database, a network or a terminal.
 
 pub mod agent;
+pub mod articles;
 pub mod card;
 pub mod case;
 pub mod cursor;

@@ -30,7 +30,9 @@ use utoipa_axum::routes;
 use crate::integrations::outbound::{Deliverer, DeliveryOptions};
 use crate::store::Store;
 use problem::{ApiError, Problem};
-use routes::{cases, customers, events, followups, hooks, leads, macros, merges, meta, rules, sync, webhooks};
+use routes::{
+    articles, cases, customers, events, followups, hooks, leads, macros, merges, meta, rules, sync, webhooks,
+};
 
 /// Runs a case-work command in a write transaction of its own, committed when it succeeds
 /// (dropped, so rolled back, when it fails): `in_transaction!(state.store, tx => cmd(&mut tx, …))`.
@@ -102,7 +104,8 @@ impl AppState {
         (name = "leads", description = "Queues, SLA, workload, bulk changes and reports"),
         (name = "webhooks", description = "Outbound webhooks: subscriptions, the delivery log, redelivery"),
         (name = "rules", description = "Rules that act on events: set, turn on or off, the log of firings, dry runs over past events"),
-        (name = "macros", description = "Team macros: canned texts with variables, read by every agent, set by admins")
+        (name = "macros", description = "Team macros: canned texts with variables, read by every agent, set by admins"),
+        (name = "articles", description = "The knowledge base: articles in Markdown, searched and suggested for a case by every agent, set by admins")
     )
 )]
 struct ApiDoc;
@@ -171,6 +174,9 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(rules::test))
         .routes(routes!(macros::list, macros::put))
         .routes(routes!(macros::remove))
+        .routes(routes!(articles::search, articles::put))
+        .routes(routes!(articles::get, articles::remove))
+        .routes(routes!(articles::suggest))
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(bulk).merge(hooks).merge(rest)
 }

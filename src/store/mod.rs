@@ -6,6 +6,7 @@
 //! (SQLite accepts them too). Only the DDL differs per backend.
 
 pub mod agents;
+pub mod articles;
 pub mod cards;
 pub mod cases;
 pub mod changes;
@@ -130,6 +131,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (10, "cards", include_str!("migrations/sqlite_0010_cards.sql")),
     (11, "macros", include_str!("migrations/sqlite_0011_macros.sql")),
     (12, "case_tags", include_str!("migrations/sqlite_0012_case_tags.sql")),
+    (13, "articles", include_str!("migrations/sqlite_0013_articles.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/postgres_0001_init.sql")),
@@ -144,6 +146,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (10, "cards", include_str!("migrations/postgres_0010_cards.sql")),
     (11, "macros", include_str!("migrations/postgres_0011_macros.sql")),
     (12, "case_tags", include_str!("migrations/postgres_0012_case_tags.sql")),
+    (13, "articles", include_str!("migrations/postgres_0013_articles.sql")),
 ];
 /// Every SQLite connection's settings. `temp_store = MEMORY` keeps statement journals (a
 /// multi-row insert with ON CONFLICT writes one) off the disk: they are thrown away at the

@@ -4,9 +4,10 @@
 //! report and bulk changes ([`leads`]), who else has a case open ([`presence`]), and
 //! CloudEvents 1.0 as other systems send them ([`cloudevents`]) and as casebook sends them to
 //! webhook subscribers ([`webhooks`]), rules as admins manage them ([`rules`]), and the
-//! customer card ([`card`]). The server's side and the console's side import
+//! customer card ([`card`]), the knowledge base's lists ([`articles`]). The server's side and the console's side import
 //! these, never each other (`tests/layers.rs`).
 
+pub mod articles;
 pub mod card;
 pub mod changes;
 pub mod cloudevents;

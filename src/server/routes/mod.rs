@@ -1,5 +1,6 @@
 //! The API's handlers, one module per resource.
 
+pub mod articles;
 pub mod cases;
 pub mod customers;
 pub mod events;
