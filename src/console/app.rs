@@ -89,6 +89,8 @@ pub struct App {
     pub keys: super::keymap::Rebound,
     /// The command palette, when open.
     pub palette: Option<super::palette::PaletteState>,
+    /// The knowledge base, when open.
+    pub knowledge: Option<super::knowledge::KnowledgeState>,
     /// The agent's language (`en`, `it`, `hu`): the guidance's and the macros offered.
     pub language: String,
     /// The team's and the agent's own macros.
@@ -128,6 +130,7 @@ impl App {
             views: crate::domain::views::HomeView::defaults(),
             keys: Default::default(),
             palette: None,
+            knowledge: None,
             language: "en".into(),
             macros: Default::default(),
             hide_card: false,
@@ -206,6 +209,14 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         Msg::Bulk(r) => super::lead::picker::applied(app, r),
         Msg::Report(r) => super::lead::report::loaded(app, r),
         Msg::Closed(r) => super::lead::review::loaded(app, r),
+        Msg::Articles { query, terms, result, offline } => {
+            super::knowledge::loaded(app, query, terms, result, offline);
+            vec![]
+        }
+        Msg::Article { result, offline } => {
+            super::knowledge::article(app, result, offline);
+            vec![]
+        }
     }
 }
 

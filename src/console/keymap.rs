@@ -64,6 +64,9 @@ pub enum Action {
     NextPeriod,
     NextTeam,
     Coach,
+    Knowledge,
+    InsertLink,
+    InsertSummary,
     // Forms.
     NextField,
     PrevField,
@@ -225,6 +228,11 @@ const CASE: &[Binding] = &[
         action: Action::Macro,
         help: "insert a macro into the note (team's, yours, RASA phrases)",
     },
+    Binding {
+        keys: &[k('a')],
+        action: Action::Knowledge,
+        help: "knowledge base: the articles that fit the case; a link or summary into the note",
+    },
     Binding { keys: &[k('p')], action: Action::Reprioritise, help: "change the priority (leads)" },
     Binding {
         keys: &[k('o')],
@@ -360,6 +368,33 @@ const PALETTE: &[Binding] = &[
     Binding { keys: &[code(KeyCode::F(1))], action: Action::Help, help: "this help" },
 ];
 
+/// Keys while the knowledge base's list is open (every other key types into its search).
+const KNOWLEDGE: &[Binding] = &[
+    Binding { keys: &[code(KeyCode::Enter)], action: Action::Open, help: "read the selected article" },
+    Binding { keys: &[code(KeyCode::Down)], action: Action::Down, help: "next" },
+    Binding { keys: &[code(KeyCode::Up)], action: Action::Up, help: "previous" },
+    Binding { keys: &[ctrl('l')], action: Action::InsertLink, help: "put a link to it into the case's note" },
+    Binding { keys: &[ctrl('s')], action: Action::InsertSummary, help: "put its summary into the case's note" },
+    Binding { keys: &[code(KeyCode::Esc)], action: Action::Close, help: "close" },
+    Binding { keys: &[code(KeyCode::F(1))], action: Action::Help, help: "this help" },
+    Binding { keys: &[ctrl('c')], action: Action::Quit, help: "quit" },
+];
+
+/// Keys while an article is read.
+const ARTICLE: &[Binding] = &[
+    Binding { keys: &[k('j'), code(KeyCode::Down)], action: Action::Down, help: "scroll down" },
+    Binding { keys: &[k('k'), code(KeyCode::Up)], action: Action::Up, help: "scroll up" },
+    Binding { keys: &[ctrl('d'), code(KeyCode::PageDown), k(' ')], action: Action::PageDown, help: "page down" },
+    Binding { keys: &[ctrl('u'), code(KeyCode::PageUp)], action: Action::PageUp, help: "page up" },
+    Binding { keys: &[k('g'), code(KeyCode::Home)], action: Action::Top, help: "the top" },
+    Binding { keys: &[k('l')], action: Action::InsertLink, help: "put a link to it into the case's note" },
+    Binding { keys: &[k('s')], action: Action::InsertSummary, help: "put its summary into the case's note" },
+    Binding { keys: &[code(KeyCode::Esc), k('h')], action: Action::Back, help: "back to the list" },
+    Binding { keys: &[k('x')], action: Action::Close, help: "close the knowledge base" },
+    Binding { keys: &[k('?'), code(KeyCode::F(1))], action: Action::Help, help: "this help" },
+    Binding { keys: &[k('q'), ctrl('c')], action: Action::Quit, help: "quit" },
+];
+
 /// Opens the palette from any view (only Ctrl-p in the search, where `:` types).
 const PALETTE_OPEN: &[Binding] = &[Binding {
     keys: &[k(':'), ctrl('p')],
@@ -455,6 +490,8 @@ pub fn table(mode: Mode, lead: bool) -> Vec<&'static Binding> {
         Mode::Typing(Text::TimelineSearch) => TIMELINE_SEARCH.iter().collect(),
         Mode::Picker => PICKER.iter().collect(),
         Mode::Palette => PALETTE.iter().collect(),
+        Mode::Knowledge => KNOWLEDGE.iter().collect(),
+        Mode::Article => ARTICLE.iter().collect(),
         Mode::View(view) => bindings(view, lead),
     }
 }
@@ -468,12 +505,15 @@ pub fn help(mode: Mode, lead: bool) -> (String, Vec<&'static Binding>, Option<&'
         Mode::Typing(_) => "Keys: typing".to_string(),
         Mode::Picker => "Keys: choosing".into(),
         Mode::Palette => "Keys: the command palette".into(),
+        Mode::Knowledge => "Keys: the knowledge base".into(),
+        Mode::Article => "Keys: reading an article".into(),
         Mode::View(view) => format!("Keys: {}", view.title()),
         Mode::Help => String::new(),
     };
     let other = match mode {
         Mode::View(View::Search) => Some("types into the search"),
         Mode::Palette => Some("types what to look for"),
+        Mode::Knowledge => Some("types into the search"),
         _ => None,
     };
     (title, table(mode, lead), other)

@@ -1,7 +1,7 @@
 //! The terminal console. Its state and how messages change it ([`app`], [`msg`]); where keys go
 //! ([`mode`]) and the tables that name them and make the help ([`keymap`]); one module per view,
 //! each with its state, its pure key handling and its drawing: [`home`], [`search`],
-//! [`timeline`], [`case`], [`followups`], [`conflicts`], the [`forms`], and lead mode's
+//! [`timeline`], [`case`], [`followups`], [`conflicts`], the [`forms`], the [`knowledge`] base, and lead mode's
 //! [`lead`] views; what they share to draw ([`widgets`], [`list`], [`theme`], [`draw`]); and the
 //! one place with I/O, the terminal loop and its tasks ([`run`]).
 
@@ -15,6 +15,7 @@ pub mod forms;
 pub mod guidance;
 pub mod home;
 pub mod keymap;
+pub mod knowledge;
 pub mod lead;
 pub mod list;
 pub mod macros;

@@ -10,7 +10,7 @@ use super::app::App;
 use super::case::workspace::Typing;
 use super::keymap::{self, Action};
 use super::msg::Cmd;
-use super::{case, conflicts, followups, forms, home, lead, palette, search, timeline};
+use super::{case, conflicts, followups, forms, home, knowledge, lead, palette, search, timeline};
 
 /// A screen of the console.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,12 +90,16 @@ pub enum Mode {
     Picker,
     /// The command palette: keys its table does not bind are typed into its query.
     Palette,
+    /// The knowledge base's list: keys its table does not bind are typed into its search.
+    Knowledge,
+    /// An article of the knowledge base, read.
+    Article,
     View(View),
 }
 
 impl Mode {
     /// Every mode, for the tests.
-    pub const ALL: [Mode; 19] = [
+    pub const ALL: [Mode; 21] = [
         Mode::Help,
         Mode::Form(FormFocus::Choice),
         Mode::Form(FormFocus::Line),
@@ -105,6 +109,8 @@ impl Mode {
         Mode::Typing(Text::TimelineSearch),
         Mode::Picker,
         Mode::Palette,
+        Mode::Knowledge,
+        Mode::Article,
         Mode::View(View::Home),
         Mode::View(View::Search),
         Mode::View(View::Timeline),
@@ -121,7 +127,11 @@ impl Mode {
     pub fn types(self) -> bool {
         matches!(
             self,
-            Mode::Form(FormFocus::Line | FormFocus::Lines) | Mode::Typing(_) | Mode::Palette | Mode::View(View::Search)
+            Mode::Form(FormFocus::Line | FormFocus::Lines)
+                | Mode::Typing(_)
+                | Mode::Palette
+                | Mode::Knowledge
+                | Mode::View(View::Search)
         )
     }
 }
@@ -140,6 +150,9 @@ impl App {
     pub fn working_mode(&self) -> Mode {
         if self.palette.is_some() {
             return Mode::Palette;
+        }
+        if let Some(k) = &self.knowledge {
+            return if k.reading.is_some() { Mode::Article } else { Mode::Knowledge };
         }
         if let Some(f) = &self.form {
             return Mode::Form(f.focus_kind());
@@ -187,6 +200,13 @@ pub(super) fn key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
         (Mode::Typing(Text::TimelineSearch), a) => timeline::search_key(app, a, k),
         (Mode::Typing(_), a) => case::typing_key(app, a, k),
         (Mode::Palette, a) => palette::key(app, a, k),
+        (Mode::Knowledge, a) => knowledge::list_key(app, a, k),
+        (Mode::Article, Some(Action::Quit)) => {
+            app.quit = true;
+            vec![]
+        }
+        (Mode::Article, Some(a)) => knowledge::read_key(app, a),
+        (Mode::Article, None) => vec![],
         (Mode::Picker, Some(a)) if app.view() == View::Case => case::actions::key(app, a),
         (Mode::Picker, Some(a)) => lead::picker::key(app, a),
         (Mode::View(View::Search), None) => search::edit(app, k),
@@ -199,6 +219,7 @@ pub(super) fn key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
 pub(super) fn view_key(app: &mut App, view: View, a: Action) -> Vec<Cmd> {
     match a {
         Action::Palette => return palette::open(app),
+        Action::Knowledge => return knowledge::open(app),
         Action::Quit => {
             app.quit = true;
             return vec![];
@@ -248,7 +269,8 @@ pub(super) fn paste(app: &mut App, text: &str) -> Vec<Cmd> {
         Mode::Typing(_) => case::paste(app, text),
         Mode::View(View::Search) => search::paste(app, text),
         Mode::Palette => palette::paste(app, text),
-        Mode::Help | Mode::Picker | Mode::View(_) => vec![],
+        Mode::Knowledge => knowledge::paste(app, text),
+        Mode::Help | Mode::Picker | Mode::Article | Mode::View(_) => vec![],
     }
 }
 
@@ -271,6 +293,7 @@ mod tests {
         let mut app = match mode {
             Mode::View(View::Queues | View::QueueCases | View::Report | View::Closed) | Mode::Picker => lead_scene(),
             Mode::View(View::Case) | Mode::Typing(Text::StepNotes | Text::Note) => case_scene(),
+            Mode::Knowledge | Mode::Article => crate::console::testing::knowledge_scene(),
             _ => agent_scene(),
         };
         match mode {
@@ -322,7 +345,11 @@ mod tests {
             Mode::Palette => {
                 crate::console::palette::open(&mut app);
             }
-            Mode::View(View::Case | View::Home) => {}
+            Mode::View(View::Case | View::Home) | Mode::Knowledge => {}
+            Mode::Article => {
+                let a = crate::console::testing::sample_articles().remove(0);
+                update(&mut app, Msg::Article { result: Ok(a), offline: false });
+            }
             Mode::View(v) => app.stack.push(v),
         }
         assert_eq!(app.mode(), mode, "the fixture is in the mode");
@@ -391,7 +418,10 @@ mod tests {
                     assert_eq!(app.stack, fixture.stack, "{mode:?}: {} moved", label(&k));
                     assert!(!app.quit, "{mode:?}: {} quit", label(&k));
                     assert!(
-                        cmds.iter().all(|c| matches!(c, Cmd::Search(_))),
+                        cmds.iter().all(|c| matches!(
+                            c,
+                            Cmd::Search(_) | Cmd::SearchArticles { .. } | Cmd::SuggestArticles { .. }
+                        )),
                         "{mode:?}: {} is not in its table but ran {cmds:?}",
                         label(&k)
                     );

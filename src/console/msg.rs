@@ -90,6 +90,19 @@ pub enum Msg {
     Bulk(Result<BulkResponse, String>),
     Report(Result<Box<SummaryReport>, String>),
     Closed(Result<Vec<Case>, String>),
+    /// Articles found for `query`, or (`None`) suggested for the case the knowledge base was
+    /// opened over, with the words they fit by; `offline`: from what this computer kept.
+    Articles {
+        query: Option<String>,
+        terms: Vec<String>,
+        result: Result<Vec<crate::domain::articles::ArticleHit>, String>,
+        offline: bool,
+    },
+    /// An article to read.
+    Article {
+        result: Result<crate::domain::articles::Article, String>,
+        offline: bool,
+    },
 }
 
 /// How a conflict or refusal is settled.
@@ -177,6 +190,17 @@ pub enum Cmd {
         team: Option<String>,
     },
     LoadClosed(String),
+    /// The articles that fit a case, in the agent's language (or in none).
+    SuggestArticles {
+        case: Uuid,
+        language: String,
+    },
+    /// Articles holding every word of `query` (every article by title for none).
+    SearchArticles {
+        query: String,
+        language: String,
+    },
+    LoadArticle(String),
 }
 
 impl PartialEq for Write {

@@ -88,6 +88,7 @@ pub fn entries(app: &App) -> Vec<Entry> {
             (Action::FollowUps, "my follow-ups", "F"),
             (Action::Conflicts, "conflicts and refusals to settle", "C"),
             (Action::SyncNow, "sync now", "r"),
+            (Action::Knowledge, "knowledge base: search the articles", ""),
         ] {
             if !out.iter().any(|e| e.run == Run::Action(a)) {
                 out.push(Entry { label: label.into(), key: key.into(), run: Run::Action(a) });

@@ -21,10 +21,12 @@ use super::guidance::Guidance;
 use super::theme::Theme;
 use crate::client::sync::{spawn, EngineOptions, SyncHandle};
 use crate::client::ApiClient;
+use crate::domain::articles::ArticleHit;
 use crate::domain::Invalid;
 use crate::local::drafts::case_scope;
 use crate::local::overlay::OpState;
 use crate::local::{open_for_agent, LocalError, LocalStore};
+use crate::wire::articles::ArticleSuggestions;
 
 /// What the console needs to start.
 pub struct ConsoleOptions {
@@ -317,8 +319,25 @@ pub async fn load_home(store: &LocalStore, me: uuid::Uuid) -> crate::console::ho
     crate::console::home::HomeData { cases, followups, customers, subjects }
 }
 
+/// Where the articles' list (all but their text) is kept for searching offline.
+const ARTICLE_INDEX: &str = "articles/index";
+
+/// Keeps the articles' list for offline search: the first 100 by title and those just
+/// suggested, each once.
+async fn keep_article_index(store: &LocalStore, client: &ApiClient, language: &str, suggested: &[ArticleHit]) {
+    let Ok(mut all) = client.articles("", Some(language), 100).await else { return };
+    for a in suggested {
+        if !all.iter().any(|b| b.slug == a.slug) {
+            all.push(a.clone());
+        }
+    }
+    let _ = store.keep(ARTICLE_INDEX, &all).await;
+}
+
 /// Search requests made so far, to drop those a newer one overtook.
 static SEARCHES: AtomicU64 = AtomicU64::new(0);
+/// The same for the knowledge base's search.
+static ARTICLE_SEARCHES: AtomicU64 = AtomicU64::new(0);
 
 /// Starts a task per command; each answers with a message.
 fn run_cmds(
@@ -416,6 +435,67 @@ fn run_cmds(
             Cmd::LoadHome => {
                 tokio::spawn(async move {
                     let _ = tx.send(Msg::Home(Box::new(load_home(&store, me).await)));
+                });
+            }
+            Cmd::SuggestArticles { case, language } => {
+                tokio::spawn(async move {
+                    let key = format!("articles/case/{case}");
+                    let (result, offline) = match client.suggested_articles(case, Some(&language)).await {
+                        Ok(s) => {
+                            let _ = store.keep(&key, &s).await;
+                            keep_article_index(&store, &client, &language, &s.articles).await;
+                            (Ok(s), false)
+                        }
+                        Err(e) if e.is_transient() => {
+                            let kept: Option<ArticleSuggestions> = store.kept(&key).await.ok().flatten();
+                            (Ok(kept.unwrap_or(ArticleSuggestions { terms: vec![], articles: vec![] })), true)
+                        }
+                        Err(e) => (Err(e.to_string()), false),
+                    };
+                    let (terms, result) = match result {
+                        Ok(s) => (s.terms, Ok(s.articles)),
+                        Err(e) => (vec![], Err(e)),
+                    };
+                    let _ = tx.send(Msg::Articles { query: None, terms, result, offline });
+                });
+            }
+            Cmd::SearchArticles { query, language } => {
+                // As with customers: typing fast sends only the last query.
+                let generation = ARTICLE_SEARCHES.fetch_add(1, Ordering::SeqCst) + 1;
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(80)).await;
+                    if ARTICLE_SEARCHES.load(Ordering::SeqCst) != generation {
+                        return;
+                    }
+                    let (result, offline) = match client.articles(&query, Some(&language), 50).await {
+                        Ok(found) => (Ok(found), false),
+                        Err(e) if e.is_transient() => {
+                            let index: Vec<ArticleHit> =
+                                store.kept(ARTICLE_INDEX).await.ok().flatten().unwrap_or_default();
+                            let terms =
+                                crate::domain::articles::search_terms(&query, crate::domain::articles::MAX_TERMS);
+                            (Ok(index.into_iter().filter(|a| a.holds_all(&terms)).collect()), true)
+                        }
+                        Err(e) => (Err(e.to_string()), false),
+                    };
+                    let _ = tx.send(Msg::Articles { query: Some(query), terms: vec![], result, offline });
+                });
+            }
+            Cmd::LoadArticle(slug) => {
+                tokio::spawn(async move {
+                    let key = format!("article/{slug}");
+                    let (result, offline) = match client.article(&slug).await {
+                        Ok(a) => {
+                            let _ = store.keep(&key, &a).await;
+                            (Ok(a), false)
+                        }
+                        Err(e) if e.is_transient() => match store.kept(&key).await.ok().flatten() {
+                            Some(a) => (Ok(a), true),
+                            None => (Err("Offline, and this article was never read on this computer: it opens once the server answers.".to_string()), true),
+                        },
+                        Err(e) => (Err(e.to_string()), false),
+                    };
+                    let _ = tx.send(Msg::Article { result, offline });
                 });
             }
             Cmd::Search(query) => {

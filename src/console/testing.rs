@@ -323,3 +323,43 @@ pub fn case_scene() -> App {
     update(&mut app, Msg::Case { id, case: Some(Box::new(loaded)), drafts: Default::default() });
     app
 }
+
+/// Articles of a knowledge base, as the server would send them.
+pub fn sample_articles() -> Vec<crate::domain::articles::Article> {
+    let a = |slug: &str, text: &str| crate::domain::articles::parse_markdown(slug, text).expect("a sample article");
+    vec![
+        a(
+            "parcel-stuck",
+            "---\ntags: shipping, carrier\nlanguage: en\nurl: https://help.example.com/parcel-stuck\n---\n# A parcel stuck at the depot\n\nWhen the carrier's scan stops at the depot for two days, open a trace with the carrier and tell the customer when to expect news.\n\n## Steps\n\n1. Find the tracking number on the **order**.\n2. Open a trace in the carrier's portal.\n- Offer a reshipment after 5 working days.\n\n> Never promise a refund before the trace answers.\n",
+        ),
+        a(
+            "refunds",
+            "---\ntags: billing\n---\n# How refunds work\n\nA refund goes back to the card it was paid with within 5 working days.\n",
+        ),
+        a(
+            "late-delivery-sorry",
+            "# Saying sorry for a late delivery\n\nAcknowledge the wait first, then say what happens next and when. 📦\n",
+        ),
+    ]
+}
+
+/// The case scene with the knowledge base open over the case, its suggestions in.
+pub fn knowledge_scene() -> App {
+    let mut app = case_scene();
+    let cmds = update(
+        &mut app,
+        Msg::Key(ratatui::crossterm::event::KeyEvent::from(ratatui::crossterm::event::KeyCode::Char('a'))),
+    );
+    assert!(matches!(cmds.as_slice(), [crate::console::msg::Cmd::SuggestArticles { .. }]), "{cmds:?}");
+    let hits = sample_articles().iter().map(crate::domain::articles::ArticleHit::from).collect();
+    update(
+        &mut app,
+        Msg::Articles {
+            query: None,
+            terms: vec!["parcel".into(), "stuck".into(), "depot".into()],
+            result: Ok(hits),
+            offline: false,
+        },
+    );
+    app
+}

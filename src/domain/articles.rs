@@ -20,6 +20,8 @@ pub const MAX_SUMMARY_CHARS: usize = 600;
 /// An article's text, in bytes.
 pub const MAX_BODY_BYTES: usize = 200_000;
 pub const MAX_TAGS: usize = 16;
+/// The longest search, in characters.
+pub const MAX_QUERY_CHARS: usize = 1000;
 /// The words a search or a suggestion is made of, at most.
 pub const MAX_TERMS: usize = 12;
 
@@ -166,6 +168,18 @@ impl Article {
         Ok(self)
     }
 
+    /// What a note gets for a link to the article.
+    pub fn as_link(&self) -> String {
+        ArticleHit::from(self).as_link()
+    }
+
+    /// What a note gets for the article as a summary.
+    pub fn as_summary(&self) -> String {
+        ArticleHit::from(self).as_summary()
+    }
+}
+
+impl ArticleHit {
     /// What a note gets for a link to the article: its title and where to read it.
     pub fn as_link(&self) -> String {
         match &self.url {
@@ -181,6 +195,15 @@ impl Article {
         } else {
             format!("{}: {}", self.title, self.summary)
         }
+    }
+
+    /// Whether the hit holds every word (lower-case) in its title, summary or tags: the
+    /// console's search among the articles it kept, offline.
+    pub fn holds_all(&self, terms: &[String]) -> bool {
+        let text = format!("{} {} {}", self.title, self.summary, self.tags.join(" ")).to_lowercase();
+        let words: Vec<&str> = text.split(|c: char| !c.is_alphanumeric()).collect();
+        let last = terms.len().saturating_sub(1);
+        terms.iter().enumerate().all(|(i, t)| words.iter().any(|w| *w == t || (i == last && w.starts_with(t.as_str()))))
     }
 }
 
@@ -251,7 +274,10 @@ pub fn parse_markdown(slug: &str, text: &str) -> Result<Article, Invalid> {
 }
 
 /// The front matter's lines (numbered from 1 in the file) and what follows it.
-fn split_front_matter(text: &str) -> Result<(Vec<(usize, &str)>, &str), Invalid> {
+/// Front matter lines, numbered as in the file.
+type FrontMatter<'a> = Vec<(usize, &'a str)>;
+
+fn split_front_matter(text: &str) -> Result<(FrontMatter<'_>, &str), Invalid> {
     let Some(rest) = text.strip_prefix("---\n") else { return Ok((vec![], text)) };
     let mut front = Vec::new();
     let mut offset = 4;

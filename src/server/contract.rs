@@ -144,8 +144,18 @@ fn query_parameters(doc: &mut Value) {
     param_schema(doc, p, "q", json!({"type": "string", "maxLength": crate::domain::customer::MAX_QUERY_CHARS}));
     param_schema(doc, p, "limit", limit(100));
     param_schema(doc, p, "cursor", cursor());
+    param_schema(doc, p, "ids", pattern(&format!("^ *({UUID} *(, *{UUID} *){{0,99}})?$")));
 
     param_schema(doc, "/api/v1/customers/{id}/duplicates", "limit", limit(50));
+
+    let language = pattern("^ *([a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*)? *$");
+    let p = "/api/v1/articles";
+    param_schema(doc, p, "q", json!({"type": "string", "maxLength": crate::domain::articles::MAX_QUERY_CHARS}));
+    param_schema(doc, p, "language", language.clone());
+    param_schema(doc, p, "limit", limit(100));
+    let p = "/api/v1/cases/{id}/articles";
+    param_schema(doc, p, "language", language);
+    param_schema(doc, p, "limit", limit(20));
 
     let p = "/api/v1/customers/{id}/timeline";
     param_schema(doc, p, "limit", limit(200));
@@ -252,6 +262,20 @@ fn request_bodies(doc: &mut Value) {
         name["pattern"] = json!("^ *[A-Za-z0-9._-]{1,64} *$");
     }
     property(doc, "NewIngestTokenRequest", "source")["pattern"] = json!(NAME);
+    {
+        use crate::domain::articles::{MAX_BODY_BYTES, MAX_SUMMARY_CHARS, MAX_TAGS, MAX_TITLE_CHARS};
+        *property(doc, "Article", "title") = not_blank(MAX_TITLE_CHARS);
+        max_chars(doc, "Article", "summary", MAX_SUMMARY_CHARS);
+        let body = property(doc, "Article", "body");
+        body["maxLength"] = json!(MAX_BODY_BYTES / 4);
+        body["description"] = json!("The article, Markdown: up to 200,000 bytes (UTF-8).");
+        let tags = property(doc, "Article", "tags");
+        tags["maxItems"] = json!(MAX_TAGS);
+        tags["items"] = json!({"type": "string", "pattern": "^ *#*[a-zA-Z0-9][a-zA-Z0-9_.-]{0,31} *$"});
+        property(doc, "Article", "language")["pattern"] = json!("^ *[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})* *$");
+        property(doc, "Article", "url")["pattern"] =
+            json!("^ *https?://[a-zA-Z0-9.-]{1,253}(/[^\\s\\u0000]{0,1700})? *$");
+    }
     param_schema(doc, "/api/v1/hook-failures", "hook", json!({"type": "string", "pattern": NAME}));
     // A hook: a shipped mapping or one's own (a TOML text the server reads: see README.md), and
     // a name for it.

@@ -91,7 +91,8 @@ def map_body(ctx, body):
         if (isinstance(body, dict) and set(body) <= known
                 and all(isinstance(body.get(k), str) for k in ("name", "title", "text"))
                 and all(body.get(k) is None or isinstance(body.get(k), str) for k in ("language", "follow_up"))
-                and all(body.get(k) is None or body.get(k) in allowed for k, allowed in enums.items())
+                and all(body.get(k) is None or (isinstance(body.get(k), str) and body.get(k) in allowed)
+                        for k, allowed in enums.items())
                 and re.fullmatch(r"[a-z0-9][a-z0-9_.-]{0,63}", body["name"])):
             body = dict(name=body["name"], title="Fuzzed macro", text="Hi {customer.first_name}", language="en",
                         step="ask", set_status="pending", follow_up="1d")

@@ -308,18 +308,8 @@ pub(crate) fn apply_macro(app: &mut App, m: &crate::domain::macros::Macro) -> Ve
 /// opens), and writes what else it does: a status, a follow-up.
 fn insert_macro(app: &mut App, case: &Case, m: &crate::domain::macros::Macro) -> Vec<Cmd> {
     let text = m.render(&crate::console::macros::vars(app));
-    let Some(w) = app.work.as_mut() else { return vec![] };
-    match w.typing {
-        Some(Typing::Step) => {
-            let step = w.step;
-            w.steps[step.index()].insert_str(&text);
-            w.dirty.insert(super::workspace::step_field(step));
-        }
-        _ => {
-            w.note.insert_str(&text);
-            w.dirty.insert("note".into());
-            w.typing = Some(Typing::Note);
-        }
+    if !insert_text(app, &text) {
+        return vec![];
     }
     let mut cmds = Vec::new();
     let status = m.set_status.filter(|s| *s != case.status && case.status.can_become(*s));
@@ -349,6 +339,25 @@ fn insert_macro(app: &mut App, case: &Case, m: &crate::domain::macros::Macro) ->
         }
     }
     cmds
+}
+
+/// Puts `text` where the agent types in the case being worked: the step being typed, else the
+/// note (which it opens). False when no case is being worked.
+pub(crate) fn insert_text(app: &mut App, text: &str) -> bool {
+    let Some(w) = app.work.as_mut().filter(|w| w.data.is_some()) else { return false };
+    match w.typing {
+        Some(Typing::Step) => {
+            let step = w.step;
+            w.steps[step.index()].insert_str(text);
+            w.dirty.insert(super::workspace::step_field(step));
+        }
+        _ => {
+            w.note.insert_str(text);
+            w.dirty.insert("note".into());
+            w.typing = Some(Typing::Note);
+        }
+    }
+    true
 }
 
 /// The open choice, over the case panel.

@@ -10,7 +10,7 @@ use utoipa::IntoParams;
 
 use super::meta::admin_error;
 use crate::domain::agent::may_manage_agents;
-use crate::domain::articles::{is_valid_language, search_terms, Article, Match, MAX_TERMS};
+use crate::domain::articles::{is_valid_language, search_terms, Article, Match, MAX_QUERY_CHARS, MAX_TERMS};
 use crate::domain::event::{TimelineFilter, CASEBOOK_SOURCE};
 use crate::server::extract::{parse_id, parse_limit, AgentAuth, ApiJson, ApiQuery};
 use crate::server::problem::{ApiError, ApiResult, Problem};
@@ -69,7 +69,14 @@ pub async fn search(
 ) -> ApiResult<Json<ArticleList>> {
     let limit = parse_limit(p.limit.as_deref(), 20, 100)?;
     let language = language_param(p.language.as_deref())?;
-    let terms = search_terms(p.q.as_deref().unwrap_or(""), MAX_TERMS);
+    let q = p.q.as_deref().unwrap_or("");
+    if q.chars().count() > MAX_QUERY_CHARS {
+        return Err(ApiError::invalid_parameter(
+            "q",
+            format!("{} characters; a search has up to {MAX_QUERY_CHARS}", q.chars().count()),
+        ));
+    }
+    let terms = search_terms(q, MAX_TERMS);
     let articles = state.store.articles(&terms, Match::All, language.as_deref(), limit).await?;
     Ok(Json(ArticleList { articles }))
 }
