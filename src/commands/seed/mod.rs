@@ -192,6 +192,28 @@ fn stories() -> &'static [Story] {
     })
 }
 
+/// The demo team's knowledge base (`articles/*.md`): (file name, text).
+const DEMO_ARTICLES: &[(&str, &str)] = &[
+    ("card-declined", include_str!("articles/card-declined.md")),
+    ("charged-twice", include_str!("articles/charged-twice.md")),
+    ("damaged-item", include_str!("articles/damaged-item.md")),
+    ("jelszo", include_str!("articles/jelszo.md")),
+    ("parcel-stuck", include_str!("articles/parcel-stuck.md")),
+    ("password-reset", include_str!("articles/password-reset.md")),
+    ("refunds", include_str!("articles/refunds.md")),
+    ("rimborso", include_str!("articles/rimborso.md")),
+    ("warranty", include_str!("articles/warranty.md")),
+];
+
+fn demo_articles() -> Vec<crate::domain::articles::Article> {
+    DEMO_ARTICLES
+        .iter()
+        .map(|(slug, text)| {
+            crate::domain::articles::parse_markdown(slug, text).expect("the demo's articles read (a test checks)")
+        })
+        .collect()
+}
+
 /// The demo team's macros (`macros.toml`).
 fn demo_macros() -> Vec<crate::domain::macros::Macro> {
     crate::domain::macros::parse_file(include_str!("macros.toml")).expect("the demo's macros read (a test checks)")
@@ -712,6 +734,11 @@ pub async fn seed(store: &Store, opts: &SeedOptions, mut progress: impl FnMut(us
     for m in demo_macros() {
         store.put_macro(&m).await.map_err(|e| StoreError::Corrupt(format!("demo macro {}: {e}", m.name)))?;
     }
+    // The knowledge base (replacing articles of the same slug).
+    for a in demo_articles() {
+        let slug = a.slug.clone();
+        store.put_article(a).await.map_err(|e| StoreError::Corrupt(format!("demo article {slug}: {e}")))?;
+    }
     // Use the agents as stored (a database seeded before keeps its ids).
     for a in &team {
         report.agents.push(
@@ -852,6 +879,40 @@ mod tests {
             waiting.iter().any(|c| c.priority == Priority::Urgent)
                 && waiting.iter().any(|c| c.priority == Priority::Low)
         );
+    }
+
+    #[test]
+    fn the_demo_articles_read() {
+        let a = demo_articles();
+        assert!(a.len() >= 8 && a.iter().all(|a| a.url.is_some() && !a.summary.is_empty()));
+        for lang in ["en", "it", "hu"] {
+            assert!(a.iter().any(|a| a.language.as_deref() == Some(lang)), "an article in {lang}");
+        }
+    }
+
+    /// Seeded into a real store, the knowledge base answers the stories' subjects with the
+    /// article written for them.
+    #[tokio::test]
+    async fn the_demo_articles_fit_the_stories() {
+        use crate::domain::articles::{search_terms, Match, MAX_TERMS};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&format!("sqlite://{}", dir.path().join("s.db").display())).await.unwrap();
+        seed(&store, &opts(2), |_| {}).await.unwrap();
+        let mut answered = 0;
+        for story in stories() {
+            let hits = store.articles(&search_terms(&story.subject, MAX_TERMS), Match::Any, Some("en"), 3).await.unwrap();
+            answered += usize::from(!hits.is_empty());
+            let expected = match story.subject.as_str() {
+                "Parcel stuck at the depot for four days" => "parcel-stuck",
+                "Cannot log in after a password reset" => "password-reset",
+                "Card declined twice on the subscription renewal" => "card-declined",
+                "Charged twice for order #{order}" => "charged-twice",
+                "{product} arrived damaged" => "damaged-item",
+                _ => continue,
+            };
+            assert_eq!(hits.first().map(|h| h.slug.as_str()), Some(expected), "{}: {hits:?}", story.subject);
+        }
+        assert!(answered * 4 >= stories().len() * 3, "{answered} of {} stories have an article", stories().len());
     }
 
     #[test]
