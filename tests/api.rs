@@ -15,6 +15,7 @@ both_backends!(
     health_me_and_agents,
     ingestion_links_customers_and_is_idempotent,
     timeline_pages_filters_and_refuses_bad_input,
+    timeline_rows_are_the_list_and_an_event_reads_whole,
     customer_search,
     case_lifecycle,
     followups,
@@ -225,6 +226,79 @@ async fn timeline_pages_filters_and_refuses_bad_input(s: &TestServer) {
         let r = s.get(&format!("/api/v1/customers/{customer}/timeline?cursor={c}"), &admin).await;
         assert_eq!(r.status, 400);
     }
+}
+
+/// The list's rows: the same events in the same order as the whole timeline, without their
+/// text and data but a survey's score; one event read whole by its id.
+async fn timeline_rows_are_the_list_and_an_event_reads_whole(s: &TestServer) {
+    let (_, admin) = s.agent("root", Role::Admin, &[]).await;
+    let mut batch = Vec::new();
+    for i in 0..12 {
+        let (source, kind, data) = match i % 3 {
+            0 => ("survey", "nps_response", json!({"score": i % 11, "comment": "x".repeat(400)})),
+            1 => (
+                "shop",
+                "order_placed",
+                json!({"title": format!("Order #{i}"), "body": "Two items 📦", "lines": [1, 2, 3]}),
+            ),
+            _ => ("billing", "payment_failed", json!({"amount": 42.5})),
+        };
+        let time = format!("2024-03-{:02}T10:00:00Z", 1 + i / 2);
+        let mut e = ce(&format!("r{i}"), source, kind, "C-9", &time, data);
+        e["customeremail"] = json!("nine@example.com");
+        batch.push(e);
+    }
+    let r = s.events(&admin, BATCH, json!(batch)).await;
+    assert_eq!(r.json["created"], 12, "{}", r.json);
+    let customer = r.json["results"][0]["customer_id"].as_str().unwrap().to_string();
+
+    let whole = s.get(&format!("/api/v1/customers/{customer}/timeline?limit=50"), &admin).await;
+    let rows = s.get(&format!("/api/v1/customers/{customer}/timeline/rows?limit=50"), &admin).await;
+    assert_eq!(rows.status, 200, "{}", rows.json);
+    common::conforms(
+        &Method::GET,
+        &format!("/api/v1/customers/{customer}/timeline/rows"),
+        200,
+        "application/json",
+        &rows.json,
+    );
+    let events = whole.json["events"].as_array().unwrap();
+    let list = rows.json["rows"].as_array().unwrap();
+    assert_eq!(list.len(), events.len());
+    for (row, e) in list.iter().zip(events) {
+        for k in ["id", "occurred_at", "source", "kind", "title"] {
+            assert_eq!(row[k], e[k], "{k}");
+        }
+        assert!(row.get("data").is_none() && row.get("body").is_none() && row.get("source_event_id").is_none());
+        match e["kind"].as_str().unwrap() {
+            "nps_response" => assert_eq!(row["score"], e["data"]["score"], "{row}"),
+            _ => assert!(row.get("score").is_none(), "{row}"),
+        }
+    }
+    let (a, b) = (rows.json.to_string().len(), whole.json.to_string().len());
+    assert!(a * 2 < b, "the list is smaller: {a} bytes against {b}");
+    // Paged and filtered as the whole timeline is.
+    let first = s.get(&format!("/api/v1/customers/{customer}/timeline/rows?limit=5&source=survey,shop"), &admin).await;
+    assert_eq!(first.json["rows"].as_array().unwrap().len(), 5);
+    let cursor = first.json["next_cursor"].as_str().unwrap();
+    let rest = s
+        .get(&format!("/api/v1/customers/{customer}/timeline/rows?limit=50&source=survey,shop&cursor={cursor}"), &admin)
+        .await;
+    assert_eq!(rest.json["rows"].as_array().unwrap().len(), 3);
+    assert!(rest.json["next_cursor"].is_null());
+
+    // One event, whole.
+    let id = list[1]["id"].as_str().unwrap();
+    let r = s.get(&format!("/api/v1/events/{id}"), &admin).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(r.json, events[1]);
+    common::conforms(&Method::GET, &format!("/api/v1/events/{id}"), 200, "application/json", &r.json);
+    let r = s.get(&format!("/api/v1/events/{}", uuid::Uuid::now_v7()), &admin).await;
+    assert_eq!((r.status, r.code()), (404, "not-found"));
+    let r = s.get("/api/v1/events/not-an-id", &admin).await;
+    assert_eq!((r.status, r.code()), (400, "invalid-id"));
+    let r = s.get("/api/v1/customers/0190c8a2-7b1e-7cc0-8d4e-3f2a1b0c9d8e/timeline/rows", &admin).await;
+    assert_eq!((r.status, r.code()), (404, "not-found"));
 }
 
 async fn customer_search(s: &TestServer) {

@@ -543,7 +543,7 @@ async fn writer_child() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn customers_and_timelines_read_offline() {
     use casebook::domain::customer::Customer;
-    use casebook::domain::event::Event;
+    use casebook::domain::event::{Event, TimelineRow};
 
     let s = TestServer::start(common::Backend::Sqlite).await.unwrap();
     let (_, admin) = s.agent("root", Role::Admin, &[]).await;
@@ -568,15 +568,15 @@ async fn customers_and_timelines_read_offline() {
     );
     let c: Customer =
         serde_json::from_str(&s.get(&format!("/api/v1/customers/{customer}"), &token).await.json.to_string()).unwrap();
-    let page = s.get(&format!("/api/v1/customers/{customer}/timeline?limit=100"), &token).await.json;
-    let online: Vec<Event> = serde_json::from_str(&page["events"].to_string()).unwrap();
+    let page = s.get(&format!("/api/v1/customers/{customer}/timeline/rows?limit=100"), &token).await.json;
+    let online: Vec<TimelineRow> = serde_json::from_str(&page["rows"].to_string()).unwrap();
     assert!(online.len() >= 7);
 
     let dir = tempfile::tempdir().unwrap();
     let store = local(&dir, "anna").await;
     store.cache_customers(std::slice::from_ref(&c)).await.unwrap();
-    store.cache_events(&online).await.unwrap();
-    store.cache_events(&online).await.unwrap();
+    store.cache_rows(c.id, &online).await.unwrap();
+    store.cache_rows(c.id, &online).await.unwrap();
     assert_eq!(store.customer(c.id).await.unwrap().unwrap(), c);
     let name_part = c.display_name.split_whitespace().next().unwrap().to_uppercase();
     assert_eq!(store.search_cached_customers(&name_part, 10).await.unwrap(), vec![c.clone()]);
@@ -586,8 +586,18 @@ async fn customers_and_timelines_read_offline() {
     let rest = store.cached_timeline(c.id, Some((last.occurred_at.timestamp_micros(), last.id)), 100).await.unwrap();
     let ids: Vec<Uuid> = first.iter().chain(&rest).map(|e| e.id).collect();
     assert_eq!(ids, online.iter().map(|e| e.id).collect::<Vec<_>>(), "the same events, in the server's order, once");
-    assert_eq!(first[0].data.get(), online[0].data.get());
+    assert_eq!(first[0], online[0]);
     assert!(store.cached_timeline(Uuid::now_v7(), None, 10).await.unwrap().is_empty());
+    // An event read whole is kept whole: the list's next page does not trim it again.
+    assert!(store.cached_event(online[0].id).await.unwrap().is_none(), "only its row so far");
+    let whole: Event =
+        serde_json::from_str(&s.get(&format!("/api/v1/events/{}", online[0].id), &token).await.json.to_string())
+            .unwrap();
+    store.cache_event(&whole).await.unwrap();
+    store.cache_rows(c.id, &online).await.unwrap();
+    let kept = store.cached_event(online[0].id).await.unwrap().expect("kept whole");
+    assert_eq!((kept.data.get(), kept.id), (whole.data.get(), whole.id));
+    assert_eq!(store.cached_timeline(c.id, None, 1).await.unwrap()[0], online[0], "and still a row of the list");
     store.close().await;
     s.finish().await;
 }

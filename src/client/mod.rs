@@ -238,6 +238,33 @@ impl ApiClient {
         Ok((page.events, page.next_cursor))
     }
 
+    /// A page of a customer's timeline as its list shows it (no text or data), newest first,
+    /// and the cursor of the next page.
+    pub async fn timeline_rows(
+        &self,
+        customer: Uuid,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<(Vec<crate::domain::event::TimelineRow>, Option<String>), ClientError> {
+        #[derive(serde::Deserialize)]
+        struct Page {
+            rows: Vec<crate::domain::event::TimelineRow>,
+            next_cursor: Option<String>,
+        }
+        let mut query = vec![("limit", limit.to_string())];
+        if let Some(c) = cursor {
+            query.push(("cursor", c.to_string()));
+        }
+        let url = format!("{}/api/v1/customers/{customer}/timeline/rows", self.base);
+        let page: Page = self.send(self.http.get(url).query(&query)).await?;
+        Ok((page.rows, page.next_cursor))
+    }
+
+    /// One event, whole.
+    pub async fn event(&self, id: Uuid) -> Result<Event, ClientError> {
+        self.send(self.http.get(format!("{}/api/v1/events/{id}", self.base))).await
+    }
+
     /// Tells the server the agent has the case open; the others who have it open.
     pub async fn presence(&self, case: Uuid) -> Result<Vec<PresentAgent>, ClientError> {
         let url = format!("{}/api/v1/cases/{case}/presence", self.base);

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::client::{ApiClient, ClientError};
 use crate::domain::case::{Case, Note, NoteVisibility};
 use crate::domain::customer::Customer;
-use crate::domain::event::Event;
+use crate::domain::event::TimelineRow;
 use crate::domain::followup::FollowUp;
 use crate::domain::rasa::Checklist;
 use crate::local::open_for_agent;
@@ -75,7 +75,7 @@ pub struct Handover {
     pub notes: Vec<Note>,
     pub followups: Vec<FollowUp>,
     /// The customer's latest events, newest first.
-    pub timeline: Vec<Event>,
+    pub timeline: Vec<TimelineRow>,
 }
 
 fn when(t: DateTime<Utc>, tz: FixedOffset) -> String {
@@ -181,7 +181,7 @@ pub async fn handover(client: &ApiClient, id: Uuid) -> anyhow::Result<Handover> 
     match client.case_detail(id).await {
         Ok(d) => {
             let customer = client.customer(d.case.customer_id).await.ok();
-            let timeline = client.timeline(d.case.customer_id, None, TIMELINE_EXCERPT).await?.0;
+            let timeline = client.timeline_rows(d.case.customer_id, None, TIMELINE_EXCERPT).await?.0;
             Ok(Handover {
                 source: Source::Server,
                 waiting_to_sync: 0,

@@ -182,10 +182,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             }
             vec![]
         }
-        Msg::TimelinePage { customer, result, offline } => {
-            super::timeline::page(app, customer, result, offline);
-            vec![]
-        }
+        Msg::TimelinePage { customer, result, offline } => super::timeline::page(app, customer, result, offline),
+        Msg::EventDetail { id, result } => super::timeline::detail(app, id, result),
         Msg::Case { id, case, drafts } => super::case::loaded(app, id, case, drafts),
         Msg::Drafts { scope, drafts } => {
             if let Some(f) = app.form.as_mut().filter(|f| f.scope == scope && !f.dirty) {

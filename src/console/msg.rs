@@ -42,8 +42,13 @@ pub enum Msg {
     },
     TimelinePage {
         customer: Uuid,
-        result: Result<(Vec<Event>, Option<String>), String>,
+        result: Result<(Vec<crate::domain::event::TimelineRow>, Option<String>), String>,
         offline: bool,
+    },
+    /// An event read whole, for its details (or why it could not be).
+    EventDetail {
+        id: Uuid,
+        result: Result<Event, String>,
     },
     /// The customer whose timeline is open, as the local store has it (offline, no card kept).
     Customer(Box<Customer>),
@@ -161,6 +166,8 @@ pub enum Cmd {
         cursor: Option<String>,
     },
     LoadHome,
+    /// An event whole (its text and data), for its details.
+    LoadEvent(Uuid),
     /// The team, for hand-overs: from the server, kept for offline.
     LoadAgents,
     /// The team's macros: from the server, kept for offline.

@@ -432,6 +432,22 @@ fn run_cmds(
                     let _ = tx.send(Msg::Agents(agents));
                 });
             }
+            Cmd::LoadEvent(id) => {
+                tokio::spawn(async move {
+                    let result = match client.event(id).await {
+                        Ok(e) => {
+                            let _ = store.cache_event(&e).await;
+                            Ok(e)
+                        }
+                        Err(e) if e.is_transient() => match store.cached_event(id).await.ok().flatten() {
+                            Some(e) => Ok(e),
+                            None => Err("Offline: this event's text and data were not read on this computer yet; they show once the server answers.".to_string()),
+                        },
+                        Err(e) => Err(e.to_string()),
+                    };
+                    let _ = tx.send(Msg::EventDetail { id, result });
+                });
+            }
             Cmd::LoadHome => {
                 tokio::spawn(async move {
                     let _ = tx.send(Msg::Home(Box::new(load_home(&store, me).await)));
@@ -542,9 +558,9 @@ fn run_cmds(
                     });
                 }
                 tokio::spawn(async move {
-                    let (result, offline) = match client.timeline(customer, cursor.as_deref(), PAGE).await {
+                    let (result, offline) = match client.timeline_rows(customer, cursor.as_deref(), PAGE).await {
                         Ok(page) => {
-                            let _ = store.cache_events(&page.0).await;
+                            let _ = store.cache_rows(customer, &page.0).await;
                             (Ok(page), false)
                         }
                         Err(e) if e.is_transient() && cursor.is_none() => {

@@ -151,7 +151,7 @@ mod tests {
     use crate::console::mode::View;
     use crate::console::msg::Msg;
     use crate::console::timeline::Row;
-    use crate::domain::event::Event;
+    use crate::domain::event::{Event, TimelineRow};
     use chrono::Utc;
     use serde_json::value::RawValue;
     use uuid::Uuid;
@@ -208,7 +208,7 @@ mod tests {
             &mut app,
             Msg::TimelinePage {
                 customer: anna.id,
-                result: Ok((page[..100].to_vec(), Some("c1".into()))),
+                result: Ok((page[..100].iter().map(TimelineRow::from).collect(), Some("c1".into()))),
                 offline: false,
             },
         );
@@ -222,7 +222,11 @@ mod tests {
         assert!(update(&mut app, key('j')).is_empty(), "not while a page is loading");
         update(
             &mut app,
-            Msg::TimelinePage { customer: anna.id, result: Ok((page[100..].to_vec(), None)), offline: false },
+            Msg::TimelinePage {
+                customer: anna.id,
+                result: Ok((page[100..].iter().map(TimelineRow::from).collect(), None)),
+                offline: false,
+            },
         );
         assert_eq!(app.timeline.events.len(), 150);
 

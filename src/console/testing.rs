@@ -141,10 +141,13 @@ pub fn agent_scene() -> App {
         case_id: if i == 0 { Some(id(10)) } else { None },
         ingested_at: now,
     })
-    .collect();
+    .collect::<Vec<Event>>();
     app.timeline.customer = Some(customer);
     app.timeline.loading = true;
-    update(&mut app, Msg::TimelinePage { customer: id(1), result: Ok((events, None)), offline: false });
+    let rows = events.iter().map(crate::domain::event::TimelineRow::from).collect();
+    update(&mut app, Msg::TimelinePage { customer: id(1), result: Ok((rows, None)), offline: false });
+    // Their details read already (as after Enter on each).
+    app.timeline.details = events.into_iter().map(|e| (e.id, e)).collect();
     let card = scene_card(&app.timeline.customer.clone().unwrap(), now);
     update(&mut app, Msg::Card { card: Box::new(card), offline: false });
     app

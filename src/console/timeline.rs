@@ -1,6 +1,8 @@
 //! A customer's unified timeline: every event from every source, newest first, a day heading
 //! between days, paged from the server as the selection nears the end. One source or one kind
 //! at a time, a search that narrows the list as it is typed, an event's details beside it.
+//! The list holds what it shows ([`TimelineRow`]: no text or data); an event's details are read
+//! when the agent opens them, and kept.
 //! The rows shown are kept up to date as events arrive, so a frame looks at the visible rows
 //! only, however long the timeline.
 
@@ -22,7 +24,7 @@ use super::msg::Cmd;
 use super::theme::{Slot, Theme};
 use super::widgets::{block, relative, window_start};
 use crate::domain::customer::{Customer, MAX_QUERY_CHARS};
-use crate::domain::event::Event;
+use crate::domain::event::{Event, TimelineRow};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Row {
@@ -35,7 +37,13 @@ pub struct TimelineState {
     pub customer: Option<Customer>,
     /// The customer's card, when it has come.
     pub card: super::card::CardState,
-    pub events: Vec<Event>,
+    pub events: Vec<TimelineRow>,
+    /// Events read whole (their text and data), for the details.
+    pub details: std::collections::HashMap<Uuid, Event>,
+    /// The events whose details are being read.
+    pub reading: std::collections::HashSet<Uuid>,
+    /// Why the details of this event could not be read.
+    pub detail_error: Option<(Uuid, String)>,
     /// The lines shown, day headings included, for the current filter; kept up to date when
     /// events arrive or the filter changes, so drawing never walks the whole timeline.
     pub rows: Vec<Row>,
@@ -97,7 +105,7 @@ impl TimelineState {
             None => true,
             Some(Row::Day(_)) => false,
             Some(Row::Event(j)) => {
-                let day = |e: &Event| e.occurred_at.with_timezone(&self.tz.0).date_naive();
+                let day = |e: &TimelineRow| e.occurred_at.with_timezone(&self.tz.0).date_naive();
                 day(&self.events[*j]) != day(&self.events[*k])
             }
         }
@@ -132,15 +140,14 @@ impl TimelineState {
     }
 }
 
-/// Whether an event's title, body, kind, source or actor contains `q` (already lower-case).
-fn matches_text(e: &Event, q: &str) -> bool {
-    [Some(e.title.as_str()), e.body.as_deref(), Some(e.kind.as_str()), Some(e.source.as_str()), e.actor.as_deref()]
+/// Whether an event's title, kind, source or actor contains `q` (already lower-case).
+fn matches_text(e: &TimelineRow, q: &str) -> bool {
+    [Some(e.title.as_str()), Some(e.kind.as_str()), Some(e.source.as_str()), e.actor.as_deref()]
         .into_iter()
         .flatten()
-        .any(|t| t.to_lowercase().contains(q))
+        .any(|s| s.to_lowercase().contains(q))
 }
 
-/// The next value after `current` in `all`, or none after the last: one at a time, then all.
 fn cycle(all: &BTreeSet<String>, current: &Option<String>) -> Option<String> {
     match current {
         None => all.iter().next().cloned(),
@@ -172,10 +179,15 @@ fn maybe_more(app: &mut App) -> Vec<Cmd> {
 }
 
 /// A page of events came (or the reason it did not): new ones are added, the rows rebuilt.
-pub fn page(app: &mut App, customer: Uuid, result: Result<(Vec<Event>, Option<String>), String>, offline: bool) {
+pub fn page(
+    app: &mut App,
+    customer: Uuid,
+    result: Result<(Vec<TimelineRow>, Option<String>), String>,
+    offline: bool,
+) -> Vec<Cmd> {
     let t = &mut app.timeline;
     if t.customer.as_ref().map(|c| c.id) != Some(customer) {
-        return;
+        return vec![];
     }
     t.loading = false;
     t.offline = offline;
@@ -195,6 +207,36 @@ pub fn page(app: &mut App, customer: Uuid, result: Result<(Vec<Event>, Option<St
         }
         Err(e) => t.error = Some(e),
     }
+    wanted_detail(app)
+}
+
+/// Reads the selected event whole when its details are shown and not read yet.
+fn wanted_detail(app: &mut App) -> Vec<Cmd> {
+    let t = &mut app.timeline;
+    if !t.detail {
+        return vec![];
+    }
+    let Some(id) = t.selected_event().map(|i| t.events[i].id) else { return vec![] };
+    if t.details.contains_key(&id) || t.reading.contains(&id) || t.detail_error.as_ref().is_some_and(|(e, _)| *e == id)
+    {
+        return vec![];
+    }
+    t.reading.insert(id);
+    vec![Cmd::LoadEvent(id)]
+}
+
+/// An event read whole (or why it could not be).
+pub fn detail(app: &mut App, id: Uuid, result: Result<Event, String>) -> Vec<Cmd> {
+    let t = &mut app.timeline;
+    t.reading.remove(&id);
+    match result {
+        Ok(e) => {
+            t.details.insert(id, e);
+        }
+        Err(e) => t.detail_error = Some((id, e)),
+    }
+    // The selection may have moved on while it was read.
+    wanted_detail(app)
 }
 
 /// A key of the timeline view.
@@ -206,22 +248,28 @@ pub fn key(app: &mut App, a: Action) -> Vec<Cmd> {
     }
     let t = &mut app.timeline;
     match a {
-        Action::Down => {
-            t.move_by(1);
-            return maybe_more(app);
+        Action::Down | Action::PageDown | Action::Bottom => {
+            t.move_by(match a {
+                Action::Down => 1,
+                Action::PageDown => page,
+                _ => t.rows.len() as isize,
+            });
+            let mut cmds = maybe_more(app);
+            cmds.extend(wanted_detail(app));
+            return cmds;
         }
-        Action::Up => t.move_by(-1),
-        Action::PageDown => {
-            t.move_by(page);
-            return maybe_more(app);
+        Action::Up | Action::PageUp | Action::Top => {
+            t.move_by(match a {
+                Action::Up => -1,
+                Action::PageUp => -page,
+                _ => -(t.rows.len() as isize),
+            });
+            return wanted_detail(app);
         }
-        Action::PageUp => t.move_by(-page),
-        Action::Top => t.move_by(-(t.rows.len() as isize)),
-        Action::Bottom => {
-            t.move_by(t.rows.len() as isize);
-            return maybe_more(app);
+        Action::ToggleDetail => {
+            t.detail = !t.detail;
+            return wanted_detail(app);
         }
-        Action::ToggleDetail => t.detail = !t.detail,
         Action::NextSource => {
             t.source = cycle(&t.sources, &t.source);
             t.rebuild_rows();
@@ -308,11 +356,10 @@ pub fn kind_symbol(kind: &str) -> &'static str {
 }
 
 /// A survey answer that must stand out: an NPS detractor (0–6) or CSAT 1–2.
-pub fn unhappy_survey(e: &Event) -> bool {
-    let score = || serde_json::from_str::<serde_json::Value>(e.data.get()).ok()?.get("score")?.as_i64();
+pub fn unhappy_survey(e: &TimelineRow) -> bool {
     match e.kind.as_str() {
-        k if k.contains("nps") => score().is_some_and(|s| s <= 6),
-        k if k.contains("csat") => score().is_some_and(|s| s <= 2),
+        k if k.contains("nps") => e.score.is_some_and(|s| s <= 6),
+        k if k.contains("csat") => e.score.is_some_and(|s| s <= 2),
         _ => false,
     }
 }
@@ -390,7 +437,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(Paragraph::new(lines).block(block(&title, theme, true)), list);
     if let Some(area) = detail {
         let lines = match t.selected_event().map(|k| &t.events[k]) {
-            Some(e) => event_detail(e, &t.tz.0, theme),
+            Some(e) => {
+                let problem = t.detail_error.as_ref().filter(|(id, _)| *id == e.id).map(|(_, p)| p.as_str());
+                event_detail(e, t.details.get(&e.id), problem, &t.tz.0, theme)
+            }
             None => vec![Line::styled("Select an event.", theme.fg(Slot::TextMuted))],
         };
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block("Event", theme, false)), area);
@@ -401,7 +451,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 /// clock, relative time, source badge, kind symbol, title; an unhappy survey marked `!`;
 /// `compact` leaves out the relative time and the case marker.
 pub(crate) fn timeline_line<'a>(
-    e: &Event,
+    e: &TimelineRow,
     selected: bool,
     dated: bool,
     app: &App,
@@ -433,7 +483,15 @@ pub(crate) fn timeline_line<'a>(
     Line::from(spans)
 }
 
-fn event_detail<'a>(e: &'a Event, tz: &chrono::FixedOffset, theme: &Theme) -> Vec<Line<'a>> {
+/// An event's details: what the list knows of it, then — once read whole — where it came
+/// from, its text and its data.
+fn event_detail<'a>(
+    e: &'a TimelineRow,
+    whole: Option<&'a Event>,
+    problem: Option<&str>,
+    tz: &chrono::FixedOffset,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
     let field = |k: &'a str, v: String| {
         Line::from(vec![
             Span::styled(format!("{k:<10}"), theme.fg(Slot::TextMuted)),
@@ -450,20 +508,36 @@ fn event_detail<'a>(e: &'a Event, tz: &chrono::FixedOffset, theme: &Theme) -> Ve
                 e.occurred_at.format("%H:%M")
             ),
         ),
-        field("source", format!("{} · {}", e.source, e.source_event_id)),
-        field("kind", format!("{} ({})", e.kind, e.ce_type)),
     ];
+    match whole {
+        Some(w) => {
+            lines.push(field("source", format!("{} · {}", w.source, w.source_event_id)));
+            lines.push(field("kind", format!("{} ({})", w.kind, w.ce_type)));
+        }
+        None => {
+            lines.push(field("source", e.source.clone()));
+            lines.push(field("kind", e.kind.clone()));
+        }
+    }
     if let Some(a) = &e.actor {
         lines.push(field("by", a.clone()));
     }
     if let Some(c) = e.case_id {
         lines.push(field("case", c.to_string()));
     }
-    if let Some(b) = &e.body {
+    let Some(w) = whole else {
+        lines.push(Line::raw(""));
+        lines.push(match problem {
+            Some(p) => Line::styled(p.to_string(), theme.fg(Slot::Warn)),
+            None => Line::styled("Reading its text and data…", theme.fg(Slot::TextMuted)),
+        });
+        return lines;
+    };
+    if let Some(b) = &w.body {
         lines.push(Line::raw(""));
         lines.extend(b.lines().map(|l| Line::styled(l.to_string(), theme.fg(Slot::Text))));
     }
-    if let Ok(v) = serde_json::from_str::<serde_json::Value>(e.data.get()) {
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(w.data.get()) {
         if !v.is_null() && v != serde_json::json!({}) {
             lines.push(Line::raw(""));
             let pretty = serde_json::to_string_pretty(&v).unwrap_or_default();
@@ -513,6 +587,7 @@ mod tests {
                     ingested_at: now,
                 }
             })
+            .map(|e| TimelineRow::from(&e))
             .collect();
         app.timeline.loading = true;
         update(&mut app, Msg::TimelinePage { customer, result: Ok((events, None)), offline: false });
@@ -537,9 +612,41 @@ mod tests {
     fn details_help_and_tiny_terminals() {
         let mut app = timeline_app(5);
         let (theme, _) = Theme::load("colorblind", None, false);
-        update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+        // Enter shows what the list knows at once, and reads the event whole.
+        let cmds = update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+        let row = app.timeline.events[0].clone();
+        assert_eq!(cmds, vec![Cmd::LoadEvent(row.id)]);
         let s = screen(&app, &theme, 160, 48);
-        assert!(s.contains("\"total\": 42.5") && s.contains("com.example.order_placed"), "{s}");
+        assert!(s.contains("Reading its text and data…") && s.contains("source    shop"), "{s}");
+        // Moving on while it is read asks for nothing twice.
+        assert_eq!(update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE))).len(), 1);
+        assert!(update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Up, KeyModifiers::NONE))).is_empty());
+        let whole = Event {
+            id: row.id,
+            customer_id: Uuid::nil(),
+            source: row.source.clone(),
+            source_event_id: "e-0".into(),
+            kind: row.kind.clone(),
+            ce_type: "com.example.order_placed".into(),
+            occurred_at: row.occurred_at,
+            title: row.title.clone(),
+            body: Some("Two items, express".into()),
+            actor: None,
+            data: RawValue::from_string(r#"{"total": 42.5}"#.into()).unwrap(),
+            case_id: None,
+            ingested_at: row.occurred_at,
+        };
+        update(&mut app, Msg::EventDetail { id: row.id, result: Ok(whole) });
+        let s = screen(&app, &theme, 160, 48);
+        assert!(
+            s.contains("\"total\": 42.5") && s.contains("com.example.order_placed") && s.contains("Two items"),
+            "{s}"
+        );
+        // Offline and never read here: said in the details.
+        let second = app.timeline.events[1].id;
+        app.timeline.move_by(1);
+        update(&mut app, Msg::EventDetail { id: second, result: Err("Offline: not read here".into()) });
+        assert!(screen(&app, &theme, 160, 48).contains("Offline: not read here"));
         update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('?'), KeyModifiers::NONE)));
         let s = screen(&app, &theme, 80, 24);
         assert!(s.contains("Keys: Timeline") && s.contains("show one source at a time"), "{s}");

@@ -45,6 +45,53 @@ pub struct Event {
     pub ingested_at: DateTime<Utc>,
 }
 
+/// An event as a timeline's list shows it: what happened, where and when, the case it belongs
+/// to, and a survey's score (what marks an unhappy answer) — not its text or data, which a
+/// client reads when the agent opens the event (`GET /api/v1/events/{id}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TimelineRow {
+    pub id: Uuid,
+    pub occurred_at: DateTime<Utc>,
+    pub source: String,
+    pub kind: String,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_id: Option<Uuid>,
+    /// An NPS or CSAT answer's score (`data.score`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<i64>,
+}
+
+/// Whether events of `kind` are survey answers whose `data.score` a list shows.
+pub fn is_scored(kind: &str) -> bool {
+    kind.contains("nps") || kind.contains("csat")
+}
+
+/// A survey's score from an event's data (`{"score": 3}`), for the kinds that have one.
+pub fn score_of(kind: &str, data: &str) -> Option<i64> {
+    if !is_scored(kind) {
+        return None;
+    }
+    serde_json::from_str::<serde_json::Value>(data).ok()?.get("score")?.as_i64()
+}
+
+impl From<&Event> for TimelineRow {
+    fn from(e: &Event) -> Self {
+        TimelineRow {
+            id: e.id,
+            occurred_at: e.occurred_at,
+            source: e.source.clone(),
+            kind: e.kind.clone(),
+            title: e.title.clone(),
+            actor: e.actor.clone(),
+            case_id: e.case_id,
+            score: score_of(&e.kind, e.data.get()),
+        }
+    }
+}
+
 /// A readable title from a kind when the event has none: `order_placed` → "Order placed".
 pub fn title_from_kind(kind: &str) -> String {
     let words = kind.replace(['_', '-', '.'], " ");

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::{get_meta, parse_json, set_meta, LocalError, LocalStore, Result};
 use crate::domain::case::{Case, Note};
 use crate::domain::customer::Customer;
-use crate::domain::event::Event;
+use crate::domain::event::{Event, TimelineRow};
 use crate::domain::followup::FollowUp;
 use crate::domain::rasa::RecordedEntry;
 use crate::domain::time::{now, to_micros};
@@ -229,29 +229,62 @@ impl LocalStore {
         rows.iter().map(|b| parse_json("customer", b)).collect()
     }
 
-    /// Keeps a timeline page the console has read, for reading offline.
-    pub async fn cache_events(&self, events: &[Event]) -> Result<()> {
+    /// Keeps a customer's timeline rows as the server listed them. An event already kept
+    /// whole (its details were read) keeps its text and data.
+    pub async fn cache_rows(&self, customer_id: Uuid, rows: &[TimelineRow]) -> Result<()> {
         let mut tx = self.begin().await?;
-        for e in events {
-            sqlx::query("INSERT OR REPLACE INTO events (id, customer_id, occurred_at, body) VALUES (?, ?, ?, ?)")
-                .bind(e.id.to_string())
-                .bind(e.customer_id.to_string())
-                .bind(to_micros(e.occurred_at))
-                .bind(json(e))
-                .execute(&mut *tx)
-                .await?;
+        for r in rows {
+            sqlx::query(
+                "INSERT INTO events (id, customer_id, occurred_at, body) VALUES (?, ?, ?, ?) \
+                 ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, occurred_at = excluded.occurred_at, \
+                 body = CASE WHEN json_type(events.body, '$.data') IS NULL THEN excluded.body ELSE events.body END",
+            )
+            .bind(r.id.to_string())
+            .bind(customer_id.to_string())
+            .bind(to_micros(r.occurred_at))
+            .bind(json(r))
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(())
     }
 
-    /// A customer's cached events, newest first, before `(occurred_at µs, id)` when given.
+    /// Keeps an event whole (its details), readable as a row too.
+    pub async fn cache_event(&self, e: &Event) -> Result<()> {
+        let mut body = serde_json::to_value(e).expect("an event serialises");
+        if let Some(score) = TimelineRow::from(e).score {
+            body["score"] = serde_json::json!(score);
+        }
+        let mut tx = self.begin().await?;
+        sqlx::query("INSERT OR REPLACE INTO events (id, customer_id, occurred_at, body) VALUES (?, ?, ?, ?)")
+            .bind(e.id.to_string())
+            .bind(e.customer_id.to_string())
+            .bind(to_micros(e.occurred_at))
+            .bind(body.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// An event kept whole, if its details were read here.
+    pub async fn cached_event(&self, id: Uuid) -> Result<Option<Event>> {
+        let body: Option<String> =
+            sqlx::query_scalar("SELECT body FROM events WHERE id = ? AND json_type(body, '$.data') IS NOT NULL")
+                .bind(id.to_string())
+                .fetch_optional(self.reader())
+                .await?;
+        body.map(|b| parse_json("event", &b)).transpose()
+    }
+
+    /// A customer's cached timeline rows, newest first, before `(occurred_at µs, id)` when given.
     pub async fn cached_timeline(
         &self,
         customer_id: Uuid,
         before: Option<(i64, Uuid)>,
         limit: u32,
-    ) -> Result<Vec<Event>> {
+    ) -> Result<Vec<TimelineRow>> {
         let (at, id) = before.map(|(a, i)| (a, i.to_string())).unwrap_or((i64::MAX, String::new()));
         let rows: Vec<String> = sqlx::query_scalar(
             "SELECT body FROM events WHERE customer_id = ? AND (occurred_at < ? OR (occurred_at = ? AND (? = '' OR id < ?))) \
@@ -265,6 +298,6 @@ impl LocalStore {
         .bind(i64::from(limit))
         .fetch_all(self.reader())
         .await?;
-        rows.iter().map(|b| parse_json("event", b)).collect::<Result<Vec<Event>, LocalError>>()
+        rows.iter().map(|b| parse_json("event", b)).collect::<Result<Vec<TimelineRow>, LocalError>>()
     }
 }

@@ -157,11 +157,12 @@ fn query_parameters(doc: &mut Value) {
     param_schema(doc, p, "language", language);
     param_schema(doc, p, "limit", limit(20));
 
-    let p = "/api/v1/customers/{id}/timeline";
-    param_schema(doc, p, "limit", limit(200));
-    param_schema(doc, p, "cursor", cursor());
-    param_schema(doc, p, "source", name_list.clone());
-    param_schema(doc, p, "kind", name_list);
+    for p in ["/api/v1/customers/{id}/timeline", "/api/v1/customers/{id}/timeline/rows"] {
+        param_schema(doc, p, "limit", limit(200));
+        param_schema(doc, p, "cursor", cursor());
+        param_schema(doc, p, "source", name_list.clone());
+        param_schema(doc, p, "kind", name_list.clone());
+    }
 
     let p = "/api/v1/cases";
     param_schema(doc, p, "status", names(&statuses));

@@ -145,6 +145,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(customers::search))
         .routes(routes!(customers::get))
         .routes(routes!(customers::timeline))
+        .routes(routes!(customers::timeline_rows))
+        .routes(routes!(customers::event))
         .routes(routes!(customers::card))
         .routes(routes!(merges::duplicates))
         .routes(routes!(merges::merge))

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::domain::cursor::TimeCursor;
 use crate::domain::customer::{search_terms, Identity};
-use crate::domain::event::{Event, TimelineFilter, CASEBOOK_SOURCE};
+use crate::domain::event::{Event, TimelineFilter, TimelineRow, CASEBOOK_SOURCE};
 use crate::domain::new_id;
 use crate::domain::time::{now, to_micros, Timestamp};
 use crate::domain::Invalid;
@@ -128,6 +128,25 @@ pub(crate) async fn record_activity(tx: &mut Tx, a: Activity<'_>) -> Result<()> 
     };
     tx.activity.push(e);
     Ok(())
+}
+
+/// What a timeline's list reads of an event: the data only of survey answers (for their score).
+pub(crate) const ROW_COLUMNS: &str = "id, occurred_at, source, kind, title, actor, case_id, \
+     CASE WHEN kind LIKE '%nps%' OR kind LIKE '%csat%' THEN data END AS data";
+
+fn row_from_row(row: &AnyRow) -> Result<TimelineRow> {
+    let kind = col_str(row, "kind")?;
+    let score = col_opt_str(row, "data")?.and_then(|d| crate::domain::event::score_of(&kind, &d));
+    Ok(TimelineRow {
+        id: col_uuid(row, "id")?,
+        occurred_at: col_ts(row, "occurred_at")?,
+        source: col_str(row, "source")?,
+        kind,
+        title: col_str(row, "title")?,
+        actor: col_opt_str(row, "actor")?,
+        case_id: col_opt_uuid(row, "case_id")?,
+        score,
+    })
 }
 
 fn event_from_row(row: &AnyRow) -> Result<Event> {
@@ -419,6 +438,37 @@ impl Store {
             })
             .collect();
         Ok(Attempt::Done(outcomes))
+    }
+
+    /// One page of a customer's timeline as its list shows it ([`TimelineRow`]: no text or
+    /// data but a survey's score), newest first, strictly after `before`.
+    pub async fn timeline_rows(
+        &self,
+        customer_id: Uuid,
+        filter: &TimelineFilter,
+        limit: u32,
+        before: Option<&TimeCursor>,
+    ) -> Result<(Vec<TimelineRow>, Option<TimeCursor>)> {
+        let mut sql = Sql::new(self.backend, &format!("SELECT {ROW_COLUMNS} FROM events WHERE customer_id = "));
+        sql.bind(customer_id.to_string());
+        sql.and_in("source", &filter.sources).and_in("kind", &filter.kinds);
+        if let Some(c) = before {
+            sql.push(" AND (occurred_at, id) < (").bind(c.at).push(", ").bind(c.id.to_string()).push(")");
+        }
+        sql.push(" ORDER BY occurred_at DESC, id DESC LIMIT ").bind(i64::from(limit) + 1);
+        let (text, args) = sql.finish();
+        let rows = sqlx::query_with(&text, args).fetch_all(self.reader()).await?;
+        let rows = rows.iter().map(row_from_row).collect::<Result<Vec<_>>>()?;
+        Ok(cut_page(rows, limit, |r| TimeCursor { at: to_micros(r.occurred_at), id: r.id }))
+    }
+
+    /// One event, whole.
+    pub async fn event(&self, id: Uuid) -> Result<Option<Event>> {
+        let row = sqlx::query(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(self.reader())
+            .await?;
+        row.as_ref().map(event_from_row).transpose()
     }
 
     /// One page of a customer's timeline, newest first, strictly after `before`.

@@ -35,6 +35,11 @@ const SOURCES: &[(&str, &str)] = &[
     ("survey", "nps_response"),
 ];
 
+/// A timeline's rows as the console's list holds them.
+fn rows(customer: Uuid, n: usize) -> Vec<crate::domain::event::TimelineRow> {
+    events(customer, n).iter().map(crate::domain::event::TimelineRow::from).collect()
+}
+
 fn events(customer: Uuid, n: usize) -> Vec<Event> {
     let now = Utc::now();
     (0..n)
@@ -112,7 +117,7 @@ pub fn run(args: ConsoleBenchArgs) -> anyhow::Result<()> {
         app.timeline.detail = true;
         update(
             &mut app,
-            Msg::TimelinePage { customer: customer.id, result: Ok((events(customer.id, n), None)), offline: false },
+            Msg::TimelinePage { customer: customer.id, result: Ok((rows(customer.id, n), None)), offline: false },
         );
         let after = rss_kib();
         let mut term = Terminal::new(TestBackend::new(160, 48))?;
@@ -205,7 +210,7 @@ fn typing_beside_a_timeline(theme: &Theme, frames: usize, floor: Option<f64>) ->
     app.timeline.loading = true;
     update(
         &mut app,
-        Msg::TimelinePage { customer: customer.id, result: Ok((events(customer.id, 10_000), None)), offline: false },
+        Msg::TimelinePage { customer: customer.id, result: Ok((rows(customer.id, 10_000), None)), offline: false },
     );
     app.open_case(id);
     let local = crate::local::view::LocalCase {

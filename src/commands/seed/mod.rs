@@ -900,7 +900,8 @@ mod tests {
         seed(&store, &opts(2), |_| {}).await.unwrap();
         let mut answered = 0;
         for story in stories() {
-            let hits = store.articles(&search_terms(&story.subject, MAX_TERMS), Match::Any, Some("en"), 3).await.unwrap();
+            let hits =
+                store.articles(&search_terms(&story.subject, MAX_TERMS), Match::Any, Some("en"), 3).await.unwrap();
             answered += usize::from(!hits.is_empty());
             let expected = match story.subject.as_str() {
                 "Parcel stuck at the depot for four days" => "parcel-stuck",

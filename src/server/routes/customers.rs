@@ -1,4 +1,5 @@
-//! Customer search, one customer, their card, and the unified timeline.
+//! Customer search, one customer, their card, and the unified timeline (whole, or as its list
+//! shows it, with one event read whole on demand).
 
 use axum::extract::{Path, State};
 use axum::Json;
@@ -8,7 +9,7 @@ use uuid::Uuid;
 
 use crate::domain::cursor::{TextCursor, TimeCursor};
 use crate::domain::customer::{query_term, Customer};
-use crate::domain::event::{parse_name_list, Event, TimelineFilter};
+use crate::domain::event::{parse_name_list, Event, TimelineFilter, TimelineRow};
 use crate::server::extract::{parse_id, parse_limit, AgentAuth, ApiQuery};
 use crate::server::problem::{ApiError, ApiResult, Problem};
 use crate::server::AppState;
@@ -143,18 +144,12 @@ pub struct TimelinePage {
     pub next_cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/customers/{id}/timeline", tag = "customers",
-    params(("id" = Uuid, Path, description = "The customer's casebook id"), TimelineParams),
-    responses(
-        (status = 200, description = "One page of the customer's events from every source, newest first", body = TimelinePage),
-        (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
-pub async fn timeline(
-    State(state): State<AppState>,
-    AgentAuth(_agent): AgentAuth,
-    Path(raw_id): Path<String>,
-    ApiQuery(p): ApiQuery<TimelineParams>,
-) -> ApiResult<Json<TimelinePage>> {
-    let id = parse_id("customer", &raw_id)?;
+/// What a timeline request asks for: whose, which events, how many, from where.
+fn timeline_query(
+    raw_id: &str,
+    p: &TimelineParams,
+) -> Result<(Uuid, TimelineFilter, u32, Option<TimeCursor>), ApiError> {
+    let id = parse_id("customer", raw_id)?;
     let limit = parse_limit(p.limit.as_deref(), 50, 200)?;
     let filter = TimelineFilter {
         sources: parse_name_list("source", p.source.as_deref())
@@ -168,11 +163,81 @@ pub async fn timeline(
         }
         None => None,
     };
-    let (events, next) = state.store.timeline(id, &filter, limit, before.as_ref()).await?;
-    if events.is_empty() && state.store.customer(id).await?.is_none() {
+    Ok((id, filter, limit, before))
+}
+
+/// An empty page of a customer that does not exist is a 404.
+async fn must_exist(state: &AppState, id: Uuid) -> Result<(), ApiError> {
+    if state.store.customer(id).await?.is_none() {
         return Err(ApiError::not_found(format!(
             "no customer with id {id}: search for them with GET /api/v1/customers?q="
         )));
     }
+    Ok(())
+}
+
+#[utoipa::path(get, path = "/api/v1/customers/{id}/timeline", tag = "customers",
+    params(("id" = Uuid, Path, description = "The customer's casebook id"), TimelineParams),
+    responses(
+        (status = 200, description = "One page of the customer's events from every source, newest first", body = TimelinePage),
+        (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+pub async fn timeline(
+    State(state): State<AppState>,
+    AgentAuth(_agent): AgentAuth,
+    Path(raw_id): Path<String>,
+    ApiQuery(p): ApiQuery<TimelineParams>,
+) -> ApiResult<Json<TimelinePage>> {
+    let (id, filter, limit, before) = timeline_query(&raw_id, &p)?;
+    let (events, next) = state.store.timeline(id, &filter, limit, before.as_ref()).await?;
+    if events.is_empty() {
+        must_exist(&state, id).await?;
+    }
     Ok(Json(TimelinePage { customer_id: id, events, next_cursor: next.map(|c| c.encode(TIMELINE_CURSOR)) }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TimelineRows {
+    pub customer_id: Uuid,
+    /// Newest first.
+    pub rows: Vec<TimelineRow>,
+    /// Pass as `cursor` for older rows; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/customers/{id}/timeline/rows", tag = "customers",
+    params(("id" = Uuid, Path, description = "The customer's casebook id"), TimelineParams),
+    responses(
+        (status = 200, description = "One page of the customer's timeline as a list shows it, newest first: each event without its text and data (GET /api/v1/events/{id} reads one whole)", body = TimelineRows),
+        (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+pub async fn timeline_rows(
+    State(state): State<AppState>,
+    AgentAuth(_agent): AgentAuth,
+    Path(raw_id): Path<String>,
+    ApiQuery(p): ApiQuery<TimelineParams>,
+) -> ApiResult<Json<TimelineRows>> {
+    let (id, filter, limit, before) = timeline_query(&raw_id, &p)?;
+    let (rows, next) = state.store.timeline_rows(id, &filter, limit, before.as_ref()).await?;
+    if rows.is_empty() {
+        must_exist(&state, id).await?;
+    }
+    Ok(Json(TimelineRows { customer_id: id, rows, next_cursor: next.map(|c| c.encode(TIMELINE_CURSOR)) }))
+}
+
+#[utoipa::path(get, path = "/api/v1/events/{id}", tag = "events",
+    params(("id" = Uuid, Path, description = "The event's casebook id")),
+    responses(
+        (status = 200, description = "The event, whole: its text and data as sent", body = Event),
+        (status = "4XX", description = "A problem (404: no such event)", body = Problem, content_type = "application/problem+json")))]
+pub async fn event(
+    State(state): State<AppState>,
+    AgentAuth(_agent): AgentAuth,
+    Path(raw_id): Path<String>,
+) -> ApiResult<Json<Event>> {
+    let id = parse_id("event", &raw_id)?;
+    match state.store.event(id).await? {
+        Some(e) => Ok(Json(e)),
+        None => Err(ApiError::not_found(format!(
+            "no event with id {id}: GET /api/v1/customers/{{id}}/timeline/rows lists a customer's"
+        ))),
+    }
 }
