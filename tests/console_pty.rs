@@ -603,3 +603,73 @@ async fn a_case_worked_from_the_agents_desk_offline_then_synced() {
     assert_eq!(dues, ["Snoozed: pick up “Parcel never arrived” again", "Sorry for the delay"], "{case}");
     sync_clean(&env);
 }
+
+/// Online, at full speed: an event's details are read when opened; a new case's knowledge base
+/// offers the article its subject and the customer's events fit (the case is not on the server
+/// yet: the console's own words find it), and its link goes into the note, synced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_knowledge_base_answers_a_new_case_and_its_link_goes_into_the_note() {
+    let s = TestServer::start(common::Backend::Sqlite).await.unwrap();
+    let (_, token) = s.agent("anna", Role::Agent, &["support"]).await;
+    let (_, admin) = s.agent("root", Role::Admin, &[]).await;
+    for (slug, title, body, url) in [
+        (
+            "parcel-stuck",
+            "A parcel stuck at the depot",
+            "Open a trace with the carrier.",
+            "https://help.example.com/parcel",
+        ),
+        ("refunds", "How refunds work", "Five working days to the card.", "https://help.example.com/refunds"),
+    ] {
+        let a = json!({"slug": slug, "title": title, "summary": body, "body": body, "url": url, "language": "en"});
+        assert_eq!(s.post("/api/v1/articles", &admin, a).await.status, 200);
+    }
+    let shop = s.ingest_token("shop").await;
+    let mut event = common::ce(
+        "o-9",
+        "shop",
+        "order_shipped",
+        "C-9",
+        "2026-05-01T10:00:00Z",
+        json!({"title": "Order 9 shipped", "body": "Carrier scan: depot Milano", "total": 129}),
+    );
+    event["customername"] = json!("Mara Costa");
+    assert_eq!(s.events(&shop, "application/cloudevents+json", event).await.status, 201);
+    let (_home, env) = fresh_home();
+    login(&env, &s.base, &token);
+    let mut c = Console::start(&[], &env, 40, 140);
+    c.wait_for("● online");
+    c.keys("/mara");
+    c.wait_for("Mara Costa");
+    c.keys("\r");
+    c.wait_for("Mara Costa · 1 events");
+    // The details: read from the server when opened.
+    c.keys("\r");
+    c.wait_for("\"total\": 129");
+    c.wait_for("Carrier scan: depot Milano");
+    c.keys("\rn");
+    c.wait_for("New case for Mara Costa");
+    c.keys("Stuck parcel\x13");
+    c.wait_for("Case: Stuck parcel");
+    c.keys("a");
+    c.wait_for("Fits the case by: stuck, parcel, order, shipped");
+    let screen = c.wait_for("A parcel stuck at the depot");
+    assert!(!screen.contains("How refunds work"), "only what fits: {screen}");
+    c.keys("\r");
+    c.wait_for("Open a trace with the carrier.");
+    c.keys("l");
+    c.wait_for("is in the note");
+    c.keys("\x13");
+    c.wait_for("Note added");
+    c.keys("r");
+    c.wait_for("synced");
+    c.keys("q");
+    assert!(c.wait_exit().success());
+    c.finish();
+    sync_clean(&env);
+    let cases = s.get("/api/v1/cases", &admin).await.json;
+    let id = cases["cases"][0]["id"].as_str().unwrap().to_string();
+    let case = s.get(&format!("/api/v1/cases/{id}"), &admin).await.json;
+    let notes: Vec<&str> = case["notes"].as_array().unwrap().iter().map(|n| n["body"].as_str().unwrap()).collect();
+    assert_eq!(notes, ["A parcel stuck at the depot — https://help.example.com/parcel"]);
+}

@@ -144,15 +144,16 @@ impl ApiClient {
         self.send(self.http.get(format!("{}/api/v1/customers/{id}", self.base))).await
     }
 
-    /// Articles that hold every word of `q` (the last as a prefix), best first; every article by
-    /// title for no words. Only those in `language` or in none.
+    /// Articles that hold every word of `q` (the last as a prefix) or (`Match::Any`) any of
+    /// them, best first; every article by title for no words. Only those in `language` or in none.
     pub async fn articles(
         &self,
         q: &str,
+        how: crate::domain::articles::Match,
         language: Option<&str>,
         limit: u32,
     ) -> Result<Vec<crate::domain::articles::ArticleHit>, ClientError> {
-        let mut query = vec![("q", q.to_string()), ("limit", limit.to_string())];
+        let mut query = vec![("q", q.to_string()), ("match", how.as_str().to_string()), ("limit", limit.to_string())];
         query.extend(language.map(|l| ("language", l.to_string())));
         let list: crate::wire::articles::ArticleList =
             self.send(self.http.get(format!("{}/api/v1/articles", self.base)).query(&query)).await?;

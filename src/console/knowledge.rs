@@ -54,9 +54,25 @@ pub fn open(app: &mut App) -> Vec<Cmd> {
     app.knowledge = Some(KnowledgeState { case, loading: true, ..Default::default() });
     let language = app.language.clone();
     match case {
-        Some(case) => vec![Cmd::SuggestArticles { case, language }],
+        Some(case) => vec![Cmd::SuggestArticles { case, terms: case_terms(app), language }],
         None => vec![Cmd::SearchArticles { query: String::new(), language }],
     }
+}
+
+/// The words of the case being worked and of its customer's latest events from other systems,
+/// as this console has them.
+fn case_terms(app: &App) -> Vec<String> {
+    let Some(case) = app.work.as_ref().and_then(|w| w.data.as_ref()).map(|d| &d.case.value) else { return vec![] };
+    let t = &app.timeline;
+    let theirs = t.customer.as_ref().is_some_and(|c| c.id == case.customer_id);
+    let titles = t
+        .events
+        .iter()
+        .filter(|_| theirs)
+        .filter(|e| e.source != crate::domain::event::CASEBOOK_SOURCE)
+        .take(5)
+        .map(|e| e.title.as_str());
+    crate::domain::articles::suggestion_terms(&case.subject, titles)
 }
 
 /// The answer to a search (`query`) or to the suggestions (`None`); an answer that a newer
@@ -117,7 +133,7 @@ fn requery(app: &mut App) -> Vec<Cmd> {
     k.loading = true;
     let query = k.query.trim().to_string();
     match (query.is_empty(), k.case) {
-        (true, Some(case)) => vec![Cmd::SuggestArticles { case, language }],
+        (true, Some(case)) => vec![Cmd::SuggestArticles { case, terms: case_terms(app), language }],
         _ => vec![Cmd::SearchArticles { query, language }],
     }
 }

@@ -197,9 +197,12 @@ pub enum Cmd {
         team: Option<String>,
     },
     LoadClosed(String),
-    /// The articles that fit a case, in the agent's language (or in none).
+    /// The articles that fit a case, in the agent's language (or in none): the server's
+    /// suggestions, or — for a case it does not have yet, or offline — those holding any of
+    /// `terms` (the case's subject's and its timeline's words, as the console has them).
     SuggestArticles {
         case: Uuid,
+        terms: Vec<String>,
         language: String,
     },
     /// Articles holding every word of `query` (every article by title for none).

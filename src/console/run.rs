@@ -20,8 +20,8 @@ use super::forms::{Drafts, FormWrite};
 use super::guidance::Guidance;
 use super::theme::Theme;
 use crate::client::sync::{spawn, EngineOptions, SyncHandle};
-use crate::client::ApiClient;
-use crate::domain::articles::ArticleHit;
+use crate::client::{ApiClient, ClientError};
+use crate::domain::articles::{ArticleHit, Match};
 use crate::domain::Invalid;
 use crate::local::drafts::case_scope;
 use crate::local::overlay::OpState;
@@ -325,7 +325,7 @@ const ARTICLE_INDEX: &str = "articles/index";
 /// Keeps the articles' list for offline search: the first 100 by title and those just
 /// suggested, each once.
 async fn keep_article_index(store: &LocalStore, client: &ApiClient, language: &str, suggested: &[ArticleHit]) {
-    let Ok(mut all) = client.articles("", Some(language), 100).await else { return };
+    let Ok(mut all) = client.articles("", Match::All, Some(language), 100).await else { return };
     for a in suggested {
         if !all.iter().any(|b| b.slug == a.slug) {
             all.push(a.clone());
@@ -453,19 +453,34 @@ fn run_cmds(
                     let _ = tx.send(Msg::Home(Box::new(load_home(&store, me).await)));
                 });
             }
-            Cmd::SuggestArticles { case, language } => {
+            Cmd::SuggestArticles { case, terms, language } => {
                 tokio::spawn(async move {
                     let key = format!("articles/case/{case}");
+                    let by_terms = |articles| ArticleSuggestions { terms: terms.clone(), articles };
                     let (result, offline) = match client.suggested_articles(case, Some(&language)).await {
                         Ok(s) => {
                             let _ = store.keep(&key, &s).await;
                             keep_article_index(&store, &client, &language, &s.articles).await;
                             (Ok(s), false)
                         }
-                        Err(e) if e.is_transient() => {
-                            let kept: Option<ArticleSuggestions> = store.kept(&key).await.ok().flatten();
-                            (Ok(kept.unwrap_or(ArticleSuggestions { terms: vec![], articles: vec![] })), true)
+                        // A case the server does not have yet (opened here, not synced): the
+                        // same words, as this console has them.
+                        Err(ClientError::Refused { status: 404, .. }) => {
+                            match client.articles(&terms.join(" "), Match::Any, Some(&language), 5).await {
+                                Ok(found) => (Ok(by_terms(found)), false),
+                                Err(e) => (Err(e.to_string()), false),
+                            }
                         }
+                        Err(e) if e.is_transient() => match store.kept::<ArticleSuggestions>(&key).await.ok().flatten()
+                        {
+                            Some(kept) => (Ok(kept), true),
+                            None => {
+                                let index: Vec<ArticleHit> =
+                                    store.kept(ARTICLE_INDEX).await.ok().flatten().unwrap_or_default();
+                                let found = index.into_iter().filter(|a| a.holds(&terms, Match::Any)).take(5).collect();
+                                (Ok(by_terms(found)), true)
+                            }
+                        },
                         Err(e) => (Err(e.to_string()), false),
                     };
                     let (terms, result) = match result {
@@ -483,14 +498,14 @@ fn run_cmds(
                     if ARTICLE_SEARCHES.load(Ordering::SeqCst) != generation {
                         return;
                     }
-                    let (result, offline) = match client.articles(&query, Some(&language), 50).await {
+                    let (result, offline) = match client.articles(&query, Match::All, Some(&language), 50).await {
                         Ok(found) => (Ok(found), false),
                         Err(e) if e.is_transient() => {
                             let index: Vec<ArticleHit> =
                                 store.kept(ARTICLE_INDEX).await.ok().flatten().unwrap_or_default();
                             let terms =
                                 crate::domain::articles::search_terms(&query, crate::domain::articles::MAX_TERMS);
-                            (Ok(index.into_iter().filter(|a| a.holds_all(&terms)).collect()), true)
+                            (Ok(index.into_iter().filter(|a| a.holds(&terms, Match::All)).collect()), true)
                         }
                         Err(e) => (Err(e.to_string()), false),
                     };

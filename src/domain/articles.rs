@@ -197,13 +197,20 @@ impl ArticleHit {
         }
     }
 
-    /// Whether the hit holds every word (lower-case) in its title, summary or tags: the
-    /// console's search among the articles it kept, offline.
-    pub fn holds_all(&self, terms: &[String]) -> bool {
+    /// Whether the hit holds the words (lower-case) in its title, summary or tags — every one,
+    /// the last as a prefix, or any one: the console's search among the articles it kept,
+    /// offline. No words: every hit.
+    pub fn holds(&self, terms: &[String], how: Match) -> bool {
         let text = format!("{} {} {}", self.title, self.summary, self.tags.join(" ")).to_lowercase();
         let words: Vec<&str> = text.split(|c: char| !c.is_alphanumeric()).collect();
         let last = terms.len().saturating_sub(1);
-        terms.iter().enumerate().all(|(i, t)| words.iter().any(|w| *w == t || (i == last && w.starts_with(t.as_str()))))
+        let has = |i: usize, t: &String| {
+            words.iter().any(|w| *w == t || (how == Match::All && i == last && w.starts_with(t.as_str())))
+        };
+        match how {
+            Match::All => terms.iter().enumerate().all(|(i, t)| has(i, t)),
+            Match::Any => terms.is_empty() || terms.iter().enumerate().any(|(i, t)| has(i, t)),
+        }
     }
 }
 
@@ -362,13 +369,35 @@ pub fn search_terms(text: &str, max: usize) -> Vec<String> {
     out
 }
 
+/// The words that find the articles fitting a case: its subject's, then those of the
+/// customer's latest events (their titles), at most [`MAX_TERMS`].
+pub fn suggestion_terms<'a>(subject: &str, titles: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut text = subject.to_string();
+    for t in titles {
+        text.push(' ');
+        text.push_str(t);
+    }
+    search_terms(&text, MAX_TERMS)
+}
+
 /// How a search's words are combined.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Match {
     /// Every word, the last as a prefix (what an agent types, as they type it).
+    #[default]
     All,
     /// Any word, the best-matching first (a suggestion from a case).
     Any,
+}
+
+impl Match {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Match::All => "all",
+            Match::Any => "any",
+        }
+    }
 }
 
 #[cfg(test)]

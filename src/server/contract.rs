@@ -153,6 +153,7 @@ fn query_parameters(doc: &mut Value) {
     param_schema(doc, p, "q", json!({"type": "string", "maxLength": crate::domain::articles::MAX_QUERY_CHARS}));
     param_schema(doc, p, "language", language.clone());
     param_schema(doc, p, "limit", limit(100));
+    param_schema(doc, p, "match", pattern("^ *(all|any)? *$"));
     let p = "/api/v1/cases/{id}/articles";
     param_schema(doc, p, "language", language);
     param_schema(doc, p, "limit", limit(20));

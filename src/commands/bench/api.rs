@@ -111,6 +111,61 @@ where
     Ok(Stats { name: name.to_string(), latencies, wall: started.elapsed() })
 }
 
+/// The timeline's first page as the console reads it, one request at a time: its size and time
+/// for the list's rows and for the whole events, against the floor measured in the same run —
+/// the same SQL run on the database directly, plus a loopback round trip (`GET /healthz`).
+async fn first_page_alone(
+    store: &Store,
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    ids: &[String],
+    n: usize,
+) -> anyhow::Result<()> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let picks: Vec<&String> = (0..n).map(|_| &ids[rng.gen_range(0..ids.len())]).collect();
+    let ms = |v: &mut Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2].as_secs_f64() * 1000.0
+    };
+    let (mut rows, mut whole, mut sql, mut round_trip) = (vec![], vec![], vec![], vec![]);
+    let (mut rows_bytes, mut whole_bytes) = (0usize, 0usize);
+    let page_sql = format!(
+        "SELECT {} FROM events WHERE customer_id = $1 ORDER BY occurred_at DESC, id DESC LIMIT 51",
+        crate::store::events::ROW_COLUMNS
+    );
+    for (round, id) in picks.iter().enumerate() {
+        let get = |path: String| client.get(format!("{base}{path}")).bearer_auth(token);
+        let t = Instant::now();
+        let body = get(format!("/api/v1/customers/{id}/timeline/rows?limit=50")).send().await?.bytes().await?;
+        rows.push(t.elapsed());
+        rows_bytes += body.len();
+        let t = Instant::now();
+        let body = get(format!("/api/v1/customers/{id}/timeline?limit=50")).send().await?.bytes().await?;
+        whole.push(t.elapsed());
+        whole_bytes += body.len();
+        let t = Instant::now();
+        let found = sqlx::query(&page_sql).bind(id.to_string()).fetch_all(store.reader()).await?;
+        sql.push(t.elapsed());
+        let t = Instant::now();
+        client.get(format!("{base}/healthz")).send().await?.bytes().await?;
+        round_trip.push(t.elapsed());
+        if round == 0 && found.is_empty() {
+            bail!("customer {id} has no events to read");
+        }
+    }
+    let (rows_ms, whole_ms, sql_ms, rt_ms) = (ms(&mut rows), ms(&mut whole), ms(&mut sql), ms(&mut round_trip));
+    let floor = sql_ms + rt_ms;
+    println!(
+        "timeline first page alone ({n} customers, 1 client), p50: rows {rows_ms:.2} ms ({:.1} KB, {:.2}× the floor), whole events {whole_ms:.2} ms ({:.1} KB, {:.2}×); floor {floor:.2} ms = the rows' SQL on the database {sql_ms:.2} ms + a loopback round trip {rt_ms:.2} ms",
+        rows_bytes as f64 / n as f64 / 1024.0,
+        rows_ms / floor,
+        whole_bytes as f64 / n as f64 / 1024.0,
+        whole_ms / floor,
+    );
+    Ok(())
+}
+
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let url = args.database.clone().unwrap_or_else(|| {
         let dir = crate::paths::cache_dir();
@@ -192,12 +247,13 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         move |i: usize| {
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(i as u64);
             let id = &ids[rng.gen_range(0..ids.len())];
-            client.get(format!("{base}/api/v1/customers/{id}/timeline?limit=50")).bearer_auth(&token)
+            client.get(format!("{base}/api/v1/customers/{id}/timeline/rows?limit=50")).bearer_auth(&token)
         }
     };
     load("warm-up", args.clients, 500.min(args.requests), timeline.clone()).await?;
-    let stats = load("timeline, first 50 events", args.clients, args.requests, timeline).await?;
+    let stats = load("timeline rows, first 50", args.clients, args.requests, timeline).await?;
     stats.print(args.clients);
+    first_page_alone(&store, &client, &base, &token, &ids, 2_000.min(args.requests)).await?;
 
     let prefixes: Arc<Vec<String>> = Arc::new(emails.iter().map(|e| e.chars().take(8).collect()).collect());
     let search = {

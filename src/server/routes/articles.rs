@@ -10,7 +10,9 @@ use utoipa::IntoParams;
 
 use super::meta::admin_error;
 use crate::domain::agent::may_manage_agents;
-use crate::domain::articles::{is_valid_language, search_terms, Article, Match, MAX_QUERY_CHARS, MAX_TERMS};
+use crate::domain::articles::{
+    is_valid_language, search_terms, suggestion_terms, Article, Match, MAX_QUERY_CHARS, MAX_TERMS,
+};
 use crate::domain::event::{TimelineFilter, CASEBOOK_SOURCE};
 use crate::server::extract::{parse_id, parse_limit, AgentAuth, ApiJson, ApiQuery};
 use crate::server::problem::{ApiError, ApiResult, Problem};
@@ -32,6 +34,9 @@ pub struct ArticleSearchParams {
     /// Words to find (every one; the last may be the start of a word). Left out: every article
     /// by title.
     pub q: Option<String>,
+    /// `all` (the default): articles holding every word, the last as a prefix; `any`: those
+    /// holding any word, best first.
+    pub r#match: Option<String>,
     /// `en`, `it`, `hu`…: only articles in this language or in none.
     pub language: Option<String>,
     /// 1 to 100, default 20.
@@ -76,8 +81,18 @@ pub async fn search(
             format!("{} characters; a search has up to {MAX_QUERY_CHARS}", q.chars().count()),
         ));
     }
+    let how = match p.r#match.as_deref().map(str::trim) {
+        None | Some("" | "all") => Match::All,
+        Some("any") => Match::Any,
+        Some(other) => {
+            return Err(ApiError::invalid_parameter(
+                "match",
+                format!("`{}` is neither `all` nor `any`", other.escape_debug()),
+            ))
+        }
+    };
     let terms = search_terms(q, MAX_TERMS);
-    let articles = state.store.articles(&terms, Match::All, language.as_deref(), limit).await?;
+    let articles = state.store.articles(&terms, how, language.as_deref(), limit).await?;
     Ok(Json(ArticleList { articles }))
 }
 
@@ -155,12 +170,8 @@ pub async fn suggest(
     };
     let (events, _) =
         state.store.timeline(case.customer_id, &TimelineFilter::default(), SUGGEST_FROM_EVENTS * 4, None).await?;
-    let mut text = case.subject.clone();
-    for e in events.iter().filter(|e| e.source != CASEBOOK_SOURCE).take(SUGGEST_FROM_EVENTS as usize) {
-        text.push(' ');
-        text.push_str(&e.title);
-    }
-    let terms = search_terms(&text, MAX_TERMS);
+    let titles = events.iter().filter(|e| e.source != CASEBOOK_SOURCE).take(SUGGEST_FROM_EVENTS as usize);
+    let terms = suggestion_terms(&case.subject, titles.map(|e| e.title.as_str()));
     let articles = state.store.articles(&terms, Match::Any, language.as_deref(), limit).await?;
     Ok(Json(ArticleSuggestions { terms, articles }))
 }
