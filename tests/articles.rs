@@ -92,6 +92,13 @@ async fn knowledge_base(s: &TestServer) {
     assert_eq!(slugs(&r.json), ["parcel-stuck"]);
     let r = s.get("/api/v1/articles?q=billing", &agent).await;
     assert_eq!(slugs(&r.json).len(), 3, "tags are searched: {}", r.json);
+    // Any word instead of every word.
+    let r = s.get("/api/v1/articles?q=hub%20cookies&match=any", &agent).await;
+    let mut found = slugs(&r.json);
+    found.sort();
+    assert_eq!(found, ["parcel-stuck", "password-reset"], "{}", r.json);
+    assert!(slugs(&s.get("/api/v1/articles?q=hub%20cookies", &agent).await.json).is_empty());
+    assert_eq!(s.get("/api/v1/articles?q=x&match=some", &agent).await.status, 400);
     let r = s.get("/api/v1/articles?q=rimborso&language=it", &agent).await;
     assert_eq!(slugs(&r.json), ["rimborso"]);
     // Whatever is typed, nothing breaks the query.
