@@ -124,24 +124,7 @@ impl Article {
                 format!("{} bytes; an article has up to {MAX_BODY_BYTES}: split it", self.body.len()),
             ));
         }
-        let mut tags: Vec<String> = Vec::new();
-        for t in &self.tags {
-            let t = t.trim().trim_start_matches('#').to_lowercase();
-            if t.is_empty() || t.len() > 32 || !is_valid_name(&t) {
-                return Err(Invalid::field(
-                    "tags",
-                    format!("`{}` is not a tag: lower-case letters, digits, `-`, `_`, `.`, up to 32", t.escape_debug()),
-                ));
-            }
-            if !tags.contains(&t) {
-                tags.push(t);
-            }
-        }
-        if tags.len() > MAX_TAGS {
-            return Err(Invalid::field("tags", format!("{} tags; an article carries up to {MAX_TAGS}", tags.len())));
-        }
-        tags.sort();
-        self.tags = tags;
+        self.tags = super::case::tag_list(&self.tags, MAX_TAGS, "an article")?;
         if let Some(l) = &self.language {
             let l = l.trim().to_lowercase();
             if !is_valid_language(&l) {

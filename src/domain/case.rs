@@ -327,6 +327,12 @@ pub const MAX_CASE_TAGS: usize = 20;
 /// A case's tags as they are kept: each a lower-case name (letters, digits, `-`, `_`, `.`, up to
 /// 32), without repeats, sorted; at most [`MAX_CASE_TAGS`].
 pub fn check_tags(tags: &[String]) -> Result<Vec<String>, Invalid> {
+    tag_list(tags, MAX_CASE_TAGS, "a case")
+}
+
+/// Tags as they are kept (a case's, an article's): lower-case names without repeats, sorted,
+/// at most `max` on `what`.
+pub fn tag_list(tags: &[String], max: usize, what: &str) -> Result<Vec<String>, Invalid> {
     let mut out: Vec<String> = Vec::with_capacity(tags.len());
     for t in tags {
         let t = t.trim().trim_start_matches('#').to_lowercase();
@@ -340,8 +346,8 @@ pub fn check_tags(tags: &[String]) -> Result<Vec<String>, Invalid> {
             out.push(t);
         }
     }
-    if out.len() > MAX_CASE_TAGS {
-        return Err(Invalid::field("tags", format!("{} tags; a case carries up to {MAX_CASE_TAGS}", out.len())));
+    if out.len() > max {
+        return Err(Invalid::field("tags", format!("{} tags; {what} carries up to {max}", out.len())));
     }
     out.sort();
     Ok(out)

@@ -449,7 +449,22 @@ impl Store {
         limit: u32,
         before: Option<&TimeCursor>,
     ) -> Result<(Vec<TimelineRow>, Option<TimeCursor>)> {
-        let mut sql = Sql::new(self.backend, &format!("SELECT {ROW_COLUMNS} FROM events WHERE customer_id = "));
+        let rows = self.timeline_page(ROW_COLUMNS, customer_id, filter, limit, before).await?;
+        let rows = rows.iter().map(row_from_row).collect::<Result<Vec<_>>>()?;
+        Ok(cut_page(rows, limit, |r| TimeCursor { at: to_micros(r.occurred_at), id: r.id }))
+    }
+
+    /// The rows of one timeline page (one more than `limit`, to tell whether there is a next),
+    /// newest first, strictly after `before`: `columns` of each.
+    async fn timeline_page(
+        &self,
+        columns: &str,
+        customer_id: Uuid,
+        filter: &TimelineFilter,
+        limit: u32,
+        before: Option<&TimeCursor>,
+    ) -> Result<Vec<AnyRow>> {
+        let mut sql = Sql::new(self.backend, &format!("SELECT {columns} FROM events WHERE customer_id = "));
         sql.bind(customer_id.to_string());
         sql.and_in("source", &filter.sources).and_in("kind", &filter.kinds);
         if let Some(c) = before {
@@ -457,9 +472,7 @@ impl Store {
         }
         sql.push(" ORDER BY occurred_at DESC, id DESC LIMIT ").bind(i64::from(limit) + 1);
         let (text, args) = sql.finish();
-        let rows = sqlx::query_with(&text, args).fetch_all(self.reader()).await?;
-        let rows = rows.iter().map(row_from_row).collect::<Result<Vec<_>>>()?;
-        Ok(cut_page(rows, limit, |r| TimeCursor { at: to_micros(r.occurred_at), id: r.id }))
+        Ok(sqlx::query_with(&text, args).fetch_all(self.reader()).await?)
     }
 
     /// One event, whole.
@@ -479,15 +492,7 @@ impl Store {
         limit: u32,
         before: Option<&TimeCursor>,
     ) -> Result<(Vec<Event>, Option<TimeCursor>)> {
-        let mut sql = Sql::new(self.backend, &format!("SELECT {EVENT_COLUMNS} FROM events WHERE customer_id = "));
-        sql.bind(customer_id.to_string());
-        sql.and_in("source", &filter.sources).and_in("kind", &filter.kinds);
-        if let Some(c) = before {
-            sql.push(" AND (occurred_at, id) < (").bind(c.at).push(", ").bind(c.id.to_string()).push(")");
-        }
-        sql.push(" ORDER BY occurred_at DESC, id DESC LIMIT ").bind(i64::from(limit) + 1);
-        let (text, args) = sql.finish();
-        let rows = sqlx::query_with(&text, args).fetch_all(self.reader()).await?;
+        let rows = self.timeline_page(EVENT_COLUMNS, customer_id, filter, limit, before).await?;
         let events = rows.iter().map(event_from_row).collect::<Result<Vec<_>>>()?;
         Ok(cut_page(events, limit, |e| TimeCursor { at: to_micros(e.occurred_at), id: e.id }))
     }
