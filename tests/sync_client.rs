@@ -136,6 +136,7 @@ async fn offline_work_reaches_the_server_once(s: &TestServer) {
                 priority: None,
                 assignee_id: None,
                 tags: None,
+                queue: None,
             },
         )
         .await
@@ -228,6 +229,7 @@ async fn offline_work_reaches_the_server_once(s: &TestServer) {
                 priority: Some(Priority::Urgent),
                 assignee_id: None,
                 tags: None,
+                queue: None,
             },
         )
         .await
@@ -268,14 +270,28 @@ async fn two_agents_offline_on_one_case(s: &TestServer) {
     anna.add_note(case.id, note("anna: refund started")).await.unwrap();
     anna.change_case(
         case.id,
-        PatchCaseRequest { revision: 1, status: Some(CaseStatus::Open), priority: None, assignee_id: None, tags: None },
+        PatchCaseRequest {
+            revision: 1,
+            status: Some(CaseStatus::Open),
+            priority: None,
+            assignee_id: None,
+            tags: None,
+            queue: None,
+        },
     )
     .await
     .unwrap();
     lena.add_note(case.id, note("lena: VIP customer")).await.unwrap();
     lena.change_case(
         case.id,
-        PatchCaseRequest { revision: 1, status: None, priority: Some(Priority::High), assignee_id: None, tags: None },
+        PatchCaseRequest {
+            revision: 1,
+            status: None,
+            priority: Some(Priority::High),
+            assignee_id: None,
+            tags: None,
+            queue: None,
+        },
     )
     .await
     .unwrap();
@@ -287,6 +303,7 @@ async fn two_agents_offline_on_one_case(s: &TestServer) {
             priority: None,
             assignee_id: None,
             tags: None,
+            queue: None,
         },
     )
     .await

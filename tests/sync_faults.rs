@@ -117,6 +117,7 @@ async fn run(steps: Vec<Step>) {
                     priority: None,
                     assignee_id: None,
                     tags: None,
+                    queue: None,
                 };
                 if seen.status != to && seen.status.can_become(to) {
                     store.change_case(case.id, change).await.unwrap();

@@ -137,7 +137,12 @@ pub async fn change_case(tx: &mut Tx, agent: &Agent, case_id: Uuid, req: PatchCa
     if req.revision != case.revision {
         return Err(stale("case", req.revision, case.revision, &case));
     }
-    if req.status.is_none() && req.priority.is_none() && req.assignee_id.is_none() && req.tags.is_none() {
+    if req.status.is_none()
+        && req.priority.is_none()
+        && req.assignee_id.is_none()
+        && req.tags.is_none()
+        && req.queue.is_none()
+    {
         // Nothing to change: the case as it is (an empty patch is no error in HTTP).
         return Ok(case);
     }
@@ -148,6 +153,15 @@ pub async fn change_case(tx: &mut Tx, agent: &Agent, case_id: Uuid, req: PatchCa
     if req.priority.is_some_and(|p| p != case.priority) {
         may_reprioritise(agent, &case)?;
     }
+    // Another queue: who works the case may hand it to another team.
+    let queue = match req.queue.as_deref().map(crate::domain::case::queue_name).transpose()? {
+        Some(q) if q != case.queue => {
+            may_work_case(agent, &case)?;
+            let team = crate::store::queues::team_for_queue(tx, &q).await?;
+            Some((q, team))
+        }
+        _ => None,
+    };
     if let Some(a) = req.assignee_id {
         let to = match a {
             Some(id) => Some(crate::store::agents::agent_in(tx, id).await?.ok_or_else(|| {
@@ -155,7 +169,18 @@ pub async fn change_case(tx: &mut Tx, agent: &Agent, case_id: Uuid, req: PatchCa
             })?),
             None => None,
         };
-        may_assign(agent, &case, to.as_ref())?;
+        match (&queue, &to) {
+            // Going to another team: to someone of that team, or to its queue.
+            (Some((_, team)), Some(to)) if *team != case.team && !to.in_team(team) => {
+                return Err(Invalid::field(
+                    "assignee_id",
+                    format!("{} is not in team `{team}`, where the case goes: name someone of that team, or leave assignee_id out", to.name),
+                )
+                .into());
+            }
+            (Some((_, team)), _) if *team != case.team => {}
+            _ => may_assign(agent, &case, to.as_ref())?,
+        }
     }
     let policy = match req.priority {
         Some(p) if p != case.priority => Some(crate::store::queues::sla_policy(tx, p).await?),
@@ -169,7 +194,7 @@ pub async fn change_case(tx: &mut Tx, agent: &Agent, case_id: Uuid, req: PatchCa
         None => None,
     };
     let changes =
-        CaseChanges { status: req.status, priority: req.priority, assignee_id: req.assignee_id, policy, tags };
+        CaseChanges { status: req.status, priority: req.priority, assignee_id: req.assignee_id, policy, tags, queue };
     match crate::store::cases::update_case(tx, &case, &changes, agent).await? {
         Cas::Applied(c) => Ok(c),
         Cas::Stale(current) => Err(stale("case", req.revision, current.revision, &*current)),

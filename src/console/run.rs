@@ -210,7 +210,7 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<()> {
 
 /// A write for the writer task.
 enum Job {
-    Write { write: Write, clear: Vec<String> },
+    Write { write: Box<Write>, clear: Vec<String> },
     Drafts(Vec<(String, String)>),
 }
 
@@ -239,7 +239,7 @@ fn spawn_writer(
                         }
                         nudge();
                     }
-                    let _ = tx.send(Msg::Written { write, result });
+                    let _ = tx.send(Msg::Written { write: *write, result });
                 }
             }
         }
@@ -354,7 +354,7 @@ fn run_cmds(
         match cmd {
             Cmd::SyncNow => engine.sync_now(),
             Cmd::Write { write, clear } => {
-                let _ = writer.send(Job::Write { write, clear });
+                let _ = writer.send(Job::Write { write: Box::new(write), clear });
             }
             Cmd::SaveDrafts(drafts) => {
                 let _ = writer.send(Job::Drafts(drafts));

@@ -286,6 +286,9 @@ pub struct CaseChanges {
     pub policy: Option<super::sla::SlaPolicy>,
     /// The case's tags from now on (checked with [`check_tags`]).
     pub tags: Option<Vec<String>>,
+    /// Another queue, and the team that works it: a case that goes to another team leaves
+    /// its assignee unless `assignee_id` names someone.
+    pub queue: Option<(String, String)>,
 }
 
 impl CaseChanges {
@@ -312,6 +315,13 @@ impl CaseChanges {
         }
         if let Some(t) = &self.tags {
             next.tags = t.clone();
+        }
+        if let Some((queue, team)) = &self.queue {
+            if *team != read.team && self.assignee_id.is_none() {
+                next.assignee_id = None;
+            }
+            next.queue = queue.clone();
+            next.team = team.clone();
         }
         if next != *read {
             next.revision = read.revision + 1;
@@ -372,6 +382,11 @@ pub struct CaseDetail {
     pub notes: Vec<Note>,
     pub rasa: Checklist,
     pub followups: Vec<FollowUp>,
+}
+
+/// A queue's name as given (trimmed, lower-case), checked.
+pub fn queue_name(v: &str) -> Result<String, Invalid> {
+    team_or_queue("queue", Some(v.to_string()), String::new())
 }
 
 /// A name for a team or a queue: lower-case, trimmed, or the default.

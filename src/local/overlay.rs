@@ -88,6 +88,14 @@ pub fn case(confirmed: Option<Case>, ops: &[LocalOp], me: &Agent) -> Option<Sync
                         assignee_id: f.assignee_id,
                         policy: None,
                         tags: f.tags.as_deref().and_then(|t| crate::domain::case::check_tags(t).ok()),
+                        // The team of a queue is the server's to say; until it answers, the
+                        // team of the queue's name (as for a queue not set up).
+                        queue: f
+                            .queue
+                            .as_deref()
+                            .and_then(|q| crate::domain::case::queue_name(q).ok())
+                            .filter(|q| *q != c.queue)
+                            .map(|q| (q.clone(), q)),
                     }
                     .apply_to(c, at),
                 )
@@ -256,6 +264,7 @@ mod tests {
                     priority: Some(priority),
                     assignee_id: None,
                     tags: None,
+                    queue: None,
                 },
             })
         };

@@ -249,6 +249,7 @@ fn request_bodies(doc: &mut Value) {
         let p = property(doc, "NewCaseRequest", field);
         p["pattern"] = json!("^ *[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63} *$");
     }
+    property(doc, "PatchCaseRequest", "queue")["pattern"] = json!("^ *[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63} *$");
     // A follow-up belongs to a case or, without one, to a customer.
     schema_mut(doc, "NewFollowUpRequest").insert(
         "anyOf".into(),

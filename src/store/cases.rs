@@ -324,7 +324,8 @@ pub(crate) async fn update_case(tx: &mut Tx, read: &Case, changes: &CaseChanges,
     }
     let updated = sqlx::query(
         "UPDATE cases SET status = $1, priority = $2, assignee_id = $3, first_response_due = $4, resolution_due = $5, \
-         revision = $6, updated_at = $7, first_response_at = $10, tags = $11 WHERE id = $8 AND revision = $9",
+         revision = $6, updated_at = $7, first_response_at = $10, tags = $11, queue = $12, team = $13 \
+         WHERE id = $8 AND revision = $9",
     )
     .bind(next.status.as_str())
     .bind(next.priority.as_str())
@@ -337,6 +338,8 @@ pub(crate) async fn update_case(tx: &mut Tx, read: &Case, changes: &CaseChanges,
     .bind(read.revision)
     .bind(next.first_response_at.map(to_micros))
     .bind(to_json(&next.tags))
+    .bind(next.queue.clone())
+    .bind(next.team.clone())
     .execute(&mut **tx)
     .await?;
     if updated.rows_affected() == 0 {
@@ -355,6 +358,13 @@ pub(crate) async fn update_case(tx: &mut Tx, read: &Case, changes: &CaseChanges,
             "case_reprioritised",
             format!("Priority {} → {}", read.priority, next.priority),
             json!({"from": read.priority, "to": next.priority}),
+        ));
+    }
+    if next.queue != read.queue || next.team != read.team {
+        activity.push((
+            "case_moved",
+            format!("Moved to the {} queue (team {})", next.queue, next.team),
+            json!({"from": {"queue": read.queue, "team": read.team}, "to": {"queue": next.queue, "team": next.team}}),
         ));
     }
     if next.assignee_id != read.assignee_id {

@@ -30,6 +30,10 @@ pub struct PatchCaseRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<CaseTag>>, max_items = 20)]
     pub tags: Option<Vec<String>>,
+    /// Another queue (its team works the case from now on): a hand-over to another team. The
+    /// case leaves its assignee unless `assignee_id` names someone of that team.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
 }
 
 /// A case's tag: letters, digits, `-`, `_`, `.`, up to 32 (kept lower-case; a leading `#` is

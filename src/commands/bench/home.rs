@@ -70,6 +70,7 @@ pub async fn run(args: HomeBenchArgs) -> anyhow::Result<()> {
                 priority: Some(Priority::Urgent),
                 assignee_id: None,
                 tags: None,
+                queue: None,
             };
             store.change_case(*id, change).await?;
         }

@@ -53,6 +53,8 @@ pub enum Pick {
     Priority(Priority),
     /// An agent (id, name), or back to the queue.
     Assign(Option<(Uuid, String)>),
+    /// Another team: the case goes to its queue (the queue of the team's name).
+    Move(String),
     Snooze(DateTime<Utc>),
     Macro(Box<crate::domain::macros::Macro>),
 }
@@ -92,7 +94,7 @@ pub fn priority_options(case: &Case) -> Vec<Opt> {
 }
 
 /// Who the case can go to: the agents of its team (not its assignee), by name, then back to the
-/// queue when it has an assignee.
+/// queue when it has an assignee, then the other teams the agents work in (to their queue).
 pub fn handover_options(case: &Case, agents: &[Agent]) -> Vec<Opt> {
     let mut team: Vec<&Agent> =
         agents.iter().filter(|a| a.in_team(&case.team) && Some(a.id) != case.assignee_id).collect();
@@ -104,6 +106,12 @@ pub fn handover_options(case: &Case, agents: &[Agent]) -> Vec<Opt> {
     if case.assignee_id.is_some() {
         out.push(Opt { label: format!("back to the {} queue (unassigned)", case.queue), pick: Pick::Assign(None) });
     }
+    let mut teams: Vec<&String> = agents.iter().flat_map(|a| a.teams.iter()).filter(|t| **t != case.team).collect();
+    teams.sort();
+    teams.dedup();
+    out.extend(
+        teams.into_iter().map(|t| Opt { label: format!("to team {t} (its queue)"), pick: Pick::Move(t.clone()) }),
+    );
     out
 }
 
@@ -207,7 +215,14 @@ pub fn key(app: &mut App, a: Action) -> Vec<Cmd> {
 
 /// A change to `case` that changes nothing yet: the revision the agent saw, every field left.
 fn unchanged(case: &Case) -> PatchCaseRequest {
-    PatchCaseRequest { revision: case.revision, status: None, priority: None, assignee_id: None, tags: None }
+    PatchCaseRequest {
+        revision: case.revision,
+        status: None,
+        priority: None,
+        assignee_id: None,
+        tags: None,
+        queue: None,
+    }
 }
 
 /// The writes a choice makes.
@@ -226,22 +241,24 @@ fn apply(app: &mut App, pick: Pick) -> Vec<Cmd> {
             change: PatchCaseRequest { priority: Some(p), ..unchanged(&case) },
             said: format!("Priority: {p}."),
         },
+        Pick::Move(team) => {
+            start_note(app, &format!("Handed over to team {team}: "));
+            Write::Case {
+                case: case.id,
+                change: PatchCaseRequest { queue: Some(team.clone()), ..unchanged(&case) },
+                said: format!("Handed over to team {team}: say why in the note (Ctrl-s adds it)."),
+            }
+        }
         Pick::Assign(to) => {
             let said = match &to {
                 Some((_, name)) => format!("Handed over to {name}: say why in the note (Ctrl-s adds it)."),
                 None => format!("Back to the {} queue: say why in the note (Ctrl-s adds it).", case.queue),
             };
-            // The note that goes with a hand-over, started for the agent to finish.
-            if let Some(w) = app.work.as_mut().filter(|w| text_of(&w.note).trim().is_empty()) {
-                let start = match &to {
-                    Some((_, name)) => format!("Handed over to {name}: "),
-                    None => "Back to the queue: ".to_string(),
-                };
-                w.note = text_area(&start, NOTE_PLACEHOLDER);
-                w.note.move_cursor(tui_textarea::CursorMove::End);
-                w.dirty.insert("note".into());
-                w.typing = Some(Typing::Note);
-            }
+            let start = match &to {
+                Some((_, name)) => format!("Handed over to {name}: "),
+                None => "Back to the queue: ".to_string(),
+            };
+            start_note(app, &start);
             Write::Case {
                 case: case.id,
                 change: PatchCaseRequest { assignee_id: Some(to.map(|(id, _)| id)), ..unchanged(&case) },
@@ -270,6 +287,17 @@ fn apply(app: &mut App, pick: Pick) -> Vec<Cmd> {
         }
     };
     vec![Cmd::Write { write, clear: vec![] }]
+}
+
+/// The note that goes with a hand-over, started for the agent to finish (unless one is being
+/// written already).
+fn start_note(app: &mut App, start: &str) {
+    if let Some(w) = app.work.as_mut().filter(|w| text_of(&w.note).trim().is_empty()) {
+        w.note = text_area(start, NOTE_PLACEHOLDER);
+        w.note.move_cursor(tui_textarea::CursorMove::End);
+        w.dirty.insert("note".into());
+        w.typing = Some(Typing::Note);
+    }
 }
 
 /// Adds or removes a tag of the case being worked (a new tag is checked first).
@@ -427,7 +455,16 @@ mod tests {
         c.assignee_id = Some(anna.id);
         let labels: Vec<String> =
             handover_options(&c, &[dmitri.clone(), bruno.clone(), anna.clone()]).into_iter().map(|o| o.label).collect();
-        assert_eq!(labels, vec!["bruno (agent)".to_string(), format!("back to the {} queue (unassigned)", c.queue)]);
+        assert_eq!(
+            labels,
+            vec![
+                "bruno (agent)".to_string(),
+                format!("back to the {} queue (unassigned)", c.queue),
+                "to team billing (its queue)".to_string()
+            ]
+        );
+        let last = handover_options(&c, &[dmitri, bruno.clone()]).pop().unwrap();
+        assert_eq!(last.pick, Pick::Move("billing".into()));
         c.assignee_id = None;
         assert_eq!(handover_options(&c, &[anna, bruno]).len(), 2, "unassigned: either teammate, no queue line");
     }

@@ -296,7 +296,7 @@ fn case_actions_from_the_case_view_hand_over_with_a_note_and_snooze() {
     press(&mut app, KeyCode::Char('o'));
     let choice = app.work.as_ref().unwrap().choice.clone().unwrap();
     assert_eq!(choice.options[0].label, "bruno (agent)");
-    assert_eq!(choice.options.len(), 2, "bruno, and back to the queue: {choice:?}");
+    assert_eq!(choice.options.len(), 3, "bruno, back to the queue, dmitri's team: {choice:?}");
     let w = writes(&press(&mut app, KeyCode::Enter));
     assert!(matches!(&w[..], [Write::Case { change, .. }] if change.assignee_id == Some(Some(bruno.id))), "{w:?}");
     assert_eq!(app.work.as_ref().unwrap().typing, Some(Typing::Note));
@@ -304,6 +304,22 @@ fn case_actions_from_the_case_view_hand_over_with_a_note_and_snooze() {
     let w = writes(&ctrl(&mut app, 's'));
     assert!(
         matches!(&w[..], [Write::Note { body, .. }] if body == "Handed over to bruno: he knows the carrier"),
+        "{w:?}"
+    );
+    // Or to another team: the case goes to its queue, with a note.
+    press(&mut app, KeyCode::Char('o'));
+    press(&mut app, KeyCode::Char('G'));
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down);
+    let w = writes(&press(&mut app, KeyCode::Enter));
+    assert!(
+        matches!(&w[..], [Write::Case { change, .. }] if change.queue.as_deref() == Some("billing") && change.assignee_id.is_none()),
+        "{w:?}"
+    );
+    type_text(&mut app, "a billing question");
+    let w = writes(&ctrl(&mut app, 's'));
+    assert!(
+        matches!(&w[..], [Write::Note { body, .. }] if body == "Handed over to team billing: a billing question"),
         "{w:?}"
     );
 

@@ -125,6 +125,7 @@ pub async fn bulk(
             priority: c.priority,
             assignee_id: c.assignee_id,
             tags: None,
+            queue: None,
         };
         let mut tx = state.store.begin_write().await?;
         let out = casework::change_case(&mut tx, &agent, c.id, patch).await;
