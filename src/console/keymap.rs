@@ -445,6 +445,7 @@ const FORM: &[Binding] = &[
     Binding { keys: &[code(KeyCode::Tab)], action: Action::NextField, help: "next field" },
     Binding { keys: &[code(KeyCode::BackTab)], action: Action::PrevField, help: "previous field" },
     Binding { keys: &[ctrl('s')], action: Action::Save, help: "save" },
+    Binding { keys: &[ctrl('g')], action: Action::Macro, help: "insert a macro into the text field" },
     Binding { keys: &[code(KeyCode::Esc)], action: Action::Close, help: "close (what you typed stays as a draft)" },
     Binding { keys: &[code(KeyCode::F(1))], action: Action::Help, help: "this help" },
 ];

@@ -45,6 +45,8 @@ pub enum Purpose {
     Commands,
     /// The case's tags: Enter on no match adds what was typed as a new tag.
     Tags,
+    /// Macros for the form's text field with the focus.
+    Macros,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -180,6 +182,33 @@ pub fn open_tags(app: &mut App) -> Vec<Cmd> {
     vec![]
 }
 
+/// Opens the palette on the macros, to put one's text into the form's text field with the
+/// focus (what else a macro does belongs to the case view, not to a form).
+pub fn open_macros(app: &mut App) -> Vec<Cmd> {
+    let step = app.work.as_ref().map(|w| w.step).unwrap_or(crate::domain::rasa::RasaStep::Receive);
+    let vars = super::macros::vars(app);
+    let entries: Vec<Entry> = super::macros::offered(app, step)
+        .into_iter()
+        .map(|(origin, m)| {
+            let preview: String = m.render(&vars).chars().take(60).collect();
+            Entry {
+                label: format!("{:<5} {} — {preview}", origin.mark(), m.title),
+                key: String::new(),
+                run: Run::Macro(Box::new(m)),
+            }
+        })
+        .collect();
+    if entries.is_empty() {
+        if let Some(f) = app.form.as_mut() {
+            f.error = Some(("", "No macros in your language yet: the team's come from the server, yours from macros.toml in the config dir.".into()));
+        }
+        return vec![];
+    }
+    let shown = (0..entries.len()).collect();
+    app.palette = Some(PaletteState { query: String::new(), entries, shown, selected: 0, purpose: Purpose::Macros });
+    vec![]
+}
+
 fn refilter(p: &mut PaletteState) {
     p.shown = filter(&p.entries, &p.query, &mut matcher());
     p.selected = 0;
@@ -202,6 +231,7 @@ pub fn key(app: &mut App, a: Option<Action>, k: KeyEvent) -> Vec<Cmd> {
                 (None, _) if query.is_empty() => vec![],
                 (None, Purpose::Commands) => run_entry(app, Run::FindCustomer, &query),
                 (None, Purpose::Tags) => run_entry(app, Run::Tag { name: query, add: true }, ""),
+                (None, Purpose::Macros) => vec![],
             };
         }
         Some(_) => {}
@@ -243,6 +273,14 @@ fn run_entry(app: &mut App, run: Run, query: &str) -> Vec<Cmd> {
             vec![Cmd::LoadHome]
         }
         Run::GoToCase(id) => app.open_case(id),
+        // Over a form: the text goes into its field with the focus.
+        Run::Macro(m) if app.form.is_some() => {
+            let text = m.render(&super::macros::vars(app));
+            if let Some(f) = app.form.as_mut() {
+                f.paste(&text);
+            }
+            vec![]
+        }
         Run::Macro(m) => super::case::actions::apply_macro(app, &m),
         Run::Tag { name, add } => super::case::actions::set_tag(app, &name, add),
         Run::FindCustomer => {
@@ -270,6 +308,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             (true, _) => "Nothing here.",
             (false, Purpose::Commands) => "No match: Enter finds a customer by it.",
             (false, Purpose::Tags) => "A new tag: Enter adds it.",
+            (false, Purpose::Macros) => "No macro matches.",
         };
         lines.push(Line::styled(hint, theme.fg(Slot::TextMuted)));
     }
@@ -285,6 +324,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let what = match p.purpose {
         Purpose::Commands => "Command palette",
         Purpose::Tags => "Tags of the case",
+        Purpose::Macros => "Insert a macro",
     };
     let title = format!("{what} · {} of {} · Enter runs · Esc closes", p.shown.len(), p.entries.len());
     frame.render_widget(Clear, r);

@@ -390,6 +390,22 @@ fn a_macro_goes_in_where_the_agent_types_and_does_what_else_it_says() {
         }
         other => panic!("{other:?}"),
     }
+
+    // In a form's text field too: Ctrl-g, a few letters, Enter — the text only, no status.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('R'));
+    assert!(app.form.is_some());
+    type_text(&mut app, "Reshipped. ");
+    ctrl(&mut app, 'g');
+    assert_eq!(app.mode(), crate::console::mode::Mode::Palette);
+    type_text(&mut app, "sorry delay");
+    let w = writes(&press(&mut app, KeyCode::Enter));
+    assert!(w.is_empty(), "{w:?}");
+    assert!(app.palette.is_none());
+    assert_eq!(
+        app.form.as_ref().unwrap().field("summary").text_value(),
+        "Reshipped. Sorry about “Parcel never arrived”, I'll call you tomorrow. — anna"
+    );
 }
 
 #[test]

@@ -141,7 +141,7 @@ impl Form {
         self
     }
 
-    fn field(&self, name: &str) -> &Field {
+    pub(crate) fn field(&self, name: &str) -> &Field {
         self.fields.iter().find(|f| f.name == name).expect("the form has the field")
     }
 
@@ -285,6 +285,16 @@ impl Drafts {
 /// A key while a form is open: typed, moved, or the form saved (closing at once, kept aside
 /// until the local store has recorded its write) or closed (what was typed kept as drafts).
 pub fn key(app: &mut App, a: Option<Action>, k: KeyEvent) -> Vec<Cmd> {
+    if a == Some(Action::Macro) {
+        return match app.form.as_mut() {
+            Some(f) if f.focus_kind() == FormFocus::Choice => {
+                f.error = Some(("", "A macro goes into a text field: Tab to one first.".into()));
+                vec![]
+            }
+            Some(_) => crate::console::palette::open_macros(app),
+            None => vec![],
+        };
+    }
     let Some(f) = app.form.as_mut() else { return vec![] };
     match f.key(a, k) {
         FormKey::Stay | FormKey::Edited => vec![],
