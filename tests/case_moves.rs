@@ -56,7 +56,7 @@ async fn case_moves_to_another_team(s: &TestServer) {
     let r = s
         .patch(&path, &lena, json!({"revision": rev, "queue": "billing", "assignee_id": anna_id(s, &anna).await}))
         .await;
-    assert_eq!(r.status, 422, "anna is not in billing: {}", r.json);
+    assert_eq!(r.status, 409, "anna is not in billing: {}", r.json);
     assert!(r.json["detail"].as_str().unwrap().contains("not in team `billing`"), "{}", r.json);
     let r = s.patch(&path, &lena, json!({"revision": rev, "queue": "billing", "assignee_id": dora.id})).await;
     assert_eq!(r.status, 200, "{}", r.json);

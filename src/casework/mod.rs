@@ -171,12 +171,12 @@ pub async fn change_case(tx: &mut Tx, agent: &Agent, case_id: Uuid, req: PatchCa
         };
         match (&queue, &to) {
             // Going to another team: to someone of that team, or to its queue.
+            // Who is in which team is stored, not in the request: a state conflict.
             (Some((_, team)), Some(to)) if *team != case.team && !to.in_team(team) => {
-                return Err(Invalid::field(
+                return Err(WorkError::State(Invalid::field(
                     "assignee_id",
                     format!("{} is not in team `{team}`, where the case goes: name someone of that team, or leave assignee_id out", to.name),
-                )
-                .into());
+                )));
             }
             (Some((_, team)), _) if *team != case.team => {}
             _ => may_assign(agent, &case, to.as_ref())?,
