@@ -14,6 +14,7 @@ pub mod followup;
 pub mod macros;
 pub mod rasa;
 pub mod rules;
+pub mod schedule;
 pub mod sla;
 pub mod template;
 pub mod text;
