@@ -6,8 +6,9 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::case::{default_sla, Case, Priority};
+use super::case::{default_sla, Case, CaseStatus, Priority};
 use super::named_enum;
+use super::schedule::Schedule;
 
 /// A case is at risk when less than this share of a window is left (a quarter).
 pub const AT_RISK_DIVISOR: i32 = 4;
@@ -84,6 +85,111 @@ pub fn next_due(case: &Case) -> Option<DateTime<Utc>> {
         None => case.first_response_due.or(case.resolution_due),
         Some(_) => case.resolution_due,
     }
+}
+
+/// A stretch of time the resolution clock stood still (the case waited on the customer): from
+/// `.0` to `.1`, or still (`None`).
+pub type Pause = (DateTime<Utc>, Option<DateTime<Utc>>);
+
+/// The pauses in a case's status history: every stretch spent `pending`. `history` is each
+/// change of status in order (when, to what); `initial` the status the case was opened in.
+pub fn pauses(opened: DateTime<Utc>, initial: CaseStatus, history: &[(DateTime<Utc>, CaseStatus)]) -> Vec<Pause> {
+    let mut out: Vec<Pause> = Vec::new();
+    let mut since = (initial == CaseStatus::Pending).then_some(opened);
+    for (at, status) in history {
+        match (since, *status == CaseStatus::Pending) {
+            (None, true) => since = Some(*at),
+            (Some(from), false) => {
+                out.push((from, Some(*at)));
+                since = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(from) = since {
+        out.push((from, None));
+    }
+    out
+}
+
+/// One clock counted in business time: `budget` of it from `start`, standing still in the
+/// `pauses` (in order, not overlapping).
+#[derive(Debug, Clone, Copy)]
+pub struct BusinessClock<'a> {
+    pub schedule: &'a Schedule,
+    pub start: DateTime<Utc>,
+    pub budget: Duration,
+    pub pauses: &'a [Pause],
+}
+
+impl BusinessClock<'_> {
+    /// Whether the clock stands still at `at`.
+    pub fn paused_at(&self, at: DateTime<Utc>) -> bool {
+        self.pauses.iter().any(|(a, b)| *a <= at && b.is_none_or(|b| at < b))
+    }
+
+    /// The stretches the clock runs in, from its start (the last open-ended).
+    fn running(&self) -> Vec<(DateTime<Utc>, Option<DateTime<Utc>>)> {
+        let mut out = Vec::new();
+        let mut from = Some(self.start);
+        for (a, b) in self.pauses {
+            let Some(f) = from else { break };
+            if *a > f {
+                out.push((f, Some(*a)));
+            }
+            from = b.map(|b| b.max(f));
+        }
+        if let Some(f) = from {
+            out.push((f, None));
+        }
+        out
+    }
+
+    /// Business time the clock has run by `at`.
+    pub fn used(&self, at: DateTime<Utc>) -> Duration {
+        self.running()
+            .into_iter()
+            .map(|(a, b)| self.schedule.business_between(a, b.map_or(at, |b| b.min(at))))
+            .fold(Duration::zero(), |sum, d| sum + d)
+    }
+
+    /// When the budget runs out (past or future) if the clock is not stopped again: `None`
+    /// while it stands still at `now`, or when the schedule never gives that much time.
+    pub fn due(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if self.paused_at(now) {
+            return None;
+        }
+        let mut left = self.budget;
+        for (a, b) in self.running() {
+            match b {
+                Some(b) => {
+                    let here = self.schedule.business_between(a, b);
+                    if here >= left {
+                        return self.schedule.add_business(a, left);
+                    }
+                    left -= here;
+                }
+                None => return self.schedule.add_business(a, left),
+            }
+        }
+        None
+    }
+}
+
+/// A case's due times under `policy` and `schedule`: the first answer counted in business time
+/// from the opening; the resolution likewise, standing still in the `pauses` — `None` while
+/// the case waits on the customer (the clock resumes, with the time it had left, when it is
+/// taken up again).
+pub fn due_times(
+    opened: DateTime<Utc>,
+    policy: &SlaPolicy,
+    schedule: &Schedule,
+    pauses: &[Pause],
+    now: DateTime<Utc>,
+) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    let first = schedule.add_business(opened, Duration::seconds(policy.first_response_secs));
+    let clock = BusinessClock { schedule, start: opened, budget: Duration::seconds(policy.resolution_secs), pauses };
+    (first, clock.due(now))
 }
 
 /// "3h 12m", "25m", "2d 4h": a span as lists show time left or late, to the minute.
@@ -186,6 +292,59 @@ mod tests {
         let mut quick = case_at(t0, Priority::High);
         resolve(&mut quick, t0 + Duration::minutes(30));
         assert_eq!(sla_state(&quick, t0 + Duration::days(1)), SlaState::Ok);
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    /// Mon–Fri 09:00–17:00 in Rome, Christmas off.
+    fn office() -> Schedule {
+        crate::domain::schedule::parse_file(
+            "name = \"office\"\ntimezone = \"Europe/Rome\"\nholidays = [\"2026-12-25\"]\n[week]\nmon = [\"09:00-17:00\"]\ntue = [\"09:00-17:00\"]\nwed = [\"09:00-17:00\"]\nthu = [\"09:00-17:00\"]\nfri = [\"09:00-17:00\"]\n",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn pending_stretches_are_the_pauses() {
+        let t = |h: i64| at("2026-12-01T08:00:00Z") + Duration::hours(h);
+        use CaseStatus::*;
+        let history = [(t(1), Open), (t(2), Pending), (t(5), Open), (t(6), Pending)];
+        assert_eq!(pauses(t(0), New, &history), vec![(t(2), Some(t(5))), (t(6), None)]);
+        assert_eq!(pauses(t(0), Pending, &[(t(3), Open)]), vec![(t(0), Some(t(3)))], "opened waiting");
+        assert_eq!(pauses(t(0), Open, &[(t(1), Pending), (t(2), Pending), (t(3), Resolved)]), vec![(t(1), Some(t(3)))]);
+    }
+
+    #[test]
+    fn hand_worked_due_times_in_business_hours_with_a_pending_pause() {
+        let s = office();
+        let high = SlaPolicy { priority: Priority::High, first_response_secs: 3600, resolution_secs: 8 * 3600 };
+        // Opened Thursday 24 Dec 2026 at 16:00 Rome (15:00 UTC). First answer: 1 business hour →
+        // 17:00 Thursday (16:00 UTC). Resolution: 8 business hours → 1 h Thursday, Friday 25 is
+        // Christmas, the weekend is off, 7 h on Monday 28 → 16:00 Rome (15:00 UTC).
+        let opened = at("2026-12-24T15:00:00Z");
+        let (first, resolve) = due_times(opened, &high, &s, &[], opened);
+        assert_eq!(first, Some(at("2026-12-24T16:00:00Z")));
+        assert_eq!(resolve, Some(at("2026-12-28T15:00:00Z")));
+        // Pending from Monday 10:00 Rome (09:00 UTC) to Tuesday 11:00 Rome (10:00 UTC): the clock
+        // stands still (no due time while it does), then resumes with 6 h left, due Tuesday
+        // 17:00 Rome (16:00 UTC).
+        let waiting = [(at("2026-12-28T09:00:00Z"), None)];
+        assert_eq!(due_times(opened, &high, &s, &waiting, at("2026-12-28T12:00:00Z")).1, None);
+        let resumed = [(at("2026-12-28T09:00:00Z"), Some(at("2026-12-29T10:00:00Z")))];
+        assert_eq!(
+            due_times(opened, &high, &s, &resumed, at("2026-12-29T10:00:00Z")).1,
+            Some(at("2026-12-29T16:00:00Z"))
+        );
+        let clock = BusinessClock { schedule: &s, start: opened, budget: Duration::hours(8), pauses: &resumed };
+        assert_eq!(clock.used(at("2026-12-29T10:00:00Z")), Duration::hours(2), "1 h Thursday, 1 h Monday");
+        // Calendar time, the old way: the schedule that never stops gives the same as before.
+        let always = Schedule::always("calendar");
+        assert_eq!(
+            due_times(opened, &high, &always, &[], opened),
+            (Some(opened + Duration::hours(1)), Some(opened + Duration::hours(8)))
+        );
     }
 
     #[test]
