@@ -139,6 +139,11 @@ enum Command {
         #[command(subcommand)]
         command: super::articles::ArticlesCommand,
     },
+    /// Business hours that SLA clocks count in: list, load a TOML file for teams or queues, unassign
+    Schedules {
+        #[command(subcommand)]
+        command: super::schedules::SchedulesCommand,
+    },
     /// Team macros (canned texts agents insert): list, load a TOML file, remove
     Macros {
         #[command(subcommand)]
@@ -565,6 +570,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rules { command } => super::rules::run(command).await?,
         Command::Macros { command } => super::macros::run(command).await?,
         Command::Articles { command } => super::articles::run(command).await?,
+        Command::Schedules { command } => super::schedules::run(command).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -12,6 +12,7 @@ pub mod export;
 pub mod import;
 pub mod macros;
 pub mod rules;
+pub mod schedules;
 pub mod seed;
 pub mod sync;
 pub mod webhooks;

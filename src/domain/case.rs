@@ -289,6 +289,9 @@ pub struct CaseChanges {
     /// Another queue, and the team that works it: a case that goes to another team leaves
     /// its assignee unless `assignee_id` names someone.
     pub queue: Option<(String, String)>,
+    /// The due times as the server computed them (business hours, pauses); left out, the
+    /// calendar's from the policy (the console's offline view).
+    pub dues: Option<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)>,
 }
 
 impl CaseChanges {
@@ -322,6 +325,10 @@ impl CaseChanges {
             }
             next.queue = queue.clone();
             next.team = team.clone();
+        }
+        if let Some((first, resolution)) = self.dues {
+            next.first_response_due = first;
+            next.resolution_due = resolution;
         }
         if next != *read {
             next.revision = read.revision + 1;

@@ -266,8 +266,17 @@ impl Schedule {
         out
     }
 
+    /// Whether every instant is working time (the calendar): the arithmetic is plain then.
+    fn is_always(&self) -> bool {
+        self.holidays.is_empty()
+            && self.week.iter().all(|d| d.len() == 1 && d[0].start == NaiveTime::MIN && d[0].end.is_none())
+    }
+
     /// The business time in `[from, to)` (zero when `to` is not after `from`).
     pub fn business_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Duration {
+        if self.is_always() {
+            return (to - from).max(Duration::zero());
+        }
         self.open_between(from, to).into_iter().fold(Duration::zero(), |sum, (a, b)| sum + (b - a))
     }
 
@@ -277,6 +286,9 @@ impl Schedule {
     pub fn add_business(&self, from: DateTime<Utc>, span: Duration) -> Option<DateTime<Utc>> {
         if span <= Duration::zero() {
             return Some(from);
+        }
+        if self.is_always() {
+            return Some(from + span);
         }
         let mut left = span;
         let mut window_start = from;

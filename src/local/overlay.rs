@@ -96,6 +96,7 @@ pub fn case(confirmed: Option<Case>, ops: &[LocalOp], me: &Agent) -> Option<Sync
                             .and_then(|q| crate::domain::case::queue_name(q).ok())
                             .filter(|q| *q != c.queue)
                             .map(|q| (q.clone(), q)),
+                        dues: None,
                     }
                     .apply_to(c, at),
                 )

@@ -265,6 +265,18 @@ fn request_bodies(doc: &mut Value) {
         name["pattern"] = json!("^ *[A-Za-z0-9._-]{1,64} *$");
     }
     property(doc, "NewIngestTokenRequest", "source")["pattern"] = json!(NAME);
+    // A schedule: an IANA zone by name, intervals as HH:MM-HH:MM (that each ends after it
+    // starts and that a day's do not overlap is said in words: hooks.py draws ones that do).
+    {
+        let zones: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
+        *property(doc, "ScheduleSpec", "timezone") = json!({"type": "string", "enum": zones});
+        let interval = json!({"type": "string",
+            "pattern": "^ *([01][0-9]|2[0-3]):[0-5][0-9] *- *(([01][0-9]|2[0-3]):[0-5][0-9]|24:00) *$",
+            "description": "HH:MM-HH:MM, ending after it starts (24:00 ends the day); a day's intervals do not overlap."});
+        for day in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] {
+            property(doc, "WeekSpec", day)["items"] = interval.clone();
+        }
+    }
     {
         use crate::domain::articles::{MAX_BODY_BYTES, MAX_SUMMARY_CHARS, MAX_TAGS, MAX_TITLE_CHARS};
         *property(doc, "Article", "title") = not_blank(MAX_TITLE_CHARS);

@@ -31,7 +31,7 @@ use crate::integrations::outbound::{Deliverer, DeliveryOptions};
 use crate::store::Store;
 use problem::{ApiError, Problem};
 use routes::{
-    articles, cases, customers, events, followups, hooks, leads, macros, merges, meta, rules, sync, webhooks,
+    articles, cases, customers, events, followups, hooks, leads, macros, merges, meta, rules, schedules, sync, webhooks,
 };
 
 /// Runs a case-work command in a write transaction of its own, committed when it succeeds
@@ -105,7 +105,8 @@ impl AppState {
         (name = "webhooks", description = "Outbound webhooks: subscriptions, the delivery log, redelivery"),
         (name = "rules", description = "Rules that act on events: set, turn on or off, the log of firings, dry runs over past events"),
         (name = "macros", description = "Team macros: canned texts with variables, read by every agent, set by admins"),
-        (name = "articles", description = "The knowledge base: articles in Markdown, searched and suggested for a case by every agent, set by admins")
+        (name = "articles", description = "The knowledge base: articles in Markdown, searched and suggested for a case by every agent, set by admins"),
+        (name = "schedules", description = "Business hours: schedules (time zone, weekly hours, holidays) that teams and queues keep; SLA clocks count in them")
     )
 )]
 struct ApiDoc;
@@ -179,6 +180,9 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(articles::search, articles::put))
         .routes(routes!(articles::get, articles::remove))
         .routes(routes!(articles::suggest))
+        .routes(routes!(schedules::list, schedules::put))
+        .routes(routes!(schedules::team))
+        .routes(routes!(schedules::queue))
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(bulk).merge(hooks).merge(rest)
 }

@@ -347,6 +347,7 @@ pub(crate) async fn update_case(tx: &mut Tx, read: &Case, changes: &CaseChanges,
     }
     let mut activity = Vec::new();
     if next.status != read.status {
+        super::schedules::record_status(tx, read.id, t, read.status, next.status).await?;
         activity.push((
             "case_status_changed",
             format!("Case {} → {}", read.status, next.status),
@@ -438,6 +439,9 @@ pub(crate) async fn resolve_case(
     .await?;
     if updated.rows_affected() == 0 {
         return stale(tx, read.id).await;
+    }
+    if status != read.status {
+        super::schedules::record_status(tx, read.id, t, read.status, status).await?;
     }
     record_activity(
         tx,

@@ -22,6 +22,7 @@ pub mod queues;
 pub mod reports;
 mod rows;
 pub mod rules;
+pub mod schedules;
 pub mod secrets;
 pub mod sync_ops;
 mod tx;
@@ -132,6 +133,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (11, "macros", include_str!("migrations/sqlite_0011_macros.sql")),
     (12, "case_tags", include_str!("migrations/sqlite_0012_case_tags.sql")),
     (13, "articles", include_str!("migrations/sqlite_0013_articles.sql")),
+    (14, "schedules", include_str!("migrations/sqlite_0014_schedules.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/postgres_0001_init.sql")),
@@ -147,6 +149,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (11, "macros", include_str!("migrations/postgres_0011_macros.sql")),
     (12, "case_tags", include_str!("migrations/postgres_0012_case_tags.sql")),
     (13, "articles", include_str!("migrations/postgres_0013_articles.sql")),
+    (14, "schedules", include_str!("migrations/postgres_0014_schedules.sql")),
 ];
 /// Every SQLite connection's settings. `temp_store = MEMORY` keeps statement journals (a
 /// multi-row insert with ON CONFLICT writes one) off the disk: they are thrown away at the

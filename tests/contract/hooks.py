@@ -96,6 +96,14 @@ def map_body(ctx, body):
                 and re.fullmatch(r"[a-z0-9][a-z0-9_.-]{0,63}", body["name"])):
             body = dict(name=body["name"], title="Fuzzed macro", text="Hi {customer.first_name}", language="en",
                         step="ask", set_status="pending", follow_up="1d")
+    if operation is not None and operation.path == "/api/v1/schedules" and operation.method.upper() == "POST":
+        # A schema-valid schedule gets a week that checks (intervals in order, not overlapping).
+        days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        if (isinstance(body, dict) and isinstance(body.get("name"), str) and isinstance(body.get("timezone"), str)
+                and isinstance(body.get("week", {}), dict)
+                and all(isinstance(body.get("week", {}).get(d, []), list) for d in days)
+                and set(body.get("week", {})) <= set(days)):
+            body = dict(body, week={"mon": ["09:00-12:30", "13:30-18:00"], "sat": []})
     if operation is not None and operation.path == "/api/v1/webhooks" and operation.method.upper() == "POST":
         if isinstance(body, dict) and isinstance(body.get("url"), str):
             body = dict(body, url="https://hooks.example.invalid/casebook")

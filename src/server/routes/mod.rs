@@ -11,5 +11,6 @@ pub mod macros;
 pub mod merges;
 pub mod meta;
 pub mod rules;
+pub mod schedules;
 pub mod sync;
 pub mod webhooks;
