@@ -124,7 +124,7 @@ async fn due_times_for(
     was: CaseStatus,
     change: Option<(chrono::DateTime<chrono::Utc>, CaseStatus)>,
     now: chrono::DateTime<chrono::Utc>,
-) -> WorkResult<(Option<chrono::DateTime<chrono::Utc>>, Option<chrono::DateTime<chrono::Utc>>)> {
+) -> WorkResult<crate::domain::sla::DueTimes> {
     let policy = crate::store::queues::sla_policy(tx, case.priority).await?;
     let schedule = crate::store::schedules::schedule_for(tx, &case.queue, &case.team)
         .await?

@@ -291,7 +291,7 @@ pub struct CaseChanges {
     pub queue: Option<(String, String)>,
     /// The due times as the server computed them (business hours, pauses); left out, the
     /// calendar's from the policy (the console's offline view).
-    pub dues: Option<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)>,
+    pub dues: Option<super::sla::DueTimes>,
 }
 
 impl CaseChanges {

@@ -87,6 +87,9 @@ pub fn next_due(case: &Case) -> Option<DateTime<Utc>> {
     }
 }
 
+/// A case's due times: the first answer's and the resolution's (`None`: no clock running).
+pub type DueTimes = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// A stretch of time the resolution clock stood still (the case waited on the customer): from
 /// `.0` to `.1`, or still (`None`).
 pub type Pause = (DateTime<Utc>, Option<DateTime<Utc>>);
@@ -186,7 +189,7 @@ pub fn due_times(
     schedule: &Schedule,
     pauses: &[Pause],
     now: DateTime<Utc>,
-) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+) -> DueTimes {
     let first = schedule.add_business(opened, Duration::seconds(policy.first_response_secs));
     let clock = BusinessClock { schedule, start: opened, budget: Duration::seconds(policy.resolution_secs), pauses };
     (first, clock.due(now))
