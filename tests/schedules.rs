@@ -77,6 +77,17 @@ async fn due_times_in_business_hours(s: &TestServer) {
     assert_eq!(due(&r.json, "first_response_due"), Some(ten(d)), "the first answer does not wait");
     let r = s.patch(&path, &anna, json!({"revision": r.json["revision"], "status": "open"})).await;
     assert_eq!(due(&r.json, "resolution_due"), Some(ten(d + Duration::days(49))), "{}", r.json);
+    // The pause is on the customer's timeline.
+    let t = s.get(&format!("/api/v1/customers/{customer}/timeline/rows?kind=case_status_changed"), &anna).await;
+    let titles: Vec<&str> = t.json["rows"].as_array().unwrap().iter().map(|r| r["title"].as_str().unwrap()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Case pending → open: the resolution clock runs again",
+            "Case open → pending: the resolution clock stands still",
+            "Case new → open"
+        ]
+    );
 
     // That day a holiday: a week later.
     assert_eq!(s.post("/api/v1/schedules", &admin, weekly(vec![d.to_string()])).await.status, 200);

@@ -181,6 +181,11 @@ impl ApiClient {
         self.send(self.http.get(format!("{}/api/v1/cases/{case}/articles", self.base)).query(&query)).await
     }
 
+    /// The business-hours schedules, with the teams and queues that keep each.
+    pub async fn schedules(&self) -> Result<crate::wire::schedules::ScheduleList, ClientError> {
+        self.send(self.http.get(format!("{}/api/v1/schedules", self.base))).await
+    }
+
     /// The team's macros.
     pub async fn macros(&self) -> Result<Vec<crate::domain::macros::Macro>, ClientError> {
         #[derive(serde::Deserialize)]

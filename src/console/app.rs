@@ -95,6 +95,8 @@ pub struct App {
     pub language: String,
     /// The team's and the agent's own macros.
     pub macros: super::macros::MacroSet,
+    /// The business hours cases are due in (the server's schedules).
+    pub hours: super::hours::Hours,
     /// The agent hid the customer card (`i`), in the timeline and the case.
     pub hide_card: bool,
     pub quit: bool,
@@ -130,6 +132,7 @@ impl App {
             views: crate::domain::views::HomeView::defaults(),
             keys: Default::default(),
             palette: None,
+            hours: Default::default(),
             knowledge: None,
             language: "en".into(),
             macros: Default::default(),
@@ -209,6 +212,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         Msg::Closed(r) => super::lead::review::loaded(app, r),
         Msg::Articles { query, terms, result, offline } => {
             super::knowledge::loaded(app, query, terms, result, offline);
+            vec![]
+        }
+        Msg::Schedules(list) => {
+            app.hours = super::hours::Hours::from_list(&list);
             vec![]
         }
         Msg::Article { result, offline } => {

@@ -209,10 +209,19 @@ impl Columns {
     }
 }
 
-/// "BREACHED 2h 05m", "at risk 25m", "ok 3h 12m": the running clock, as the SLA column shows it.
-pub fn sla_cell(case: &Case, now: DateTime<Utc>) -> (String, Slot) {
+/// "late 2h 05m", "risk 25m", "ok 3h 12m", "paused": the running clock, as the SLA column
+/// shows it — the time left counted in the case's business hours (`schedule`; the calendar
+/// without one).
+pub fn sla_cell(
+    case: &Case,
+    now: DateTime<Utc>,
+    schedule: Option<&crate::domain::schedule::Schedule>,
+) -> (String, Slot) {
     let state = sla_state(case, now);
-    let left = next_due(case).map(|due| due - now);
+    if state != SlaState::Breached && super::hours::paused(case) {
+        return ("paused".to_string(), Slot::Sla(state));
+    }
+    let left = next_due(case).map(|due| super::hours::left(schedule, now, due));
     let text = match (state, left) {
         (SlaState::Breached, Some(l)) if l < chrono::Duration::zero() => format!("late {}", short_span(l)),
         (SlaState::Breached, _) => "breached".to_string(),
@@ -282,7 +291,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let v = &c.value;
         let selected = i == home.selected;
         let style = if selected { theme.selection() } else { theme.fg(Slot::Text) };
-        let (sla, sla_slot) = sla_cell(v, app.now);
+        let (sla, sla_slot) = sla_cell(v, app.now, app.hours.for_case(v));
         let mut subject = v.subject.clone();
         if c.waiting {
             subject = format!("⟳ {subject}");
@@ -401,7 +410,7 @@ mod tests {
     #[test]
     fn the_sla_cell_says_how_late_or_how_long_is_left() {
         let app = agent_scene();
-        let cells: Vec<String> = app.home.cases.iter().map(|c| sla_cell(&c.value, app.now).0).collect();
+        let cells: Vec<String> = app.home.cases.iter().map(|c| sla_cell(&c.value, app.now, None).0).collect();
         assert_eq!(cells, ["late 22h 00m", "risk 1h 00m", "ok 2h 00m", "ok 22h 00m"]);
         let mut done = app.home.cases[0].value.clone();
         done.resolution = Some(crate::domain::case::Resolution {
@@ -412,7 +421,7 @@ mod tests {
             resolved_by: id(9),
             resolved_at: app.now,
         });
-        assert_eq!(sla_cell(&done, app.now).0, "breached", "resolved late: no clock runs, the state stays");
+        assert_eq!(sla_cell(&done, app.now, None).0, "breached", "resolved late: no clock runs, the state stays");
     }
 
     #[test]

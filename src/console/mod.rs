@@ -14,6 +14,7 @@ pub mod followups;
 pub mod forms;
 pub mod guidance;
 pub mod home;
+pub mod hours;
 pub mod keymap;
 pub mod knowledge;
 pub mod lead;

@@ -103,6 +103,8 @@ pub enum Msg {
         result: Result<Vec<crate::domain::articles::ArticleHit>, String>,
         offline: bool,
     },
+    /// The business-hours schedules as the server (or, offline, this computer) has them.
+    Schedules(crate::wire::schedules::ScheduleList),
     /// An article to read.
     Article {
         result: Result<crate::domain::articles::Article, String>,
@@ -172,6 +174,8 @@ pub enum Cmd {
     LoadAgents,
     /// The team's macros: from the server, kept for offline.
     LoadMacros,
+    /// The business-hours schedules: from the server, kept for offline.
+    LoadSchedules,
     LoadCase(Uuid),
     SyncNow,
     /// Record a write; then drop these drafts (what they drafted is recorded).

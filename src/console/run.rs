@@ -161,7 +161,15 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<()> {
     // Whatever an earlier program (or a crashed console) left on the screen goes first.
     terminal.clear()?;
     let result: anyhow::Result<()> = async {
-        run_cmds(vec![Cmd::LoadHome, Cmd::LoadAgents, Cmd::LoadMacros], &store, &client, &engine, &writer, me.id, &tx);
+        run_cmds(
+            vec![Cmd::LoadHome, Cmd::LoadAgents, Cmd::LoadMacros, Cmd::LoadSchedules],
+            &store,
+            &client,
+            &engine,
+            &writer,
+            me.id,
+            &tx,
+        );
         loop {
             if app.dirty {
                 let size = terminal.size()?;
@@ -424,6 +432,12 @@ fn run_cmds(
                 tokio::spawn(async move {
                     let macros = fresh_or_kept(&store, "macros", client.macros().await).await;
                     let _ = tx.send(Msg::Macros(macros));
+                });
+            }
+            Cmd::LoadSchedules => {
+                tokio::spawn(async move {
+                    let list = fresh_or_kept(&store, "schedules", client.schedules().await).await;
+                    let _ = tx.send(Msg::Schedules(list));
                 });
             }
             Cmd::LoadAgents => {

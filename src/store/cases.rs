@@ -350,7 +350,14 @@ pub(crate) async fn update_case(tx: &mut Tx, read: &Case, changes: &CaseChanges,
         super::schedules::record_status(tx, read.id, t, read.status, next.status).await?;
         activity.push((
             "case_status_changed",
-            format!("Case {} → {}", read.status, next.status),
+            // A pause of the resolution clock shows on the timeline.
+            match (read.status, next.status) {
+                (_, CaseStatus::Pending) => {
+                    format!("Case {} → pending: the resolution clock stands still", read.status)
+                }
+                (CaseStatus::Pending, to) => format!("Case pending → {to}: the resolution clock runs again"),
+                (from, to) => format!("Case {from} → {to}"),
+            },
             json!({"from": read.status, "to": next.status}),
         ));
     }

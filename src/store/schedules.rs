@@ -11,6 +11,7 @@ use crate::domain::case::CaseStatus;
 use crate::domain::schedule::{Schedule, ScheduleSpec};
 use crate::domain::time::{from_micros, now, to_micros, Timestamp};
 use crate::domain::Invalid;
+pub use crate::wire::schedules::KeptSchedule;
 
 /// Where a schedule applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,14 +27,6 @@ impl Scope {
             Scope::Queue => "queue",
         }
     }
-}
-
-/// A schedule as kept, with the teams and queues that keep it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct KeptSchedule {
-    pub schedule: ScheduleSpec,
-    pub teams: Vec<String>,
-    pub queues: Vec<String>,
 }
 
 impl Store {

@@ -4,7 +4,7 @@
 //! report and bulk changes ([`leads`]), who else has a case open ([`presence`]), and
 //! CloudEvents 1.0 as other systems send them ([`cloudevents`]) and as casebook sends them to
 //! webhook subscribers ([`webhooks`]), rules as admins manage them ([`rules`]), and the
-//! customer card ([`card`]), the knowledge base's lists ([`articles`]). The server's side and the console's side import
+//! customer card ([`card`]), the knowledge base's lists ([`articles`]), business-hours schedules ([`schedules`]). The server's side and the console's side import
 //! these, never each other (`tests/layers.rs`).
 
 pub mod articles;
@@ -17,5 +17,6 @@ pub mod presence;
 pub mod problem;
 pub mod requests;
 pub mod rules;
+pub mod schedules;
 pub mod sync;
 pub mod webhooks;

@@ -128,7 +128,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let selected = i == l.case_selected;
         let mark = if l.marked.contains(&c.id) { "■ " } else { "  " };
         let who = c.assignee_id.map(|a| names.get(&a).copied().unwrap_or("someone")).unwrap_or("— nobody");
-        let due = c.resolution_due.map(|d| relative(app.now, d)).unwrap_or_default();
+        // The resolution's time left in the case's business hours ("paused" while it waits on
+        // the customer).
+        let left = match c.resolution_due {
+            _ if crate::console::hours::paused(c) => "paused".to_string(),
+            Some(due) => {
+                let l = crate::console::hours::left(app.hours.for_case(c), app.now, due);
+                let span = crate::domain::sla::short_span(l);
+                if l < chrono::Duration::zero() {
+                    format!("late {span}")
+                } else {
+                    format!("due in {span}")
+                }
+            }
+            None => String::new(),
+        };
         lines.push(Line::from(vec![
             Span::styled(mark, theme.fg(Slot::Warn)),
             Span::styled(
@@ -142,7 +156,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Span::styled(format!("{:<7}", c.priority.as_str()), theme.fg(Slot::Priority(c.priority))),
             Span::styled(format!("{:<8}", c.status.as_str()), theme.fg(Slot::Status(c.status))),
             Span::styled(format!("{:<10}", relative(app.now, c.created_at)), theme.fg(Slot::TextMuted)),
-            Span::styled(format!("due {:<10}", due), theme.fg(Slot::TextMuted)),
+            Span::styled(format!("{left:<14}"), theme.fg(Slot::TextMuted)),
             Span::styled(format!("{:<12}", who), theme.fg(Slot::Info)),
             Span::styled(c.subject.clone(), if selected { theme.selection() } else { theme.fg(Slot::Text) }),
         ]));

@@ -13,13 +13,8 @@ use crate::domain::schedule::ScheduleSpec;
 use crate::server::extract::{AgentAuth, ApiJson};
 use crate::server::problem::{ApiResult, Problem};
 use crate::server::AppState;
-use crate::store::schedules::{KeptSchedule, Scope};
-
-#[derive(Serialize, Deserialize, ToSchema)]
-pub struct ScheduleList {
-    /// By name, each with the teams and queues that keep it.
-    pub schedules: Vec<KeptSchedule>,
-}
+use crate::store::schedules::Scope;
+pub use crate::wire::schedules::ScheduleList;
 
 /// Which schedule a team's (or a queue's) cases keep.
 #[derive(Serialize, Deserialize, ToSchema)]
