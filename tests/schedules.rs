@@ -118,6 +118,23 @@ async fn due_times_in_business_hours(s: &TestServer) {
         .collect();
     assert_eq!(names, [("always", &json!([]), &json!(["vip"])), ("weekly", &json!(["support"]), &json!([]))]);
 
+    // A change of hours keeps the time already used: a case opened on the calendar has used a
+    // moment of its hour when its team gets the weekly hour, so it is due a moment before 10:00.
+    assert_eq!(s.put("/api/v1/teams/support/schedule", &admin, json!({"schedule": null})).await.status, 200);
+    let case = open("Used a moment", "support").await;
+    let id = case["id"].as_str().unwrap().to_string();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(s.put("/api/v1/teams/support/schedule", &admin, json!({"schedule": "weekly"})).await.status, 200);
+    let now = s.get(&format!("/api/v1/cases/{id}"), &anna).await.json;
+    let first: DateTime<Utc> = now["first_response_due"].as_str().unwrap().parse().unwrap();
+    let next_ten: DateTime<Utc> = ten(d + Duration::days(7)).parse().unwrap();
+    assert!(
+        first < next_ten && first > next_ten - Duration::seconds(30),
+        "the weekly hour of {} (the holiday first), less the second used: {first}",
+        d + Duration::days(7)
+    );
+    assert!(now["revision"].as_i64().unwrap() > case["revision"].as_i64().unwrap(), "in the change feed: {now}");
+
     // Without a schedule: the calendar again.
     assert_eq!(s.put("/api/v1/teams/support/schedule", &admin, json!({"schedule": null})).await.status, 200);
     let case = open("Calendar again", "support").await;

@@ -16,13 +16,11 @@ use crate::domain::agent::{
 };
 use crate::domain::case::new_case;
 use crate::domain::case::{
-    check_transition, rasa_explained, resolution_fields, Case, CaseStatus, Channel, Note, Resolution, ResolutionInput,
+    check_transition, rasa_explained, resolution_fields, Case, Channel, Note, Resolution, ResolutionInput,
     MAX_NOTE_CHARS,
 };
 use crate::domain::followup::{FollowUp, FollowUpStatus, MAX_FOLLOWUP_NOTE_CHARS};
 use crate::domain::rasa::{Checklist, RasaStep, MAX_STEP_NOTES_CHARS};
-use crate::domain::schedule::Schedule;
-use crate::domain::sla::{due_times, pauses};
 use crate::domain::time::{from_micros, now};
 use crate::domain::{optional_text, required_text, Invalid};
 use crate::store::cases::{fetch_case, fetch_checklist, Cas, CaseChanges};
@@ -114,27 +112,6 @@ async fn customer_for_work(tx: &mut Tx, id: Uuid) -> WorkResult<Uuid> {
         .ok_or_else(|| WorkError::NotFound(format!("customer_id: no customer with id {id}")))
 }
 
-/// The due times of `case` (as it is, or is about to be) at `now`, counted in the business hours
-/// of its queue or team (the calendar when neither has a schedule); the resolution clock stands
-/// still in the pending stretches of its recorded status history (`was`: its status before
-/// `change`, the change being made, not recorded yet).
-async fn due_times_for(
-    tx: &mut Tx,
-    case: &Case,
-    was: CaseStatus,
-    change: Option<(chrono::DateTime<chrono::Utc>, CaseStatus)>,
-    now: chrono::DateTime<chrono::Utc>,
-) -> WorkResult<crate::domain::sla::DueTimes> {
-    let policy = crate::store::queues::sla_policy(tx, case.priority).await?;
-    let schedule = crate::store::schedules::schedule_for(tx, &case.queue, &case.team)
-        .await?
-        .unwrap_or_else(|| Schedule::always("calendar"));
-    let (initial, mut history) = crate::store::schedules::status_history(tx, case.id, was).await?;
-    history.extend(change);
-    let paused = pauses(case.created_at, initial, &history);
-    Ok(due_times(case.created_at, &policy, &schedule, &paused, now))
-}
-
 /// Opens a case with the id given (server-made for the API, client-made offline).
 pub async fn open_case(tx: &mut Tx, agent: &Agent, id: Uuid, mut req: NewCaseRequest) -> WorkResult<Case> {
     req.customer_id = customer_for_work(tx, req.customer_id).await?;
@@ -149,7 +126,7 @@ pub async fn open_case(tx: &mut Tx, agent: &Agent, id: Uuid, mut req: NewCaseReq
     let fired = rules::before_case_opened(tx, &mut case, agent).await?;
     // Due in the business hours of the queue the case ends up in (rules may route it).
     (case.first_response_due, case.resolution_due) =
-        due_times_for(tx, &case, case.status, None, case.created_at).await?;
+        crate::store::schedules::due_times_for(tx, &case, case.status, None, case.created_at).await?;
     crate::store::cases::create_case(tx, &case, agent).await?;
     rules::after_case_opened(tx, &case, fired).await?;
     Ok(case)
@@ -236,7 +213,7 @@ pub async fn change_case(tx: &mut Tx, agent: &Agent, case_id: Uuid, req: PatchCa
         let at = now();
         let next = changes.apply_to(&case, at);
         let change = (next.status != case.status).then_some((at, next.status));
-        changes.dues = Some(due_times_for(tx, &next, case.status, change, at).await?);
+        changes.dues = Some(crate::store::schedules::due_times_for(tx, &next, case.status, change, at).await?);
     }
     match crate::store::cases::update_case(tx, &case, &changes, agent).await? {
         Cas::Applied(c) => Ok(c),

@@ -66,15 +66,15 @@ pub(super) async fn run(command: SchedulesCommand) -> anyhow::Result<()> {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading the schedule {file}"))?;
             let spec: ScheduleSpec = toml::from_str(&text).map_err(|e| anyhow::anyhow!("{file}: {}", e.message()))?;
             let store = db.open().await?;
-            store.put_schedule(&spec).await.map_err(|e| anyhow::anyhow!("{file}: {}", said(e)))?;
+            let mut moved = store.put_schedule(&spec).await.map_err(|e| anyhow::anyhow!("{file}: {}", said(e)))?;
             for t in &teams {
-                store.assign_schedule(Scope::Team, t, Some(&spec.name)).await.map_err(said)?;
+                moved += store.assign_schedule(Scope::Team, t, Some(&spec.name)).await.map_err(said)?;
             }
             for q in &queues {
-                store.assign_schedule(Scope::Queue, q, Some(&spec.name)).await.map_err(said)?;
+                moved += store.assign_schedule(Scope::Queue, q, Some(&spec.name)).await.map_err(said)?;
             }
             eprintln!(
-                "Loaded schedule `{}`{}{}.",
+                "Loaded schedule `{}`{}{}; {moved} waiting case(s) due anew, keeping the time already used.",
                 spec.name,
                 if teams.is_empty() { String::new() } else { format!(" for team {}", teams.join(", ")) },
                 if queues.is_empty() { String::new() } else { format!(" for queue {}", queues.join(", ")) }
@@ -85,13 +85,14 @@ pub(super) async fn run(command: SchedulesCommand) -> anyhow::Result<()> {
                 anyhow::bail!("name a --team or a --queue whose schedule to take away");
             }
             let store = db.open().await?;
+            let mut moved = 0;
             for t in &teams {
-                store.assign_schedule(Scope::Team, t, None).await.map_err(said)?;
+                moved += store.assign_schedule(Scope::Team, t, None).await.map_err(said)?;
             }
             for q in &queues {
-                store.assign_schedule(Scope::Queue, q, None).await.map_err(said)?;
+                moved += store.assign_schedule(Scope::Queue, q, None).await.map_err(said)?;
             }
-            eprintln!("Done: their cases are due on the calendar from their next change on.");
+            eprintln!("Done: their cases are due on the calendar; {moved} waiting case(s) due anew, keeping the time already used.");
         }
     }
     Ok(())

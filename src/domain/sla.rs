@@ -179,20 +179,67 @@ impl BusinessClock<'_> {
     }
 }
 
+/// Where a case's clocks were counted up to when its business hours last changed: what each
+/// had used by `at` (under the hours then), kept when they change, so that a new schedule
+/// counts only what is left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockBase {
+    pub at: DateTime<Utc>,
+    pub first_used: Duration,
+    pub resolution_used: Duration,
+}
+
+/// The pauses from `start` on (one that began before it, cut to it).
+fn pauses_since(pauses: &[Pause], start: DateTime<Utc>) -> Vec<Pause> {
+    pauses.iter().filter(|(_, b)| b.is_none_or(|b| b > start)).map(|(a, b)| ((*a).max(start), *b)).collect()
+}
+
 /// A case's due times under `policy` and `schedule`: the first answer counted in business time
 /// from the opening; the resolution likewise, standing still in the `pauses` — `None` while
 /// the case waits on the customer (the clock resumes, with the time it had left, when it is
-/// taken up again).
+/// taken up again). With a `base`, counted from it with what was used by then taken off.
 pub fn due_times(
     opened: DateTime<Utc>,
+    base: Option<ClockBase>,
     policy: &SlaPolicy,
     schedule: &Schedule,
     pauses: &[Pause],
     now: DateTime<Utc>,
 ) -> DueTimes {
-    let first = schedule.add_business(opened, Duration::seconds(policy.first_response_secs));
-    let clock = BusinessClock { schedule, start: opened, budget: Duration::seconds(policy.resolution_secs), pauses };
+    let (start, first_used, resolution_used) = match base {
+        Some(b) => (b.at, b.first_used, b.resolution_used),
+        None => (opened, Duration::zero(), Duration::zero()),
+    };
+    let first = schedule.add_business(start, Duration::seconds(policy.first_response_secs) - first_used);
+    let pauses = pauses_since(pauses, start);
+    let budget = Duration::seconds(policy.resolution_secs) - resolution_used;
+    let clock = BusinessClock { schedule, start, budget, pauses: &pauses };
     (first, clock.due(now))
+}
+
+/// What a case's clocks have used by `now` under `schedule` (from its `base` when it has one):
+/// the base to keep when its business hours change. The first answer's clock stops at the
+/// answer.
+pub fn clock_base_at(
+    opened: DateTime<Utc>,
+    base: Option<ClockBase>,
+    answered: Option<DateTime<Utc>>,
+    schedule: &Schedule,
+    pauses: &[Pause],
+    now: DateTime<Utc>,
+) -> ClockBase {
+    let (start, first_used, resolution_used) = match base {
+        Some(b) => (b.at, b.first_used, b.resolution_used),
+        None => (opened, Duration::zero(), Duration::zero()),
+    };
+    let first_end = answered.map_or(now, |a| a.min(now));
+    let pauses = pauses_since(pauses, start);
+    let clock = BusinessClock { schedule, start, budget: Duration::zero(), pauses: &pauses };
+    ClockBase {
+        at: now,
+        first_used: first_used + schedule.business_between(start, first_end),
+        resolution_used: resolution_used + clock.used(now),
+    }
 }
 
 /// "3h 12m", "25m", "2d 4h": a span as lists show time left or late, to the minute.
@@ -327,25 +374,36 @@ mod tests {
         // 17:00 Thursday (16:00 UTC). Resolution: 8 business hours → 1 h Thursday, Friday 25 is
         // Christmas, the weekend is off, 7 h on Monday 28 → 16:00 Rome (15:00 UTC).
         let opened = at("2026-12-24T15:00:00Z");
-        let (first, resolve) = due_times(opened, &high, &s, &[], opened);
+        let (first, resolve) = due_times(opened, None, &high, &s, &[], opened);
         assert_eq!(first, Some(at("2026-12-24T16:00:00Z")));
         assert_eq!(resolve, Some(at("2026-12-28T15:00:00Z")));
         // Pending from Monday 10:00 Rome (09:00 UTC) to Tuesday 11:00 Rome (10:00 UTC): the clock
         // stands still (no due time while it does), then resumes with 6 h left, due Tuesday
         // 17:00 Rome (16:00 UTC).
         let waiting = [(at("2026-12-28T09:00:00Z"), None)];
-        assert_eq!(due_times(opened, &high, &s, &waiting, at("2026-12-28T12:00:00Z")).1, None);
+        assert_eq!(due_times(opened, None, &high, &s, &waiting, at("2026-12-28T12:00:00Z")).1, None);
         let resumed = [(at("2026-12-28T09:00:00Z"), Some(at("2026-12-29T10:00:00Z")))];
         assert_eq!(
-            due_times(opened, &high, &s, &resumed, at("2026-12-29T10:00:00Z")).1,
+            due_times(opened, None, &high, &s, &resumed, at("2026-12-29T10:00:00Z")).1,
             Some(at("2026-12-29T16:00:00Z"))
         );
         let clock = BusinessClock { schedule: &s, start: opened, budget: Duration::hours(8), pauses: &resumed };
         assert_eq!(clock.used(at("2026-12-29T10:00:00Z")), Duration::hours(2), "1 h Thursday, 1 h Monday");
         // Calendar time, the old way: the schedule that never stops gives the same as before.
+        // The hours change on Tuesday 29 at 11:00 UTC (12:00 Rome), the case running again since
+        // 11:00 Rome: 3 h of its 8 used (Thursday 1 h, Monday 1 h, Tuesday 1 h); the first
+        // answer came after 30 minutes. Round the clock from then on, the 5 h left run out at
+        // 16:00 UTC.
+        let base =
+            clock_base_at(opened, None, Some(at("2026-12-24T15:30:00Z")), &s, &resumed, at("2026-12-29T11:00:00Z"));
+        assert_eq!((base.first_used, base.resolution_used), (Duration::minutes(30), Duration::hours(3)));
         let always = Schedule::always("calendar");
         assert_eq!(
-            due_times(opened, &high, &always, &[], opened),
+            due_times(opened, Some(base), &high, &always, &resumed, at("2026-12-29T11:00:00Z")).1,
+            Some(at("2026-12-29T16:00:00Z"))
+        );
+        assert_eq!(
+            due_times(opened, None, &high, &always, &[], opened),
             (Some(opened + Duration::hours(1)), Some(opened + Duration::hours(8)))
         );
     }

@@ -408,6 +408,33 @@ pub(crate) async fn update_case(tx: &mut Tx, read: &Case, changes: &CaseChanges,
     Ok(Cas::Applied(next))
 }
 
+/// Sets a case's due times (its business hours changed): a new revision, in the change feed.
+pub(crate) async fn set_due_times(
+    tx: &mut Tx,
+    read: &Case,
+    dues: crate::domain::sla::DueTimes,
+    at: crate::domain::time::Timestamp,
+) -> Result<Case> {
+    let mut next = read.clone();
+    (next.first_response_due, next.resolution_due) = dues;
+    next.revision = read.revision + 1;
+    next.updated_at = at;
+    sqlx::query(
+        "UPDATE cases SET first_response_due = $1, resolution_due = $2, revision = $3, updated_at = $4 \
+         WHERE id = $5 AND revision = $6",
+    )
+    .bind(next.first_response_due.map(to_micros))
+    .bind(next.resolution_due.map(to_micros))
+    .bind(next.revision)
+    .bind(to_micros(at))
+    .bind(read.id.to_string())
+    .bind(read.revision)
+    .execute(&mut **tx)
+    .await?;
+    record_change(tx, Entity::Case, next.id, Some(next.id), Some(next.customer_id), &next).await?;
+    Ok(next)
+}
+
 async fn stale(tx: &mut Tx, id: Uuid) -> Result<Cas<Case>> {
     Ok(match fetch_case(&mut **tx, id).await? {
         Some(current) => Cas::Stale(Box::new(current)),

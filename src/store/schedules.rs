@@ -7,11 +7,13 @@ use uuid::Uuid;
 
 use super::agents::AdminError;
 use super::{col_json, col_str, to_json, Result, Store, StoreError, Tx};
-use crate::domain::case::CaseStatus;
+use crate::domain::case::{Case, CaseStatus};
 use crate::domain::schedule::{Schedule, ScheduleSpec};
+use crate::domain::sla::{clock_base_at, due_times, pauses, ClockBase, DueTimes};
 use crate::domain::time::{from_micros, now, to_micros, Timestamp};
 use crate::domain::Invalid;
 pub use crate::wire::schedules::KeptSchedule;
+use chrono::Duration;
 
 /// Where a schedule applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,62 +33,24 @@ impl Scope {
 
 impl Store {
     /// Sets a schedule (checked first), replacing the one of the same name; the teams and
-    /// queues that kept it keep the new version.
-    pub async fn put_schedule(&self, spec: &ScheduleSpec) -> std::result::Result<Schedule, AdminError> {
-        let schedule = spec.schedule().map_err(AdminError::Invalid)?;
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO schedules (name, definition, updated_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (name) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at",
-        )
-        .bind(spec.name.clone())
-        .bind(to_json(spec))
-        .bind(to_micros(now()))
-        .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from)?;
-        tx.commit().await?;
-        Ok(schedule)
+    /// queues that kept it keep the new hours, their waiting cases the time already used.
+    /// How many waiting cases' due times moved.
+    pub async fn put_schedule(&self, spec: &ScheduleSpec) -> std::result::Result<usize, AdminError> {
+        spec.schedule().map_err(AdminError::Invalid)?;
+        reschedule(self, Change::Put(spec)).await
     }
 
     /// Gives `scope` `name` (a team or a queue) the schedule named `schedule`, or (`None`) takes
-    /// its schedule away: its cases' clocks run on the calendar again.
+    /// its schedule away (its cases' clocks run on the calendar again); its waiting cases keep
+    /// the time already used. How many waiting cases' due times moved.
     pub async fn assign_schedule(
         &self,
         scope: Scope,
         name: &str,
         schedule: Option<&str>,
-    ) -> std::result::Result<(), AdminError> {
+    ) -> std::result::Result<usize, AdminError> {
         let name = crate::domain::case::queue_name(name).map_err(AdminError::Invalid)?;
-        let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM schedule_assignments WHERE scope = $1 AND name = $2")
-            .bind(scope.as_str())
-            .bind(name.clone())
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from)?;
-        if let Some(s) = schedule {
-            let known: Option<String> = sqlx::query_scalar("SELECT name FROM schedules WHERE name = $1")
-                .bind(s.to_string())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(StoreError::from)?;
-            if known.is_none() {
-                return Err(AdminError::Invalid(Invalid::field(
-                    "schedule",
-                    format!("no schedule named `{}`: set it first", s.escape_debug()),
-                )));
-            }
-            sqlx::query("INSERT INTO schedule_assignments (scope, name, schedule) VALUES ($1, $2, $3)")
-                .bind(scope.as_str())
-                .bind(name)
-                .bind(s.to_string())
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from)?;
-        }
-        tx.commit().await?;
-        Ok(())
+        reschedule(self, Change::Assign { scope, name, schedule: schedule.map(str::to_string) }).await
     }
 
     /// Every schedule with the teams and queues that keep it, by name.
@@ -170,4 +134,165 @@ pub(crate) async fn record_status(
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// Where a case's clocks were last based (when its business hours changed), if ever.
+pub(crate) async fn clock_base(tx: &mut Tx, case_id: Uuid) -> Result<Option<ClockBase>> {
+    let row = sqlx::query("SELECT clock_base_at, clock_first_used, clock_resolution_used FROM cases WHERE id = $1")
+        .bind(case_id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let at: Option<i64> = row.try_get("clock_base_at")?;
+    Ok(at.map(|at| ClockBase {
+        at: from_micros(at),
+        first_used: Duration::seconds(row.try_get::<i64, _>("clock_first_used").unwrap_or(0)),
+        resolution_used: Duration::seconds(row.try_get::<i64, _>("clock_resolution_used").unwrap_or(0)),
+    }))
+}
+
+/// The due times of `case` (as it is, or is about to be) at `now`, counted in the business
+/// hours of its queue or team (the calendar when neither has a schedule) from its opening or
+/// its clock base; the resolution clock stands still in the pending stretches of its recorded
+/// status history (`was`: its status before `change`, the change being made, not recorded yet).
+pub(crate) async fn due_times_for(
+    tx: &mut Tx,
+    case: &Case,
+    was: CaseStatus,
+    change: Option<(Timestamp, CaseStatus)>,
+    now: Timestamp,
+) -> Result<DueTimes> {
+    let policy = super::queues::sla_policy(tx, case.priority).await?;
+    let schedule = schedule_for(tx, &case.queue, &case.team).await?.unwrap_or_else(|| Schedule::always("calendar"));
+    let paused = case_pauses(tx, case, was, change).await?;
+    let base = clock_base(tx, case.id).await?;
+    Ok(due_times(case.created_at, base, &policy, &schedule, &paused, now))
+}
+
+/// The pauses of a case's recorded status history (and of `change`, being made).
+async fn case_pauses(
+    tx: &mut Tx,
+    case: &Case,
+    was: CaseStatus,
+    change: Option<(Timestamp, CaseStatus)>,
+) -> Result<Vec<crate::domain::sla::Pause>> {
+    let (initial, mut history) = status_history(tx, case.id, was).await?;
+    history.extend(change);
+    Ok(pauses(case.created_at, initial, &history))
+}
+
+/// A change of schedules.
+enum Change<'a> {
+    /// Set a schedule (new hours for those who keep it).
+    Put(&'a ScheduleSpec),
+    /// Give a team or a queue a schedule, or none.
+    Assign { scope: Scope, name: String, schedule: Option<String> },
+}
+
+async fn apply(tx: &mut Tx, change: &Change<'_>) -> std::result::Result<(), AdminError> {
+    match change {
+        Change::Put(spec) => {
+            sqlx::query(
+                "INSERT INTO schedules (name, definition, updated_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (name) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at",
+            )
+            .bind(spec.name.clone())
+            .bind(to_json(spec))
+            .bind(to_micros(now()))
+            .execute(&mut **tx)
+            .await
+            .map_err(StoreError::from)?;
+        }
+        Change::Assign { scope, name, schedule } => {
+            sqlx::query("DELETE FROM schedule_assignments WHERE scope = $1 AND name = $2")
+                .bind(scope.as_str())
+                .bind(name.clone())
+                .execute(&mut **tx)
+                .await
+                .map_err(StoreError::from)?;
+            if let Some(s) = schedule {
+                let known: Option<String> = sqlx::query_scalar("SELECT name FROM schedules WHERE name = $1")
+                    .bind(s.clone())
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(StoreError::from)?;
+                if known.is_none() {
+                    return Err(AdminError::Invalid(Invalid::field(
+                        "schedule",
+                        format!("no schedule named `{}`: set it first", s.escape_debug()),
+                    )));
+                }
+                sqlx::query("INSERT INTO schedule_assignments (scope, name, schedule) VALUES ($1, $2, $3)")
+                    .bind(scope.as_str())
+                    .bind(name.clone())
+                    .bind(s.clone())
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(StoreError::from)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Makes a change of schedules so that the waiting cases it touches keep the business time
+/// their clocks used under the hours they had: each gets a clock base at this moment under its
+/// old schedule, then due times under its new one — a new revision, in the change feed, so
+/// consoles see them. How many cases' due times moved.
+async fn reschedule(store: &Store, change: Change<'_>) -> std::result::Result<usize, AdminError> {
+    let mut tx = store.begin_write().await?;
+    let at = now();
+    let cases =
+        sqlx::query(&format!("SELECT {} FROM cases WHERE {}", super::cases::CASE_COLUMNS, super::queues::ACTIVE))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(StoreError::from)?
+            .iter()
+            .map(super::cases::case_from_row)
+            .collect::<Result<Vec<Case>>>()?;
+    let touched = |c: &Case| match &change {
+        Change::Put(_) => true,
+        Change::Assign { scope: Scope::Team, name, .. } => c.team == *name,
+        Change::Assign { scope: Scope::Queue, name, .. } => c.queue == *name,
+    };
+    let mut before = Vec::new();
+    for c in cases.into_iter().filter(touched) {
+        let old = schedule_for(&mut tx, &c.queue, &c.team).await?;
+        if let Change::Put(spec) = &change {
+            if old.as_ref().is_none_or(|s| s.name != spec.name) {
+                continue;
+            }
+        }
+        let paused = case_pauses(&mut tx, &c, c.status, None).await?;
+        let base = clock_base(&mut tx, c.id).await?;
+        let old_name = old.as_ref().map(|s| s.name.clone());
+        let hours = old.unwrap_or_else(|| Schedule::always("calendar"));
+        let kept = clock_base_at(c.created_at, base, c.first_response_at, &hours, &paused, at);
+        before.push((c, old_name, kept));
+    }
+    apply(&mut tx, &change).await?;
+    let mut moved = 0;
+    for (c, old_name, kept) in before {
+        let new_name = schedule_for(&mut tx, &c.queue, &c.team).await?.map(|s| s.name);
+        if new_name == old_name && !matches!(change, Change::Put(_)) {
+            continue;
+        }
+        sqlx::query(
+            "UPDATE cases SET clock_base_at = $1, clock_first_used = $2, clock_resolution_used = $3 WHERE id = $4",
+        )
+        .bind(to_micros(kept.at))
+        .bind(kept.first_used.num_seconds())
+        .bind(kept.resolution_used.num_seconds())
+        .bind(c.id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from)?;
+        let dues = due_times_for(&mut tx, &c, c.status, None, at).await?;
+        if (c.first_response_due, c.resolution_due) != dues {
+            super::cases::set_due_times(&mut tx, &c, dues, at).await?;
+            moved += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(moved)
 }

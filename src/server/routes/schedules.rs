@@ -44,7 +44,7 @@ pub async fn list(State(state): State<AppState>, AgentAuth(_agent): AgentAuth) -
 
 #[utoipa::path(post, path = "/api/v1/schedules", tag = "schedules", request_body = ScheduleSpec,
     responses(
-        (status = 200, description = "The schedule, set (replacing the one of the same name: the teams and queues that keep it keep the new hours)", body = ScheduleSpec),
+        (status = 200, description = "The schedule, set (replacing the one of the same name: the teams and queues that keep it keep the new hours, their waiting cases the business time already used)", body = ScheduleSpec),
         (status = "4XX", description = "A problem (admins only; a schedule that does not check says what to fix)", body = Problem, content_type = "application/problem+json")))]
 pub async fn put(
     State(state): State<AppState>,
@@ -52,8 +52,8 @@ pub async fn put(
     ApiJson(spec): ApiJson<ScheduleSpec>,
 ) -> ApiResult<Json<ScheduleSpec>> {
     may_manage_agents(&admin)?;
-    state.store.put_schedule(&spec).await.map_err(admin_error)?;
-    tracing::info!(schedule = %spec.name, by = %admin.name, "schedule set");
+    let moved = state.store.put_schedule(&spec).await.map_err(admin_error)?;
+    tracing::info!(schedule = %spec.name, by = %admin.name, cases_moved = moved, "schedule set");
     Ok(Json(spec))
 }
 
@@ -73,14 +73,14 @@ async fn assign(
             )));
         }
     }
-    state.store.assign_schedule(scope, name, choice.schedule.as_deref()).await.map_err(admin_error)?;
-    tracing::info!(scope = scope.as_str(), %name, schedule = ?choice.schedule, by = %admin.name, "schedule assigned");
+    let moved = state.store.assign_schedule(scope, name, choice.schedule.as_deref()).await.map_err(admin_error)?;
+    tracing::info!(scope = scope.as_str(), %name, schedule = ?choice.schedule, by = %admin.name, cases_moved = moved, "schedule assigned");
     Ok(Json(choice))
 }
 
 #[utoipa::path(put, path = "/api/v1/teams/{name}/schedule", tag = "schedules", params(ScopeName), request_body = ScheduleChoice,
     responses(
-        (status = 200, description = "The team's cases are due in these hours from their next change on (new cases at once)", body = ScheduleChoice),
+        (status = 200, description = "The team's cases are due in these hours from now on; its waiting cases keep the business time already used", body = ScheduleChoice),
         (status = "4XX", description = "A problem (admins only; 404: no such schedule)", body = Problem, content_type = "application/problem+json")))]
 pub async fn team(
     State(state): State<AppState>,
@@ -102,7 +102,7 @@ pub struct QueueId {
 
 #[utoipa::path(put, path = "/api/v1/queues/{id}/schedule", tag = "schedules", params(QueueId), request_body = ScheduleChoice,
     responses(
-        (status = 200, description = "The queue's cases are due in these hours (over its team's) from their next change on", body = ScheduleChoice),
+        (status = 200, description = "The queue's cases are due in these hours (over its team's) from now on; its waiting cases keep the business time already used", body = ScheduleChoice),
         (status = "4XX", description = "A problem (admins only; 404: no such schedule)", body = Problem, content_type = "application/problem+json")))]
 pub async fn queue(
     State(state): State<AppState>,

@@ -29,3 +29,8 @@ FROM events
 WHERE source = 'casebook' AND kind = 'case_status_changed' AND case_id IS NOT NULL
   AND json_extract(data, '$.from') IS NOT NULL AND json_extract(data, '$.to') IS NOT NULL
   AND case_id IN (SELECT id FROM cases);
+-- Where each case's clocks were counted up to when its business hours last changed, and what
+-- they had used by then (seconds): a new schedule counts only what is left.
+ALTER TABLE cases ADD COLUMN clock_base_at BIGINT;
+ALTER TABLE cases ADD COLUMN clock_first_used BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE cases ADD COLUMN clock_resolution_used BIGINT NOT NULL DEFAULT 0;
