@@ -157,3 +157,33 @@ async fn due_times_in_business_hours(s: &TestServer) {
 }
 
 both_backends!(due_times_in_business_hours);
+
+/// `casebook schedules load FILE --team T` checks the file, stores it, gives it to the team;
+/// `list` shows who keeps it; a bad file says what to fix.
+#[test]
+fn schedules_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("s.db").display());
+    let bin = env!("CARGO_BIN_EXE_casebook");
+    let file = dir.path().join("office.toml");
+    std::fs::write(
+        &file,
+        "name = \"office\"\ntimezone = \"Europe/Rome\"\nholidays = [\"2026-12-25\"]\n[week]\nmon = [\"09:00-12:30\", \"13:30-18:00\"]\nfri = [\"09:00-17:00\"]\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| std::process::Command::new(bin).args(args).env("HOME", dir.path()).output().unwrap();
+    let out = run(&["schedules", "load", file.to_str().unwrap(), "--team", "support", "--queue", "vip", "--database", &db]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Loaded schedule `office` for team support for queue vip"));
+    let out = run(&["schedules", "list", "--database", &db]);
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(listed.contains("office") && listed.contains("Europe/Rome") && listed.contains("teams: support") && listed.contains("queues: vip"), "{listed}");
+    std::fs::write(&file, "name = \"office\"\ntimezone = \"Europe/Atlantis\"\n").unwrap();
+    let out = run(&["schedules", "load", file.to_str().unwrap(), "--database", &db]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("IANA time zone"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&["schedules", "unassign", "--team", "support", "--database", &db]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&["schedules", "list", "--database", &db]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("teams: -"));
+}
