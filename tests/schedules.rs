@@ -172,16 +172,27 @@ fn schedules_from_the_command_line() {
     )
     .unwrap();
     let run = |args: &[&str]| std::process::Command::new(bin).args(args).env("HOME", dir.path()).output().unwrap();
-    let out = run(&["schedules", "load", file.to_str().unwrap(), "--team", "support", "--queue", "vip", "--database", &db]);
+    let out =
+        run(&["schedules", "load", file.to_str().unwrap(), "--team", "support", "--queue", "vip", "--database", &db]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("Loaded schedule `office` for team support for queue vip"));
     let out = run(&["schedules", "list", "--database", &db]);
     let listed = String::from_utf8_lossy(&out.stdout);
-    assert!(listed.contains("office") && listed.contains("Europe/Rome") && listed.contains("teams: support") && listed.contains("queues: vip"), "{listed}");
+    assert!(
+        listed.contains("office")
+            && listed.contains("Europe/Rome")
+            && listed.contains("teams: support")
+            && listed.contains("queues: vip"),
+        "{listed}"
+    );
     std::fs::write(&file, "name = \"office\"\ntimezone = \"Europe/Atlantis\"\n").unwrap();
     let out = run(&["schedules", "load", file.to_str().unwrap(), "--database", &db]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("IANA time zone"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("IANA time zone"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = run(&["schedules", "unassign", "--team", "support", "--database", &db]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let out = run(&["schedules", "list", "--database", &db]);
