@@ -139,6 +139,8 @@ enum Command {
         #[command(subcommand)]
         command: super::articles::ArticlesCommand,
     },
+    /// The leads' report of a period for a spreadsheet: every table as CSV (or JSON)
+    Report(super::report::ReportArgs),
     /// Business hours that SLA clocks count in: list, load a TOML file for teams or queues, unassign
     Schedules {
         #[command(subcommand)]
@@ -571,6 +573,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Macros { command } => super::macros::run(command).await?,
         Command::Articles { command } => super::articles::run(command).await?,
         Command::Schedules { command } => super::schedules::run(command).await?,
+        Command::Report(args) => super::report::run(args).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

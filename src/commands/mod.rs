@@ -11,6 +11,7 @@ pub mod demo;
 pub mod export;
 pub mod import;
 pub mod macros;
+pub mod report;
 pub mod rules;
 pub mod schedules;
 pub mod seed;

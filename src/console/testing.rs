@@ -299,6 +299,18 @@ pub fn lead_scene() -> App {
                 figures: total,
             }],
             daily,
+            root_causes: [
+                ("carrier lost the parcel", 7, 3),
+                ("expired card", 4, 6),
+                ("address typo at checkout", 2, 0),
+            ]
+            .iter()
+            .map(|(k, n, p)| crate::wire::leads::Ranked { key: k.to_string(), count: *n, previous: *p })
+            .collect(),
+            contact_reasons: [("parcel stuck at the depot", 9, 5), ("charged twice for order #", 5, 5)]
+                .iter()
+                .map(|(k, n, p)| crate::wire::leads::Ranked { key: k.to_string(), count: *n, previous: *p })
+                .collect(),
         }))),
     );
     app

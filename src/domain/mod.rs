@@ -13,6 +13,7 @@ pub mod event;
 pub mod followup;
 pub mod macros;
 pub mod rasa;
+pub mod reasons;
 pub mod rules;
 pub mod schedule;
 pub mod sla;

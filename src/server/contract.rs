@@ -192,7 +192,13 @@ fn query_parameters(doc: &mut Value) {
 
     let p = "/api/v1/reports/summary";
     param_schema(doc, p, "from", time.clone());
+    param_schema(doc, p, "to", time.clone());
+    let p = "/api/v1/reports/cases";
+    param_schema(doc, p, "from", time.clone());
     param_schema(doc, p, "to", time);
+    let figures: Vec<&str> = crate::wire::leads::ReportFigure::ALL.iter().map(|f| f.as_str()).collect();
+    param_schema(doc, p, "figure", pattern(&format!("^ *({}) *$", figures.join("|"))));
+    param_schema(doc, p, "agent", pattern(&format!("^ *(none|{UUID})? *$")));
 
     let p = "/api/v1/sync/pull";
     param_schema(doc, p, "limit", limit(1000));

@@ -166,6 +166,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(leads::cases))
         .routes(routes!(leads::bulk))
         .routes(routes!(leads::summary))
+        .routes(routes!(leads::drill))
         .routes(routes!(webhooks::list, webhooks::create))
         .routes(routes!(webhooks::patch, webhooks::remove))
         .routes(routes!(webhooks::deliveries))

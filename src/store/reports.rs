@@ -9,9 +9,15 @@ use uuid::Uuid;
 
 use super::queues::{breached_sql, ACTIVE};
 use super::{col_i64, col_str, Result, Sql, Store};
-use crate::domain::case::Outcome;
+use crate::domain::case::{Case, Outcome};
+use crate::domain::reasons::{contact_reason, rank, root_cause};
 use crate::domain::time::{to_micros, Timestamp};
-pub use crate::wire::leads::{AgentFigures, Day, Figures, FollowUpCompliance, QueueFigures, SummaryReport};
+pub use crate::wire::leads::{
+    AgentFigures, Day, Figures, FollowUpCompliance, QueueFigures, Ranked, ReportFigure, SummaryReport,
+};
+
+/// How many root causes and contact reasons a report ranks.
+pub const RANKED: usize = 20;
 
 /// How long after a resolution a survey answer still counts for that case.
 pub const SURVEY_WINDOW_DAYS: i64 = 14;
@@ -245,7 +251,120 @@ impl Store {
                 day
             })
             .collect();
-        Ok(SummaryReport { from, to, teams: teams.to_vec(), total, by_queue, by_agent, daily })
+        let (root_causes, contact_reasons) = self.rankings(f, u, teams).await?;
+        Ok(SummaryReport {
+            from,
+            to,
+            teams: teams.to_vec(),
+            total,
+            by_queue,
+            by_agent,
+            daily,
+            root_causes,
+            contact_reasons,
+        })
+    }
+
+    /// The root causes of the period's resolutions and the reasons of its openings, each with
+    /// its count in the period before (`[f - (u - f), f)`).
+    async fn rankings(&self, f: i64, u: i64, teams: &[String]) -> Result<(Vec<Ranked>, Vec<Ranked>)> {
+        let before = f - (u - f);
+        let ranked = |r: Vec<(String, i64, i64)>| {
+            r.into_iter().map(|(key, count, previous)| Ranked { key, count, previous }).collect::<Vec<_>>()
+        };
+        let mut sql = Sql::new(
+            self.backend(),
+            "SELECT resolution_root_cause AS rc, resolved_at AS t FROM cases WHERE resolution_root_cause IS NOT NULL AND resolved_at >= ",
+        );
+        sql.bind(before).push(" AND resolved_at < ").bind(u);
+        team_filter(&mut sql, teams, "");
+        let (mut now, mut then) = (Vec::new(), Vec::new());
+        for r in self.rows(sql).await? {
+            let whys: Vec<String> = serde_json::from_str(&col_str(&r, "rc")?).unwrap_or_default();
+            if let Some(cause) = root_cause(&whys) {
+                if col_i64(&r, "t")? >= f {
+                    now.push(cause)
+                } else {
+                    then.push(cause)
+                }
+            }
+        }
+        let causes = ranked(rank(now, then, RANKED));
+        let mut sql = Sql::new(self.backend(), "SELECT subject, created_at AS t FROM cases WHERE created_at >= ");
+        sql.bind(before).push(" AND created_at < ").bind(u);
+        team_filter(&mut sql, teams, "");
+        let (mut now, mut then) = (Vec::new(), Vec::new());
+        for r in self.rows(sql).await? {
+            let reason = contact_reason(&col_str(&r, "subject")?);
+            if col_i64(&r, "t")? >= f {
+                now.push(reason)
+            } else {
+                then.push(reason)
+            }
+        }
+        Ok((causes, ranked(rank(now, then, RANKED))))
+    }
+
+    /// The cases behind a figure of the report of `[from, to)` for `teams` at `at`, optionally
+    /// of one queue or one agent (`""`: nobody's), newest first (up to 500), and how many.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn report_cases(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        teams: &[String],
+        figure: ReportFigure,
+        key: Option<&str>,
+        queue: Option<&str>,
+        agent: Option<&str>,
+        at: Timestamp,
+    ) -> Result<(Vec<Case>, i64)> {
+        let (f, u, now) = (to_micros(from), to_micros(to), to_micros(at));
+        let mut sql = Sql::new(self.backend(), &format!("SELECT {} FROM cases WHERE ", super::cases::CASE_COLUMNS));
+        match figure {
+            ReportFigure::Opened | ReportFigure::ContactReason => {
+                sql.push("created_at >= ").bind(f).push(" AND created_at < ").bind(u);
+            }
+            ReportFigure::Resolved | ReportFigure::RootCause | ReportFigure::Outcome => {
+                sql.push("resolved_at >= ").bind(f).push(" AND resolved_at < ").bind(u);
+            }
+            ReportFigure::Breached => {
+                sql.push(&format!("((created_at >= ")).bind(f).push(" AND created_at < ").bind(u);
+                sql.push(&format!(" AND {ACTIVE} AND "));
+                breached_sql(&mut sql, now, "");
+                sql.push(") OR (resolved_at >= ").bind(f).push(" AND resolved_at < ").bind(u);
+                sql.push(" AND (resolved_at > resolution_due OR COALESCE(first_response_at, resolved_at) > first_response_due)))");
+            }
+        }
+        if figure == ReportFigure::Outcome {
+            sql.push(" AND resolution_outcome = ").bind(key.unwrap_or("").to_string());
+        }
+        team_filter(&mut sql, teams, "");
+        if let Some(q) = queue {
+            sql.push(" AND queue = ").bind(q.to_string());
+        }
+        match agent {
+            Some("") => {
+                sql.push(" AND assignee_id IS NULL");
+            }
+            Some(a) => {
+                sql.push(" AND assignee_id = ").bind(a.to_string());
+            }
+            None => {}
+        }
+        sql.push(" ORDER BY created_at DESC, id DESC");
+        let rows = self.rows(sql).await?;
+        let mut cases = rows.iter().map(super::cases::case_from_row).collect::<Result<Vec<Case>>>()?;
+        match (figure, key) {
+            (ReportFigure::RootCause, Some(k)) => {
+                cases.retain(|c| c.resolution.as_ref().and_then(|r| root_cause(&r.root_cause)).as_deref() == Some(k))
+            }
+            (ReportFigure::ContactReason, Some(k)) => cases.retain(|c| contact_reason(&c.subject) == k),
+            _ => {}
+        }
+        let total = cases.len() as i64;
+        cases.truncate(500);
+        Ok((cases, total))
     }
 
     async fn rows(&self, sql: Sql) -> Result<Vec<sqlx::any::AnyRow>> {

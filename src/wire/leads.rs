@@ -162,6 +162,76 @@ pub struct SummaryReport {
     pub by_agent: Vec<AgentFigures>,
     /// Every UTC day of the period, oldest first.
     pub daily: Vec<Day>,
+    /// The root causes of the cases resolved in the period (each resolution's first why,
+    /// normalised), most first, with their count in the period before (of the same length).
+    #[serde(default)]
+    pub root_causes: Vec<Ranked>,
+    /// What the cases opened in the period were about (their subjects, numbers taken out),
+    /// most first, with their count in the period before.
+    #[serde(default)]
+    pub contact_reasons: Vec<Ranked>,
+}
+
+/// One row of a ranking: a key, how often in the period, and in the period before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Ranked {
+    pub key: String,
+    pub count: i64,
+    pub previous: i64,
+}
+
+/// A figure of the report whose cases a lead can open (`GET /api/v1/reports/cases`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportFigure {
+    /// Opened in the period.
+    Opened,
+    /// Resolved in the period.
+    Resolved,
+    /// Counted in `sla_breaches`: opened in the period and breached now, or resolved in the
+    /// period late.
+    Breached,
+    /// Resolved in the period with this root cause (`key`).
+    RootCause,
+    /// Opened in the period with this contact reason (`key`).
+    ContactReason,
+    /// Resolved in the period with this outcome (`key`).
+    Outcome,
+}
+
+impl ReportFigure {
+    pub const ALL: [ReportFigure; 6] = [
+        ReportFigure::Opened,
+        ReportFigure::Resolved,
+        ReportFigure::Breached,
+        ReportFigure::RootCause,
+        ReportFigure::ContactReason,
+        ReportFigure::Outcome,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportFigure::Opened => "opened",
+            ReportFigure::Resolved => "resolved",
+            ReportFigure::Breached => "breached",
+            ReportFigure::RootCause => "root_cause",
+            ReportFigure::ContactReason => "contact_reason",
+            ReportFigure::Outcome => "outcome",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReportFigure> {
+        Self::ALL.into_iter().find(|f| f.as_str() == s.trim())
+    }
+}
+
+/// The cases behind a figure of the report.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ReportCases {
+    /// Newest first, up to 500.
+    pub cases: Vec<Case>,
+    /// How many there are in all (more than `cases` holds when past 500).
+    pub total: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -202,5 +202,38 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     for a in &r.by_agent {
         lines.push(row(a.name.clone().unwrap_or_else(|| "(unassigned)".into()), &a.figures));
     }
-    frame.render_widget(Paragraph::new(lines), tables);
+    // Wide: the rankings beside the table; narrow: below it.
+    let [per, why] = if tables.width >= 120 {
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas::<2>(tables)
+    } else {
+        let h = (lines.len() as u16).min(tables.height / 2);
+        Layout::vertical([Constraint::Length(h), Constraint::Min(0)]).areas::<2>(tables)
+    };
+    frame.render_widget(Paragraph::new(lines), per);
+
+    // What customers came about and why it happened, most first, against the period before.
+    let mut lines = Vec::new();
+    let w = why.width as usize;
+    for (title, ranked) in [("Root causes", &r.root_causes), ("Contact reasons", &r.contact_reasons)] {
+        lines.push(Line::styled(
+            format!("{title} (vs the period before)"),
+            theme.fg(Slot::Title).add_modifier(Modifier::BOLD),
+        ));
+        if ranked.is_empty() {
+            lines.push(Line::styled("none recorded", theme.fg(Slot::TextMuted)));
+        }
+        for k in ranked.iter().take(5) {
+            let (trend, slot) = match k.count - k.previous {
+                0 => ("=".to_string(), Slot::TextMuted),
+                d if d > 0 => (format!("↑{d}"), Slot::Sla(SlaState::AtRisk)),
+                d => (format!("↓{}", -d), Slot::Sla(SlaState::Ok)),
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("{:>4} ", k.count), theme.fg(Slot::Text)),
+                Span::styled(format!("{trend:<5}"), theme.fg(slot)),
+                Span::styled(crate::console::widgets::fit(&k.key, w.saturating_sub(10)), theme.fg(Slot::Text)),
+            ]));
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), why);
 }

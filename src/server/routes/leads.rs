@@ -23,7 +23,8 @@ use crate::server::AppState;
 use crate::store::queues::{QueueCaseFilter, QueueSort};
 use crate::store::reports::SummaryReport;
 pub use crate::wire::leads::{
-    BulkChange, BulkRequest, BulkResponse, BulkResult, BulkStatus, QueueCasePage, QueuesResponse,
+    BulkChange, BulkRequest, BulkResponse, BulkResult, BulkStatus, QueueCasePage, QueuesResponse, ReportCases,
+    ReportFigure,
 };
 
 /// The most cases one bulk request may change.
@@ -168,7 +169,19 @@ pub async fn summary(
     AgentAuth(agent): AgentAuth,
     ApiQuery(p): ApiQuery<ReportParams>,
 ) -> ApiResult<Json<SummaryReport>> {
-    let teams = may_read_report(&agent, p.team.as_deref().map(str::trim).filter(|t| !t.is_empty()))?;
+    let (teams, from, to, at) = report_period(&agent, &p)?;
+    Ok(Json(state.store.summary_report(from, to, &teams, at).await?))
+}
+
+/// Who may read which report, and its period.
+fn report_period(
+    agent: &crate::domain::agent::Agent,
+    p: &ReportParams,
+) -> Result<
+    (Vec<String>, chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>),
+    ApiError,
+> {
+    let teams = may_read_report(agent, p.team.as_deref().map(str::trim).filter(|t| !t.is_empty()))?;
     let at = now();
     let to = parse_time("to", p.to.as_deref())?.unwrap_or(at);
     let from = parse_time("from", p.from.as_deref())?.unwrap_or(to - Duration::days(7));
@@ -178,5 +191,58 @@ pub async fn summary(
     if to - from > Duration::days(366) {
         return Err(ApiError::invalid_parameter("from", "a report covers at most 366 days: ask for a shorter period"));
     }
-    Ok(Json(state.store.summary_report(from, to, &teams, at).await?))
+    Ok((teams, from, to, at))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DrillParams {
+    /// RFC 3339; default: 7 days before `to`.
+    pub from: Option<String>,
+    /// RFC 3339, exclusive; default: now.
+    pub to: Option<String>,
+    /// One team; default: the lead's teams (every team for an admin).
+    pub team: Option<String>,
+    /// `opened`, `resolved`, `breached`, `root_cause`, `contact_reason` or `outcome`.
+    pub figure: String,
+    /// The root cause, contact reason or outcome, for those figures (as the report names it).
+    pub key: Option<String>,
+    /// Only this queue's cases (a row of the report's queues).
+    pub queue: Option<String>,
+    /// Only this agent's cases (a row of the report's agents); `none`: nobody's.
+    pub agent: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/reports/cases", tag = "leads", params(DrillParams),
+    responses(
+        (status = 200, description = "The cases behind a figure of the report: exactly those it counts, newest first (up to 500)", body = ReportCases),
+        (status = 403, description = "Agents, and leads asking for another team", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+pub async fn drill(
+    State(state): State<AppState>,
+    AgentAuth(agent): AgentAuth,
+    ApiQuery(p): ApiQuery<DrillParams>,
+) -> ApiResult<Json<ReportCases>> {
+    let period = ReportParams { from: p.from.clone(), to: p.to.clone(), team: p.team.clone() };
+    let (teams, from, to, at) = report_period(&agent, &period)?;
+    let figure = ReportFigure::parse(&p.figure).ok_or_else(|| {
+        ApiError::invalid_parameter("figure", "one of opened, resolved, breached, root_cause, contact_reason, outcome")
+    })?;
+    let key = p.key.as_deref().map(str::trim).filter(|k| !k.is_empty());
+    if matches!(figure, ReportFigure::RootCause | ReportFigure::ContactReason | ReportFigure::Outcome) && key.is_none()
+    {
+        return Err(ApiError::invalid_parameter(
+            "key",
+            "this figure needs the key the report names (a root cause, reason or outcome)",
+        ));
+    }
+    let agent_id = match p.agent.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        Some("none") => Some(String::new()),
+        Some(a) => Some(crate::server::extract::parse_id("agent", a)?.to_string()),
+        None => None,
+    };
+    let queue = p.queue.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    let (cases, total) =
+        state.store.report_cases(from, to, &teams, figure, key, queue, agent_id.as_deref(), at).await?;
+    Ok(Json(ReportCases { cases, total }))
 }

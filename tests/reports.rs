@@ -1,0 +1,130 @@
+//! The report's root causes and contact reasons, and the cases behind its figures, over
+//! loopback on SQLite and PostgreSQL against a hand-worked set of cases; and `casebook report
+//! --format csv` read back.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use casebook::domain::agent::Role;
+use common::TestServer;
+use serde_json::{json, Value};
+
+/// Opens a case and resolves it with `whys` and `outcome` (when given); its id.
+async fn case(s: &TestServer, token: &str, customer: &str, subject: &str, resolve: Option<(&[&str], &str)>) -> String {
+    let r =
+        s.post("/api/v1/cases", token, json!({"customer_id": customer, "subject": subject, "team": "support"})).await;
+    assert_eq!(r.status, 201, "{}", r.json);
+    let id = r.json["id"].as_str().unwrap().to_string();
+    if let Some((whys, outcome)) = resolve {
+        let r = s
+            .put(
+                &format!("/api/v1/cases/{id}/resolution"),
+                token,
+                json!({"revision": 1, "summary": "Done", "root_cause": whys, "outcome": outcome, "rasa_incomplete_reason": "a test"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.json);
+    }
+    id
+}
+
+fn ids(v: &Value) -> BTreeSet<String> {
+    v["cases"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect()
+}
+
+async fn root_causes_reasons_and_drill_down(s: &TestServer) {
+    let (_, anna) = s.agent("anna", Role::Agent, &["support"]).await;
+    let (_, lena) = s.agent("lena", Role::Lead, &["support"]).await;
+    let ingest = s.ingest_token("shop").await;
+    let customer = s.customer(&ingest, "C-1").await;
+    // Hand-worked: two resolutions blame the carrier (written two ways), one an expired card;
+    // two cases are about a double charge (different orders), one a parcel; one still open.
+    let c1 = case(
+        s,
+        &anna,
+        &customer,
+        "Charged twice for order #1234",
+        Some((&["Expired card", "bank retried"], "negative")),
+    )
+    .await;
+    let c2 =
+        case(s, &anna, &customer, "Parcel stuck at the depot", Some((&["Carrier lost the parcel."], "negative"))).await;
+    let c3 = case(
+        s,
+        &anna,
+        &customer,
+        "charged twice for order 98",
+        Some((&["  ", "carrier   lost the PARCEL"], "positive")),
+    )
+    .await;
+    let c4 = case(s, &anna, &customer, "Wrong size delivered", None).await;
+
+    let r = s.get("/api/v1/reports/summary", &lena).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    common::conforms(&reqwest::Method::GET, "/api/v1/reports/summary", 200, "application/json", &r.json);
+    assert_eq!(
+        r.json["root_causes"],
+        json!([{"key": "carrier lost the parcel", "count": 2, "previous": 0}, {"key": "expired card", "count": 1, "previous": 0}])
+    );
+    assert_eq!(
+        r.json["contact_reasons"],
+        json!([
+            {"key": "charged twice for order #", "count": 2, "previous": 0},
+            {"key": "parcel stuck at the depot", "count": 1, "previous": 0},
+            {"key": "wrong size delivered", "count": 1, "previous": 0}
+        ])
+    );
+    let total = r.json["total"].clone();
+    let days = r.json["daily"].as_array().unwrap().len();
+
+    // Exactly the cases behind each figure.
+    let drill = |q: &str| format!("/api/v1/reports/cases?{q}");
+    let r = s.get(&drill("figure=root_cause&key=carrier%20lost%20the%20parcel"), &lena).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    common::conforms(&reqwest::Method::GET, "/api/v1/reports/cases", 200, "application/json", &r.json);
+    assert_eq!(ids(&r.json), BTreeSet::from([c2.clone(), c3.clone()]));
+    let r = s.get(&drill("figure=contact_reason&key=charged%20twice%20for%20order%20%23"), &lena).await;
+    assert_eq!(ids(&r.json), BTreeSet::from([c1.clone(), c3.clone()]));
+    let r = s.get(&drill("figure=opened"), &lena).await;
+    assert_eq!(r.json["total"], total["opened"]);
+    assert_eq!(ids(&r.json), BTreeSet::from([c1.clone(), c2.clone(), c3.clone(), c4.clone()]));
+    let r = s.get(&drill("figure=resolved"), &lena).await;
+    assert_eq!(r.json["total"], total["resolved"]);
+    let r = s.get(&drill("figure=outcome&key=negative"), &lena).await;
+    assert_eq!(
+        (ids(&r.json), &r.json["total"]),
+        (BTreeSet::from([c1.clone(), c2.clone()]), &total["outcomes"]["negative"])
+    );
+    let r = s.get(&drill("figure=breached"), &lena).await;
+    assert_eq!(r.json["total"], total["sla_breaches"]);
+    let r = s.get(&drill("figure=opened&queue=general&agent=none"), &lena).await;
+    assert!(ids(&r.json).is_empty(), "all are anna's: {}", r.json);
+    // What is wrong is said; agents read no report.
+    assert_eq!(s.get(&drill("figure=everything"), &lena).await.status, 400);
+    assert_eq!(s.get(&drill("figure=root_cause"), &lena).await.status, 400, "which root cause?");
+    assert_eq!(s.get(&drill("figure=opened"), &anna).await.status, 403);
+
+    // The export, read back: every table, the same figures.
+    let db = s.url.clone();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_casebook"))
+        .args(["report", "--format", "csv", "--team", "support", "--database", &db])
+        .env("HOME", std::env::temp_dir())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let row = |table: &str, name: &str| rows.iter().find(|r| &r[0] == table && &r[1] == name).cloned();
+    let t = row("total", "").expect("the total");
+    assert_eq!((&t[col("opened")], &t[col("resolved")], &t[col("negative")]), ("4", "3", "2"));
+    let cause = row("root_cause", "carrier lost the parcel").expect("the root cause");
+    assert_eq!((&cause[col("count")], &cause[col("previous")]), ("2", "0"));
+    assert!(row("contact_reason", "charged twice for order #").is_some());
+    assert!(row("queue", "general").is_some() && row("agent", "anna").is_some());
+    assert_eq!(rows.iter().filter(|r| &r[0] == "day").count(), days, "every day the period touches");
+}
+
+both_backends!(root_causes_reasons_and_drill_down);
