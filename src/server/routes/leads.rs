@@ -169,18 +169,20 @@ pub async fn summary(
     AgentAuth(agent): AgentAuth,
     ApiQuery(p): ApiQuery<ReportParams>,
 ) -> ApiResult<Json<SummaryReport>> {
-    let (teams, from, to, at) = report_period(&agent, &p)?;
+    let Period { teams, from, to, at } = report_period(&agent, &p)?;
     Ok(Json(state.store.summary_report(from, to, &teams, at).await?))
 }
 
+/// A report's teams, its period (`from`, `to`) and when it is read.
+struct Period {
+    teams: Vec<String>,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+    at: chrono::DateTime<chrono::Utc>,
+}
+
 /// Who may read which report, and its period.
-fn report_period(
-    agent: &crate::domain::agent::Agent,
-    p: &ReportParams,
-) -> Result<
-    (Vec<String>, chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>),
-    ApiError,
-> {
+fn report_period(agent: &crate::domain::agent::Agent, p: &ReportParams) -> Result<Period, ApiError> {
     let teams = may_read_report(agent, p.team.as_deref().map(str::trim).filter(|t| !t.is_empty()))?;
     let at = now();
     let to = parse_time("to", p.to.as_deref())?.unwrap_or(at);
@@ -191,7 +193,7 @@ fn report_period(
     if to - from > Duration::days(366) {
         return Err(ApiError::invalid_parameter("from", "a report covers at most 366 days: ask for a shorter period"));
     }
-    Ok((teams, from, to, at))
+    Ok(Period { teams, from, to, at })
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -224,7 +226,7 @@ pub async fn drill(
     ApiQuery(p): ApiQuery<DrillParams>,
 ) -> ApiResult<Json<ReportCases>> {
     let period = ReportParams { from: p.from.clone(), to: p.to.clone(), team: p.team.clone() };
-    let (teams, from, to, at) = report_period(&agent, &period)?;
+    let Period { teams, from, to, at } = report_period(&agent, &period)?;
     let figure = ReportFigure::parse(&p.figure).ok_or_else(|| {
         ApiError::invalid_parameter("figure", "one of opened, resolved, breached, root_cause, contact_reason, outcome")
     })?;
