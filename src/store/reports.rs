@@ -329,7 +329,7 @@ impl Store {
                 sql.push("resolved_at >= ").bind(f).push(" AND resolved_at < ").bind(u);
             }
             ReportFigure::Breached => {
-                sql.push(&format!("((created_at >= ")).bind(f).push(" AND created_at < ").bind(u);
+                sql.push("((created_at >= ").bind(f).push(" AND created_at < ").bind(u);
                 sql.push(&format!(" AND {ACTIVE} AND "));
                 breached_sql(&mut sql, now, "");
                 sql.push(") OR (resolved_at >= ").bind(f).push(" AND resolved_at < ").bind(u);
