@@ -100,6 +100,21 @@ async fn root_causes_reasons_and_drill_down(s: &TestServer) {
     assert_eq!(r.json["total"], total["sla_breaches"]);
     let r = s.get(&drill("figure=opened&queue=general&agent=none"), &lena).await;
     assert!(ids(&r.json).is_empty(), "all are anna's: {}", r.json);
+    // As the console asks for them (the period of the report it shows).
+    let summary = s.get("/api/v1/reports/summary", &lena).await.json;
+    let client = casebook::client::ApiClient::new(&s.base, &lena).unwrap();
+    let q = casebook::wire::leads::ReportCasesQuery {
+        from: summary["from"].as_str().unwrap().parse().unwrap(),
+        to: summary["to"].as_str().unwrap().parse().unwrap(),
+        team: None,
+        figure: casebook::wire::leads::ReportFigure::RootCause,
+        key: Some("expired card".into()),
+        queue: None,
+        agent: None,
+    };
+    let cases = client.report_cases(&q).await.unwrap();
+    assert_eq!(cases.iter().map(|c| c.id.to_string()).collect::<Vec<_>>(), [c1.clone()]);
+
     // What is wrong is said; agents read no report.
     assert_eq!(s.get(&drill("figure=everything"), &lena).await.status, 400);
     assert_eq!(s.get(&drill("figure=root_cause"), &lena).await.status, 400, "which root cause?");

@@ -321,6 +321,16 @@ impl ApiClient {
         self.send(self.http.get(format!("{}/api/v1/reports/summary", self.base)).query(&query)).await
     }
 
+    /// The cases behind a figure of the report, newest first (up to 500).
+    pub async fn report_cases(
+        &self,
+        q: &crate::wire::leads::ReportCasesQuery,
+    ) -> Result<Vec<crate::domain::case::Case>, ClientError> {
+        let r: crate::wire::leads::ReportCases =
+            self.send(self.http.get(format!("{}/api/v1/reports/cases", self.base)).query(q)).await?;
+        Ok(r.cases)
+    }
+
     /// The latest resolved and closed cases of a team, newest first.
     pub async fn closed_cases(&self, team: &str, limit: u32) -> Result<Vec<crate::domain::case::Case>, ClientError> {
         #[derive(serde::Deserialize)]

@@ -325,6 +325,13 @@ const QUEUE_CASES: &[Binding] = &[
 ];
 
 const REPORT: &[Binding] = &[
+    Binding { keys: &[k('j'), code(KeyCode::Down)], action: Action::Down, help: "the next figure or row" },
+    Binding { keys: &[k('k'), code(KeyCode::Up)], action: Action::Up, help: "the figure or row before" },
+    Binding {
+        keys: &[code(KeyCode::Enter)],
+        action: Action::Open,
+        help: "the cases behind the chosen figure or row (exactly those it counts)",
+    },
     Binding { keys: &[k('d')], action: Action::NextPeriod, help: "the period: 7, 30 or 90 days" },
     Binding { keys: &[k('t')], action: Action::NextTeam, help: "one team at a time, then all your teams" },
     Binding { keys: &[k('r')], action: Action::Refresh, help: "count again" },

@@ -201,6 +201,13 @@ pub enum Cmd {
         team: Option<String>,
     },
     LoadClosed(String),
+    /// The cases behind a figure of the report shown.
+    LoadReportCases {
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        team: Option<String>,
+        drill: crate::console::lead::report::Drill,
+    },
     /// The articles that fit a case, in the agent's language (or in none): the server's
     /// suggestions, or — for a case it does not have yet, or offline — those holding any of
     /// `terms` (the case's subject's and its timeline's words, as the console has them).

@@ -418,6 +418,21 @@ fn run_cmds(
                     let _ = tx.send(Msg::Report(r));
                 });
             }
+            Cmd::LoadReportCases { from, to, team, drill } => {
+                tokio::spawn(async move {
+                    let q = crate::wire::leads::ReportCasesQuery {
+                        from,
+                        to,
+                        team,
+                        figure: drill.figure,
+                        key: drill.key,
+                        queue: drill.queue,
+                        agent: drill.agent,
+                    };
+                    let r = client.report_cases(&q).await.map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::Closed(r));
+                });
+            }
             Cmd::LoadClosed(team) => {
                 tokio::spawn(async move {
                     let _ = tx.send(Msg::Closed(client.closed_cases(&team, 50).await.map_err(|e| e.to_string())));

@@ -225,6 +225,22 @@ impl ReportFigure {
     }
 }
 
+/// What a client asks `GET /api/v1/reports/cases` for.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportCasesQuery {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    pub figure: ReportFigure,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+}
+
 /// The cases behind a figure of the report.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ReportCases {

@@ -45,6 +45,10 @@ pub struct LeadState {
     pub closed: Vec<Case>,
     pub closed_selected: usize,
     pub closed_error: Option<String>,
+    /// What the listed cases are when they are a figure's of the report (else the latest closed).
+    pub closed_title: Option<String>,
+    /// The figure or row of the report whose cases Enter opens.
+    pub report_selected: usize,
 }
 
 impl LeadState {

@@ -16,7 +16,81 @@ use crate::console::msg::Cmd;
 use crate::console::theme::{Slot, Theme};
 use crate::console::widgets::block;
 use crate::domain::sla::SlaState;
-use crate::wire::leads::SummaryReport;
+use crate::wire::leads::{ReportFigure, SummaryReport};
+
+/// A figure or row of the report whose cases a lead can open: what the server is asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drill {
+    pub figure: ReportFigure,
+    pub key: Option<String>,
+    pub queue: Option<String>,
+    /// An agent's id, or `none`.
+    pub agent: Option<String>,
+    /// What the list of cases is called.
+    pub label: String,
+    /// How many the report counts.
+    pub count: i64,
+}
+
+/// Every figure and row of the report that opens its cases, in the order j/k go through them:
+/// the totals opened, resolved and breached; each outcome; each queue's and agent's openings;
+/// each root cause; each contact reason.
+pub fn drill_rows(r: &SummaryReport) -> Vec<Drill> {
+    let d = |figure, key: Option<String>, queue: Option<String>, agent: Option<String>, label: String, count| Drill {
+        figure,
+        key,
+        queue,
+        agent,
+        label,
+        count,
+    };
+    let t = &r.total;
+    let mut out = vec![
+        d(ReportFigure::Opened, None, None, None, "opened in the period".into(), t.opened),
+        d(ReportFigure::Resolved, None, None, None, "resolved in the period".into(), t.resolved),
+        d(ReportFigure::Breached, None, None, None, "SLA breaches".into(), t.sla_breaches),
+    ];
+    for o in crate::domain::case::Outcome::ALL {
+        let n = t.outcomes.get(o.as_str()).copied().unwrap_or(0);
+        out.push(d(ReportFigure::Outcome, Some(o.as_str().into()), None, None, format!("outcome {o}"), n));
+    }
+    for q in &r.by_queue {
+        out.push(d(
+            ReportFigure::Opened,
+            None,
+            Some(q.queue.clone()),
+            None,
+            format!("opened in queue {}", q.queue),
+            q.figures.opened,
+        ));
+    }
+    for a in &r.by_agent {
+        let who = a.agent_id.map(|i| i.to_string()).unwrap_or_else(|| "none".into());
+        let name = a.name.clone().unwrap_or_else(|| "nobody".into());
+        out.push(d(ReportFigure::Opened, None, None, Some(who), format!("opened, {name}'s"), a.figures.opened));
+    }
+    for k in &r.root_causes {
+        out.push(d(
+            ReportFigure::RootCause,
+            Some(k.key.clone()),
+            None,
+            None,
+            format!("root cause “{}”", k.key),
+            k.count,
+        ));
+    }
+    for k in &r.contact_reasons {
+        out.push(d(
+            ReportFigure::ContactReason,
+            Some(k.key.clone()),
+            None,
+            None,
+            format!("about “{}”", k.key),
+            k.count,
+        ));
+    }
+    out
+}
 
 /// The report periods to cycle through, in days.
 pub const PERIODS: [i64; 3] = [7, 30, 90];
@@ -36,6 +110,7 @@ fn load(app: &App) -> Cmd {
 pub fn loaded(app: &mut App, r: Result<Box<SummaryReport>, String>) -> Vec<Cmd> {
     match r {
         Ok(r) => {
+            app.lead.report_selected = app.lead.report_selected.min(drill_rows(&r).len().saturating_sub(1));
             app.lead.report = Some(*r);
             app.lead.report_error = None;
         }
@@ -47,7 +122,27 @@ pub fn loaded(app: &mut App, r: Result<Box<SummaryReport>, String>) -> Vec<Cmd> 
 /// A key of the report.
 pub fn key(app: &mut App, a: Action) -> Vec<Cmd> {
     let l = &mut app.lead;
+    let rows = l.report.as_ref().map(drill_rows).unwrap_or_default();
     match a {
+        Action::Down => {
+            l.report_selected = (l.report_selected + 1).min(rows.len().saturating_sub(1));
+            return vec![];
+        }
+        Action::Up => {
+            l.report_selected = l.report_selected.saturating_sub(1);
+            return vec![];
+        }
+        Action::Open => {
+            let (Some(r), Some(drill)) = (&l.report, rows.get(l.report_selected).cloned()) else { return vec![] };
+            let cmd =
+                Cmd::LoadReportCases { from: r.from, to: r.to, team: l.report_team.clone(), drill: drill.clone() };
+            l.closed.clear();
+            l.closed_selected = 0;
+            l.closed_error = None;
+            l.closed_title = Some(format!("Cases behind: {} ({})", drill.label, drill.count));
+            app.go(View::Closed);
+            return vec![cmd];
+        }
         Action::NextPeriod => l.period = (l.period + 1) % PERIODS.len(),
         Action::NextTeam => {
             let teams = &app.teams;
@@ -134,8 +229,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ]
             .concat(),
         ),
-        Line::raw(""),
     ];
+    let mut lines = lines;
+    if let Some(d) = drill_rows(r).get(l.report_selected) {
+        lines.push(Line::from(vec![
+            Span::styled("▶ ", theme.fg(Slot::Info)),
+            Span::styled(format!("{} ({})", d.label, d.count), theme.selection()),
+            Span::styled("  Enter: its cases · j/k: another figure or row", theme.fg(Slot::TextMuted)),
+        ]));
+    }
     frame.render_widget(Paragraph::new(lines), figures);
 
     // Outcome mix as bars; daily volume and CSAT as sparklines.
@@ -236,4 +338,44 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
     }
     frame.render_widget(Paragraph::new(lines), why);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::console::app::update;
+    use crate::console::msg::Msg;
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    #[test]
+    fn enter_on_a_root_cause_opens_exactly_its_cases() {
+        let mut app = crate::console::testing::lead_scene();
+        app.stack.push(View::Report);
+        let r = app.lead.report.clone().expect("the scene has a report");
+        let rows = drill_rows(&r);
+        let at = rows.iter().position(|d| d.figure == ReportFigure::RootCause).unwrap();
+        assert_eq!(rows[0].label, "opened in the period");
+        for _ in 0..at {
+            update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)));
+        }
+        let cmds = update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+        match &cmds[..] {
+            [Cmd::LoadReportCases { from, to, drill, .. }] => {
+                assert_eq!((*from, *to), (r.from, r.to), "the very period shown");
+                assert_eq!(
+                    (drill.figure, drill.key.as_deref()),
+                    (ReportFigure::RootCause, Some("carrier lost the parcel"))
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(app.view(), View::Closed);
+        assert_eq!(app.lead.closed_title.as_deref(), Some("Cases behind: root cause “carrier lost the parcel” (7)"));
+        // Back, and past the last row the selection stays on it.
+        update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+        for _ in 0..100 {
+            update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)));
+        }
+        assert_eq!(app.lead.report_selected, rows.len() - 1);
+    }
 }

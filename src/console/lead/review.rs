@@ -20,6 +20,7 @@ use crate::domain::case::Case;
 pub fn open(app: &mut App, team: String) -> Vec<Cmd> {
     app.lead.closed.clear();
     app.lead.closed_selected = 0;
+    app.lead.closed_title = None;
     app.go(View::Closed);
     vec![Cmd::LoadClosed(team)]
 }
@@ -56,14 +57,18 @@ pub fn key(app: &mut App, a: Action) -> Vec<Cmd> {
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let l = &app.lead;
-    let b = block("Closed cases to review · Enter reviews (RASA step by step, resolution; K coaches)", theme, true);
+    let title = match &l.closed_title {
+        Some(t) => format!("{t} · Enter opens one"),
+        None => "Closed cases to review · Enter reviews (RASA step by step, resolution; K coaches)".to_string(),
+    };
+    let b = block(&title, theme, true);
     let inner = b.inner(area);
     frame.render_widget(b, area);
     let mut lines = Vec::new();
     if let Some(e) = &l.closed_error {
         lines.push(Line::styled(format!("Could not list them: {e}"), theme.fg(Slot::Error)));
     } else if l.closed.is_empty() {
-        lines.push(Line::styled("Listing…", theme.fg(Slot::TextMuted)));
+        lines.push(Line::styled("Listing… (or none)", theme.fg(Slot::TextMuted)));
     }
     let h = inner.height as usize;
     for (i, c) in l.closed.iter().enumerate().skip(window_start(l.closed_selected, h.max(1))).take(h) {
@@ -71,7 +76,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Some(r) => {
                 (r.outcome.as_str(), if r.rasa_incomplete_reason.is_some() { "RASA incomplete" } else { "RASA ✓" })
             }
-            None => ("", ""),
+            None => (c.status.as_str(), ""),
         };
         let style = if i == l.closed_selected { theme.selection() } else { theme.fg(Slot::Text) };
         lines.push(Line::from(vec![
