@@ -113,7 +113,7 @@ async fn root_causes_reasons_and_drill_down(s: &TestServer) {
         agent: None,
     };
     let cases = client.report_cases(&q).await.unwrap();
-    assert_eq!(cases.iter().map(|c| c.id.to_string()).collect::<Vec<_>>(), [c1.clone()]);
+    assert_eq!(cases.iter().map(|c| c.id.to_string()).collect::<Vec<_>>(), vec![c1]);
 
     // What is wrong is said; agents read no report.
     assert_eq!(s.get(&drill("figure=everything"), &lena).await.status, 400);
