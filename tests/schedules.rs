@@ -62,7 +62,7 @@ async fn due_times_in_business_hours(s: &TestServer) {
     };
     // High: 1 h to answer, 8 h to resolve — one working hour a week: the answer is due at the
     // end of the first, the resolution at the end of the eighth, seven weeks later.
-    let case = open("Invoice needs the VAT number", "support").await;
+    let case = open("Invoice needs the VAT number", "general").await;
     assert_eq!(due(&case, "first_response_due"), Some(ten(d)), "{case}");
     assert_eq!(due(&case, "resolution_due"), Some(ten(d + Duration::days(49))), "{case}");
 
@@ -75,6 +75,12 @@ async fn due_times_in_business_hours(s: &TestServer) {
     assert_eq!(r.status, 200, "{}", r.json);
     assert_eq!(due(&r.json, "resolution_due"), None, "paused: {}", r.json);
     assert_eq!(due(&r.json, "first_response_due"), Some(ten(d)), "the first answer does not wait");
+    // A queue sorted by due time lists it last (it has none while it waits).
+    let other = open("Due soonest", "general").await;
+    let q = s.get("/api/v1/queues/general/cases?sort=due", &anna).await;
+    assert_eq!(q.status, 200, "{}", q.json);
+    let listed: Vec<&str> = q.json["cases"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(listed.last().copied(), Some(id), "{listed:?} (other: {})", other["id"]);
     let r = s.patch(&path, &anna, json!({"revision": r.json["revision"], "status": "open"})).await;
     assert_eq!(due(&r.json, "resolution_due"), Some(ten(d + Duration::days(49))), "{}", r.json);
     // The pause is on the customer's timeline.
@@ -91,7 +97,7 @@ async fn due_times_in_business_hours(s: &TestServer) {
 
     // That day a holiday: a week later.
     assert_eq!(s.post("/api/v1/schedules", &admin, weekly(vec![d.to_string()])).await.status, 200);
-    let case = open("Charged twice", "support").await;
+    let case = open("Charged twice", "general").await;
     assert_eq!(due(&case, "first_response_due"), Some(ten(d + Duration::days(7))), "{case}");
     assert_eq!(due(&case, "resolution_due"), Some(ten(d + Duration::days(56))), "{case}");
 
@@ -121,7 +127,7 @@ async fn due_times_in_business_hours(s: &TestServer) {
     // A change of hours keeps the time already used: a case opened on the calendar has used a
     // moment of its hour when its team gets the weekly hour, so it is due a moment before 10:00.
     assert_eq!(s.put("/api/v1/teams/support/schedule", &admin, json!({"schedule": null})).await.status, 200);
-    let case = open("Used a moment", "support").await;
+    let case = open("Used a moment", "general").await;
     let id = case["id"].as_str().unwrap().to_string();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_eq!(s.put("/api/v1/teams/support/schedule", &admin, json!({"schedule": "weekly"})).await.status, 200);
@@ -137,7 +143,7 @@ async fn due_times_in_business_hours(s: &TestServer) {
 
     // Without a schedule: the calendar again.
     assert_eq!(s.put("/api/v1/teams/support/schedule", &admin, json!({"schedule": null})).await.status, 200);
-    let case = open("Calendar again", "support").await;
+    let case = open("Calendar again", "general").await;
     let created: DateTime<Utc> = case["created_at"].as_str().unwrap().parse().unwrap();
     let at = |h: i64| (created + Duration::hours(h)).format("%Y-%m-%dT%H:%M:%SZ").to_string();
     assert_eq!((due(&case, "first_response_due"), due(&case, "resolution_due")), (Some(at(1)), Some(at(8))));

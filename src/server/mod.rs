@@ -5,6 +5,7 @@ pub mod contract;
 pub mod extract;
 pub mod listen;
 pub mod metrics;
+pub mod overview_cache;
 pub mod problem;
 pub mod routes;
 pub mod token_cache;
@@ -60,6 +61,8 @@ pub struct AppState {
     pub deliveries: std::sync::Arc<crate::integrations::outbound::DeliveryCounters>,
     /// What the customer card sums up (`casebook serve --card FILE`; the built-in list else).
     pub card: std::sync::Arc<crate::domain::card::CardRules>,
+    /// The queues overview as this node last counted it.
+    pub overview: std::sync::Arc<overview_cache::OverviewCache>,
 }
 
 impl AppState {
@@ -72,6 +75,7 @@ impl AppState {
             metrics_token,
             deliveries: Default::default(),
             card: Default::default(),
+            overview: Default::default(),
         }
     }
 }

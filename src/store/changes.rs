@@ -120,6 +120,13 @@ pub struct FeedPage {
 
 impl Store {
     /// The feed's id: it changes only with the database.
+    /// The number of the change feed's last change (0 when empty): what moves whenever a case,
+    /// note, RASA entry or follow-up is written, on any node.
+    pub async fn last_change(&self) -> Result<i64> {
+        let n: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM changes").fetch_one(self.reader()).await?;
+        Ok(n.unwrap_or(0))
+    }
+
     pub async fn feed_id(&self) -> Result<String> {
         Ok(sqlx::query_scalar("SELECT feed_id FROM change_counter WHERE id = 1").fetch_one(self.reader()).await?)
     }

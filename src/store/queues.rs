@@ -253,7 +253,9 @@ fn sort_key(sort: QueueSort) -> &'static str {
     match sort {
         QueueSort::Age => "created_at",
         // Every case has a resolution due time (set when opened); the index is on it as is.
-        QueueSort::Due => "resolution_due",
+        // A case waiting on the customer has no resolution due time (its clock stands still):
+        // last. The expression is indexed as it is written here (migration 0014).
+        QueueSort::Due => "COALESCE(resolution_due, 9000000000000000000)",
         QueueSort::Priority => {
             "((CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END) * 10000000000000000 + created_at)"
         }

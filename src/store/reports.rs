@@ -336,8 +336,11 @@ impl Store {
                 sql.push(" AND (resolved_at > resolution_due OR COALESCE(first_response_at, resolved_at) > first_response_due)))");
             }
         }
-        if figure == ReportFigure::Outcome {
-            sql.push(" AND resolution_outcome = ").bind(key.unwrap_or("").to_string());
+        if let (ReportFigure::Outcome, Some(k)) = (figure, key) {
+            sql.push(" AND resolution_outcome = ").bind(k.to_string());
+        }
+        if figure == ReportFigure::RootCause {
+            sql.push(" AND resolution_root_cause IS NOT NULL");
         }
         team_filter(&mut sql, teams, "");
         if let Some(q) = queue {
@@ -358,6 +361,10 @@ impl Store {
         match (figure, key) {
             (ReportFigure::RootCause, Some(k)) => {
                 cases.retain(|c| c.resolution.as_ref().and_then(|r| root_cause(&r.root_cause)).as_deref() == Some(k))
+            }
+            // Without a key: every case with a root cause.
+            (ReportFigure::RootCause, None) => {
+                cases.retain(|c| c.resolution.as_ref().and_then(|r| root_cause(&r.root_cause)).is_some())
             }
             (ReportFigure::ContactReason, Some(k)) => cases.retain(|c| contact_reason(&c.subject) == k),
             _ => {}

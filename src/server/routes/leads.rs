@@ -35,13 +35,8 @@ pub const MAX_BULK: usize = 500;
         (status = 200, description = "Every queue with its waiting cases by status and age, breaches and cases at risk; each agent's load; the SLA policies", body = QueuesResponse),
         (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
 pub async fn list(State(state): State<AppState>, AgentAuth(_agent): AgentAuth) -> ApiResult<Json<QueuesResponse>> {
-    let at = now();
-    Ok(Json(QueuesResponse {
-        at,
-        queues: state.store.queue_summaries(at).await?,
-        workload: state.store.agent_loads(at, &[]).await?,
-        sla_policies: state.store.sla_policies().await?,
-    }))
+    // Counted once for many readers while nothing changes (`overview_cache`).
+    Ok(Json(QueuesResponse::clone(&*state.overview.get(&state.store).await?)))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -207,7 +202,8 @@ pub struct DrillParams {
     pub team: Option<String>,
     /// `opened`, `resolved`, `breached`, `root_cause`, `contact_reason` or `outcome`.
     pub figure: String,
-    /// The root cause, contact reason or outcome, for those figures (as the report names it).
+    /// The root cause, contact reason or outcome, for those figures (as the report names it);
+    /// left out, all of them.
     pub key: Option<String>,
     /// Only this queue's cases (a row of the report's queues).
     pub queue: Option<String>,
@@ -230,14 +226,8 @@ pub async fn drill(
     let figure = ReportFigure::parse(&p.figure).ok_or_else(|| {
         ApiError::invalid_parameter("figure", "one of opened, resolved, breached, root_cause, contact_reason, outcome")
     })?;
+    // Without a key, a ranking's figure is all its cases (every root cause, reason, outcome).
     let key = p.key.as_deref().map(str::trim).filter(|k| !k.is_empty());
-    if matches!(figure, ReportFigure::RootCause | ReportFigure::ContactReason | ReportFigure::Outcome) && key.is_none()
-    {
-        return Err(ApiError::invalid_parameter(
-            "key",
-            "this figure needs the key the report names (a root cause, reason or outcome)",
-        ));
-    }
     let agent_id = match p.agent.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
         Some("none") => Some(String::new()),
         Some(a) => Some(crate::server::extract::parse_id("agent", a)?.to_string()),

@@ -34,3 +34,8 @@ WHERE source = 'casebook' AND kind = 'case_status_changed' AND case_id IS NOT NU
 ALTER TABLE cases ADD COLUMN clock_base_at BIGINT;
 ALTER TABLE cases ADD COLUMN clock_first_used BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE cases ADD COLUMN clock_resolution_used BIGINT NOT NULL DEFAULT 0;
+-- A case waiting on the customer has no resolution due time while its clock stands still: a
+-- queue sorted by due time puts it last, by this expression (as `store::queues` writes it).
+DROP INDEX cases_active_by_queue_due;
+CREATE INDEX cases_active_by_queue_due ON cases (queue, (COALESCE(resolution_due, 9000000000000000000)), id)
+    WHERE status IN ('new', 'open', 'pending');
