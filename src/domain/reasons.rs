@@ -38,23 +38,6 @@ pub fn contact_reason(subject: &str) -> String {
     out.join(" ").trim_matches(|c: char| !c.is_alphanumeric() && c != '#').chars().take(200).collect()
 }
 
-/// Counts of `keys` in this period and the one before, most first (then by key), at most `top`.
-pub fn rank(current: Vec<String>, previous: Vec<String>, top: usize) -> Vec<(String, i64, i64)> {
-    let mut counts: std::collections::BTreeMap<String, (i64, i64)> = std::collections::BTreeMap::new();
-    for k in current {
-        counts.entry(k).or_default().0 += 1;
-    }
-    for k in previous {
-        if let Some(c) = counts.get_mut(&k) {
-            c.1 += 1;
-        }
-    }
-    let mut out: Vec<(String, i64, i64)> = counts.into_iter().map(|(k, (n, p))| (k, n, p)).collect();
-    out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    out.truncate(top);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,11 +52,5 @@ mod tests {
         assert_eq!(contact_reason("charged TWICE for order 981!"), "charged twice for order #");
         assert_eq!(contact_reason("Refund of €42.50 not received"), "refund of # not received");
         assert_eq!(contact_reason("Order #12 #13 missing"), "order # missing");
-        let ranked = rank(
-            vec!["b".into(), "a".into(), "b".into(), "c".into(), "a".into(), "b".into()],
-            vec!["a".into(), "a".into(), "a".into(), "z".into()],
-            2,
-        );
-        assert_eq!(ranked, vec![("b".to_string(), 3, 0), ("a".to_string(), 2, 3)]);
     }
 }

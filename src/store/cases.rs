@@ -108,7 +108,7 @@ pub(crate) async fn insert_case_row(tx: &mut Tx, case: &Case) -> Result<()> {
     tx.saw_case(case.id, case.customer_id);
     let r = case.resolution.as_ref();
     sqlx::query(&format!(
-        "INSERT INTO cases ({CASE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)"
+        "INSERT INTO cases ({CASE_COLUMNS}, contact_reason_key, root_cause_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)"
     ))
     .bind(case.id.to_string())
     .bind(case.customer_id.to_string())
@@ -133,9 +133,41 @@ pub(crate) async fn insert_case_row(tx: &mut Tx, case: &Case) -> Result<()> {
     .bind(r.map(|r| to_micros(r.resolved_at)))
     .bind(case.first_response_at.map(to_micros))
     .bind(to_json(&case.tags))
+    .bind(crate::domain::reasons::contact_reason(&case.subject))
+    .bind(r.and_then(|r| crate::domain::reasons::root_cause(&r.root_cause)))
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+impl super::Store {
+    /// Fills in the contact reason and root cause of cases written before they were kept on
+    /// write (migration 0015), a few thousand at a time; nothing to do after the first time.
+    pub(crate) async fn fill_reason_keys(&self) -> Result<()> {
+        loop {
+            let rows = sqlx::query(
+                "SELECT id, subject, resolution_root_cause FROM cases WHERE contact_reason_key IS NULL LIMIT 2000",
+            )
+            .fetch_all(self.reader())
+            .await?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            let mut tx = self.begin_write().await?;
+            for r in &rows {
+                let whys: Vec<String> = col_opt_str(r, "resolution_root_cause")?
+                    .and_then(|j| serde_json::from_str(&j).ok())
+                    .unwrap_or_default();
+                sqlx::query("UPDATE cases SET contact_reason_key = $1, root_cause_key = $2 WHERE id = $3")
+                    .bind(crate::domain::reasons::contact_reason(&col_str(r, "subject")?))
+                    .bind(crate::domain::reasons::root_cause(&whys))
+                    .bind(col_str(r, "id")?)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        }
+    }
 }
 
 pub(crate) async fn insert_note_row(tx: &mut Tx, note: &Note) -> Result<()> {
@@ -454,6 +486,7 @@ pub(crate) async fn resolve_case(
     let next = crate::domain::case::resolved(read, resolution.clone(), status, t);
     let updated = sqlx::query(
         "UPDATE cases SET status = $1, revision = $2, updated_at = $3, resolution_summary = $4, resolution_root_cause = $5, \
+         root_cause_key = $13, \
          resolution_outcome = $6, resolution_rasa_incomplete_reason = $7, resolved_by = $8, resolved_at = $9, \
          first_response_at = $12 WHERE id = $10 AND revision = $11",
     )
@@ -469,6 +502,7 @@ pub(crate) async fn resolve_case(
     .bind(read.id.to_string())
     .bind(read.revision)
     .bind(next.first_response_at.map(to_micros))
+    .bind(crate::domain::reasons::root_cause(&resolution.root_cause))
     .execute(&mut **tx)
     .await?;
     if updated.rows_affected() == 0 {

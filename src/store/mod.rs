@@ -134,6 +134,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (12, "case_tags", include_str!("migrations/sqlite_0012_case_tags.sql")),
     (13, "articles", include_str!("migrations/sqlite_0013_articles.sql")),
     (14, "schedules", include_str!("migrations/sqlite_0014_schedules.sql")),
+    (15, "reasons", include_str!("migrations/sqlite_0015_reasons.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/postgres_0001_init.sql")),
@@ -150,6 +151,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (12, "case_tags", include_str!("migrations/postgres_0012_case_tags.sql")),
     (13, "articles", include_str!("migrations/postgres_0013_articles.sql")),
     (14, "schedules", include_str!("migrations/postgres_0014_schedules.sql")),
+    (15, "reasons", include_str!("migrations/postgres_0015_reasons.sql")),
 ];
 /// Every SQLite connection's settings. `temp_store = MEMORY` keeps statement journals (a
 /// multi-row insert with ON CONFLICT writes one) off the disk: they are thrown away at the
@@ -217,6 +219,7 @@ impl Store {
             }
         };
         store.migrate().await.map_err(|e| read_only_said(e, &url))?;
+        store.fill_reason_keys().await.map_err(|e| read_only_said(e, &url))?;
         Ok(store)
     }
 

@@ -10,7 +10,6 @@ use uuid::Uuid;
 use super::queues::{breached_sql, ACTIVE};
 use super::{col_i64, col_str, Result, Sql, Store};
 use crate::domain::case::{Case, Outcome};
-use crate::domain::reasons::{contact_reason, rank, root_cause};
 use crate::domain::time::{to_micros, Timestamp};
 pub use crate::wire::leads::{
     AgentFigures, Day, Figures, FollowUpCompliance, QueueFigures, Ranked, ReportFigure, SummaryReport,
@@ -266,43 +265,32 @@ impl Store {
     }
 
     /// The root causes of the period's resolutions and the reasons of its openings, each with
-    /// its count in the period before (`[f - (u - f), f)`).
+    /// its count in the period before (`[f - (u - f), f)`): grouped in SQL on the keys kept on
+    /// write (migration 0015), the index covering the read.
     async fn rankings(&self, f: i64, u: i64, teams: &[String]) -> Result<(Vec<Ranked>, Vec<Ranked>)> {
         let before = f - (u - f);
-        let ranked = |r: Vec<(String, i64, i64)>| {
-            r.into_iter().map(|(key, count, previous)| Ranked { key, count, previous }).collect::<Vec<_>>()
-        };
-        let mut sql = Sql::new(
-            self.backend(),
-            "SELECT resolution_root_cause AS rc, resolved_at AS t FROM cases WHERE resolution_root_cause IS NOT NULL AND resolved_at >= ",
-        );
-        sql.bind(before).push(" AND resolved_at < ").bind(u);
-        team_filter(&mut sql, teams, "");
-        let (mut now, mut then) = (Vec::new(), Vec::new());
-        for r in self.rows(sql).await? {
-            let whys: Vec<String> = serde_json::from_str(&col_str(&r, "rc")?).unwrap_or_default();
-            if let Some(cause) = root_cause(&whys) {
-                if col_i64(&r, "t")? >= f {
-                    now.push(cause)
-                } else {
-                    then.push(cause)
-                }
-            }
+        let mut out = Vec::new();
+        for (key, at) in [("root_cause_key", "resolved_at"), ("contact_reason_key", "created_at")] {
+            let mut sql = Sql::new(self.backend(), &format!("SELECT {key} AS k, SUM(CASE WHEN {at} >= "));
+            sql.bind(f).push(&format!(" THEN 1 ELSE 0 END) AS n, SUM(CASE WHEN {at} < ")).bind(f);
+            sql.push(&format!(" THEN 1 ELSE 0 END) AS p FROM cases WHERE {at} >= ")).bind(before);
+            sql.push(&format!(" AND {at} < ")).bind(u).push(&format!(" AND {key} IS NOT NULL"));
+            team_filter(&mut sql, teams, "");
+            sql.push(&format!(" GROUP BY {key}"));
+            let mut ranked: Vec<Ranked> = self
+                .rows(sql)
+                .await?
+                .iter()
+                .map(|r| Ok(Ranked { key: col_str(r, "k")?, count: col_i64(r, "n")?, previous: col_i64(r, "p")? }))
+                .collect::<Result<Vec<_>>>()?;
+            ranked.retain(|r| r.count > 0);
+            ranked.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
+            ranked.truncate(RANKED);
+            out.push(ranked);
         }
-        let causes = ranked(rank(now, then, RANKED));
-        let mut sql = Sql::new(self.backend(), "SELECT subject, created_at AS t FROM cases WHERE created_at >= ");
-        sql.bind(before).push(" AND created_at < ").bind(u);
-        team_filter(&mut sql, teams, "");
-        let (mut now, mut then) = (Vec::new(), Vec::new());
-        for r in self.rows(sql).await? {
-            let reason = contact_reason(&col_str(&r, "subject")?);
-            if col_i64(&r, "t")? >= f {
-                now.push(reason)
-            } else {
-                then.push(reason)
-            }
-        }
-        Ok((causes, ranked(rank(now, then, RANKED))))
+        let reasons = out.pop().unwrap_or_default();
+        let causes = out.pop().unwrap_or_default();
+        Ok((causes, reasons))
     }
 
     /// The cases behind a figure of the report of `[from, to)` for `teams` at `at`, optionally
@@ -339,8 +327,17 @@ impl Store {
         if let (ReportFigure::Outcome, Some(k)) = (figure, key) {
             sql.push(" AND resolution_outcome = ").bind(k.to_string());
         }
-        if figure == ReportFigure::RootCause {
-            sql.push(" AND resolution_root_cause IS NOT NULL");
+        match (figure, key) {
+            (ReportFigure::RootCause, Some(k)) => {
+                sql.push(" AND root_cause_key = ").bind(k.to_string());
+            }
+            (ReportFigure::RootCause, None) => {
+                sql.push(" AND root_cause_key IS NOT NULL");
+            }
+            (ReportFigure::ContactReason, Some(k)) => {
+                sql.push(" AND contact_reason_key = ").bind(k.to_string());
+            }
+            _ => {}
         }
         team_filter(&mut sql, teams, "");
         if let Some(q) = queue {
@@ -358,17 +355,6 @@ impl Store {
         sql.push(" ORDER BY created_at DESC, id DESC");
         let rows = self.rows(sql).await?;
         let mut cases = rows.iter().map(super::cases::case_from_row).collect::<Result<Vec<Case>>>()?;
-        match (figure, key) {
-            (ReportFigure::RootCause, Some(k)) => {
-                cases.retain(|c| c.resolution.as_ref().and_then(|r| root_cause(&r.root_cause)).as_deref() == Some(k))
-            }
-            // Without a key: every case with a root cause.
-            (ReportFigure::RootCause, None) => {
-                cases.retain(|c| c.resolution.as_ref().and_then(|r| root_cause(&r.root_cause)).is_some())
-            }
-            (ReportFigure::ContactReason, Some(k)) => cases.retain(|c| contact_reason(&c.subject) == k),
-            _ => {}
-        }
         let total = cases.len() as i64;
         cases.truncate(500);
         Ok((cases, total))
