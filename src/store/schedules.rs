@@ -242,14 +242,29 @@ async fn apply(tx: &mut Tx, change: &Change<'_>) -> std::result::Result<(), Admi
 async fn reschedule(store: &Store, change: Change<'_>) -> std::result::Result<usize, AdminError> {
     let mut tx = store.begin_write().await?;
     let at = now();
-    let cases =
-        sqlx::query(&format!("SELECT {} FROM cases WHERE {}", super::cases::CASE_COLUMNS, super::queues::ACTIVE))
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(StoreError::from)?
-            .iter()
-            .map(super::cases::case_from_row)
-            .collect::<Result<Vec<Case>>>()?;
+    // Only the waiting cases the change can touch: the team's or queue's, or those of the teams
+    // and queues that keep the schedule being set.
+    let (filter, name) = match &change {
+        Change::Assign { scope: Scope::Team, name, .. } => ("team = $1", name.clone()),
+        Change::Assign { scope: Scope::Queue, name, .. } => ("queue = $1", name.clone()),
+        Change::Put(spec) => (
+            "(team IN (SELECT name FROM schedule_assignments WHERE scope = 'team' AND schedule = $1) \
+              OR queue IN (SELECT name FROM schedule_assignments WHERE scope = 'queue' AND schedule = $1))",
+            spec.name.clone(),
+        ),
+    };
+    let cases = sqlx::query(&format!(
+        "SELECT {} FROM cases WHERE {} AND {filter}",
+        super::cases::CASE_COLUMNS,
+        super::queues::ACTIVE
+    ))
+    .bind(name)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(StoreError::from)?
+    .iter()
+    .map(super::cases::case_from_row)
+    .collect::<Result<Vec<Case>>>()?;
     let touched = |c: &Case| match &change {
         Change::Put(_) => true,
         Change::Assign { scope: Scope::Team, name, .. } => c.team == *name,
