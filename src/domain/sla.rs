@@ -157,11 +157,19 @@ impl BusinessClock<'_> {
     }
 
     /// When the budget runs out (past or future) if the clock is not stopped again: `None`
-    /// while it stands still at `now`, or when the schedule never gives that much time.
+    /// while it stands still at `now` with time left (a clock that ran out before it was
+    /// paused keeps its due time: the case is late), or when the schedule never gives that much
+    /// time.
     pub fn due(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let ran_out = self.ran_out();
         if self.paused_at(now) {
-            return None;
+            return ran_out.filter(|t| *t <= now);
         }
+        ran_out
+    }
+
+    /// When the budget runs out, counting the running stretches only.
+    fn ran_out(&self) -> Option<DateTime<Utc>> {
         let mut left = self.budget;
         for (a, b) in self.running() {
             match b {
@@ -382,6 +390,12 @@ mod tests {
         // 17:00 Rome (16:00 UTC).
         let waiting = [(at("2026-12-28T09:00:00Z"), None)];
         assert_eq!(due_times(opened, None, &high, &s, &waiting, at("2026-12-28T12:00:00Z")).1, None);
+        // Paused only after it ran out (Monday 16:00 Rome): late it stays.
+        let too_late = [(at("2026-12-28T16:00:00Z"), None)];
+        assert_eq!(
+            due_times(opened, None, &high, &s, &too_late, at("2026-12-29T12:00:00Z")).1,
+            Some(at("2026-12-28T15:00:00Z"))
+        );
         let resumed = [(at("2026-12-28T09:00:00Z"), Some(at("2026-12-29T10:00:00Z")))];
         assert_eq!(
             due_times(opened, None, &high, &s, &resumed, at("2026-12-29T10:00:00Z")).1,
