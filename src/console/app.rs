@@ -210,6 +210,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         Msg::Bulk(r) => super::lead::picker::applied(app, r),
         Msg::Report(r) => super::lead::report::loaded(app, r),
         Msg::Closed(r) => super::lead::review::loaded(app, r),
+        Msg::CustomerNames(customers) => super::lead::review::named(app, customers),
         Msg::Articles { query, terms, result, offline } => {
             super::knowledge::loaded(app, query, terms, result, offline);
             vec![]

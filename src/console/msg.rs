@@ -95,6 +95,8 @@ pub enum Msg {
     Bulk(Result<BulkResponse, String>),
     Report(Result<Box<SummaryReport>, String>),
     Closed(Result<Vec<Case>, String>),
+    /// Customers by id (their names for a list).
+    CustomerNames(Vec<Customer>),
     /// Articles found for `query`, or (`None`) suggested for the case the knowledge base was
     /// opened over, with the words they fit by; `offline`: from what this computer kept.
     Articles {
@@ -201,6 +203,8 @@ pub enum Cmd {
         team: Option<String>,
     },
     LoadClosed(String),
+    /// The names of these customers (up to 100).
+    LoadCustomerNames(Vec<Uuid>),
     /// The cases behind a figure of the report shown.
     LoadReportCases {
         from: DateTime<Utc>,

@@ -433,6 +433,14 @@ fn run_cmds(
                     let _ = tx.send(Msg::Closed(r));
                 });
             }
+            Cmd::LoadCustomerNames(ids) => {
+                tokio::spawn(async move {
+                    // Offline, or refused: the list shows "…" for them.
+                    if let Ok(found) = client.customers_by_ids(&ids).await {
+                        let _ = tx.send(Msg::CustomerNames(found));
+                    }
+                });
+            }
             Cmd::LoadClosed(team) => {
                 tokio::spawn(async move {
                     let _ = tx.send(Msg::Closed(client.closed_cases(&team, 50).await.map_err(|e| e.to_string())));

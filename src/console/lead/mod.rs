@@ -49,6 +49,8 @@ pub struct LeadState {
     pub closed_title: Option<String>,
     /// The figure or row of the report whose cases Enter opens.
     pub report_selected: usize,
+    /// The names of the listed cases' customers, as the server gave them.
+    pub closed_customers: std::collections::HashMap<Uuid, String>,
 }
 
 impl LeadState {
@@ -171,7 +173,18 @@ mod tests {
                 resolved_by: id(1),
                 resolved_at: app.now - Duration::hours(3),
             });
-            update(&mut app, Msg::Closed(Ok(vec![closed])));
+            let customer = closed.customer_id;
+            let cmds = update(&mut app, Msg::Closed(Ok(vec![closed])));
+            assert_eq!(cmds, vec![Cmd::LoadCustomerNames(vec![customer])], "who the customers are, asked once");
+            let zoe = crate::domain::customer::Customer::named(customer, "Zoë Müller", app.now);
+            update(&mut app, Msg::CustomerNames(vec![zoe]));
+            app.agents = vec![crate::domain::agent::Agent {
+                id: app.lead.cases[0].case.assignee_id.unwrap_or(id(1)),
+                name: "anna".into(),
+                role: crate::domain::agent::Role::Agent,
+                teams: vec!["billing".into()],
+                created_at: app.now,
+            }];
             app.stack.push(View::Closed);
             insta::assert_snapshot!(format!("lead_closed_{w}x{h}"), screen(&app, w, h));
         }

@@ -31,9 +31,29 @@ pub fn loaded(app: &mut App, r: Result<Vec<Case>, String>) -> Vec<Cmd> {
         Ok(c) => {
             app.lead.closed = c;
             app.lead.closed_error = None;
+            // Who the customers are: asked for once, the names kept for the list.
+            let mut ids: Vec<uuid::Uuid> = app
+                .lead
+                .closed
+                .iter()
+                .map(|c| c.customer_id)
+                .filter(|id| !app.lead.closed_customers.contains_key(id))
+                .collect();
+            ids.sort();
+            ids.dedup();
+            ids.truncate(100);
+            if !ids.is_empty() {
+                return vec![Cmd::LoadCustomerNames(ids)];
+            }
         }
         Err(e) => app.lead.closed_error = Some(e),
     }
+    vec![]
+}
+
+/// The names of customers the list shows.
+pub fn named(app: &mut App, customers: Vec<crate::domain::customer::Customer>) -> Vec<Cmd> {
+    app.lead.closed_customers.extend(customers.into_iter().map(|c| (c.id, c.display_name)));
     vec![]
 }
 
@@ -79,6 +99,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             None => (c.status.as_str(), ""),
         };
         let style = if i == l.closed_selected { theme.selection() } else { theme.fg(Slot::Text) };
+        let agent = c
+            .assignee_id
+            .and_then(|a| app.agents.iter().find(|x| x.id == a).map(|x| x.name.as_str()))
+            .unwrap_or(if c.assignee_id.is_some() { "someone" } else { "nobody" });
+        let customer = l.closed_customers.get(&c.customer_id).map(String::as_str).unwrap_or("…");
         lines.push(Line::from(vec![
             Span::styled(
                 format!("{:<12}", outcome),
@@ -89,6 +114,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 format!("{:<10}", c.resolution.as_ref().map(|r| relative(app.now, r.resolved_at)).unwrap_or_default()),
                 theme.fg(Slot::TextMuted),
             ),
+            Span::styled(format!("{:<10}", crate::console::widgets::fit(agent, 9)), theme.fg(Slot::Info)),
+            Span::styled(format!("{:<18}", crate::console::widgets::fit(customer, 17)), theme.fg(Slot::Text)),
             Span::styled(c.subject.clone(), style),
         ]));
     }
