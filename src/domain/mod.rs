@@ -16,6 +16,7 @@ pub mod rasa;
 pub mod reasons;
 pub mod rules;
 pub mod schedule;
+pub mod scorecard;
 pub mod sla;
 pub mod template;
 pub mod text;
