@@ -95,6 +95,14 @@ pub fn may_work_case(agent: &Agent, case: &Case) -> Allowed {
     }))
 }
 
+/// Reviewing a case's quality: leads of its team and admins, once it is resolved or closed.
+pub fn may_review(agent: &Agent, case: &Case) -> Allowed {
+    if !leads_team(agent, &case.team) {
+        return Err(Denied(format!("only a lead of team `{}` or an admin reviews its cases", case.team)));
+    }
+    Ok(())
+}
+
 /// Reassigning: leads of the case's team and admins; an agent may take an unassigned case
 /// for themselves, hand their own case back to the queue, or hand it over to a teammate (an
 /// agent of the case's team).

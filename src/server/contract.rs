@@ -200,6 +200,8 @@ fn query_parameters(doc: &mut Value) {
     param_schema(doc, p, "figure", pattern(&format!("^ *({}) *$", figures.join("|"))));
     param_schema(doc, p, "agent", pattern(&format!("^ *(none|{UUID})? *$")));
 
+    param_schema(doc, "/api/v1/reviews/mine", "limit", limit(200));
+
     let p = "/api/v1/sync/pull";
     param_schema(doc, p, "limit", limit(1000));
     param_schema(doc, p, "cursor", cursor());
@@ -271,6 +273,7 @@ fn request_bodies(doc: &mut Value) {
         name["pattern"] = json!("^ *[A-Za-z0-9._-]{1,64} *$");
     }
     property(doc, "NewIngestTokenRequest", "source")["pattern"] = json!(NAME);
+    max_chars(doc, "NewReviewRequest", "coaching", crate::server::routes::reviews::MAX_COACHING_CHARS);
     // A schedule: an IANA zone by name, intervals as HH:MM-HH:MM (that each ends after it
     // starts and that a day's do not overlap is said in words: hooks.py draws ones that do).
     {

@@ -32,7 +32,8 @@ use crate::integrations::outbound::{Deliverer, DeliveryOptions};
 use crate::store::Store;
 use problem::{ApiError, Problem};
 use routes::{
-    articles, cases, customers, events, followups, hooks, leads, macros, merges, meta, rules, schedules, sync, webhooks,
+    articles, cases, customers, events, followups, hooks, leads, macros, merges, meta, reviews, rules, schedules, sync,
+    webhooks,
 };
 
 /// Runs a case-work command in a write transaction of its own, committed when it succeeds
@@ -110,7 +111,8 @@ impl AppState {
         (name = "rules", description = "Rules that act on events: set, turn on or off, the log of firings, dry runs over past events"),
         (name = "macros", description = "Team macros: canned texts with variables, read by every agent, set by admins"),
         (name = "articles", description = "The knowledge base: articles in Markdown, searched and suggested for a case by every agent, set by admins"),
-        (name = "schedules", description = "Business hours: schedules (time zone, weekly hours, holidays) that teams and queues keep; SLA clocks count in them")
+        (name = "schedules", description = "Business hours: schedules (time zone, weekly hours, holidays) that teams and queues keep; SLA clocks count in them"),
+        (name = "reviews", description = "Quality reviews: leads score resolved cases on a scorecard built on RASA; agents acknowledge or dispute")
     )
 )]
 struct ApiDoc;
@@ -185,6 +187,10 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(articles::search, articles::put))
         .routes(routes!(articles::get, articles::remove))
         .routes(routes!(articles::suggest))
+        .routes(routes!(reviews::scorecard))
+        .routes(routes!(reviews::create, reviews::of_case))
+        .routes(routes!(reviews::mine))
+        .routes(routes!(reviews::answer))
         .routes(routes!(schedules::list, schedules::put))
         .routes(routes!(schedules::team))
         .routes(routes!(schedules::queue))

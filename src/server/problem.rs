@@ -62,6 +62,11 @@ impl ApiError {
         err
     }
 
+    /// The request is well formed, but what is stored does not allow it now (409).
+    pub fn state_conflict(detail: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::CONFLICT, "state-conflict", "Not possible now", detail)
+    }
+
     pub fn internal(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", detail)
     }

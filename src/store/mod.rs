@@ -20,6 +20,7 @@ pub mod merges;
 pub mod presence;
 pub mod queues;
 pub mod reports;
+pub mod reviews;
 mod rows;
 pub mod rules;
 pub mod schedules;
@@ -135,6 +136,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (13, "articles", include_str!("migrations/sqlite_0013_articles.sql")),
     (14, "schedules", include_str!("migrations/sqlite_0014_schedules.sql")),
     (15, "reasons", include_str!("migrations/sqlite_0015_reasons.sql")),
+    (16, "reviews", include_str!("migrations/sqlite_0016_reviews.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/postgres_0001_init.sql")),
@@ -152,6 +154,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (13, "articles", include_str!("migrations/postgres_0013_articles.sql")),
     (14, "schedules", include_str!("migrations/postgres_0014_schedules.sql")),
     (15, "reasons", include_str!("migrations/postgres_0015_reasons.sql")),
+    (16, "reviews", include_str!("migrations/postgres_0016_reviews.sql")),
 ];
 /// Every SQLite connection's settings. `temp_store = MEMORY` keeps statement journals (a
 /// multi-row insert with ON CONFLICT writes one) off the disk: they are thrown away at the

@@ -16,6 +16,7 @@ pub mod merges;
 pub mod presence;
 pub mod problem;
 pub mod requests;
+pub mod reviews;
 pub mod rules;
 pub mod schedules;
 pub mod sync;

@@ -73,6 +73,11 @@ tag = "payment-risk"
 """
 
 
+# ECMA-262's \s (what the document's patterns mean), which Python's \s is not quite.
+WS_CHARS = "\t\n\x0b\x0c\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+WS = f"[{WS_CHARS}]"
+
+
 @schemathesis.hook
 def map_body(ctx, body):
     operation = getattr(ctx, "operation", None)
@@ -104,7 +109,19 @@ def map_body(ctx, body):
                 and all(isinstance(body.get("week", {}).get(d, []), list) for d in days)
                 and set(body.get("week", {})) <= set(days)):
             body = dict(body, week={"mon": ["09:00-12:30", "13:30-18:00"], "sat": []})
+    if operation is not None and operation.path == "/api/v1/cases/{id}/reviews" and operation.method.upper() == "POST":
+        # Scores that fit the scorecard: every criterion once, within its scale.
+        if isinstance(body, dict) and isinstance(body.get("scores"), list) and set(body) <= {"scores", "coaching"}:
+            criteria = ("receive", "appreciate", "summarize", "ask", "resolution", "outcome", "follow_up")
+            body = dict(body, scores=[{"criterion": c, "value": 1} for c in criteria])
+    if operation is not None and operation.path == "/api/v1/reviews/{id}/answer" and operation.method.upper() == "PUT":
+        if isinstance(body, dict) and body.get("state") == "disputed":
+            body = dict(body, criterion="ask", reason="the notes show three questions")
     if operation is not None and operation.path == "/api/v1/webhooks" and operation.method.upper() == "POST":
-        if isinstance(body, dict) and isinstance(body.get("url"), str):
+        # Only a URL the schema allows is made one that reaches a public address; one drawn to
+        # break the schema (too long, not a URL) is left as drawn.
+        url = body.get("url") if isinstance(body, dict) else None
+        if (isinstance(url, str) and len(url) <= 2000
+                and re.fullmatch(f"{WS}*[Hh][Tt][Tt][Pp][Ss]?://[^{WS_CHARS}/?#@]+([/?][^{WS_CHARS}#]*)?{WS}*", url)):
             body = dict(body, url="https://hooks.example.invalid/casebook")
     return body

@@ -106,9 +106,15 @@ pub fn is_public(ip: IpAddr) -> bool {
     }
 }
 
+/// The longest subscription URL, in characters (as sent, white space included).
+pub const MAX_URL_CHARS: usize = 2000;
+
 /// Checks a subscription's URL: `http` or `https`, a host, no credentials, no fragment; and,
 /// when the host is an address, one the policy permits.
 pub fn check_url(text: &str, policy: &NetworkPolicy) -> Result<Url, Invalid> {
+    if text.chars().count() > MAX_URL_CHARS {
+        return Err(Invalid::field("url", format!("longer than {MAX_URL_CHARS} characters: shorten it")));
+    }
     let url = Url::parse(text.trim()).map_err(|e| {
         Invalid::field("url", format!("`{}` is not a URL ({e}): write it as https://host/path", text.trim()))
     })?;

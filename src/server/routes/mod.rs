@@ -10,6 +10,7 @@ pub mod leads;
 pub mod macros;
 pub mod merges;
 pub mod meta;
+pub mod reviews;
 pub mod rules;
 pub mod schedules;
 pub mod sync;

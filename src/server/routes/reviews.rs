@@ -1,0 +1,143 @@
+//! Quality reviews: a lead of the case's team scores a resolved case on the server's scorecard
+//! (`domain::scorecard`), with coaching; every agent reads a case's reviews and their own; the
+//! reviewed agent acknowledges a review or disputes one criterion with a reason.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::domain::agent::may_review;
+use crate::domain::scorecard::{default_scorecard, Answer, Scorecard};
+use crate::domain::time::now;
+use crate::domain::{new_id, optional_text, Invalid};
+use crate::server::extract::{parse_id, parse_limit, AgentAuth, ApiJson, ApiQuery};
+use crate::server::problem::{ApiError, ApiResult, Problem};
+use crate::server::AppState;
+pub use crate::wire::reviews::{NewReviewRequest, Review, ReviewList};
+
+/// The longest coaching note, in characters.
+pub const MAX_COACHING_CHARS: usize = 5_000;
+
+#[utoipa::path(get, path = "/api/v1/scorecard", tag = "reviews",
+    responses(
+        (status = 200, description = "The scorecard reviews are scored on: its criteria, weights, scales, auto-fail items", body = Scorecard),
+        (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+pub async fn scorecard(AgentAuth(_agent): AgentAuth) -> ApiResult<Json<Scorecard>> {
+    Ok(Json(default_scorecard()))
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/reviews", tag = "reviews", request_body = NewReviewRequest,
+    params(("id" = Uuid, Path, description = "The case")),
+    responses(
+        (status = 201, description = "The review, scored", body = Review),
+        (status = "4XX", description = "A problem (leads of the case's team and admins; 409: the case is not resolved yet; 422: scores that do not fit the scorecard)", body = Problem, content_type = "application/problem+json")))]
+pub async fn create(
+    State(state): State<AppState>,
+    AgentAuth(lead): AgentAuth,
+    Path(raw_id): Path<String>,
+    ApiJson(req): ApiJson<NewReviewRequest>,
+) -> ApiResult<(StatusCode, Json<Review>)> {
+    let id = parse_id("case", &raw_id)?;
+    let Some(case) = state.store.case(id).await? else {
+        return Err(ApiError::not_found(format!("no case with id {id}: GET /api/v1/cases lists them")));
+    };
+    may_review(&lead, &case)?;
+    if case.resolution.is_none() {
+        return Err(ApiError::state_conflict(
+            "the case is not resolved yet: a review judges a case once it is resolved",
+        ));
+    }
+    let card = default_scorecard();
+    card.check_scores(&req.scores).map_err(ApiError::from)?;
+    let coaching = match &req.coaching {
+        Some(c) => optional_text("coaching", c, MAX_COACHING_CHARS).map_err(ApiError::from)?,
+        None => None,
+    };
+    let outcome = card.outcome(&req.scores);
+    let review = Review {
+        id: new_id(),
+        case_id: case.id,
+        agent_id: case.assignee_id,
+        reviewer_id: lead.id,
+        scorecard: card.name.clone(),
+        scores: req.scores,
+        coaching,
+        percent: (outcome.percent * 100.0).round() / 100.0,
+        failed: outcome.failed,
+        answer: Answer::Open,
+        created_at: now(),
+        answered_at: None,
+    };
+    state.store.add_review(&review).await?;
+    tracing::info!(case = %case.id, by = %lead.name, percent = review.percent, "case reviewed");
+    Ok((StatusCode::CREATED, Json(review)))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{id}/reviews", tag = "reviews",
+    params(("id" = Uuid, Path, description = "The case")),
+    responses(
+        (status = 200, description = "The case's reviews, oldest first", body = ReviewList),
+        (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+pub async fn of_case(
+    State(state): State<AppState>,
+    AgentAuth(_agent): AgentAuth,
+    Path(raw_id): Path<String>,
+) -> ApiResult<Json<ReviewList>> {
+    let id = parse_id("case", &raw_id)?;
+    Ok(Json(ReviewList { reviews: state.store.reviews_of(id).await? }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MineParams {
+    /// 1 to 200, default 50.
+    pub limit: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/reviews/mine", tag = "reviews", params(MineParams),
+    responses(
+        (status = 200, description = "The reviews of the agent's cases, newest first", body = ReviewList),
+        (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+pub async fn mine(
+    State(state): State<AppState>,
+    AgentAuth(agent): AgentAuth,
+    ApiQuery(p): ApiQuery<MineParams>,
+) -> ApiResult<Json<ReviewList>> {
+    let limit = parse_limit(p.limit.as_deref(), 50, 200)?;
+    Ok(Json(ReviewList { reviews: state.store.reviews_for(agent.id, limit).await? }))
+}
+
+#[utoipa::path(put, path = "/api/v1/reviews/{id}/answer", tag = "reviews", request_body = Answer,
+    params(("id" = Uuid, Path, description = "The review")),
+    responses(
+        (status = 200, description = "The review, answered", body = Review),
+        (status = "4XX", description = "A problem (the reviewed agent only; 409: answered already; 422: a dispute without a criterion of the scorecard or a reason)", body = Problem, content_type = "application/problem+json")))]
+pub async fn answer(
+    State(state): State<AppState>,
+    AgentAuth(agent): AgentAuth,
+    Path(raw_id): Path<String>,
+    ApiJson(next): ApiJson<Answer>,
+) -> ApiResult<Json<Review>> {
+    let id = parse_id("review", &raw_id)?;
+    let Some(review) = state.store.review(id).await? else {
+        return Err(ApiError::not_found(format!("no review with id {id}")));
+    };
+    if review.agent_id != Some(agent.id) {
+        return Err(crate::domain::agent::Denied("only the agent reviewed answers a review".into()).into());
+    }
+    if next == Answer::Open {
+        return Err(ApiError::from(Invalid::field("state", "answer `acknowledged` or `disputed`")));
+    }
+    if review.answer != Answer::Open {
+        return Err(ApiError::state_conflict("this review was answered already"));
+    }
+    let next = Answer::Open.answered(next, &default_scorecard()).map_err(ApiError::from)?;
+    if !state.store.answer_review(id, &next).await? {
+        return Err(ApiError::state_conflict("this review was answered already"));
+    }
+    let answered =
+        state.store.review(id).await?.ok_or_else(|| ApiError::not_found(format!("no review with id {id}")))?;
+    Ok(Json(answered))
+}
