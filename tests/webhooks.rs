@@ -257,7 +257,15 @@ async fn end_to_end(backend: Backend) {
     assert_eq!(r.status, 202, "{}", r.json);
     let again = rx.wait_for(&secret, "casebook.survey.requested", 2).await;
     assert_eq!(again[0]["id"], again[1]["id"], "a redelivery carries the same webhook-id, so receivers can drop it");
-    let r = s.get(&format!("/api/v1/webhook-deliveries/{id}"), &admin).await;
+    // The receiver has it; the server logs the try once the answer is back: wait for that.
+    let mut r = s.get(&format!("/api/v1/webhook-deliveries/{id}"), &admin).await;
+    for _ in 0..50 {
+        if r.json["attempts_log"].as_array().is_some_and(|a| a.len() == 2) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        r = s.get(&format!("/api/v1/webhook-deliveries/{id}"), &admin).await;
+    }
     assert_eq!(r.json["attempts_log"].as_array().unwrap().len(), 2, "{}", r.json);
     assert_eq!(r.json["attempts_log"][1]["status"], 204);
 
