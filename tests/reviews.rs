@@ -98,6 +98,20 @@ async fn reviews_scored_acknowledged_disputed(s: &TestServer) {
     assert_eq!(r.json["answer"], json!({"state": "disputed", "criterion": "follow_up", "reason": reason}));
     let all = s.get(&path, &bruno).await;
     assert_eq!(all.json["reviews"].as_array().unwrap().len(), 3, "every agent reads a case's reviews");
+
+    // Counted in the report: anna's quality (100, 93.18 and a failed 0: 64.39 on average), and
+    // how the first two reviewers of the case agreed (6 of 7 criteria: receive 4 and 2 differ).
+    let r = s.get("/api/v1/reports/summary", &lena).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    common::conforms(&reqwest::Method::GET, "/api/v1/reports/summary", 200, "application/json", &r.json);
+    assert_eq!(r.json["total"]["reviews"], 3);
+    let q = r.json["total"]["quality_average"].as_f64().unwrap();
+    assert!((q - (100.0 + 93.18 + 0.0) / 3.0).abs() < 0.01, "{q}");
+    let anna_row = r.json["by_agent"].as_array().unwrap().iter().find(|a| a["name"] == "anna").unwrap().clone();
+    assert_eq!(anna_row["reviews"], 3);
+    assert!(anna_row["quality_previous"].is_null(), "no reviews the week before");
+    let c = r.json["calibration"].as_f64().unwrap();
+    assert!((c - 6.0 / 7.0).abs() < 1e-9 && r.json["calibrated_cases"] == 1, "{}", r.json);
 }
 
 both_backends!(reviews_scored_acknowledged_disputed);

@@ -69,6 +69,9 @@ pub const CSV_COLUMNS: &[&str] = &[
     "csat_responses",
     "nps",
     "nps_responses",
+    "reviews",
+    "quality_average",
+    "quality_previous",
     "count",
     "previous",
 ];
@@ -99,6 +102,9 @@ fn figures_row(table: &str, name: &str, f: &Figures) -> Vec<String> {
         f.csat_responses.to_string(),
         opt(f.nps.map(|r| format!("{r:.1}"))),
         f.nps_responses.to_string(),
+        f.reviews.to_string(),
+        opt(f.quality_average.map(|r| format!("{r:.2}"))),
+        opt(f.quality_previous.map(|r| format!("{r:.2}"))),
         String::new(),
         String::new(),
     ]
@@ -123,7 +129,7 @@ pub fn to_csv(r: &SummaryReport, out: impl Write) -> anyhow::Result<()> {
         row.extend(blank(11));
         row.push(opt(d.csat_average.map(|r| format!("{r:.2}"))));
         row.push(d.csat_responses.to_string());
-        row.extend(blank(4));
+        row.extend(blank(7));
         w.write_record(row)?;
     }
     for (table, ranked) in [("root_cause", &r.root_causes), ("contact_reason", &r.contact_reasons)] {

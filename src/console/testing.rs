@@ -275,6 +275,7 @@ pub fn lead_scene() -> App {
     total.csat_responses = 12;
     total.nps = Some(35.0);
     total.nps_responses = 20;
+    (total.reviews, total.quality_average, total.quality_previous) = (6, Some(86.4), Some(82.0));
     let daily = (0..7)
         .map(|d| crate::wire::leads::Day {
             day: (now - Duration::days(6 - d)).date_naive(),
@@ -311,6 +312,8 @@ pub fn lead_scene() -> App {
                 .iter()
                 .map(|(k, n, p)| crate::wire::leads::Ranked { key: k.to_string(), count: *n, previous: *p })
                 .collect(),
+            calibration: Some(0.86),
+            calibrated_cases: 4,
         }))),
     );
     app

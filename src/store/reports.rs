@@ -27,6 +27,9 @@ impl Figures {
         self.csat_average = (self.csat_responses > 0).then(|| self.csat_sum as f64 / self.csat_responses as f64);
         self.nps = (self.nps_responses > 0)
             .then(|| 100.0 * (self.promoters - self.detractors) as f64 / self.nps_responses as f64);
+        self.quality_average = (self.reviews > 0).then(|| self.quality_sum as f64 / 100.0 / self.reviews as f64);
+        self.quality_previous = (self.quality_previous_n > 0)
+            .then(|| self.quality_previous_sum as f64 / 100.0 / self.quality_previous_n as f64);
         for o in Outcome::ALL {
             self.outcomes.entry(o.as_str().to_string()).or_default();
         }
@@ -215,6 +218,39 @@ impl Store {
             }
         }
 
+        // Quality reviews of the period (and the one before, for the trend), each for its
+        // case's queue and the agent reviewed; two reviews of one case are compared.
+        let mut sql = Sql::new(
+            self.backend(),
+            "SELECT c.queue AS q, COALESCE(r.agent_id, '') AS a, r.percent_x100 AS p, r.created_at AS t, \
+             r.case_id AS cid, r.scores AS s FROM reviews r JOIN cases c ON c.id = r.case_id WHERE r.created_at >= ",
+        );
+        sql.bind(f - (u - f)).push(" AND r.created_at < ").bind(u);
+        team_filter(&mut sql, teams, "c.");
+        sql.push(" ORDER BY r.created_at, r.id");
+        let mut by_case: BTreeMap<String, Vec<Vec<crate::domain::scorecard::Score>>> = BTreeMap::new();
+        for r in self.rows(sql).await? {
+            let (q, a, p) = (col_str(&r, "q")?, col_str(&r, "a")?, col_i64(&r, "p")?);
+            if col_i64(&r, "t")? >= f {
+                t.add(&q, &a, |x| {
+                    x.reviews += 1;
+                    x.quality_sum += p;
+                });
+                if let Ok(scores) = serde_json::from_str(&col_str(&r, "s")?) {
+                    by_case.entry(col_str(&r, "cid")?).or_default().push(scores);
+                }
+            } else {
+                t.add(&q, &a, |x| {
+                    x.quality_previous_n += 1;
+                    x.quality_previous_sum += p;
+                });
+            }
+        }
+        let card = crate::domain::scorecard::default_scorecard();
+        let pairs: Vec<f64> = by_case.values().filter(|v| v.len() >= 2).map(|v| card.agreement(&v[0], &v[1])).collect();
+        let calibrated_cases = pairs.len() as i64;
+        let calibration = (!pairs.is_empty()).then(|| pairs.iter().sum::<f64>() / pairs.len() as f64);
+
         let names: BTreeMap<String, String> = sqlx::query_as::<_, (String, String)>("SELECT id, name FROM agents")
             .fetch_all(self.reader())
             .await?
@@ -261,6 +297,8 @@ impl Store {
             daily,
             root_causes,
             contact_reasons,
+            calibration,
+            calibrated_cases,
         })
     }
 

@@ -113,6 +113,21 @@ pub struct Figures {
     pub csat_responses: i64,
     pub nps: Option<f64>,
     pub nps_responses: i64,
+    /// Quality reviews made in the period of these cases.
+    #[serde(default)]
+    pub reviews: i64,
+    /// Their average score, 0 to 100.
+    #[serde(default)]
+    pub quality_average: Option<f64>,
+    /// The average of the period before (the trend).
+    #[serde(default)]
+    pub quality_previous: Option<f64>,
+    #[serde(skip)]
+    pub(crate) quality_sum: i64,
+    #[serde(skip)]
+    pub(crate) quality_previous_sum: i64,
+    #[serde(skip)]
+    pub(crate) quality_previous_n: i64,
     #[serde(skip)]
     pub(crate) rasa_complete: i64,
     #[serde(skip)]
@@ -170,6 +185,13 @@ pub struct SummaryReport {
     /// most first, with their count in the period before.
     #[serde(default)]
     pub contact_reasons: Vec<Ranked>,
+    /// How often two reviewers of the same case agreed (0 to 1), over the cases reviewed twice
+    /// or more in the period (the first two reviews of each).
+    #[serde(default)]
+    pub calibration: Option<f64>,
+    /// How many cases that is.
+    #[serde(default)]
+    pub calibrated_cases: i64,
 }
 
 /// One row of a ranking: a key, how often in the period, and in the period before.

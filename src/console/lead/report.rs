@@ -157,6 +157,17 @@ pub fn key(app: &mut App, a: Action) -> Vec<Cmd> {
     vec![load(app)]
 }
 
+/// The quality score and its trend: "86 % ↑4".
+fn quality(f: &crate::wire::leads::Figures) -> String {
+    match (f.quality_average, f.quality_previous) {
+        (Some(q), Some(p)) if (q - p).round() != 0.0 => {
+            format!("{q:.0} % {}{:.0}", if q > p { "↑" } else { "↓" }, (q - p).abs())
+        }
+        (Some(q), _) => format!("{q:.0} %"),
+        (None, _) => "—".into(),
+    }
+}
+
 fn pct(v: Option<f64>) -> String {
     v.map(|x| format!("{:.0} %", x * 100.0)).unwrap_or_else(|| "—".into())
 }
@@ -212,7 +223,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 num("RASA followed", pct(t.rasa_completion_rate), Slot::Text),
                 num("CSAT", t.csat_average.map(|c| format!("{c:.2}/5")).unwrap_or("—".into()), Slot::Text),
                 num("NPS", t.nps.map(|n| format!("{n:+.0}")).unwrap_or("—".into()), Slot::Text),
-                num("answers", format!("{} CSAT, {} NPS", t.csat_responses, t.nps_responses), Slot::TextMuted),
+                num("quality", quality(t), Slot::Text),
+                num(
+                    "agree",
+                    r.calibration.map(|c| format!("{:.0}%/{}", c * 100.0, r.calibrated_cases)).unwrap_or("—".into()),
+                    Slot::TextMuted,
+                ),
             ]
             .concat(),
         ),
@@ -278,22 +294,23 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // Per queue and per agent.
     let mut lines = vec![Line::styled(
         format!(
-            "{:<16}{:>8}{:>9}{:>14}{:>10}{:>8}{:>8}",
-            "", "opened", "resolved", "median", "breaches", "RASA", "CSAT"
+            "{:<16}{:>8}{:>9}{:>14}{:>10}{:>8}{:>8}{:>11}",
+            "", "opened", "resolved", "median", "breaches", "RASA", "CSAT", "quality"
         ),
         theme.fg(Slot::TextMuted),
     )];
     let row = |name: String, f: &crate::wire::leads::Figures| {
         Line::styled(
             format!(
-                "{:<16}{:>8}{:>9}{:>14}{:>10}{:>8}{:>8}",
+                "{:<16}{:>8}{:>9}{:>14}{:>10}{:>8}{:>8}{:>11}",
                 name,
                 f.opened,
                 f.resolved,
                 duration(f.median_handle_secs),
                 f.sla_breaches,
                 pct(f.rasa_completion_rate),
-                f.csat_average.map(|c| format!("{c:.1}")).unwrap_or("—".into())
+                f.csat_average.map(|c| format!("{c:.1}")).unwrap_or("—".into()),
+                quality(f)
             ),
             theme.fg(Slot::Text),
         )
