@@ -99,6 +99,11 @@ async fn due_times_in_business_hours(s: &TestServer) {
     assert_eq!(s.post("/api/v1/schedules", &admin, weekly(vec![d.to_string()])).await.status, 200);
     let case = open("Charged twice", "general").await;
     assert_eq!(due(&case, "first_response_due"), Some(ten(d + Duration::days(7))), "{case}");
+    // The first case was answered: its first answer's due time is history, the hours' change
+    // does not move it; its resolution keeps the time used (none) and skips the holiday.
+    let first = s.get(&format!("/api/v1/cases/{id}"), &anna).await.json;
+    assert_eq!(due(&first, "first_response_due"), Some(ten(d)), "{first}");
+    assert_eq!(due(&first, "resolution_due"), Some(ten(d + Duration::days(56))), "{first}");
     assert_eq!(due(&case, "resolution_due"), Some(ten(d + Duration::days(56))), "{case}");
 
     // A queue's schedule wins over its team's: round the clock for the vip queue.

@@ -166,7 +166,15 @@ pub(crate) async fn due_times_for(
     let schedule = schedule_for(tx, &case.queue, &case.team).await?.unwrap_or_else(|| Schedule::always("calendar"));
     let paused = case_pauses(tx, case, was, change).await?;
     let base = clock_base(tx, case.id).await?;
-    Ok(due_times(case.created_at, base, &policy, &schedule, &paused, now))
+    let (first, resolution) = due_times(case.created_at, base, &policy, &schedule, &paused, now);
+    // Once answered, the first answer's due time is history: whether the answer was late does
+    // not change with later hours or priorities.
+    let first = if case.first_response_at.is_some() && case.first_response_due.is_some() {
+        case.first_response_due
+    } else {
+        first
+    };
+    Ok((first, resolution))
 }
 
 /// The pauses of a case's recorded status history (and of `change`, being made).
