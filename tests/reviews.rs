@@ -98,6 +98,13 @@ async fn reviews_scored_acknowledged_disputed(s: &TestServer) {
     assert_eq!(r.json["answer"], json!({"state": "disputed", "criterion": "follow_up", "reason": reason}));
     let all = s.get(&path, &bruno).await;
     assert_eq!(all.json["reviews"].as_array().unwrap().len(), 3, "every agent reads a case's reviews");
+    // As the console does it: the one still open, acknowledged.
+    let console = casebook::client::ApiClient::new(&s.base, &anna).unwrap();
+    let mine = console.my_reviews().await.unwrap();
+    let open = mine.iter().find(|r| r.answer == casebook::domain::scorecard::Answer::Open).expect("one still open");
+    let done = console.answer_review(open.id, &casebook::domain::scorecard::Answer::Acknowledged).await.unwrap();
+    assert_eq!(done.answer, casebook::domain::scorecard::Answer::Acknowledged);
+    assert!(console.answer_review(open.id, &casebook::domain::scorecard::Answer::Acknowledged).await.is_err());
 
     // Counted in the report: anna's quality (100, 93.18 and a failed 0: 64.39 on average), and
     // how the first two reviewers of the case agreed (6 of 7 criteria: receive 4 and 2 differ).

@@ -186,6 +186,22 @@ impl ApiClient {
         self.send(self.http.get(format!("{}/api/v1/schedules", self.base))).await
     }
 
+    /// The reviews of the agent's cases, newest first.
+    pub async fn my_reviews(&self) -> Result<Vec<crate::wire::reviews::Review>, ClientError> {
+        let list: crate::wire::reviews::ReviewList =
+            self.send(self.http.get(format!("{}/api/v1/reviews/mine", self.base))).await?;
+        Ok(list.reviews)
+    }
+
+    /// Acknowledges or disputes a review.
+    pub async fn answer_review(
+        &self,
+        id: Uuid,
+        answer: &crate::domain::scorecard::Answer,
+    ) -> Result<crate::wire::reviews::Review, ClientError> {
+        self.send(self.http.put(format!("{}/api/v1/reviews/{id}/answer", self.base)).json(answer)).await
+    }
+
     /// The team's macros.
     pub async fn macros(&self) -> Result<Vec<crate::domain::macros::Macro>, ClientError> {
         #[derive(serde::Deserialize)]

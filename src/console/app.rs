@@ -91,6 +91,8 @@ pub struct App {
     pub palette: Option<super::palette::PaletteState>,
     /// The knowledge base, when open.
     pub knowledge: Option<super::knowledge::KnowledgeState>,
+    /// The agent's quality reviews, when open.
+    pub reviews: Option<super::reviews::ReviewsState>,
     /// The agent's language (`en`, `it`, `hu`): the guidance's and the macros offered.
     pub language: String,
     /// The team's and the agent's own macros.
@@ -133,6 +135,7 @@ impl App {
             keys: Default::default(),
             palette: None,
             hours: Default::default(),
+            reviews: None,
             knowledge: None,
             language: "en".into(),
             macros: Default::default(),
@@ -213,6 +216,14 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         Msg::CustomerNames(customers) => super::lead::review::named(app, customers),
         Msg::Articles { query, terms, result, offline } => {
             super::knowledge::loaded(app, query, terms, result, offline);
+            vec![]
+        }
+        Msg::Reviews(r) => {
+            super::reviews::loaded(app, r);
+            vec![]
+        }
+        Msg::ReviewAnswered(r) => {
+            super::reviews::answered(app, r);
             vec![]
         }
         Msg::Schedules(list) => {

@@ -67,6 +67,9 @@ pub enum Action {
     Knowledge,
     InsertLink,
     InsertSummary,
+    Reviews,
+    Acknowledge,
+    Dispute,
     // Forms.
     NextField,
     PrevField,
@@ -163,6 +166,7 @@ const HOME: &[Binding] = &[
     Binding { keys: &[k('n')], action: Action::NewCase, help: "start a case: find the customer first" },
     Binding { keys: &[k('F')], action: Action::FollowUps, help: "my follow-ups: due, overdue, upcoming" },
     Binding { keys: &[k('C')], action: Action::Conflicts, help: "conflicts and refusals to settle" },
+    Binding { keys: &[k('V')], action: Action::Reviews, help: "my quality reviews: acknowledge or dispute" },
     Binding { keys: &[k('r')], action: Action::SyncNow, help: "sync now" },
     Binding { keys: &[k('?'), code(KeyCode::F(1))], action: Action::Help, help: "help for this view" },
     Binding { keys: &[k('q'), ctrl('c')], action: Action::Quit, help: "quit" },
@@ -387,6 +391,25 @@ const KNOWLEDGE: &[Binding] = &[
     Binding { keys: &[ctrl('c')], action: Action::Quit, help: "quit" },
 ];
 
+/// Keys while the agent's reviews are open.
+const REVIEWS: &[Binding] = &[
+    Binding { keys: &[k('j'), code(KeyCode::Down)], action: Action::Down, help: "next" },
+    Binding { keys: &[k('k'), code(KeyCode::Up)], action: Action::Up, help: "previous" },
+    Binding { keys: &[k('a')], action: Action::Acknowledge, help: "acknowledge the review" },
+    Binding { keys: &[k('d')], action: Action::Dispute, help: "dispute one criterion, saying why" },
+    Binding { keys: &[code(KeyCode::Esc), k('h')], action: Action::Close, help: "close" },
+    Binding { keys: &[k('?'), code(KeyCode::F(1))], action: Action::Help, help: "this help" },
+    Binding { keys: &[k('q'), ctrl('c')], action: Action::Quit, help: "quit" },
+];
+
+/// Keys while a dispute is written (every other key types the reason).
+const DISPUTE: &[Binding] = &[
+    Binding { keys: &[code(KeyCode::Tab)], action: Action::NextField, help: "another criterion" },
+    Binding { keys: &[code(KeyCode::Enter)], action: Action::Apply, help: "send the dispute" },
+    Binding { keys: &[code(KeyCode::Esc)], action: Action::Close, help: "cancel" },
+    Binding { keys: &[code(KeyCode::F(1))], action: Action::Help, help: "this help" },
+];
+
 /// Keys while an article is read.
 const ARTICLE: &[Binding] = &[
     Binding { keys: &[k('j'), code(KeyCode::Down)], action: Action::Down, help: "scroll down" },
@@ -500,6 +523,8 @@ pub fn table(mode: Mode, lead: bool) -> Vec<&'static Binding> {
         Mode::Palette => PALETTE.iter().collect(),
         Mode::Knowledge => KNOWLEDGE.iter().collect(),
         Mode::Article => ARTICLE.iter().collect(),
+        Mode::Reviews => REVIEWS.iter().collect(),
+        Mode::Dispute => DISPUTE.iter().collect(),
         Mode::View(view) => bindings(view, lead),
     }
 }
@@ -515,6 +540,8 @@ pub fn help(mode: Mode, lead: bool) -> (String, Vec<&'static Binding>, Option<&'
         Mode::Palette => "Keys: the command palette".into(),
         Mode::Knowledge => "Keys: the knowledge base".into(),
         Mode::Article => "Keys: reading an article".into(),
+        Mode::Reviews => "Keys: my reviews".into(),
+        Mode::Dispute => "Keys: disputing a review".into(),
         Mode::View(view) => format!("Keys: {}", view.title()),
         Mode::Help => String::new(),
     };
@@ -522,6 +549,7 @@ pub fn help(mode: Mode, lead: bool) -> (String, Vec<&'static Binding>, Option<&'
         Mode::View(View::Search) => Some("types into the search"),
         Mode::Palette => Some("types what to look for"),
         Mode::Knowledge => Some("types into the search"),
+        Mode::Dispute => Some("types the reason"),
         _ => None,
     };
     (title, table(mode, lead), other)

@@ -24,6 +24,7 @@ pub mod mode;
 pub mod msg;
 pub mod palette;
 pub mod paste;
+pub mod reviews;
 pub mod run;
 pub mod search;
 #[cfg(test)]

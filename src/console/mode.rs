@@ -10,7 +10,7 @@ use super::app::App;
 use super::case::workspace::Typing;
 use super::keymap::{self, Action};
 use super::msg::Cmd;
-use super::{case, conflicts, followups, forms, home, knowledge, lead, palette, search, timeline};
+use super::{case, conflicts, followups, forms, home, knowledge, lead, palette, reviews, search, timeline};
 
 /// A screen of the console.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,12 +94,16 @@ pub enum Mode {
     Knowledge,
     /// An article of the knowledge base, read.
     Article,
+    /// The agent's quality reviews.
+    Reviews,
+    /// A dispute of a review being written: keys its table does not bind type the reason.
+    Dispute,
     View(View),
 }
 
 impl Mode {
     /// Every mode, for the tests.
-    pub const ALL: [Mode; 21] = [
+    pub const ALL: [Mode; 23] = [
         Mode::Help,
         Mode::Form(FormFocus::Choice),
         Mode::Form(FormFocus::Line),
@@ -111,6 +115,8 @@ impl Mode {
         Mode::Palette,
         Mode::Knowledge,
         Mode::Article,
+        Mode::Reviews,
+        Mode::Dispute,
         Mode::View(View::Home),
         Mode::View(View::Search),
         Mode::View(View::Timeline),
@@ -131,6 +137,7 @@ impl Mode {
                 | Mode::Typing(_)
                 | Mode::Palette
                 | Mode::Knowledge
+                | Mode::Dispute
                 | Mode::View(View::Search)
         )
     }
@@ -150,6 +157,9 @@ impl App {
     pub fn working_mode(&self) -> Mode {
         if self.palette.is_some() {
             return Mode::Palette;
+        }
+        if let Some(r) = &self.reviews {
+            return if r.disputing.is_some() { Mode::Dispute } else { Mode::Reviews };
         }
         if let Some(k) = &self.knowledge {
             return if k.reading.is_some() { Mode::Article } else { Mode::Knowledge };
@@ -207,6 +217,13 @@ pub(super) fn key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
         }
         (Mode::Article, Some(a)) => knowledge::read_key(app, a),
         (Mode::Article, None) => vec![],
+        (Mode::Reviews, Some(a)) => reviews::key(app, a),
+        (Mode::Reviews, None) => vec![],
+        (Mode::Dispute, Some(Action::Quit)) => {
+            app.quit = true;
+            vec![]
+        }
+        (Mode::Dispute, a) => reviews::dispute_key(app, a, k),
         (Mode::Picker, Some(a)) if app.view() == View::Case => case::actions::key(app, a),
         (Mode::Picker, Some(a)) => lead::picker::key(app, a),
         (Mode::View(View::Search), None) => search::edit(app, k),
@@ -220,6 +237,7 @@ pub(super) fn view_key(app: &mut App, view: View, a: Action) -> Vec<Cmd> {
     match a {
         Action::Palette => return palette::open(app),
         Action::Knowledge => return knowledge::open(app),
+        Action::Reviews => return reviews::open(app),
         Action::Quit => {
             app.quit = true;
             return vec![];
@@ -270,7 +288,8 @@ pub(super) fn paste(app: &mut App, text: &str) -> Vec<Cmd> {
         Mode::View(View::Search) => search::paste(app, text),
         Mode::Palette => palette::paste(app, text),
         Mode::Knowledge => knowledge::paste(app, text),
-        Mode::Help | Mode::Picker | Mode::Article | Mode::View(_) => vec![],
+        Mode::Dispute => reviews::paste(app, text),
+        Mode::Help | Mode::Picker | Mode::Article | Mode::Reviews | Mode::View(_) => vec![],
     }
 }
 
@@ -349,6 +368,27 @@ mod tests {
             Mode::Article => {
                 let a = crate::console::testing::sample_articles().remove(0);
                 update(&mut app, Msg::Article { result: Ok(a), offline: false });
+            }
+            Mode::Reviews | Mode::Dispute => {
+                let review = crate::wire::reviews::Review {
+                    id: id(500),
+                    case_id: id(10),
+                    agent_id: Some(id(9)),
+                    reviewer_id: id(2),
+                    scorecard: "rasa".into(),
+                    scores: vec![],
+                    coaching: Some("More questions".into()),
+                    percent: 80.0,
+                    failed: false,
+                    answer: crate::domain::scorecard::Answer::Open,
+                    created_at: app.now,
+                    answered_at: None,
+                };
+                app.reviews = Some(crate::console::reviews::ReviewsState {
+                    reviews: vec![review],
+                    disputing: (mode == Mode::Dispute).then(|| (0, "x".to_string())),
+                    ..Default::default()
+                });
             }
             Mode::View(v) => app.stack.push(v),
         }

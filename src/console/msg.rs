@@ -105,6 +105,10 @@ pub enum Msg {
         result: Result<Vec<crate::domain::articles::ArticleHit>, String>,
         offline: bool,
     },
+    /// The agent's quality reviews.
+    Reviews(Result<Vec<crate::wire::reviews::Review>, String>),
+    /// A review answered (or why not).
+    ReviewAnswered(Result<crate::wire::reviews::Review, String>),
     /// The business-hours schedules as the server (or, offline, this computer) has them.
     Schedules(crate::wire::schedules::ScheduleList),
     /// An article to read.
@@ -178,6 +182,13 @@ pub enum Cmd {
     LoadMacros,
     /// The business-hours schedules: from the server, kept for offline.
     LoadSchedules,
+    /// The agent's quality reviews.
+    LoadMyReviews,
+    /// Acknowledge or dispute a review.
+    AnswerReview {
+        id: Uuid,
+        answer: crate::domain::scorecard::Answer,
+    },
     LoadCase(Uuid),
     SyncNow,
     /// Record a write; then drop these drafts (what they drafted is recorded).

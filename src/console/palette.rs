@@ -91,6 +91,7 @@ pub fn entries(app: &App) -> Vec<Entry> {
             (Action::Conflicts, "conflicts and refusals to settle", "C"),
             (Action::SyncNow, "sync now", "r"),
             (Action::Knowledge, "knowledge base: search the articles", ""),
+            (Action::Reviews, "my quality reviews: acknowledge or dispute", "V"),
         ] {
             if !out.iter().any(|e| e.run == Run::Action(a)) {
                 out.push(Entry { label: label.into(), key: key.into(), run: Run::Action(a) });

@@ -327,6 +327,16 @@ pub async fn load_home(store: &LocalStore, me: uuid::Uuid) -> crate::console::ho
     crate::console::home::HomeData { cases, followups, customers, subjects }
 }
 
+/// What to tell the agent when a request failed: `offline` when the server could not be
+/// reached, else the server's reason.
+fn offline_or(e: crate::client::ClientError, offline: &str) -> String {
+    if e.is_transient() {
+        offline.to_string()
+    } else {
+        e.to_string()
+    }
+}
+
 /// Where the articles' list (all but their text) is kept for searching offline.
 const ARTICLE_INDEX: &str = "articles/index";
 
@@ -455,6 +465,24 @@ fn run_cmds(
                 tokio::spawn(async move {
                     let macros = fresh_or_kept(&store, "macros", client.macros().await).await;
                     let _ = tx.send(Msg::Macros(macros));
+                });
+            }
+            Cmd::LoadMyReviews => {
+                tokio::spawn(async move {
+                    let r = client
+                        .my_reviews()
+                        .await
+                        .map_err(|e| offline_or(e, "Your reviews show once the server answers."));
+                    let _ = tx.send(Msg::Reviews(r));
+                });
+            }
+            Cmd::AnswerReview { id, answer } => {
+                tokio::spawn(async move {
+                    let r = client
+                        .answer_review(id, &answer)
+                        .await
+                        .map_err(|e| offline_or(e, "Offline: answer the review once the server answers."));
+                    let _ = tx.send(Msg::ReviewAnswered(r));
                 });
             }
             Cmd::LoadSchedules => {
