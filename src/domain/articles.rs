@@ -364,8 +364,7 @@ pub fn suggestion_terms<'a>(subject: &str, titles: impl IntoIterator<Item = &'a 
 }
 
 /// How a search's words are combined.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Match {
     /// Every word, the last as a prefix (what an agent types, as they type it).
     #[default]
@@ -374,14 +373,7 @@ pub enum Match {
     Any,
 }
 
-impl Match {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Match::All => "all",
-            Match::Any => "any",
-        }
-    }
-}
+super::named_enum!(Match, "way to match the words", { All => "all", Any => "any" });
 
 #[cfg(test)]
 mod tests {

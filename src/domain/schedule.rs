@@ -305,20 +305,6 @@ impl Schedule {
         }
         None
     }
-
-    /// Whether the instant falls in working time (the reference the arithmetic is tested
-    /// against, minute by minute).
-    pub fn is_open(&self, at: DateTime<Utc>) -> bool {
-        let local = at.with_timezone(&self.tz).naive_local();
-        let d = local.date();
-        if self.is_holiday(d) {
-            return false;
-        }
-        let t = local.time();
-        self.week[d.weekday().num_days_from_monday() as usize]
-            .iter()
-            .any(|iv| t >= iv.start && iv.end.is_none_or(|e| t < e))
-    }
 }
 
 #[cfg(test)]
@@ -347,12 +333,26 @@ mod tests {
         .unwrap()
     }
 
+    /// Whether the instant falls in working time: the reference the arithmetic is tested
+    /// against, minute by minute.
+    fn is_open(s: &Schedule, at: DateTime<Utc>) -> bool {
+        let local = at.with_timezone(&s.tz).naive_local();
+        let d = local.date();
+        if s.is_holiday(d) {
+            return false;
+        }
+        let t = local.time();
+        s.week[d.weekday().num_days_from_monday() as usize]
+            .iter()
+            .any(|iv| t >= iv.start && iv.end.is_none_or(|e| t < e))
+    }
+
     /// Minute by minute: the reference.
     fn reference(s: &Schedule, from: DateTime<Utc>, to: DateTime<Utc>) -> Duration {
         let mut n = 0;
         let mut t = from;
         while t < to {
-            if s.is_open(t) {
+            if is_open(s, t) {
                 n += 1;
             }
             t += Duration::minutes(1);

@@ -160,12 +160,6 @@ impl Store {
         };
         rows.iter().map(hit_from_row).collect()
     }
-
-    /// How many articles there are.
-    pub async fn article_count(&self) -> Result<i64> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM articles").fetch_one(self.reader()).await?;
-        super::col_i64(&row, "n")
-    }
 }
 
 #[cfg(test)]

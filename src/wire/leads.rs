@@ -221,31 +221,14 @@ pub enum ReportFigure {
     Outcome,
 }
 
-impl ReportFigure {
-    pub const ALL: [ReportFigure; 6] = [
-        ReportFigure::Opened,
-        ReportFigure::Resolved,
-        ReportFigure::Breached,
-        ReportFigure::RootCause,
-        ReportFigure::ContactReason,
-        ReportFigure::Outcome,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReportFigure::Opened => "opened",
-            ReportFigure::Resolved => "resolved",
-            ReportFigure::Breached => "breached",
-            ReportFigure::RootCause => "root_cause",
-            ReportFigure::ContactReason => "contact_reason",
-            ReportFigure::Outcome => "outcome",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ReportFigure> {
-        Self::ALL.into_iter().find(|f| f.as_str() == s.trim())
-    }
-}
+crate::domain::named_enum!(ReportFigure, "report figure", {
+    Opened => "opened",
+    Resolved => "resolved",
+    Breached => "breached",
+    RootCause => "root_cause",
+    ContactReason => "contact_reason",
+    Outcome => "outcome",
+});
 
 /// What a client asks `GET /api/v1/reports/cases` for.
 #[derive(Debug, Clone, Serialize)]

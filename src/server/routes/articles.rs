@@ -81,15 +81,9 @@ pub async fn search(
             format!("{} characters; a search has up to {MAX_QUERY_CHARS}", q.chars().count()),
         ));
     }
-    let how = match p.r#match.as_deref().map(str::trim) {
-        None | Some("" | "all") => Match::All,
-        Some("any") => Match::Any,
-        Some(other) => {
-            return Err(ApiError::invalid_parameter(
-                "match",
-                format!("`{}` is neither `all` nor `any`", other.escape_debug()),
-            ))
-        }
+    let how = match p.r#match.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+        Some(m) => m.parse::<Match>().map_err(|e| ApiError::invalid_parameter("match", e.message))?,
+        None => Match::All,
     };
     let terms = search_terms(q, MAX_TERMS);
     let articles = state.store.articles(&terms, how, language.as_deref(), limit).await?;

@@ -223,9 +223,8 @@ pub async fn drill(
 ) -> ApiResult<Json<ReportCases>> {
     let period = ReportParams { from: p.from.clone(), to: p.to.clone(), team: p.team.clone() };
     let Period { teams, from, to, at } = report_period(&agent, &period)?;
-    let figure = ReportFigure::parse(&p.figure).ok_or_else(|| {
-        ApiError::invalid_parameter("figure", "one of opened, resolved, breached, root_cause, contact_reason, outcome")
-    })?;
+    let figure =
+        p.figure.trim().parse::<ReportFigure>().map_err(|e| ApiError::invalid_parameter("figure", e.message))?;
     // Without a key, a ranking's figure is all its cases (every root cause, reason, outcome).
     let key = p.key.as_deref().map(str::trim).filter(|k| !k.is_empty());
     let agent_id = match p.agent.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
