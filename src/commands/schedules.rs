@@ -10,6 +10,17 @@ use crate::domain::schedule::ScheduleSpec;
 use crate::store::agents::AdminError;
 use crate::store::schedules::Scope;
 
+/// The teams and queues a command names.
+#[derive(clap::Args)]
+pub(super) struct Scopes {
+    /// A team (repeatable)
+    #[arg(long = "team")]
+    teams: Vec<String>,
+    /// A queue, over its team (repeatable)
+    #[arg(long = "queue")]
+    queues: Vec<String>,
+}
+
 #[derive(Subcommand)]
 pub(super) enum SchedulesCommand {
     /// The schedules, with the teams and queues that keep each
@@ -20,21 +31,16 @@ pub(super) enum SchedulesCommand {
     /// Load a schedule from a TOML file (see README) and give it to teams or queues
     Load {
         file: String,
-        /// A team whose cases are due in these hours (repeatable)
-        #[arg(long = "team")]
-        teams: Vec<String>,
-        /// A queue whose cases are due in these hours, over its team's (repeatable)
-        #[arg(long = "queue")]
-        queues: Vec<String>,
+        /// The teams and queues whose cases are due in these hours
+        #[command(flatten)]
+        to: Scopes,
         #[command(flatten)]
         db: DatabaseArg,
     },
     /// Take a team's or a queue's schedule away: its cases are due on the calendar again
     Unassign {
-        #[arg(long = "team")]
-        teams: Vec<String>,
-        #[arg(long = "queue")]
-        queues: Vec<String>,
+        #[command(flatten)]
+        from: Scopes,
         #[command(flatten)]
         db: DatabaseArg,
     },
@@ -62,7 +68,7 @@ pub(super) async fn run(command: SchedulesCommand) -> anyhow::Result<()> {
                 );
             }
         }
-        SchedulesCommand::Load { file, teams, queues, db } => {
+        SchedulesCommand::Load { file, to: Scopes { teams, queues }, db } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading the schedule {file}"))?;
             let spec: ScheduleSpec = toml::from_str(&text).map_err(|e| anyhow::anyhow!("{file}: {}", e.message()))?;
             let store = db.open().await?;
@@ -80,7 +86,7 @@ pub(super) async fn run(command: SchedulesCommand) -> anyhow::Result<()> {
                 if queues.is_empty() { String::new() } else { format!(" for queue {}", queues.join(", ")) }
             );
         }
-        SchedulesCommand::Unassign { teams, queues, db } => {
+        SchedulesCommand::Unassign { from: Scopes { teams, queues }, db } => {
             if teams.is_empty() && queues.is_empty() {
                 anyhow::bail!("name a --team or a --queue whose schedule to take away");
             }

@@ -137,6 +137,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (14, "schedules", include_str!("migrations/sqlite_0014_schedules.sql")),
     (15, "reasons", include_str!("migrations/sqlite_0015_reasons.sql")),
     (16, "reviews", include_str!("migrations/sqlite_0016_reviews.sql")),
+    (17, "reason_keys_missing", include_str!("migrations/sqlite_0017_reason_keys_missing.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/postgres_0001_init.sql")),
@@ -155,6 +156,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (14, "schedules", include_str!("migrations/postgres_0014_schedules.sql")),
     (15, "reasons", include_str!("migrations/postgres_0015_reasons.sql")),
     (16, "reviews", include_str!("migrations/postgres_0016_reviews.sql")),
+    (17, "reason_keys_missing", include_str!("migrations/postgres_0017_reason_keys_missing.sql")),
 ];
 /// Every SQLite connection's settings. `temp_store = MEMORY` keeps statement journals (a
 /// multi-row insert with ON CONFLICT writes one) off the disk: they are thrown away at the

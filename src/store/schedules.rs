@@ -53,6 +53,15 @@ impl Store {
         reschedule(self, Change::Assign { scope, name, schedule: schedule.map(str::to_string) }).await
     }
 
+    /// Whether a schedule of that name is set.
+    pub async fn has_schedule(&self, name: &str) -> Result<bool> {
+        let found: Option<String> = sqlx::query_scalar("SELECT name FROM schedules WHERE name = $1")
+            .bind(name.to_string())
+            .fetch_optional(self.reader())
+            .await?;
+        Ok(found.is_some())
+    }
+
     /// Every schedule with the teams and queues that keep it, by name.
     pub async fn schedules(&self) -> Result<Vec<KeptSchedule>> {
         let rows = sqlx::query("SELECT definition FROM schedules ORDER BY name").fetch_all(self.reader()).await?;

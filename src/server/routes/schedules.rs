@@ -66,7 +66,7 @@ async fn assign(
 ) -> ApiResult<Json<ScheduleChoice>> {
     may_manage_agents(admin)?;
     if let Some(s) = choice.schedule.as_deref() {
-        if !state.store.schedules().await?.iter().any(|k| k.schedule.name == s) {
+        if !state.store.has_schedule(s).await? {
             return Err(crate::server::problem::ApiError::not_found(format!(
                 "no schedule named `{}`: POST /api/v1/schedules sets one",
                 s.escape_debug()
