@@ -508,23 +508,34 @@ async fn login_hides_the_token_and_the_console_keeps_its_files_private() {
 
 /// Mara Costa, known to the shop, is looked up once online (so this computer has her, her card,
 /// the team and its macros); then the server stops and a console opens offline on her timeline.
-async fn offline_on_maras_timeline(
-    s: &mut TestServer,
+/// Mara Costa, known to the shop by one event of `kind` with `data`; an agent signed in with
+/// `token` in a fresh home, the console online on her timeline.
+async fn on_maras_timeline(
+    s: &TestServer,
     token: &str,
-) -> (tempfile::TempDir, Vec<(&'static str, std::path::PathBuf)>, common::Stopped, Console) {
+    kind: &str,
+    data: serde_json::Value,
+) -> (tempfile::TempDir, Vec<(&'static str, std::path::PathBuf)>, Console) {
     let shop = s.ingest_token("shop").await;
-    let mut event =
-        common::ce("o-9", "shop", "order_placed", "C-9", "2026-05-01T10:00:00Z", json!({"title": "Order 9"}));
+    let mut event = common::ce("o-9", "shop", kind, "C-9", "2026-05-01T10:00:00Z", data);
     event["customername"] = json!("Mara Costa");
     assert_eq!(s.events(&shop, "application/cloudevents+json", event).await.status, 201);
     let (home, env) = fresh_home();
     login(&env, &s.base, token);
-    let mut c = Console::start(&[], &env, 40, 120);
+    let mut c = Console::start(&[], &env, 40, 140);
     c.wait_for("● online");
     c.keys("/mara");
     c.wait_for("Mara Costa");
     c.keys("\r");
     c.wait_for("Mara Costa · 1 events");
+    (home, env, c)
+}
+
+async fn offline_on_maras_timeline(
+    s: &mut TestServer,
+    token: &str,
+) -> (tempfile::TempDir, Vec<(&'static str, std::path::PathBuf)>, common::Stopped, Console) {
+    let (home, env, mut c) = on_maras_timeline(s, token, "order_placed", json!({"title": "Order 9"})).await;
     c.wait_for("Orders 90d");
     c.keys("q");
     assert!(c.wait_exit().success());
@@ -624,25 +635,13 @@ async fn the_knowledge_base_answers_a_new_case_and_its_link_goes_into_the_note()
         let a = json!({"slug": slug, "title": title, "summary": body, "body": body, "url": url, "language": "en"});
         assert_eq!(s.post("/api/v1/articles", &admin, a).await.status, 200);
     }
-    let shop = s.ingest_token("shop").await;
-    let mut event = common::ce(
-        "o-9",
-        "shop",
+    let (_home, env, mut c) = on_maras_timeline(
+        &s,
+        &token,
         "order_shipped",
-        "C-9",
-        "2026-05-01T10:00:00Z",
         json!({"title": "Order 9 shipped", "body": "Carrier scan: depot Milano", "total": 129}),
-    );
-    event["customername"] = json!("Mara Costa");
-    assert_eq!(s.events(&shop, "application/cloudevents+json", event).await.status, 201);
-    let (_home, env) = fresh_home();
-    login(&env, &s.base, &token);
-    let mut c = Console::start(&[], &env, 40, 140);
-    c.wait_for("● online");
-    c.keys("/mara");
-    c.wait_for("Mara Costa");
-    c.keys("\r");
-    c.wait_for("Mara Costa · 1 events");
+    )
+    .await;
     // The details: read from the server when opened.
     c.keys("\r");
     c.wait_for("\"total\": 129");
