@@ -216,7 +216,32 @@ pub async fn run(args: LeadsBenchArgs) -> anyhow::Result<()> {
             r.bytes().await?;
             lat.push(t.elapsed());
         }
-        Stats { name: label.into(), latencies: lat, wall: started.elapsed() }.print(1);
+        let stats = Stats { name: label.into(), latencies: lat, wall: started.elapsed() };
+        stats.print(1);
+        // The floor: what the report cannot do without — the period's opened and resolved
+        // cases counted on the database directly, the same indexes, no HTTP.
+        let (f, u) =
+            (crate::domain::time::to_micros(to - chrono::Duration::days(days)), crate::domain::time::to_micros(to));
+        let team_sql = if team.is_empty() { "" } else { " AND team = 'support'" };
+        let mut floor = Vec::new();
+        for _ in 0..args.reports.min(10) {
+            let t = Instant::now();
+            for col in ["created_at", "resolved_at"] {
+                sqlx::query(&format!("SELECT COUNT(*) FROM cases WHERE {col} >= $1 AND {col} < $2{team_sql}"))
+                    .bind(f)
+                    .bind(u)
+                    .fetch_one(store.reader())
+                    .await?;
+            }
+            floor.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        floor.sort_by(f64::total_cmp);
+        let floor = floor[floor.len() / 2];
+        println!(
+            "{:<28}  floor: the period's cases counted on the database {floor:.2} ms; the report is {:.1}× it",
+            "",
+            stats.pct(50.0) / floor
+        );
     }
 
     // A queue's first page under load.
