@@ -122,3 +122,126 @@ async fn reviews_scored_acknowledged_disputed(s: &TestServer) {
 }
 
 both_backends!(reviews_scored_acknowledged_disputed);
+
+/// A port nothing listens on: the server "down".
+async fn dead_server() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    drop(l);
+    url
+}
+
+/// Reviews go through the outbox like all case work: a lead scores offline, the agent answers
+/// offline; each reaches the server once (a replay is a duplicate), and what the server refuses
+/// stays in the outbox for the console to show.
+async fn reviews_sync_through_the_outbox(s: &TestServer) {
+    use casebook::client::sync::sync_round;
+    use casebook::client::ApiClient;
+    use casebook::domain::scorecard::{default_scorecard, Answer, Score};
+    use casebook::local::LocalStore;
+    use casebook::wire::reviews::NewReviewRequest;
+
+    let (_, anna) = s.agent("anna", Role::Agent, &["support"]).await;
+    let (_, lena) = s.agent("lena", Role::Lead, &["support"]).await;
+    let ingest = s.ingest_token("shop").await;
+    let customer = s.customer(&ingest, "C-1").await;
+    let r =
+        s.post("/api/v1/cases", &anna, json!({"customer_id": customer, "subject": "Parcel", "team": "support"})).await;
+    let case: uuid::Uuid = r.json["id"].as_str().unwrap().parse().unwrap();
+    let r = s
+        .put(
+            &format!("/api/v1/cases/{case}/resolution"),
+            &anna,
+            json!({"revision": 1, "summary": "Reshipped", "outcome": "negative", "rasa_incomplete_reason": "quick"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+
+    let dir = tempfile::tempdir().unwrap();
+    let offline_url = dead_server().await;
+    let lead_store = LocalStore::open(&dir.path().join("lena.db")).await.unwrap();
+    let lead_online = ApiClient::new(&s.base, &lena).unwrap();
+    let lead_offline = ApiClient::new(&offline_url, &lena).unwrap();
+    sync_round(&lead_store, &lead_online).await.unwrap();
+
+    // Offline, the lead scores the case: checked here first (every criterion, once).
+    let card = default_scorecard();
+    let score = |c: &casebook::domain::scorecard::Criterion| Score {
+        criterion: c.id.clone(),
+        value: if c.id == "ask" { 1 } else { c.scale },
+        comment: None,
+    };
+    let mut scores: Vec<Score> = card.criteria.iter().map(score).collect();
+    let last = scores.pop().unwrap();
+    let refused = lead_store.add_review(case, NewReviewRequest { scores: scores.clone(), coaching: None }).await;
+    assert!(refused.unwrap_err().to_string().contains("not scored yet"));
+    scores.push(last);
+    let coaching = "Ask one more question before the refund 🙂 — שאלה";
+    let review = lead_store
+        .add_review(case, NewReviewRequest { scores: scores.clone(), coaching: Some(coaching.into()) })
+        .await
+        .unwrap();
+    assert_eq!(lead_store.pending_reviews(case).await.unwrap().len(), 1);
+    assert!(sync_round(&lead_store, &lead_offline).await.is_err(), "the server is down");
+    assert_eq!(lead_store.counts().await.unwrap().pending, 1, "nothing lost");
+    let r = sync_round(&lead_store, &lead_online).await.unwrap();
+    assert_eq!(r.pushed.applied, 1, "{r:?}");
+    assert!(lead_store.pending_reviews(case).await.unwrap().is_empty());
+    let on_server = s.get(&format!("/api/v1/cases/{case}/reviews"), &lena).await.json;
+    let list = on_server["reviews"].as_array().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["id"], json!(review), "the id made offline");
+    assert_eq!(list[0]["coaching"], json!(coaching));
+    // Ask 1 of 4: 11.25 of 15 lost; 98.75 of 110.
+    assert!((list[0]["percent"].as_f64().unwrap() - 98.75 / 110.0 * 100.0).abs() < 0.01, "{}", list[0]);
+
+    // The same operation pushed again (a lost answer, a retry): a duplicate, one review.
+    let device = uuid::Uuid::now_v7();
+    let payload = json!({"case_id": case, "review_id": uuid::Uuid::now_v7(), "fields": {"scores": scores}});
+    let again = common::op(1, "review.add", payload);
+    assert_eq!(common::statuses(&s.push(&lena, device, std::slice::from_ref(&again)).await), ["applied"]);
+    assert_eq!(common::statuses(&s.push(&lena, device, std::slice::from_ref(&again)).await), ["duplicate"]);
+    let n = s.get(&format!("/api/v1/cases/{case}/reviews"), &lena).await.json["reviews"].as_array().unwrap().len();
+    assert_eq!(n, 2, "the replay made no third review");
+    // An agent's review is refused (403) and says why.
+    let by_agent = common::op(
+        1,
+        "review.add",
+        json!({"case_id": case, "review_id": uuid::Uuid::now_v7(), "fields": {"scores": scores}}),
+    );
+    let r = s.push(&anna, uuid::Uuid::now_v7(), &[by_agent]).await;
+    assert_eq!(common::statuses(&r), ["rejected"]);
+    assert_eq!(r[0]["problem"]["status"], 403, "{}", r[0]);
+
+    // The agent answers offline; the list shows it answered, to send.
+    let agent_store = LocalStore::open(&dir.path().join("anna.db")).await.unwrap();
+    let agent_online = ApiClient::new(&s.base, &anna).unwrap();
+    sync_round(&agent_store, &agent_online).await.unwrap();
+    agent_store.answer_review(review, Answer::Acknowledged).await.unwrap();
+    let twice = agent_store.answer_review(review, Answer::Acknowledged).await.unwrap_err();
+    assert!(twice.to_string().contains("answered already"), "{twice}");
+    let vague = Answer::Disputed { criterion: "ask".into(), reason: " ".into() };
+    assert!(agent_store.answer_review(review, vague).await.unwrap_err().to_string().contains("say why"));
+    assert_eq!(agent_store.pending_review_answers().await.unwrap(), vec![(review, Answer::Acknowledged)]);
+    let r = sync_round(&agent_store, &agent_online).await.unwrap();
+    assert_eq!(r.pushed.applied, 1, "{r:?}");
+    let mine = agent_online.my_reviews().await.unwrap();
+    let answered = mine.iter().find(|x| x.id == review).unwrap();
+    assert_eq!(answered.answer, Answer::Acknowledged);
+    assert!(answered.answered_at.is_some());
+    // Answered again from another console of hers: the server refuses it, and the refusal
+    // stays in the outbox to be shown (never dropped silently).
+    let other = LocalStore::open(&dir.path().join("anna-laptop.db")).await.unwrap();
+    sync_round(&other, &agent_online).await.unwrap();
+    let dispute = Answer::Disputed { criterion: "ask".into(), reason: "I asked three questions".into() };
+    other.answer_review(review, dispute).await.unwrap();
+    let r = sync_round(&other, &agent_online).await.unwrap();
+    assert_eq!((r.pushed.rejected, r.counts.rejected), (1, 1), "{r:?}");
+    let unsettled = other.outbox().await.unwrap();
+    assert!(format!("{:?}", unsettled[0].answer).contains("answered already"), "{:?}", unsettled[0]);
+    for store in [lead_store, agent_store, other] {
+        store.close().await;
+    }
+}
+
+both_backends!(reviews_sync_through_the_outbox);

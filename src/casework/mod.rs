@@ -5,6 +5,7 @@
 //! offline consoles are applied through these rules by [`pushed`].
 
 pub mod pushed;
+pub mod reviews;
 pub mod rules;
 
 use serde::Serialize;

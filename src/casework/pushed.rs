@@ -98,6 +98,10 @@ async fn run(tx: &mut Tx, agent: &Agent, op: &Operation) -> Result<serde_json::V
         OpBody::SetRasa(p) => json(&casework::set_rasa_step(tx, agent, p.case_id, p.entry_id, p.step, p.fields).await?),
         OpBody::CreateFollowUp(p) => json(&casework::create_followup(tx, agent, p.followup_id, p.fields).await?),
         OpBody::ChangeFollowUp(p) => json(&casework::change_followup(tx, agent, p.followup_id, p.fields).await?),
+        OpBody::AddReview(p) => {
+            json(&casework::reviews::add_review(tx, agent, p.review_id, p.case_id, p.fields).await?)
+        }
+        OpBody::AnswerReview(p) => json(&casework::reviews::answer_review(tx, agent, p.review_id, p.fields).await?),
     })
 }
 

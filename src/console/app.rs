@@ -93,6 +93,10 @@ pub struct App {
     pub knowledge: Option<super::knowledge::KnowledgeState>,
     /// The agent's quality reviews, when open.
     pub reviews: Option<super::reviews::ReviewsState>,
+    /// A lead's review being scored, when open.
+    pub scoring: Option<super::lead::scoring::Scoring>,
+    /// Reviews begun and closed before recording, by case: `S` brings them back.
+    pub scoring_drafts: std::collections::HashMap<Uuid, super::lead::scoring::Scoring>,
     /// The agent's language (`en`, `it`, `hu`): the guidance's and the macros offered.
     pub language: String,
     /// The team's and the agent's own macros.
@@ -136,6 +140,8 @@ impl App {
             palette: None,
             hours: Default::default(),
             reviews: None,
+            scoring: None,
+            scoring_drafts: Default::default(),
             knowledge: None,
             language: "en".into(),
             macros: Default::default(),
@@ -218,12 +224,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             super::knowledge::loaded(app, query, terms, result, offline);
             vec![]
         }
-        Msg::Reviews(r) => {
-            super::reviews::loaded(app, r);
-            vec![]
-        }
-        Msg::ReviewAnswered(r) => {
-            super::reviews::answered(app, r);
+        Msg::Reviews { result, offline } => {
+            super::reviews::loaded(app, result, offline);
             vec![]
         }
         Msg::Schedules(list) => {
@@ -350,6 +352,12 @@ fn written(app: &mut App, write: Write, result: Result<Option<Uuid>, Invalid>) -
                     cmds.push(Cmd::LoadUnsettled);
                     reload_case(app, &mut cmds);
                 }
+                Write::Review { case, scores, .. } => {
+                    let o = crate::domain::scorecard::default_scorecard().outcome(&scores);
+                    let percent = if o.failed { "failed".to_string() } else { format!("{:.0} %", o.percent) };
+                    super::lead::scoring::written(app, case, percent, Ok(()));
+                }
+                Write::ReviewAnswer { review, answer } => super::reviews::answered(app, review, answer, Ok(())),
             }
             return cmds;
         }
@@ -372,6 +380,10 @@ fn written(app: &mut App, write: Write, result: Result<Option<Uuid>, Invalid>) -
         (Write::Note { case, body, visibility }, _) => {
             let kept = super::case::note_refused(app, *case, body, *visibility);
             app.say(true, format!("The note was not added: {e}; {kept}"));
+        }
+        (Write::Review { case, .. }, _) => super::lead::scoring::written(app, *case, String::new(), Err(e.to_string())),
+        (Write::ReviewAnswer { review, answer }, _) => {
+            super::reviews::answered(app, *review, answer.clone(), Err(e.to_string()))
         }
         _ => app.say(true, e.to_string()),
     }

@@ -37,6 +37,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         super::forms::draw::draw(frame, main, form, theme);
     }
     super::knowledge::draw(frame, main, app, theme);
+    super::lead::scoring::draw(frame, main, app, theme);
     super::reviews::draw(frame, main, app, theme);
     super::palette::draw(frame, main, app, theme);
     if app.help {

@@ -70,6 +70,9 @@ pub enum Action {
     Reviews,
     Acknowledge,
     Dispute,
+    Score,
+    FullMarks,
+    Missed,
     // Forms.
     NextField,
     PrevField,
@@ -291,8 +294,14 @@ const LEAD_HOME: &[Binding] = &[
 ];
 
 /// Leads only: in a case.
-const LEAD_CASE: &[Binding] =
-    &[Binding { keys: &[k('K')], action: Action::Coach, help: "lead: a coaching note on the case" }];
+const LEAD_CASE: &[Binding] = &[
+    Binding { keys: &[k('K')], action: Action::Coach, help: "lead: a coaching note on the case" },
+    Binding {
+        keys: &[k('S')],
+        action: Action::Score,
+        help: "lead: score the case on the scorecard, its RASA notes beside each criterion",
+    },
+];
 
 const QUEUES: &[Binding] = &[
     Binding { keys: &[code(KeyCode::Enter)], action: Action::Open, help: "the queue's waiting cases" },
@@ -349,6 +358,11 @@ const CLOSED: &[Binding] = &[
         keys: &[code(KeyCode::Enter)],
         action: Action::Open,
         help: "review the case: RASA step by step, resolution, follow-ups (K coaches)",
+    },
+    Binding {
+        keys: &[k('S')],
+        action: Action::Score,
+        help: "score the case on the scorecard, its RASA notes beside each criterion",
     },
     Binding { keys: &[k('?'), code(KeyCode::F(1))], action: Action::Help, help: "help for this view" },
     Binding { keys: &[code(KeyCode::Esc), k('h')], action: Action::Back, help: "back" },
@@ -407,6 +421,36 @@ const DISPUTE: &[Binding] = &[
     Binding { keys: &[code(KeyCode::Tab)], action: Action::NextField, help: "another criterion" },
     Binding { keys: &[code(KeyCode::Enter)], action: Action::Apply, help: "send the dispute" },
     Binding { keys: &[code(KeyCode::Esc)], action: Action::Close, help: "cancel" },
+    Binding { keys: &[code(KeyCode::F(1))], action: Action::Help, help: "this help" },
+];
+
+/// Keys while a lead scores a case.
+const SCORING: &[Binding] = &[
+    Binding { keys: &[k('j'), code(KeyCode::Down)], action: Action::Down, help: "next criterion" },
+    Binding { keys: &[k('k'), code(KeyCode::Up)], action: Action::Up, help: "criterion before" },
+    Binding { keys: &[k('l'), code(KeyCode::Right), k('+')], action: Action::NextChoice, help: "a point more" },
+    Binding { keys: &[k('h'), code(KeyCode::Left), k('-')], action: Action::PrevChoice, help: "a point less" },
+    Binding { keys: &[k('f'), k(' ')], action: Action::FullMarks, help: "full marks (met), then the next" },
+    Binding { keys: &[k('0'), k('x')], action: Action::Missed, help: "missed: 0, then the next" },
+    Binding { keys: &[code(KeyCode::Tab), k('c')], action: Action::NextField, help: "write the coaching note" },
+    Binding { keys: &[ctrl('s')], action: Action::Save, help: "record the review (synced like all case work)" },
+    Binding {
+        keys: &[code(KeyCode::Esc)],
+        action: Action::Close,
+        help: "close (the scores stay for the next S on this case)",
+    },
+    Binding { keys: &[k('?'), code(KeyCode::F(1))], action: Action::Help, help: "this help" },
+    Binding { keys: &[ctrl('c')], action: Action::Quit, help: "quit" },
+];
+
+/// Keys while the coaching note of a review is typed (every other key types).
+const TYPING_COACHING: &[Binding] = &[
+    Binding { keys: &[ctrl('s')], action: Action::Save, help: "record the review" },
+    Binding {
+        keys: &[code(KeyCode::Esc), code(KeyCode::Tab)],
+        action: Action::StopTyping,
+        help: "back to the criteria",
+    },
     Binding { keys: &[code(KeyCode::F(1))], action: Action::Help, help: "this help" },
 ];
 
@@ -519,6 +563,8 @@ pub fn table(mode: Mode, lead: bool) -> Vec<&'static Binding> {
         Mode::Typing(Text::StepNotes) => TYPING_STEP.iter().collect(),
         Mode::Typing(Text::Note) => TYPING_NOTE.iter().collect(),
         Mode::Typing(Text::TimelineSearch) => TIMELINE_SEARCH.iter().collect(),
+        Mode::Typing(Text::Coaching) => TYPING_COACHING.iter().collect(),
+        Mode::Scoring => SCORING.iter().collect(),
         Mode::Picker => PICKER.iter().collect(),
         Mode::Palette => PALETTE.iter().collect(),
         Mode::Knowledge => KNOWLEDGE.iter().collect(),
@@ -542,6 +588,7 @@ pub fn help(mode: Mode, lead: bool) -> (String, Vec<&'static Binding>, Option<&'
         Mode::Article => "Keys: reading an article".into(),
         Mode::Reviews => "Keys: my reviews".into(),
         Mode::Dispute => "Keys: disputing a review".into(),
+        Mode::Scoring => "Keys: scoring a case".into(),
         Mode::View(view) => format!("Keys: {}", view.title()),
         Mode::Help => String::new(),
     };

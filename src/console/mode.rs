@@ -77,6 +77,8 @@ pub enum Text {
     Note,
     /// A search in the timeline.
     TimelineSearch,
+    /// A lead's coaching note on a review being scored.
+    Coaching,
 }
 
 /// Where keys go, first match wins: the help over everything, then a form over the view, then
@@ -98,12 +100,14 @@ pub enum Mode {
     Reviews,
     /// A dispute of a review being written: keys its table does not bind type the reason.
     Dispute,
+    /// A lead scoring a case on the scorecard.
+    Scoring,
     View(View),
 }
 
 impl Mode {
     /// Every mode, for the tests.
-    pub const ALL: [Mode; 23] = [
+    pub const ALL: [Mode; 25] = [
         Mode::Help,
         Mode::Form(FormFocus::Choice),
         Mode::Form(FormFocus::Line),
@@ -111,12 +115,14 @@ impl Mode {
         Mode::Typing(Text::StepNotes),
         Mode::Typing(Text::Note),
         Mode::Typing(Text::TimelineSearch),
+        Mode::Typing(Text::Coaching),
         Mode::Picker,
         Mode::Palette,
         Mode::Knowledge,
         Mode::Article,
         Mode::Reviews,
         Mode::Dispute,
+        Mode::Scoring,
         Mode::View(View::Home),
         Mode::View(View::Search),
         Mode::View(View::Timeline),
@@ -164,6 +170,9 @@ impl App {
         if let Some(k) = &self.knowledge {
             return if k.reading.is_some() { Mode::Article } else { Mode::Knowledge };
         }
+        if let Some(s) = &self.scoring {
+            return if s.typing { Mode::Typing(Text::Coaching) } else { Mode::Scoring };
+        }
         if let Some(f) = &self.form {
             return Mode::Form(f.focus_kind());
         }
@@ -196,7 +205,10 @@ pub(super) fn key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
             // Any key closes the help; its quit key quits, unless a text is being typed
             // under it (where Ctrl-c is the editor's).
             app.help = false;
-            let typing = matches!(app.working_mode(), Mode::Form(_) | Mode::Typing(Text::StepNotes | Text::Note));
+            let typing = matches!(
+                app.working_mode(),
+                Mode::Form(_) | Mode::Typing(Text::StepNotes | Text::Note | Text::Coaching)
+            );
             if a == Some(Action::Quit) && !typing {
                 app.quit = true;
             }
@@ -208,6 +220,9 @@ pub(super) fn key(app: &mut App, k: KeyEvent) -> Vec<Cmd> {
         }
         (Mode::Form(_), a) => forms::key(app, a, k),
         (Mode::Typing(Text::TimelineSearch), a) => timeline::search_key(app, a, k),
+        (Mode::Typing(Text::Coaching), a) => lead::scoring::coaching_key(app, a, k),
+        (Mode::Scoring, Some(a)) => lead::scoring::key(app, a),
+        (Mode::Scoring, None) => vec![],
         (Mode::Typing(_), a) => case::typing_key(app, a, k),
         (Mode::Palette, a) => palette::key(app, a, k),
         (Mode::Knowledge, a) => knowledge::list_key(app, a, k),
@@ -284,12 +299,13 @@ pub(super) fn paste(app: &mut App, text: &str) -> Vec<Cmd> {
             vec![]
         }
         Mode::Typing(Text::TimelineSearch) => timeline::paste(app, text),
+        Mode::Typing(Text::Coaching) => lead::scoring::paste(app, text),
         Mode::Typing(_) => case::paste(app, text),
         Mode::View(View::Search) => search::paste(app, text),
         Mode::Palette => palette::paste(app, text),
         Mode::Knowledge => knowledge::paste(app, text),
         Mode::Dispute => reviews::paste(app, text),
-        Mode::Help | Mode::Picker | Mode::Article | Mode::Reviews | Mode::View(_) => vec![],
+        Mode::Help | Mode::Picker | Mode::Article | Mode::Reviews | Mode::Scoring | Mode::View(_) => vec![],
     }
 }
 
@@ -368,6 +384,11 @@ mod tests {
             Mode::Article => {
                 let a = crate::console::testing::sample_articles().remove(0);
                 update(&mut app, Msg::Article { result: Ok(a), offline: false });
+            }
+            Mode::Scoring | Mode::Typing(Text::Coaching) => {
+                let mut s = crate::console::lead::scoring::Scoring::new(id(10));
+                s.typing = mode != Mode::Scoring;
+                app.scoring = Some(s);
             }
             Mode::Reviews | Mode::Dispute => {
                 let review = crate::wire::reviews::Review {

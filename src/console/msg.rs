@@ -105,10 +105,11 @@ pub enum Msg {
         result: Result<Vec<crate::domain::articles::ArticleHit>, String>,
         offline: bool,
     },
-    /// The agent's quality reviews.
-    Reviews(Result<Vec<crate::wire::reviews::Review>, String>),
-    /// A review answered (or why not).
-    ReviewAnswered(Result<crate::wire::reviews::Review, String>),
+    /// The agent's quality reviews (`offline`: as last read, with the answers not sent yet).
+    Reviews {
+        result: Result<Vec<crate::wire::reviews::Review>, String>,
+        offline: bool,
+    },
     /// The business-hours schedules as the server (or, offline, this computer) has them.
     Schedules(crate::wire::schedules::ScheduleList),
     /// An article to read.
@@ -163,6 +164,17 @@ pub enum Write {
         op: Uuid,
         how: Settle,
     },
+    /// A lead's review of a resolved case.
+    Review {
+        case: Uuid,
+        scores: Vec<crate::domain::scorecard::Score>,
+        coaching: Option<String>,
+    },
+    /// The agent's answer to a review of theirs.
+    ReviewAnswer {
+        review: Uuid,
+        answer: crate::domain::scorecard::Answer,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,11 +196,6 @@ pub enum Cmd {
     LoadSchedules,
     /// The agent's quality reviews.
     LoadMyReviews,
-    /// Acknowledge or dispute a review.
-    AnswerReview {
-        id: Uuid,
-        answer: crate::domain::scorecard::Answer,
-    },
     LoadCase(Uuid),
     SyncNow,
     /// Record a write; then drop these drafts (what they drafted is recorded).

@@ -1,7 +1,8 @@
 //! The agent's quality reviews in the console (`V` on home, or the palette): each review of
 //! their cases with its score, the lead's coaching and how they answered; `a` acknowledges the
 //! selected one, `d` disputes it — Tab picks the criterion, the reason is typed, Enter sends.
-//! Answers go to the server at once (online only: offline, the agent is told to answer later).
+//! Answers are recorded in the local store and synced like all case work (`review.answer`):
+//! offline, the list is the one last read, with the answers not sent yet on it.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
@@ -37,31 +38,39 @@ pub fn open(app: &mut App) -> Vec<Cmd> {
     vec![Cmd::LoadMyReviews]
 }
 
-/// The server's answer to the list.
-pub fn loaded(app: &mut App, result: Result<Vec<Review>, String>) {
+/// The list: the server's, or (`offline`) the one last read with the answers not sent yet.
+pub fn loaded(app: &mut App, result: Result<Vec<Review>, String>, offline: bool) {
     let Some(r) = app.reviews.as_mut() else { return };
     r.loading = false;
     match result {
         Ok(list) => {
             r.reviews = list;
             r.selected = r.selected.min(r.reviews.len().saturating_sub(1));
+            if offline {
+                r.message = Some((false, "Offline: your reviews as last read; answers are sent once online.".into()));
+            }
         }
         Err(e) => r.message = Some((true, e)),
     }
 }
 
-/// The server's answer to an acknowledgement or a dispute.
-pub fn answered(app: &mut App, result: Result<Review, String>) {
+/// The local store recorded an acknowledgement or a dispute (it is sent with the next sync),
+/// or refused it.
+pub fn answered(app: &mut App, review: Uuid, answer: Answer, result: Result<(), String>) {
     let Some(r) = app.reviews.as_mut() else { return };
     match result {
-        Ok(review) => {
-            r.message = Some((false, "Answered: your lead sees it.".into()));
-            if let Some(x) = r.reviews.iter_mut().find(|x| x.id == review.id) {
-                *x = review;
+        Ok(()) => {
+            r.message = Some((false, "Answered: your lead sees it once synced.".into()));
+            if let Some(x) = r.reviews.iter_mut().find(|x| x.id == review) {
+                x.answer = answer;
             }
         }
         Err(e) => r.message = Some((true, e)),
     }
+}
+
+fn answer(id: Uuid, answer: Answer) -> Vec<Cmd> {
+    vec![Cmd::Write { write: super::msg::Write::ReviewAnswer { review: id, answer }, clear: vec![] }]
 }
 
 fn selected(r: &ReviewsState) -> Option<&Review> {
@@ -77,7 +86,7 @@ pub fn key(app: &mut App, a: Action) -> Vec<Cmd> {
         Action::Close | Action::Back => app.reviews = None,
         Action::Quit => app.quit = true,
         Action::Acknowledge => match selected(r).map(|x| x.id) {
-            Some(id) => return vec![Cmd::AnswerReview { id, answer: Answer::Acknowledged }],
+            Some(id) => return answer(id, Answer::Acknowledged),
             None => r.message = Some((true, "That review is answered already.".into())),
         },
         Action::Dispute => {
@@ -102,14 +111,14 @@ pub fn dispute_key(app: &mut App, a: Option<Action>, k: KeyEvent) -> Vec<Cmd> {
         Some(Action::NextField) => *criterion = (*criterion + 1) % card.criteria.len(),
         Some(Action::Close) => r.disputing = None,
         Some(Action::Apply) => {
-            let answer =
+            let dispute =
                 Answer::Disputed { criterion: card.criteria[*criterion].id.clone(), reason: reason.trim().to_string() };
             if reason.trim().is_empty() {
                 r.message = Some((true, "Say why the score is wrong: your lead reads it.".into()));
                 return vec![];
             }
             r.disputing = None;
-            return id.map(|id: Uuid| vec![Cmd::AnswerReview { id, answer }]).unwrap_or_default();
+            return id.map(|id: Uuid| answer(id, dispute)).unwrap_or_default();
         }
         Some(_) => {}
         None => match k.code {
@@ -161,11 +170,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             .map(|c| c.value.subject.clone())
             .unwrap_or_else(|| format!("case {}", &x.case_id.to_string()[..8]));
         let score = if x.failed { "failed".to_string() } else { format!("{:.0} %", x.percent) };
-        let state = match &x.answer {
+        let mut state = match &x.answer {
             Answer::Open => "to answer".to_string(),
             Answer::Acknowledged => "acknowledged".to_string(),
             Answer::Disputed { criterion, .. } => format!("disputed: {criterion}"),
         };
+        if x.answer != Answer::Open && x.answered_at.is_none() {
+            state.push_str(" ⇡");
+        }
         let style = if i == r.selected { theme.selection() } else { theme.fg(Slot::Text) };
         lines.push(Line::from(vec![
             Span::styled(format!("{:<8}", score), theme.fg(if x.failed { Slot::Error } else { Slot::Info })),
@@ -234,18 +246,18 @@ mod tests {
         assert_eq!(press(&mut app, KeyCode::Char('V')), vec![Cmd::LoadMyReviews]);
         update(
             &mut app,
-            Msg::Reviews(Ok(vec![
-                review(now, 1, 92.5, "Great summary — ask one more question"),
-                review(now, 2, 0.0, "No follow-up after a bad call"),
-            ])),
+            Msg::Reviews {
+                result: Ok(vec![
+                    review(now, 1, 92.5, "Great summary — ask one more question"),
+                    review(now, 2, 0.0, "No follow-up after a bad call"),
+                ]),
+                offline: false,
+            },
         );
         for (w, h) in [(80u16, 24u16), (160, 48)] {
             insta::assert_snapshot!(format!("my_reviews_{w}x{h}"), screen(&app, &theme, w, h));
         }
-        assert_eq!(
-            press(&mut app, KeyCode::Char('a')),
-            vec![Cmd::AnswerReview { id: id(501), answer: Answer::Acknowledged }]
-        );
+        assert_eq!(press(&mut app, KeyCode::Char('a')), answer(id(501), Answer::Acknowledged));
         // The second: disputed on the follow-up, with a reason typed at full speed.
         press(&mut app, KeyCode::Char('j'));
         press(&mut app, KeyCode::Char('d'));
@@ -258,16 +270,11 @@ mod tests {
             press(&mut app, KeyCode::Char(c));
         }
         let cmds = press(&mut app, KeyCode::Enter);
-        assert_eq!(
-            cmds,
-            vec![Cmd::AnswerReview {
-                id: id(502),
-                answer: Answer::Disputed { criterion: "follow_up".into(), reason: "asked not to be called".into() }
-            }]
-        );
-        let mut done = review(now, 2, 0.0, "x");
-        done.answer = Answer::Disputed { criterion: "follow_up".into(), reason: "asked not to be called".into() };
-        update(&mut app, Msg::ReviewAnswered(Ok(done)));
+        let dispute = Answer::Disputed { criterion: "follow_up".into(), reason: "asked not to be called".into() };
+        assert_eq!(cmds, answer(id(502), dispute.clone()));
+        let write = crate::console::msg::Write::ReviewAnswer { review: id(502), answer: dispute };
+        update(&mut app, Msg::Written { write, result: Ok(None) });
+        assert!(app.reviews.as_ref().unwrap().reviews[1].answer != Answer::Open, "shown answered, to send");
         assert!(press(&mut app, KeyCode::Char('a')).is_empty(), "answered once");
         press(&mut app, KeyCode::Esc);
         assert!(app.reviews.is_none());

@@ -27,6 +27,7 @@ use crate::local::drafts::case_scope;
 use crate::local::overlay::OpState;
 use crate::local::{open_for_agent, LocalError, LocalStore};
 use crate::wire::articles::ArticleSuggestions;
+use crate::wire::reviews::{NewReviewRequest, Review};
 
 /// What the console needs to start.
 pub struct ConsoleOptions {
@@ -282,6 +283,10 @@ async fn record(store: &LocalStore, write: &Write) -> Result<Option<uuid::Uuid>,
                 Err(e) => Err(e),
             }
         }
+        Write::Review { case, scores, coaching } => {
+            store.add_review(case, NewReviewRequest { scores, coaching }).await.map(Some)
+        }
+        Write::ReviewAnswer { review, answer } => store.answer_review(review, answer).await.map(|_| None),
         Write::Settle { op, how } => match how {
             Settle::KeepMine => store.keep_mine(op).await,
             Settle::TakeTheirs => store.take_theirs(op).await,
@@ -327,15 +332,8 @@ pub async fn load_home(store: &LocalStore, me: uuid::Uuid) -> crate::console::ho
     crate::console::home::HomeData { cases, followups, customers, subjects }
 }
 
-/// What to tell the agent when a request failed: `offline` when the server could not be
-/// reached, else the server's reason.
-fn offline_or(e: crate::client::ClientError, offline: &str) -> String {
-    if e.is_transient() {
-        offline.to_string()
-    } else {
-        e.to_string()
-    }
-}
+/// Where the agent's reviews are kept, as last read, for offline.
+const MY_REVIEWS: &str = "reviews/mine";
 
 /// Where the articles' list (all but their text) is kept for searching offline.
 const ARTICLE_INDEX: &str = "articles/index";
@@ -469,20 +467,31 @@ fn run_cmds(
             }
             Cmd::LoadMyReviews => {
                 tokio::spawn(async move {
-                    let r = client
-                        .my_reviews()
-                        .await
-                        .map_err(|e| offline_or(e, "Your reviews show once the server answers."));
-                    let _ = tx.send(Msg::Reviews(r));
-                });
-            }
-            Cmd::AnswerReview { id, answer } => {
-                tokio::spawn(async move {
-                    let r = client
-                        .answer_review(id, &answer)
-                        .await
-                        .map_err(|e| offline_or(e, "Offline: answer the review once the server answers."));
-                    let _ = tx.send(Msg::ReviewAnswered(r));
+                    let (result, offline) = match client.my_reviews().await {
+                        Ok(list) => {
+                            let _ = store.keep(MY_REVIEWS, &list).await;
+                            (Ok(list), false)
+                        }
+                        Err(e) if e.is_transient() => {
+                            match store.kept::<Vec<Review>>(MY_REVIEWS).await.ok().flatten() {
+                                Some(kept) => (Ok(kept), true),
+                                None => (Err("Offline: your reviews show once the server answers.".to_string()), true),
+                            }
+                        }
+                        Err(e) => (Err(e.to_string()), false),
+                    };
+                    // Answers recorded here and not sent yet show on the list as given.
+                    let pending = store.pending_review_answers().await.unwrap_or_default();
+                    let result = result.map(|mut list| {
+                        for r in list.iter_mut() {
+                            if let Some((_, a)) = pending.iter().rev().find(|(id, _)| *id == r.id) {
+                                r.answer = a.clone();
+                                r.answered_at = None;
+                            }
+                        }
+                        list
+                    });
+                    let _ = tx.send(Msg::Reviews { result, offline });
                 });
             }
             Cmd::LoadSchedules => {

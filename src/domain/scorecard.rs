@@ -24,6 +24,9 @@ use utoipa::ToSchema;
 use super::event::is_valid_name;
 use super::Invalid;
 
+/// The longest coaching note, in characters.
+pub const MAX_COACHING_CHARS: usize = 5_000;
+
 /// What a criterion judges: the console shows it beside the criterion while a lead scores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -110,7 +113,11 @@ pub enum Answer {
 /// The scorecard every server starts with: the four RASA steps, the resolution, the outcome and
 /// the follow-up.
 pub fn default_scorecard() -> Scorecard {
-    parse_file(include_str!("scorecards/default.toml")).expect("the default scorecard reads (a test checks)")
+    static CARD: std::sync::OnceLock<Scorecard> = std::sync::OnceLock::new();
+    CARD.get_or_init(|| {
+        parse_file(include_str!("scorecards/default.toml")).expect("the default scorecard reads (a test checks)")
+    })
+    .clone()
 }
 
 /// Reads a scorecard file; the error says what to fix.

@@ -18,11 +18,13 @@ use crate::domain::case::new_case;
 use crate::domain::case::{check_transition, validate_resolution, Case, Note, ResolutionInput, MAX_NOTE_CHARS};
 use crate::domain::followup::{FollowUp, MAX_FOLLOWUP_NOTE_CHARS};
 use crate::domain::rasa::{Checklist, RasaStep, RecordedEntry, MAX_STEP_NOTES_CHARS};
+use crate::domain::scorecard::{default_scorecard, Answer, MAX_COACHING_CHARS};
 use crate::domain::time::{now, to_micros};
 use crate::domain::{optional_text, required_text, Invalid};
 use crate::wire::requests::{
     NewCaseRequest, NewFollowUpRequest, NewNoteRequest, PatchCaseRequest, PatchFollowUpRequest, RasaStepRequest,
 };
+use crate::wire::reviews::NewReviewRequest;
 use crate::wire::sync::*;
 
 fn no_case(id: Uuid) -> LocalError {
@@ -249,6 +251,75 @@ impl LocalStore {
         Ok(out)
     }
 
+    /// Records a lead's review of a case (checked against the scorecard here first); the
+    /// review's id, made here.
+    pub async fn add_review(&self, case_id: Uuid, fields: NewReviewRequest) -> Result<Uuid> {
+        self.me_required().await?;
+        let card = default_scorecard();
+        card.check_scores(&fields.scores)?;
+        if let Some(c) = &fields.coaching {
+            optional_text("coaching", c, MAX_COACHING_CHARS)?;
+        }
+        let mut guard = self.begin().await?;
+        let tx = &mut guard;
+        case_known(tx, case_id).await?;
+        let review_id = Uuid::now_v7();
+        record(tx, &OpBody::AddReview(AddReviewPayload { case_id, review_id, fields }), None).await?;
+        guard.commit().await?;
+        Ok(review_id)
+    }
+
+    /// Records the agent's answer to a review of theirs (the server checks it is theirs and
+    /// unanswered; the scorecard's rules are checked here first).
+    pub async fn answer_review(&self, review_id: Uuid, answer: Answer) -> Result<()> {
+        self.me_required().await?;
+        if answer == Answer::Open {
+            return Err(Invalid::field("state", "answer `acknowledged` or `disputed`").into());
+        }
+        let answer = Answer::Open.answered(answer, &default_scorecard())?;
+        let mut guard = self.begin().await?;
+        let tx = &mut guard;
+        let answered: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM outbox WHERE entity_id = ? AND kind = ? AND state = 'pending')",
+        )
+        .bind(review_id.to_string())
+        .bind(OpKind::AnswerReview.as_str())
+        .fetch_one(&mut **tx)
+        .await?;
+        if answered {
+            return Err(Invalid::general("this review was answered already (the answer waits to be sent)").into());
+        }
+        record(tx, &OpBody::AnswerReview(AnswerReviewPayload { review_id, fields: answer }), None).await?;
+        guard.commit().await?;
+        Ok(())
+    }
+
+    /// The answers to reviews recorded here and not sent yet, by review.
+    pub async fn pending_review_answers(&self) -> Result<Vec<(Uuid, Answer)>> {
+        let mut conn = self.reader().acquire().await?;
+        let ops = ops_where(&mut conn, "state = 'pending' AND kind = ?", OpKind::AnswerReview.as_str()).await?;
+        Ok(ops
+            .into_iter()
+            .filter_map(|o| match o.body {
+                OpBody::AnswerReview(p) => Some((p.review_id, p.fields)),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// The reviews of a case recorded here and not sent yet.
+    pub async fn pending_reviews(&self, case_id: Uuid) -> Result<Vec<(Uuid, NewReviewRequest)>> {
+        let mut conn = self.reader().acquire().await?;
+        let ops = ops_where(&mut conn, "state = 'pending' AND case_id = ?", &case_id.to_string()).await?;
+        Ok(ops
+            .into_iter()
+            .filter_map(|o| match o.body {
+                OpBody::AddReview(p) => Some((p.review_id, p.fields)),
+                _ => None,
+            })
+            .collect())
+    }
+
     /// The next pending operations to push, in order, numbered for the device.
     pub async fn pending_batch(&self, limit: u32) -> Result<(Uuid, Vec<Operation>)> {
         let mut conn = self.reader().acquire().await?;
@@ -456,5 +527,8 @@ async fn confirm(tx: &mut LocalTx, op: &LocalOp, entity: Option<&serde_json::Val
         OpBody::CreateFollowUp(_) | OpBody::ChangeFollowUp(_) => {
             put_followup(tx, &parse_json("answer (follow-up)", &text)?).await
         }
+        // Reviews are read from the server when shown (a lead's list, an agent's own); there
+        // is no copy here to confirm.
+        OpBody::AddReview(_) | OpBody::AnswerReview(_) => Ok(()),
     }
 }

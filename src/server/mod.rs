@@ -97,7 +97,9 @@ impl AppState {
         crate::wire::sync::AddNotePayload,
         crate::wire::sync::SetRasaPayload,
         crate::wire::sync::CreateFollowUpPayload,
-        crate::wire::sync::ChangeFollowUpPayload
+        crate::wire::sync::ChangeFollowUpPayload,
+        crate::wire::sync::AddReviewPayload,
+        crate::wire::sync::AnswerReviewPayload
     )),
     tags(
         (name = "meta", description = "Liveness, identity, agents and tokens"),

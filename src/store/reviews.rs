@@ -1,9 +1,10 @@
 //! Quality reviews (`domain::scorecard`): a lead's scores of a closed case, the agent's answer.
 
 use sqlx::any::AnyRow;
+use sqlx::AnyConnection;
 use uuid::Uuid;
 
-use super::{col_json, col_opt_str, col_opt_ts, col_str, col_ts, col_uuid, to_json, Result, Store};
+use super::{col_json, col_opt_str, col_opt_ts, col_str, col_ts, col_uuid, to_json, Result, Store, Tx};
 use crate::domain::scorecard::Answer;
 use crate::domain::time::{now, to_micros};
 pub use crate::wire::reviews::Review;
@@ -28,27 +29,53 @@ fn review_from_row(r: &AnyRow) -> Result<Review> {
     })
 }
 
+/// Keeps a review (checked by the caller); false when one with its id is there already.
+pub async fn insert_review(tx: &mut Tx, review: &Review) -> Result<bool> {
+    let n = sqlx::query(&format!(
+        "INSERT INTO reviews ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING"
+    ))
+    .bind(review.id.to_string())
+    .bind(review.case_id.to_string())
+    .bind(review.agent_id.map(|a| a.to_string()))
+    .bind(review.reviewer_id.to_string())
+    .bind(review.scorecard.clone())
+    .bind(to_json(&review.scores))
+    .bind(review.coaching.clone())
+    .bind((review.percent * 100.0).round() as i64)
+    .bind(i64::from(review.failed))
+    .bind(to_json(&review.answer))
+    .bind(to_micros(review.created_at))
+    .bind(review.answered_at.map(to_micros))
+    .execute(&mut **tx)
+    .await?;
+    Ok(n.rows_affected() == 1)
+}
+
+/// One review, read in the caller's transaction.
+pub async fn fetch_review(conn: &mut AnyConnection, id: Uuid) -> Result<Option<Review>> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM reviews WHERE id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(review_from_row).transpose()
+}
+
+/// Records the agent's answer, if the review is still unanswered; false when it was not.
+pub async fn set_answer(tx: &mut Tx, id: Uuid, answer: &Answer) -> Result<bool> {
+    let n = sqlx::query("UPDATE reviews SET answer = $1, answered_at = $2 WHERE id = $3 AND answered_at IS NULL")
+        .bind(to_json(answer))
+        .bind(to_micros(now()))
+        .bind(id.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(n.rows_affected() == 1)
+}
+
 impl Store {
-    /// Keeps a review (checked by the caller).
+    /// Keeps a review (checked by the caller), in a transaction of its own.
     pub async fn add_review(&self, review: &Review) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        sqlx::query(&format!(
-            "INSERT INTO reviews ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-        ))
-        .bind(review.id.to_string())
-        .bind(review.case_id.to_string())
-        .bind(review.agent_id.map(|a| a.to_string()))
-        .bind(review.reviewer_id.to_string())
-        .bind(review.scorecard.clone())
-        .bind(to_json(&review.scores))
-        .bind(review.coaching.clone())
-        .bind((review.percent * 100.0).round() as i64)
-        .bind(i64::from(review.failed))
-        .bind(to_json(&review.answer))
-        .bind(to_micros(review.created_at))
-        .bind(review.answered_at.map(to_micros))
-        .execute(&mut *tx)
-        .await?;
+        insert_review(&mut tx, review).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -59,6 +86,23 @@ impl Store {
             .bind(case_id.to_string())
             .fetch_all(self.reader())
             .await?;
+        rows.iter().map(review_from_row).collect()
+    }
+
+    /// The reviews of several cases (up to 200), oldest first: the closed-cases list's quality
+    /// scores in one query.
+    pub async fn reviews_of_cases(&self, case_ids: &[Uuid]) -> Result<Vec<Review>> {
+        if case_ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let marks: Vec<String> = (1..=case_ids.len()).map(|i| format!("${i}")).collect();
+        let sql =
+            format!("SELECT {COLUMNS} FROM reviews WHERE case_id IN ({}) ORDER BY created_at, id", marks.join(", "));
+        let mut q = sqlx::query(&sql);
+        for id in case_ids {
+            q = q.bind(id.to_string());
+        }
+        let rows = q.fetch_all(self.reader()).await?;
         rows.iter().map(review_from_row).collect()
     }
 
@@ -76,23 +120,7 @@ impl Store {
 
     /// One review.
     pub async fn review(&self, id: Uuid) -> Result<Option<Review>> {
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM reviews WHERE id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(self.reader())
-            .await?;
-        row.as_ref().map(review_from_row).transpose()
-    }
-
-    /// Records the agent's answer, if the review is still unanswered; false when it was not.
-    pub async fn answer_review(&self, id: Uuid, answer: &Answer) -> Result<bool> {
-        let mut tx = self.begin_write().await?;
-        let n = sqlx::query("UPDATE reviews SET answer = $1, answered_at = $2 WHERE id = $3 AND answered_at IS NULL")
-            .bind(to_json(answer))
-            .bind(to_micros(now()))
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(n.rows_affected() == 1)
+        let mut conn = self.reader().acquire().await?;
+        fetch_review(&mut conn, id).await
     }
 }

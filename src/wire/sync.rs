@@ -29,8 +29,8 @@ pub struct Operation {
     /// The device's sequence number for this operation, from 1.
     #[serde(deserialize_with = "crate::domain::positive")]
     pub seq: i64,
-    /// `case.open`, `case.change`, `case.resolve`, `note.add`, `rasa.set`, `followup.create`
-    /// or `followup.change`.
+    /// `case.open`, `case.change`, `case.resolve`, `note.add`, `rasa.set`, `followup.create`,
+    /// `followup.change`, `review.add` or `review.answer`.
     pub kind: String,
     /// The operation's fields; see the `*Payload` schemas.
     #[schema(value_type = Object)]
@@ -101,6 +101,23 @@ pub struct ChangeFollowUpPayload {
     pub fields: crate::wire::requests::PatchFollowUpRequest,
 }
 
+/// `review.add`: a lead's review of a resolved case, with a client-made id.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddReviewPayload {
+    pub case_id: Uuid,
+    pub review_id: Uuid,
+    pub fields: crate::wire::reviews::NewReviewRequest,
+}
+
+/// `review.answer`: the reviewed agent acknowledges a review or disputes one criterion.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerReviewPayload {
+    pub review_id: Uuid,
+    pub fields: crate::domain::scorecard::Answer,
+}
+
 /// What an operation does: named once here, and by these names everywhere (the wire, the
 /// outbox, the server's record of applied operations).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +129,8 @@ pub enum OpKind {
     SetRasa,
     CreateFollowUp,
     ChangeFollowUp,
+    AddReview,
+    AnswerReview,
 }
 crate::domain::named_enum!(OpKind, "operation", {
     OpenCase => "case.open",
@@ -121,13 +140,15 @@ crate::domain::named_enum!(OpKind, "operation", {
     SetRasa => "rasa.set",
     CreateFollowUp => "followup.create",
     ChangeFollowUp => "followup.change",
+    AddReview => "review.add",
+    AnswerReview => "review.answer",
 });
 
 impl OpKind {
     /// Whether it makes a new revision of its entity (a case or a follow-up); a note or a RASA
     /// entry is written once and never changed.
     pub fn makes_revision(self) -> bool {
-        !matches!(self, OpKind::AddNote | OpKind::SetRasa)
+        !matches!(self, OpKind::AddNote | OpKind::SetRasa | OpKind::AddReview | OpKind::AnswerReview)
     }
 
     /// The kinds that change a case record (not its notes or RASA entries).
@@ -156,6 +177,8 @@ pub enum OpBody {
     SetRasa(SetRasaPayload),
     CreateFollowUp(CreateFollowUpPayload),
     ChangeFollowUp(ChangeFollowUpPayload),
+    AddReview(AddReviewPayload),
+    AnswerReview(AnswerReviewPayload),
 }
 
 fn read_payload<T: serde::de::DeserializeOwned>(kind: &str, payload: &str) -> Result<T, String> {
@@ -174,6 +197,8 @@ impl OpBody {
             OpKind::SetRasa => OpBody::SetRasa(read_payload(kind, payload)?),
             OpKind::CreateFollowUp => OpBody::CreateFollowUp(read_payload(kind, payload)?),
             OpKind::ChangeFollowUp => OpBody::ChangeFollowUp(read_payload(kind, payload)?),
+            OpKind::AddReview => OpBody::AddReview(read_payload(kind, payload)?),
+            OpKind::AnswerReview => OpBody::AnswerReview(read_payload(kind, payload)?),
         })
     }
 
@@ -186,6 +211,8 @@ impl OpBody {
             OpBody::SetRasa(_) => OpKind::SetRasa,
             OpBody::CreateFollowUp(_) => OpKind::CreateFollowUp,
             OpBody::ChangeFollowUp(_) => OpKind::ChangeFollowUp,
+            OpBody::AddReview(_) => OpKind::AddReview,
+            OpBody::AnswerReview(_) => OpKind::AnswerReview,
         }
     }
 
@@ -199,6 +226,8 @@ impl OpBody {
             OpBody::SetRasa(p) => serde_json::to_string(p),
             OpBody::CreateFollowUp(p) => serde_json::to_string(p),
             OpBody::ChangeFollowUp(p) => serde_json::to_string(p),
+            OpBody::AddReview(p) => serde_json::to_string(p),
+            OpBody::AnswerReview(p) => serde_json::to_string(p),
         };
         v.expect("payloads are plain data and always serialise")
     }
@@ -213,6 +242,8 @@ impl OpBody {
             OpBody::SetRasa(p) => Some(p.case_id),
             OpBody::CreateFollowUp(p) => p.fields.case_id,
             OpBody::ChangeFollowUp(_) => None,
+            OpBody::AddReview(p) => Some(p.case_id),
+            OpBody::AnswerReview(_) => None,
         }
     }
 
@@ -236,6 +267,8 @@ impl OpBody {
             OpBody::SetRasa(p) => p.entry_id,
             OpBody::CreateFollowUp(p) => p.followup_id,
             OpBody::ChangeFollowUp(p) => p.followup_id,
+            OpBody::AddReview(p) => p.review_id,
+            OpBody::AnswerReview(p) => p.review_id,
         }
     }
 }

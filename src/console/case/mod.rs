@@ -63,6 +63,12 @@ pub fn key(app: &mut App, a: Action) -> Vec<Cmd> {
         app.hide_card = !app.hide_card;
         return vec![];
     }
+    if a == Action::Score {
+        return match app.work.as_ref().map(|w| w.id) {
+            Some(id) => crate::console::lead::scoring::open(app, id),
+            None => vec![],
+        };
+    }
     let Some(w) = app.work.as_mut() else { return vec![] };
     let Some(data) = w.data.as_ref() else {
         return vec![];

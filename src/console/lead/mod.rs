@@ -9,6 +9,7 @@ pub mod queue;
 pub mod queues;
 pub mod report;
 pub mod review;
+pub mod scoring;
 
 use std::collections::BTreeSet;
 

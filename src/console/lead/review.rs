@@ -67,6 +67,11 @@ pub fn key(app: &mut App, a: Action) -> Vec<Cmd> {
                 return app.open_case(id);
             }
         }
+        Action::Score => {
+            if let Some(id) = l.closed.get(l.closed_selected).map(|c| c.id) {
+                return super::scoring::open(app, id);
+            }
+        }
         a => {
             let n = l.closed.len();
             move_in(&mut l.closed_selected, n, a, page);

@@ -8,17 +8,15 @@ use axum::Json;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::domain::agent::may_review;
+use crate::casework;
+use crate::domain::new_id;
 use crate::domain::scorecard::{default_scorecard, Answer, Scorecard};
-use crate::domain::time::now;
-use crate::domain::{new_id, optional_text, Invalid};
 use crate::server::extract::{parse_id, parse_limit, AgentAuth, ApiJson, ApiQuery};
-use crate::server::problem::{ApiError, ApiResult, Problem};
-use crate::server::AppState;
+use crate::server::problem::{ApiResult, Problem};
+use crate::server::{in_transaction, AppState};
 pub use crate::wire::reviews::{NewReviewRequest, Review, ReviewList};
 
-/// The longest coaching note, in characters.
-pub const MAX_COACHING_CHARS: usize = 5_000;
+pub use crate::domain::scorecard::MAX_COACHING_CHARS;
 
 #[utoipa::path(get, path = "/api/v1/scorecard", tag = "reviews",
     responses(
@@ -40,38 +38,7 @@ pub async fn create(
     ApiJson(req): ApiJson<NewReviewRequest>,
 ) -> ApiResult<(StatusCode, Json<Review>)> {
     let id = parse_id("case", &raw_id)?;
-    let Some(case) = state.store.case(id).await? else {
-        return Err(ApiError::not_found(format!("no case with id {id}: GET /api/v1/cases lists them")));
-    };
-    may_review(&lead, &case)?;
-    if case.resolution.is_none() {
-        return Err(ApiError::state_conflict(
-            "the case is not resolved yet: a review judges a case once it is resolved",
-        ));
-    }
-    let card = default_scorecard();
-    card.check_scores(&req.scores).map_err(ApiError::from)?;
-    let coaching = match &req.coaching {
-        Some(c) => optional_text("coaching", c, MAX_COACHING_CHARS).map_err(ApiError::from)?,
-        None => None,
-    };
-    let outcome = card.outcome(&req.scores);
-    let review = Review {
-        id: new_id(),
-        case_id: case.id,
-        agent_id: case.assignee_id,
-        reviewer_id: lead.id,
-        scorecard: card.name.clone(),
-        scores: req.scores,
-        coaching,
-        percent: (outcome.percent * 100.0).round() / 100.0,
-        failed: outcome.failed,
-        answer: Answer::Open,
-        created_at: now(),
-        answered_at: None,
-    };
-    state.store.add_review(&review).await?;
-    tracing::info!(case = %case.id, by = %lead.name, percent = review.percent, "case reviewed");
+    let review = in_transaction!(state.store, tx => casework::reviews::add_review(&mut tx, &lead, new_id(), id, req));
     Ok((StatusCode::CREATED, Json(review)))
 }
 
@@ -121,23 +88,5 @@ pub async fn answer(
     ApiJson(next): ApiJson<Answer>,
 ) -> ApiResult<Json<Review>> {
     let id = parse_id("review", &raw_id)?;
-    let Some(review) = state.store.review(id).await? else {
-        return Err(ApiError::not_found(format!("no review with id {id}")));
-    };
-    if review.agent_id != Some(agent.id) {
-        return Err(crate::domain::agent::Denied("only the agent reviewed answers a review".into()).into());
-    }
-    if next == Answer::Open {
-        return Err(ApiError::from(Invalid::field("state", "answer `acknowledged` or `disputed`")));
-    }
-    if review.answer != Answer::Open {
-        return Err(ApiError::state_conflict("this review was answered already"));
-    }
-    let next = Answer::Open.answered(next, &default_scorecard()).map_err(ApiError::from)?;
-    if !state.store.answer_review(id, &next).await? {
-        return Err(ApiError::state_conflict("this review was answered already"));
-    }
-    let answered =
-        state.store.review(id).await?.ok_or_else(|| ApiError::not_found(format!("no review with id {id}")))?;
-    Ok(Json(answered))
+    Ok(Json(in_transaction!(state.store, tx => casework::reviews::answer_review(&mut tx, &agent, id, next))))
 }
