@@ -672,3 +672,78 @@ async fn the_knowledge_base_answers_a_new_case_and_its_link_goes_into_the_note()
     let notes: Vec<&str> = case["notes"].as_array().unwrap().iter().map(|n| n["body"].as_str().unwrap()).collect();
     assert_eq!(notes, ["A parcel stuck at the depot — https://help.example.com/parcel"]);
 }
+
+/// A lead scores a resolved case from the closed-cases list — keys at full speed, the RASA
+/// notes beside each criterion — and the agent sees the review in their console and
+/// acknowledges it; both reach the server once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lead_scores_a_case_and_the_agent_sees_and_acknowledges_it() {
+    let s = TestServer::start(common::Backend::Sqlite).await.unwrap();
+    let (_, anna_t) = s.agent("anna", Role::Agent, &["support"]).await;
+    let (_, lena_t) = s.agent("lena", Role::Lead, &["support"]).await;
+    let shop = s.ingest_token("shop").await;
+    let customer = s.customer(&shop, "C-4").await;
+    let r = s.post("/api/v1/cases", &anna_t, json!({"customer_id": customer, "subject": "Charged twice"})).await;
+    let case_id = r.json["id"].as_str().unwrap().to_string();
+    for (step, notes) in [
+        ("receive", "\"Two charges, nobody answers\""),
+        ("appreciate", "Thanked her for the screenshots"),
+        ("summarize", "Two charges of 49 EUR; wants one back"),
+        ("ask", "Which card? Which day?"),
+    ] {
+        let path = format!("/api/v1/cases/{case_id}/rasa/{step}");
+        assert_eq!(s.put(&path, &anna_t, json!({"notes": notes, "done": true})).await.status, 200);
+    }
+    let rev = s.get(&format!("/api/v1/cases/{case_id}"), &anna_t).await.json["revision"].as_i64().unwrap();
+    let r = s
+        .put(
+            &format!("/api/v1/cases/{case_id}/resolution"),
+            &anna_t,
+            json!({"revision": rev, "summary": "Refunded the second charge", "root_cause": ["Checkout retried"], "outcome": "positive"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+
+    let (_lena_home, lena_env) = fresh_home();
+    login(&lena_env, &s.base, &lena_t);
+    let mut c = Console::start(&[], &lena_env, 30, 120);
+    c.wait_for("● online");
+    c.keys("Q");
+    c.wait_for("General");
+    c.keys("L");
+    c.wait_for("Charged twice");
+    c.keys("S");
+    let text = c.wait_for("Which card? Which day?");
+    assert!(text.contains("Score: Charged twice"), "{text}");
+    // Every criterion full marks, a coaching note with emoji, recorded: one burst.
+    c.keys("fffffff\tSummarise before refunding 🙂\x1b\x13");
+    c.wait_for("Scored 100 %");
+    c.keys("q");
+    assert!(c.wait_exit().success());
+    c.finish();
+    sync_clean(&lena_env);
+    let reviews = s.get(&format!("/api/v1/cases/{case_id}/reviews"), &lena_t).await.json;
+    let list = reviews["reviews"].as_array().unwrap().clone();
+    assert_eq!(list.len(), 1, "{reviews}");
+    assert_eq!(
+        (list[0]["percent"].as_f64(), &list[0]["coaching"]),
+        (Some(100.0), &json!("Summarise before refunding 🙂"))
+    );
+
+    let (_anna_home, anna_env) = fresh_home();
+    login(&anna_env, &s.base, &anna_t);
+    let mut c = Console::start(&[], &anna_env, 24, 100);
+    c.wait_for("● online");
+    c.keys("V");
+    let text = c.wait_for("Summarise before refunding");
+    assert!(text.contains("100 %") && text.contains("to answer"), "{text}");
+    c.keys("a");
+    c.wait_for("Answered");
+    c.keys("\x1bq");
+    assert!(c.wait_exit().success());
+    c.finish();
+    sync_clean(&anna_env);
+    let mine = s.get("/api/v1/reviews/mine", &anna_t).await.json;
+    assert_eq!(mine["reviews"][0]["answer"], json!({"state": "acknowledged"}), "{mine}");
+    s.finish().await;
+}
