@@ -718,6 +718,9 @@ async fn a_lead_scores_a_case_and_the_agent_sees_and_acknowledges_it() {
     // Every criterion full marks, a coaching note with emoji, recorded: one burst.
     c.keys("fffffff\tSummarise before refunding 🙂\x1b\x13");
     c.wait_for("Scored 100 %");
+    // Back on the list, the case shows its score (waiting to sync until the server has it).
+    c.keys("\x1b");
+    c.wait_for("100 %");
     c.keys("q");
     assert!(c.wait_exit().success());
     c.finish();

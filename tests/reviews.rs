@@ -98,6 +98,14 @@ async fn reviews_scored_acknowledged_disputed(s: &TestServer) {
     assert_eq!(r.json["answer"], json!({"state": "disputed", "criterion": "follow_up", "reason": reason}));
     let all = s.get(&path, &bruno).await;
     assert_eq!(all.json["reviews"].as_array().unwrap().len(), 3, "every agent reads a case's reviews");
+    // Several cases' reviews at once (the closed-cases list's quality column).
+    let other = uuid::Uuid::now_v7();
+    let many = s.get(&format!("/api/v1/reviews?case_ids={id},{other}"), &bruno).await;
+    assert_eq!(many.json["reviews"].as_array().unwrap().len(), 3, "{}", many.json);
+    common::conforms(&reqwest::Method::GET, "/api/v1/reviews", 200, "application/json", &many.json);
+    let bad = s.get("/api/v1/reviews?case_ids=nope", &bruno).await;
+    assert_eq!(bad.status, 400, "{}", bad.json);
+    assert!(bad.json["detail"].as_str().unwrap().contains("case_ids"), "{}", bad.json);
     // As the console does it: the one still open, acknowledged.
     let console = casebook::client::ApiClient::new(&s.base, &anna).unwrap();
     let mine = console.my_reviews().await.unwrap();

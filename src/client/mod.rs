@@ -193,6 +193,15 @@ impl ApiClient {
         Ok(list.reviews)
     }
 
+    /// The reviews of these cases (up to 200), oldest first.
+    pub async fn reviews_of_cases(&self, ids: &[Uuid]) -> Result<Vec<crate::wire::reviews::Review>, ClientError> {
+        let list: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        let query = [("case_ids", list.join(","))];
+        let list: crate::wire::reviews::ReviewList =
+            self.send(self.http.get(format!("{}/api/v1/reviews", self.base)).query(&query)).await?;
+        Ok(list.reviews)
+    }
+
     /// Acknowledges or disputes a review.
     pub async fn answer_review(
         &self,

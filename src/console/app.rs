@@ -220,6 +220,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         Msg::Report(r) => super::lead::report::loaded(app, r),
         Msg::Closed(r) => super::lead::review::loaded(app, r),
         Msg::CustomerNames(customers) => super::lead::review::named(app, customers),
+        Msg::CaseReviews(reviews) => super::lead::review::scored(app, reviews),
         Msg::Articles { query, terms, result, offline } => {
             super::knowledge::loaded(app, query, terms, result, offline);
             vec![]
@@ -355,6 +356,7 @@ fn written(app: &mut App, write: Write, result: Result<Option<Uuid>, Invalid>) -
                 Write::Review { case, scores, .. } => {
                     let o = crate::domain::scorecard::default_scorecard().outcome(&scores);
                     let percent = if o.failed { "failed".to_string() } else { format!("{:.0} %", o.percent) };
+                    super::lead::review::scored_here(app, case, o);
                     super::lead::scoring::written(app, case, percent, Ok(()));
                 }
                 Write::ReviewAnswer { review, answer } => super::reviews::answered(app, review, answer, Ok(())),

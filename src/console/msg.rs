@@ -97,6 +97,8 @@ pub enum Msg {
     Closed(Result<Vec<Case>, String>),
     /// Customers by id (their names for a list).
     CustomerNames(Vec<Customer>),
+    /// The quality reviews of the listed closed cases.
+    CaseReviews(Vec<crate::wire::reviews::Review>),
     /// Articles found for `query`, or (`None`) suggested for the case the knowledge base was
     /// opened over, with the words they fit by; `offline`: from what this computer kept.
     Articles {
@@ -223,6 +225,8 @@ pub enum Cmd {
     LoadClosed(String),
     /// The names of these customers (up to 100).
     LoadCustomerNames(Vec<Uuid>),
+    /// The quality reviews of these cases (up to 200), for the closed-cases list.
+    LoadCaseReviews(Vec<Uuid>),
     /// The cases behind a figure of the report shown.
     LoadReportCases {
         from: DateTime<Utc>,

@@ -449,6 +449,14 @@ fn run_cmds(
                     }
                 });
             }
+            Cmd::LoadCaseReviews(ids) => {
+                tokio::spawn(async move {
+                    // Offline, or refused: the list shows "—" for them.
+                    if let Ok(found) = client.reviews_of_cases(&ids).await {
+                        let _ = tx.send(Msg::CaseReviews(found));
+                    }
+                });
+            }
             Cmd::LoadClosed(team) => {
                 tokio::spawn(async move {
                     let _ = tx.send(Msg::Closed(client.closed_cases(&team, 50).await.map_err(|e| e.to_string())));

@@ -147,6 +147,12 @@ fn query_parameters(doc: &mut Value) {
     param_schema(doc, p, "ids", pattern(&format!("^ *({UUID} *(, *{UUID} *){{0,99}})?$")));
 
     param_schema(doc, "/api/v1/customers/{id}/duplicates", "limit", limit(50));
+    param_schema(
+        doc,
+        "/api/v1/reviews",
+        "case_ids",
+        pattern(&format!("^ *({UUID} *(, *{UUID} *){{0,{}}})?$", crate::server::routes::reviews::MAX_CASE_IDS - 1)),
+    );
 
     let language = pattern("^ *([a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*)? *$");
     let p = "/api/v1/articles";

@@ -214,6 +214,22 @@ pub fn parse_id(what: &str, raw: &str) -> Result<Uuid, ApiError> {
     })
 }
 
+/// A query parameter naming ids, comma-separated, up to `max`: the error names the parameter
+/// and says what it takes.
+pub fn parse_id_list(param: &'static str, what: &str, raw: &str, max: usize) -> Result<Vec<Uuid>, ApiError> {
+    let ids =
+        raw.split(',').map(|i| parse_id(what, i.trim())).collect::<Result<Vec<Uuid>, ApiError>>().map_err(|_| {
+            ApiError::invalid_parameter(param, format!("takes casebook {what} ids (UUIDs), comma-separated"))
+        })?;
+    if ids.len() > max {
+        return Err(ApiError::invalid_parameter(
+            param,
+            format!("names {} {what}s; ask for up to {max} at a time", ids.len()),
+        ));
+    }
+    Ok(ids)
+}
+
 /// A query parameter's value without the spaces around it (only spaces: the OpenAPI document
 /// says ` *`, and a tab or another blank is refused like any other stray character).
 pub fn spaced(raw: &str) -> &str {

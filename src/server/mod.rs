@@ -192,6 +192,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(reviews::scorecard))
         .routes(routes!(reviews::create, reviews::of_case))
         .routes(routes!(reviews::mine))
+        .routes(routes!(reviews::of_cases))
         .routes(routes!(reviews::answer))
         .routes(routes!(schedules::list, schedules::put))
         .routes(routes!(schedules::team))

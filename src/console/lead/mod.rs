@@ -52,6 +52,42 @@ pub struct LeadState {
     pub report_selected: usize,
     /// The names of the listed cases' customers, as the server gave them.
     pub closed_customers: std::collections::HashMap<Uuid, String>,
+    /// The listed cases' quality scores, as their reviews give them.
+    pub closed_quality: std::collections::HashMap<Uuid, Quality>,
+}
+
+/// A case's quality: the average of its reviews' scores, how many, whether one failed, and
+/// whether one is recorded here and not synced yet.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Quality {
+    pub average: f64,
+    pub reviews: usize,
+    pub failed: bool,
+    pub waiting: bool,
+}
+
+impl Quality {
+    /// Adds a review's score.
+    pub fn add(&mut self, percent: f64, failed: bool) {
+        self.average = (self.average * self.reviews as f64 + percent) / (self.reviews + 1) as f64;
+        self.reviews += 1;
+        self.failed |= failed;
+    }
+
+    /// `92 %`, `88 % ×2`, `0 % ✗` (one failed), with `⇡` while one waits to sync.
+    pub fn label(&self) -> String {
+        let mut s = format!("{:.0} %", self.average);
+        if self.failed {
+            s.push_str(" ✗");
+        }
+        if self.reviews > 1 {
+            s.push_str(&format!(" ×{}", self.reviews));
+        }
+        if self.waiting {
+            s.push_str(" ⇡");
+        }
+        s
+    }
 }
 
 impl LeadState {
@@ -176,9 +212,31 @@ mod tests {
             });
             let customer = closed.customer_id;
             let cmds = update(&mut app, Msg::Closed(Ok(vec![closed])));
-            assert_eq!(cmds, vec![Cmd::LoadCustomerNames(vec![customer])], "who the customers are, asked once");
+            let case_id = app.lead.cases[0].case.id;
+            assert_eq!(
+                cmds,
+                vec![Cmd::LoadCustomerNames(vec![customer]), Cmd::LoadCaseReviews(vec![case_id])],
+                "who the customers are and how the cases scored, asked once"
+            );
             let zoe = crate::domain::customer::Customer::named(customer, "Zoë Müller", app.now);
             update(&mut app, Msg::CustomerNames(vec![zoe]));
+            let now = app.now;
+            let review = |n: u128, percent: f64| crate::wire::reviews::Review {
+                id: id(600 + n),
+                case_id,
+                agent_id: Some(id(1)),
+                reviewer_id: id(2),
+                scorecard: "rasa".into(),
+                scores: vec![],
+                coaching: None,
+                percent,
+                failed: false,
+                answer: crate::domain::scorecard::Answer::Open,
+                created_at: now,
+                answered_at: None,
+            };
+            update(&mut app, Msg::CaseReviews(vec![review(1, 90.0), review(2, 80.0)]));
+            assert_eq!(app.lead.closed_quality[&case_id].label(), "85 % ×2");
             app.agents = vec![crate::domain::agent::Agent {
                 id: app.lead.cases[0].case.assignee_id.unwrap_or(id(1)),
                 name: "anna".into(),

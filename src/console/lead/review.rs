@@ -31,6 +31,9 @@ pub fn loaded(app: &mut App, r: Result<Vec<Case>, String>) -> Vec<Cmd> {
         Ok(c) => {
             app.lead.closed = c;
             app.lead.closed_error = None;
+            // How each scored: the reviews of every listed case, in one request.
+            let mut cmds = Vec::new();
+            let cases: Vec<uuid::Uuid> = app.lead.closed.iter().map(|c| c.id).take(200).collect();
             // Who the customers are: asked for once, the names kept for the list.
             let mut ids: Vec<uuid::Uuid> = app
                 .lead
@@ -43,12 +46,41 @@ pub fn loaded(app: &mut App, r: Result<Vec<Case>, String>) -> Vec<Cmd> {
             ids.dedup();
             ids.truncate(100);
             if !ids.is_empty() {
-                return vec![Cmd::LoadCustomerNames(ids)];
+                cmds.push(Cmd::LoadCustomerNames(ids));
             }
+            if !cases.is_empty() {
+                cmds.push(Cmd::LoadCaseReviews(cases));
+            }
+            return cmds;
         }
         Err(e) => app.lead.closed_error = Some(e),
     }
     vec![]
+}
+
+/// The listed cases' reviews: each case's quality (reviews recorded here and not synced yet
+/// stay counted until the server has them).
+pub fn scored(app: &mut App, reviews: Vec<crate::wire::reviews::Review>) -> Vec<Cmd> {
+    let q = &mut app.lead.closed_quality;
+    q.retain(|_, v| v.waiting);
+    let mut fresh: std::collections::HashMap<uuid::Uuid, super::Quality> = Default::default();
+    for r in &reviews {
+        fresh.entry(r.case_id).or_default().add(r.percent, r.failed);
+    }
+    for (case, quality) in fresh {
+        // The server has at least what was recorded here once it lists as many.
+        if q.get(&case).is_none_or(|w| w.reviews <= quality.reviews) {
+            q.insert(case, quality);
+        }
+    }
+    vec![]
+}
+
+/// A review recorded here: counted at once, marked as waiting to sync.
+pub fn scored_here(app: &mut App, case: uuid::Uuid, o: crate::domain::scorecard::Outcome) {
+    let q = app.lead.closed_quality.entry(case).or_default();
+    q.add(o.percent, o.failed);
+    q.waiting = true;
 }
 
 /// The names of customers the list shows.
@@ -84,7 +116,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let l = &app.lead;
     let title = match &l.closed_title {
         Some(t) => format!("{t} · Enter opens one"),
-        None => "Closed cases to review · Enter reviews (RASA step by step, resolution; K coaches)".to_string(),
+        None => "Closed cases to review · Enter reads one (K coaches) · S scores it".to_string(),
     };
     let b = block(&title, theme, true);
     let inner = b.inner(area);
@@ -98,9 +130,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let h = inner.height as usize;
     for (i, c) in l.closed.iter().enumerate().skip(window_start(l.closed_selected, h.max(1))).take(h) {
         let (outcome, rasa) = match &c.resolution {
-            Some(r) => {
-                (r.outcome.as_str(), if r.rasa_incomplete_reason.is_some() { "RASA incomplete" } else { "RASA ✓" })
-            }
+            Some(r) => (r.outcome.as_str(), if r.rasa_incomplete_reason.is_some() { "RASA ✗" } else { "RASA ✓" }),
             None => (c.status.as_str(), ""),
         };
         let style = if i == l.closed_selected { theme.selection() } else { theme.fg(Slot::Text) };
@@ -109,18 +139,24 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             .and_then(|a| app.agents.iter().find(|x| x.id == a).map(|x| x.name.as_str()))
             .unwrap_or(if c.assignee_id.is_some() { "someone" } else { "nobody" });
         let customer = l.closed_customers.get(&c.customer_id).map(String::as_str).unwrap_or("…");
+        let (quality, q_slot) = match l.closed_quality.get(&c.id) {
+            Some(q) if q.failed => (q.label(), Slot::Error),
+            Some(q) => (q.label(), Slot::Info),
+            None => ("—".to_string(), Slot::TextMuted),
+        };
         lines.push(Line::from(vec![
             Span::styled(
                 format!("{:<12}", outcome),
                 theme.fg(c.resolution.as_ref().map_or(Slot::TextMuted, |r| Slot::Outcome(r.outcome))),
             ),
-            Span::styled(format!("{:<17}", rasa), theme.fg(Slot::TextMuted)),
+            Span::styled(format!("{:<8}", rasa), theme.fg(Slot::TextMuted)),
+            Span::styled(crate::console::widgets::fit(&quality, 10), theme.fg(q_slot)),
             Span::styled(
-                format!("{:<10}", c.resolution.as_ref().map(|r| relative(app.now, r.resolved_at)).unwrap_or_default()),
+                format!("{:<9}", c.resolution.as_ref().map(|r| relative(app.now, r.resolved_at)).unwrap_or_default()),
                 theme.fg(Slot::TextMuted),
             ),
             Span::styled(format!("{:<10}", crate::console::widgets::fit(agent, 9)), theme.fg(Slot::Info)),
-            Span::styled(format!("{:<18}", crate::console::widgets::fit(customer, 17)), theme.fg(Slot::Text)),
+            Span::styled(format!("{:<16}", crate::console::widgets::fit(customer, 15)), theme.fg(Slot::Text)),
             Span::styled(c.subject.clone(), style),
         ]));
     }

@@ -54,16 +54,7 @@ pub async fn search(
 ) -> ApiResult<Json<CustomerPage>> {
     let limit = parse_limit(p.limit.as_deref(), 20, 100)?;
     if let Some(list) = p.ids.as_deref().filter(|l| !l.trim().is_empty()) {
-        let ids =
-            list.split(',').map(|i| parse_id("customer", i.trim())).collect::<Result<Vec<Uuid>, ApiError>>().map_err(
-                |_| ApiError::invalid_parameter("ids", "takes casebook customer ids (UUIDs), comma-separated"),
-            )?;
-        if ids.len() > MAX_IDS {
-            return Err(ApiError::invalid_parameter(
-                "ids",
-                format!("names {} customers; ask for up to {MAX_IDS} at a time", ids.len()),
-            ));
-        }
+        let ids = crate::server::extract::parse_id_list("ids", "customer", list, MAX_IDS)?;
         let customers = state.store.customers_by_ids(&ids).await?;
         return Ok(Json(CustomerPage { customers, next_cursor: None }));
     }

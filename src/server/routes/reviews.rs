@@ -11,7 +11,7 @@ use utoipa::IntoParams;
 use crate::casework;
 use crate::domain::new_id;
 use crate::domain::scorecard::{default_scorecard, Answer, Scorecard};
-use crate::server::extract::{parse_id, parse_limit, AgentAuth, ApiJson, ApiQuery};
+use crate::server::extract::{parse_id, parse_id_list, parse_limit, AgentAuth, ApiJson, ApiQuery};
 use crate::server::problem::{ApiResult, Problem};
 use crate::server::{in_transaction, AppState};
 pub use crate::wire::reviews::{NewReviewRequest, Review, ReviewList};
@@ -54,6 +54,33 @@ pub async fn of_case(
 ) -> ApiResult<Json<ReviewList>> {
     let id = parse_id("case", &raw_id)?;
     Ok(Json(ReviewList { reviews: state.store.reviews_of(id).await? }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OfCasesParams {
+    /// Case ids, comma-separated, up to 200 (what a lead's list of closed cases needs to show
+    /// each one's quality score). Cases without reviews are left out.
+    pub case_ids: Option<String>,
+}
+
+/// Most cases one `case_ids` request names.
+pub const MAX_CASE_IDS: usize = 200;
+
+#[utoipa::path(get, path = "/api/v1/reviews", tag = "reviews", params(OfCasesParams),
+    responses(
+        (status = 200, description = "The reviews of these cases, oldest first", body = ReviewList),
+        (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
+pub async fn of_cases(
+    State(state): State<AppState>,
+    AgentAuth(_agent): AgentAuth,
+    ApiQuery(p): ApiQuery<OfCasesParams>,
+) -> ApiResult<Json<ReviewList>> {
+    let ids = match p.case_ids.as_deref().filter(|l| !l.trim().is_empty()) {
+        Some(list) => parse_id_list("case_ids", "case", list, MAX_CASE_IDS)?,
+        None => vec![],
+    };
+    Ok(Json(ReviewList { reviews: state.store.reviews_of_cases(&ids).await? }))
 }
 
 #[derive(Deserialize, IntoParams)]
