@@ -29,6 +29,8 @@ async fn set_times(s: &TestServer, id: &str, sets: &[(&str, Option<i64>)]) {
         sqlx::query(&sql).bind(*v).bind(id.to_string()).execute(&mut *tx).await.unwrap();
     }
     tx.commit().await.unwrap();
+    // Written around the store: the report's daily rollups are counted again.
+    s.store.rebuild_report_days().await.unwrap();
 }
 
 async fn open(s: &TestServer, token: &str, customer: &str, subject: &str, body: Value) -> Value {

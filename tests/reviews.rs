@@ -181,12 +181,12 @@ async fn reviews_sync_through_the_outbox(s: &TestServer) {
     };
     let mut scores: Vec<Score> = card.criteria.iter().map(score).collect();
     let last = scores.pop().unwrap();
-    let refused = lead_store.add_review(case, NewReviewRequest { scores: scores.clone(), coaching: None }).await;
+    let refused = lead_store.add_review(case, NewReviewRequest { scores: scores.clone(), coaching: None }, &card).await;
     assert!(refused.unwrap_err().to_string().contains("not scored yet"));
     scores.push(last);
     let coaching = "Ask one more question before the refund 🙂 — שאלה";
     let review = lead_store
-        .add_review(case, NewReviewRequest { scores: scores.clone(), coaching: Some(coaching.into()) })
+        .add_review(case, NewReviewRequest { scores: scores.clone(), coaching: Some(coaching.into()) }, &card)
         .await
         .unwrap();
     assert_eq!(lead_store.pending_reviews(case).await.unwrap().len(), 1);
@@ -225,11 +225,11 @@ async fn reviews_sync_through_the_outbox(s: &TestServer) {
     let agent_store = LocalStore::open(&dir.path().join("anna.db")).await.unwrap();
     let agent_online = ApiClient::new(&s.base, &anna).unwrap();
     sync_round(&agent_store, &agent_online).await.unwrap();
-    agent_store.answer_review(review, Answer::Acknowledged).await.unwrap();
-    let twice = agent_store.answer_review(review, Answer::Acknowledged).await.unwrap_err();
+    agent_store.answer_review(review, Answer::Acknowledged, &scores).await.unwrap();
+    let twice = agent_store.answer_review(review, Answer::Acknowledged, &scores).await.unwrap_err();
     assert!(twice.to_string().contains("answered already"), "{twice}");
     let vague = Answer::Disputed { criterion: "ask".into(), reason: " ".into() };
-    assert!(agent_store.answer_review(review, vague).await.unwrap_err().to_string().contains("say why"));
+    assert!(agent_store.answer_review(review, vague, &scores).await.unwrap_err().to_string().contains("say why"));
     assert_eq!(agent_store.pending_review_answers().await.unwrap(), vec![(review, Answer::Acknowledged)]);
     let r = sync_round(&agent_store, &agent_online).await.unwrap();
     assert_eq!(r.pushed.applied, 1, "{r:?}");
@@ -242,7 +242,7 @@ async fn reviews_sync_through_the_outbox(s: &TestServer) {
     let other = LocalStore::open(&dir.path().join("anna-laptop.db")).await.unwrap();
     sync_round(&other, &agent_online).await.unwrap();
     let dispute = Answer::Disputed { criterion: "ask".into(), reason: "I asked three questions".into() };
-    other.answer_review(review, dispute).await.unwrap();
+    other.answer_review(review, dispute, &scores).await.unwrap();
     let r = sync_round(&other, &agent_online).await.unwrap();
     assert_eq!((r.pushed.rejected, r.counts.rejected), (1, 1), "{r:?}");
     let unsettled = other.outbox().await.unwrap();
@@ -253,3 +253,112 @@ async fn reviews_sync_through_the_outbox(s: &TestServer) {
 }
 
 both_backends!(reviews_sync_through_the_outbox);
+
+/// A team's own scorecard (`casebook serve --scorecard FILE`): a node started with it scores
+/// on its criteria, weights and auto-fail item — through the API and through pushed operations —
+/// and a dispute names one of the review's own criteria. A scorecard file that does not check
+/// stops the server with what to fix.
+async fn a_team_scores_on_its_own_scorecard(s: &TestServer) {
+    use casebook::domain::scorecard::parse_file;
+    let (_, anna) = s.agent("anna", Role::Agent, &["support"]).await;
+    let (_, lena) = s.agent("lena", Role::Lead, &["support"]).await;
+    let ingest = s.ingest_token("shop").await;
+    let customer = s.customer(&ingest, "C-1").await;
+    let r =
+        s.post("/api/v1/cases", &anna, json!({"customer_id": customer, "subject": "Invoice", "team": "support"})).await;
+    let id = r.json["id"].as_str().unwrap().to_string();
+    let r = s
+        .put(
+            &format!("/api/v1/cases/{id}/resolution"),
+            &anna,
+            json!({"revision": 1, "summary": "Corrected", "outcome": "positive", "rasa_incomplete_reason": "quick"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let file = "name = \"billing-qa\"\ntitle = \"Billing accuracy\"\n\
+        [[criterion]]\nid = \"accuracy\"\ntitle = \"The invoice was put right\"\nweight = 3\nscale = 5\nevidence = \"resolution\"\n\
+        [[criterion]]\nid = \"empathy\"\ntitle = \"Acknowledged the trouble\"\nweight = 1\nauto_fail = true\nevidence = \"appreciate\"\n";
+    let card = parse_file(file).unwrap();
+    let node = casebook::server::spawn(s.store.clone().with_scorecard(card), "127.0.0.1:0").await.unwrap();
+    let http = reqwest::Client::new();
+    let base = node.url();
+    let get = |path: String, token: String| {
+        let (http, base) = (http.clone(), base.clone());
+        async move { http.get(format!("{base}{path}")).bearer_auth(token).send().await.unwrap() }
+    };
+    let card: Value = get("/api/v1/scorecard".into(), anna.clone()).await.json().await.unwrap();
+    assert_eq!(card["name"], "billing-qa");
+    let post = |path: String, body: Value| {
+        let (http, base, lena) = (http.clone(), base.clone(), lena.clone());
+        async move {
+            let r = http.post(format!("{base}{path}")).bearer_auth(lena).json(&body).send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let path = format!("/api/v1/cases/{id}/reviews");
+    // The built-in card's criteria are not this node's.
+    let rasa = scores(&serde_json::to_value(casebook::domain::scorecard::default_scorecard()).unwrap(), |_| 1);
+    let (status, body) = post(path.clone(), json!({"scores": rasa})).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("billing-qa"), "{body}");
+    // Accuracy 4 of 5 (weight 3), empathy met (weight 1): (2.4 + 1) / 4 = 85 %.
+    let (status, body) = post(
+        path.clone(),
+        json!({"scores": [{"criterion": "accuracy", "value": 4}, {"criterion": "empathy", "value": 1}]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!((body["percent"].as_f64(), &body["scorecard"]), (Some(85.0), &json!("billing-qa")));
+    // Pushed offline, the same rules: empathy missed fails it.
+    let op = common::op(
+        1,
+        "review.add",
+        json!({"case_id": id, "review_id": uuid::Uuid::now_v7(),
+               "fields": {"scores": [{"criterion": "accuracy", "value": 5}, {"criterion": "empathy", "value": 0}]}}),
+    );
+    let (status, body) =
+        post("/api/v1/sync/push".into(), json!({"device_id": uuid::Uuid::now_v7(), "operations": [op]})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["results"][0]["status"], "applied", "{body}");
+    assert_eq!(body["results"][0]["result"]["failed"], true, "{body}");
+    // The agent disputes one of the review's own criteria; another card's is refused.
+    let mine: Value = get("/api/v1/reviews/mine".into(), anna.clone()).await.json().await.unwrap();
+    let rid = mine["reviews"][0]["id"].as_str().unwrap().to_string();
+    let answer = |body: Value| {
+        let (http, base, anna, rid) = (http.clone(), base.clone(), anna.clone(), rid.clone());
+        async move {
+            let r = http
+                .put(format!("{base}/api/v1/reviews/{rid}/answer"))
+                .bearer_auth(anna)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            r.status().as_u16()
+        }
+    };
+    assert_eq!(answer(json!({"state": "disputed", "criterion": "receive", "reason": "x"})).await, 422);
+    assert_eq!(answer(json!({"state": "disputed", "criterion": "empathy", "reason": "I did say sorry"})).await, 200);
+    node.stop().await;
+
+    // A scorecard that does not check stops `casebook serve` with what to fix.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, file.replace("weight = 3", "weight = 0")).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_casebook"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            &format!("sqlite://{}", dir.path().join("x.db").display()),
+        ])
+        .arg("--scorecard")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && said.contains("bad.toml") && said.contains("weight"), "{said}");
+}
+
+both_backends!(a_team_scores_on_its_own_scorecard);

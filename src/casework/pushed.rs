@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::casework::{self, WorkError};
 use crate::domain::agent::Agent;
+use crate::domain::scorecard::Scorecard;
 use crate::domain::Invalid;
 use crate::server::problem::{ApiError, Problem};
 use crate::store::{sync_ops, Result, Store, StoreError, Tx};
@@ -88,7 +89,7 @@ fn json(v: &impl Serialize) -> serde_json::Value {
 /// Runs the operation's command. A command that fails with anything but a storage error has
 /// written nothing (case work decides before it writes), so its refusal can be recorded in
 /// the same transaction.
-async fn run(tx: &mut Tx, agent: &Agent, op: &Operation) -> Result<serde_json::Value, WorkError> {
+async fn run(tx: &mut Tx, agent: &Agent, card: &Scorecard, op: &Operation) -> Result<serde_json::Value, WorkError> {
     let body = OpBody::parse(&op.kind, op.payload.get()).map_err(|e| WorkError::Invalid(Invalid::general(e)))?;
     Ok(match body {
         OpBody::OpenCase(p) => json(&casework::open_case(tx, agent, p.case_id, p.fields).await?),
@@ -99,7 +100,7 @@ async fn run(tx: &mut Tx, agent: &Agent, op: &Operation) -> Result<serde_json::V
         OpBody::CreateFollowUp(p) => json(&casework::create_followup(tx, agent, p.followup_id, p.fields).await?),
         OpBody::ChangeFollowUp(p) => json(&casework::change_followup(tx, agent, p.followup_id, p.fields).await?),
         OpBody::AddReview(p) => {
-            json(&casework::reviews::add_review(tx, agent, p.review_id, p.case_id, p.fields).await?)
+            json(&casework::reviews::add_review(tx, agent, card, p.review_id, p.case_id, p.fields).await?)
         }
         OpBody::AnswerReview(p) => json(&casework::reviews::answer_review(tx, agent, p.review_id, p.fields).await?),
     })
@@ -128,6 +129,7 @@ async fn keep_sequence(tx: &mut Tx, agent: &Agent, device: Uuid, op: &Operation,
 async fn apply(
     tx: &mut Tx,
     agent: &Agent,
+    card: &Scorecard,
     device: Uuid,
     op: &Operation,
     known: &mut Known,
@@ -181,7 +183,7 @@ async fn apply(
     let result = match (refuse, unmet_dependency(tx, op, known).await?) {
         (Some(p), _) => OpResult { problem: Some(p.clone()), ..outcome(op, OpStatus::Rejected) },
         (None, Some(conflict)) => conflict,
-        (None, None) => ran(tx, agent, op).await?,
+        (None, None) => ran(tx, agent, card, op).await?,
     };
     let status = match result.status {
         OpStatus::Applied => "applied",
@@ -233,7 +235,7 @@ async fn unmet_dependency(tx: &mut Tx, op: &Operation, known: &Known) -> Result<
 }
 
 /// Runs the operation and turns a refusal into its answer; a storage failure is an error.
-async fn ran(tx: &mut Tx, agent: &Agent, op: &Operation) -> Result<OpResult> {
+async fn ran(tx: &mut Tx, agent: &Agent, card: &Scorecard, op: &Operation) -> Result<OpResult> {
     // Text with NUL is refused before anything runs (the rule of `domain::text`).
     if crate::domain::text::raw_json_may_hold_nul(op.payload.get().as_bytes()) {
         if let Some(path) = serde_json::from_str::<serde_json::Value>(op.payload.get())
@@ -243,7 +245,7 @@ async fn ran(tx: &mut Tx, agent: &Agent, op: &Operation) -> Result<OpResult> {
             return Ok(with_problem(op, OpStatus::Rejected, ApiError::nul_in(&path)));
         }
     }
-    Ok(match run(tx, agent, op).await {
+    Ok(match run(tx, agent, card, op).await {
         Ok(entity) => OpResult { result: Some(entity), ..outcome(op, OpStatus::Applied) },
         Err(WorkError::Store(e)) => return Err(e),
         Err(WorkError::Stale { what, sent, revision, current }) => {
@@ -323,6 +325,7 @@ async fn apply_group(
     let mut tx = store.begin_write().await?;
     let mut known = load_known(&mut tx, device, group).await?;
     claim_run(&mut tx, agent, device, group, &mut known).await?;
+    let card = store.scorecard();
     // The group's notes are looked up at once, not one statement each.
     let notes: Vec<Uuid> = group
         .iter()
@@ -339,7 +342,7 @@ async fn apply_group(
             answers.push(held(op, p));
             continue;
         }
-        let r = apply(&mut tx, agent, device, op, &mut known, refuse).await?;
+        let r = apply(&mut tx, agent, &card, device, op, &mut known, refuse).await?;
         if r.status == OpStatus::Retry {
             halted = r.problem.clone();
         }

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::{load_case, WorkError, WorkResult};
 use crate::domain::agent::{may_review, Agent, Denied};
-use crate::domain::scorecard::{default_scorecard, Answer, MAX_COACHING_CHARS};
+use crate::domain::scorecard::{Answer, Scorecard, MAX_COACHING_CHARS};
 use crate::domain::time::now;
 use crate::domain::{optional_text, Invalid};
 use crate::store::reviews::{fetch_review, insert_review, set_answer};
@@ -19,6 +19,7 @@ use crate::wire::reviews::{NewReviewRequest, Review};
 pub async fn add_review(
     tx: &mut Tx,
     lead: &Agent,
+    card: &Scorecard,
     review_id: Uuid,
     case_id: Uuid,
     req: NewReviewRequest,
@@ -30,7 +31,6 @@ pub async fn add_review(
             "the case is not resolved yet: a review judges a case once it is resolved",
         )));
     }
-    let card = default_scorecard();
     card.check_scores(&req.scores)?;
     let coaching = match &req.coaching {
         Some(c) => optional_text("coaching", c, MAX_COACHING_CHARS)?,
@@ -75,7 +75,7 @@ pub async fn answer_review(tx: &mut Tx, agent: &Agent, review_id: Uuid, next: An
     if review.answer != Answer::Open {
         return Err(WorkError::State(Invalid::general("this review was answered already")));
     }
-    let next = Answer::Open.answered(next, &default_scorecard())?;
+    let next = Answer::Open.answered(next, &review.scores)?;
     if !set_answer(tx, review_id, &next).await? {
         return Err(WorkError::State(Invalid::general("this review was answered already")));
     }

@@ -193,6 +193,11 @@ impl ApiClient {
         Ok(list.reviews)
     }
 
+    /// The scorecard reviews are scored on.
+    pub async fn scorecard(&self) -> Result<crate::domain::scorecard::Scorecard, ClientError> {
+        self.send(self.http.get(format!("{}/api/v1/scorecard", self.base))).await
+    }
+
     /// The reviews of these cases (up to 200), oldest first.
     pub async fn reviews_of_cases(&self, ids: &[Uuid]) -> Result<Vec<crate::wire::reviews::Review>, ClientError> {
         let list: Vec<String> = ids.iter().map(Uuid::to_string).collect();

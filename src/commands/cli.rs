@@ -80,6 +80,11 @@ enum Command {
         /// Give every node of a team the same file
         #[arg(long, env = "CASEBOOK_CARD", value_name = "FILE")]
         card: Option<std::path::PathBuf>,
+        /// The scorecard quality reviews are scored on (TOML: `name`, `title`, `[[criterion]]`
+        /// tables with id, title, weight, scale, auto_fail, evidence); the built-in RASA one if
+        /// left out. Give every node of a team the same file
+        #[arg(long, env = "CASEBOOK_SCORECARD", value_name = "FILE")]
+        scorecard: Option<std::path::PathBuf>,
     },
     /// Manage agents and tokens
     Admin {
@@ -411,7 +416,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return console(args).await;
     };
     match command {
-        Command::Serve { listen, db, max_connections, max_in_flight, card } => {
+        Command::Serve { listen, db, max_connections, max_in_flight, card, scorecard } => {
             init_logging();
             let card = match card {
                 Some(file) => {
@@ -427,7 +432,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| {
                 format!("cannot listen on {listen}: is another casebook running there? pick another with --listen")
             })?;
-            let store = db.open_with_key().await?;
+            let scorecard = match scorecard {
+                Some(file) => {
+                    let text = std::fs::read_to_string(&file)
+                        .with_context(|| format!("reading the scorecard {}", file.display()))?;
+                    Some(
+                        crate::domain::scorecard::parse_file(&text)
+                            .map_err(|e| anyhow::anyhow!("{}: {}", file.display(), e.message))?,
+                    )
+                }
+                None => None,
+            };
+            let mut store = db.open_with_key().await?;
+            if let Some(card) = scorecard {
+                store = store.with_scorecard(card);
+            }
             let addr = listener.local_addr()?;
             tracing::info!(%addr, database = %redact(&db.url()), "casebook API listening");
             println!("casebook API listening on http://{addr}");

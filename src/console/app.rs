@@ -103,6 +103,8 @@ pub struct App {
     pub macros: super::macros::MacroSet,
     /// The business hours cases are due in (the server's schedules).
     pub hours: super::hours::Hours,
+    /// The server's scorecard, for scoring and disputes (the built-in one until it answers).
+    pub scorecard: crate::domain::scorecard::Scorecard,
     /// The agent hid the customer card (`i`), in the timeline and the case.
     pub hide_card: bool,
     pub quit: bool,
@@ -139,6 +141,7 @@ impl App {
             keys: Default::default(),
             palette: None,
             hours: Default::default(),
+            scorecard: Default::default(),
             reviews: None,
             scoring: None,
             scoring_drafts: Default::default(),
@@ -231,6 +234,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Schedules(list) => {
             app.hours = super::hours::Hours::from_list(&list);
+            vec![]
+        }
+        Msg::Scorecard(card) => {
+            app.scorecard = *card;
             vec![]
         }
         Msg::Article { result, offline } => {
@@ -354,7 +361,7 @@ fn written(app: &mut App, write: Write, result: Result<Option<Uuid>, Invalid>) -
                     reload_case(app, &mut cmds);
                 }
                 Write::Review { case, scores, .. } => {
-                    let o = crate::domain::scorecard::default_scorecard().outcome(&scores);
+                    let o = app.scorecard.outcome(&scores);
                     let percent = if o.failed { "failed".to_string() } else { format!("{:.0} %", o.percent) };
                     super::lead::review::scored_here(app, case, o);
                     super::lead::scoring::written(app, case, percent, Ok(()));

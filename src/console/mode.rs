@@ -386,7 +386,7 @@ mod tests {
                 update(&mut app, Msg::Article { result: Ok(a), offline: false });
             }
             Mode::Scoring | Mode::Typing(Text::Coaching) => {
-                let mut s = crate::console::lead::scoring::Scoring::new(id(10));
+                let mut s = crate::console::lead::scoring::Scoring::new(id(10), Default::default());
                 s.typing = mode != Mode::Scoring;
                 app.scoring = Some(s);
             }

@@ -114,6 +114,7 @@ pub enum Msg {
     },
     /// The business-hours schedules as the server (or, offline, this computer) has them.
     Schedules(crate::wire::schedules::ScheduleList),
+    Scorecard(Box<crate::domain::scorecard::Scorecard>),
     /// An article to read.
     Article {
         result: Result<crate::domain::articles::Article, String>,
@@ -194,6 +195,8 @@ pub enum Cmd {
     LoadAgents,
     /// The team's macros: from the server, kept for offline.
     LoadMacros,
+    /// The server's scorecard (kept for offline), for scoring and disputes.
+    LoadScorecard,
     /// The business-hours schedules: from the server, kept for offline.
     LoadSchedules,
     /// The agent's quality reviews.

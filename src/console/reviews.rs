@@ -16,7 +16,7 @@ use super::keymap::Action;
 use super::msg::Cmd;
 use super::theme::{Slot, Theme};
 use super::widgets::{block, fit, relative, window_start};
-use crate::domain::scorecard::{default_scorecard, Answer};
+use crate::domain::scorecard::Answer;
 use crate::wire::reviews::Review;
 
 /// The longest reason, in characters.
@@ -103,16 +103,21 @@ pub fn key(app: &mut App, a: Action) -> Vec<Cmd> {
 
 /// A key while a dispute is written: Tab picks the criterion, other keys type the reason.
 pub fn dispute_key(app: &mut App, a: Option<Action>, k: KeyEvent) -> Vec<Cmd> {
-    let card = default_scorecard();
     let Some(r) = app.reviews.as_mut() else { return vec![] };
     let id = selected(r).map(|x| x.id);
+    // The criteria the review scored, in its order.
+    let criteria: Vec<String> =
+        selected(r).map(|x| x.scores.iter().map(|s| s.criterion.clone()).collect()).unwrap_or_default();
     let Some((criterion, reason)) = r.disputing.as_mut() else { return vec![] };
     match a {
-        Some(Action::NextField) => *criterion = (*criterion + 1) % card.criteria.len(),
+        Some(Action::NextField) => *criterion = (*criterion + 1) % criteria.len().max(1),
         Some(Action::Close) => r.disputing = None,
         Some(Action::Apply) => {
-            let dispute =
-                Answer::Disputed { criterion: card.criteria[*criterion].id.clone(), reason: reason.trim().to_string() };
+            let Some(name) = criteria.get(*criterion).cloned() else {
+                r.message = Some((true, "This review scored no criteria to dispute.".into()));
+                return vec![];
+            };
+            let dispute = Answer::Disputed { criterion: name, reason: reason.trim().to_string() };
             if reason.trim().is_empty() {
                 r.message = Some((true, "Say why the score is wrong: your lead reads it.".into()));
                 return vec![];
@@ -149,7 +154,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let h = area.height.saturating_sub(2);
     let rect = Rect { x: area.x + (area.width - w) / 2, y: area.y + 1, width: w, height: h };
     let inner_w = w.saturating_sub(2) as usize;
-    let card = default_scorecard();
+    let card = &app.scorecard;
     let mut lines = Vec::new();
     if let Some((error, text)) = &r.message {
         lines.push(Line::styled(fit(text, inner_w), theme.fg(if *error { Slot::Error } else { Slot::Success })));
@@ -188,10 +193,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let coaching = x.coaching.as_deref().unwrap_or("(no coaching note)").lines().next().unwrap_or("");
         lines.push(Line::styled(fit(&format!("        {coaching}"), inner_w), theme.fg(Slot::TextMuted)));
     }
-    if let Some((criterion, reason)) = &r.disputing {
-        let c = &card.criteria[*criterion % card.criteria.len()];
+    if let (Some((criterion, reason)), Some(x)) = (&r.disputing, r.reviews.get(r.selected)) {
+        let (title, scored) = match x.scores.get(*criterion % x.scores.len().max(1)) {
+            Some(s) => {
+                let c = card.criteria.iter().find(|c| c.id == s.criterion);
+                let title = c.map_or(s.criterion.clone(), |c| c.title.clone());
+                let of = c.map_or(String::new(), |c| format!(" of {}", c.scale));
+                (title, format!(" — scored {}{of}", s.value))
+            }
+            None => ("(no criteria scored)".to_string(), String::new()),
+        };
         lines.push(Line::raw(""));
-        lines.push(Line::styled(format!("Dispute: {} (Tab: another criterion)", c.title), theme.fg(Slot::Warn)));
+        lines.push(Line::styled(format!("Dispute: {title}{scored} (Tab: another criterion)"), theme.fg(Slot::Warn)));
         lines.push(Line::from(vec![
             Span::styled("Why: ", theme.fg(Slot::Info)),
             Span::styled(format!("{reason}▏"), theme.fg(Slot::InputFg)),

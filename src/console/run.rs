@@ -22,6 +22,7 @@ use super::theme::Theme;
 use crate::client::sync::{spawn, EngineOptions, SyncHandle};
 use crate::client::{ApiClient, ClientError};
 use crate::domain::articles::{ArticleHit, Match};
+use crate::domain::scorecard::Scorecard;
 use crate::domain::Invalid;
 use crate::local::drafts::case_scope;
 use crate::local::overlay::OpState;
@@ -163,7 +164,7 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<()> {
     terminal.clear()?;
     let result: anyhow::Result<()> = async {
         run_cmds(
-            vec![Cmd::LoadHome, Cmd::LoadAgents, Cmd::LoadMacros, Cmd::LoadSchedules],
+            vec![Cmd::LoadHome, Cmd::LoadAgents, Cmd::LoadMacros, Cmd::LoadSchedules, Cmd::LoadScorecard],
             &store,
             &client,
             &engine,
@@ -284,9 +285,11 @@ async fn record(store: &LocalStore, write: &Write) -> Result<Option<uuid::Uuid>,
             }
         }
         Write::Review { case, scores, coaching } => {
-            store.add_review(case, NewReviewRequest { scores, coaching }).await.map(Some)
+            let card: Scorecard = store.kept(SCORECARD).await.ok().flatten().unwrap_or_default();
+            store.add_review(case, NewReviewRequest { scores, coaching }, &card).await.map(Some)
         }
-        Write::ReviewAnswer { review, answer } => store.answer_review(review, answer).await.map(|_| None),
+        // The server checks the criterion against the review's own.
+        Write::ReviewAnswer { review, answer } => store.answer_review(review, answer, &[]).await.map(|_| None),
         Write::Settle { op, how } => match how {
             Settle::KeepMine => store.keep_mine(op).await,
             Settle::TakeTheirs => store.take_theirs(op).await,
@@ -331,6 +334,9 @@ pub async fn load_home(store: &LocalStore, me: uuid::Uuid) -> crate::console::ho
     let subjects = store.case_subjects(&of_followups).await.unwrap_or_default();
     crate::console::home::HomeData { cases, followups, customers, subjects }
 }
+
+/// Where the server's scorecard is kept, as last read, for offline.
+const SCORECARD: &str = "scorecard";
 
 /// Where the agent's reviews are kept, as last read, for offline.
 const MY_REVIEWS: &str = "reviews/mine";
@@ -500,6 +506,12 @@ fn run_cmds(
                         list
                     });
                     let _ = tx.send(Msg::Reviews { result, offline });
+                });
+            }
+            Cmd::LoadScorecard => {
+                tokio::spawn(async move {
+                    let card = fresh_or_kept(&store, SCORECARD, client.scorecard().await).await;
+                    let _ = tx.send(Msg::Scorecard(Box::new(card)));
                 });
             }
             Cmd::LoadSchedules => {

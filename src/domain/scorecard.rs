@@ -110,6 +110,12 @@ pub enum Answer {
     },
 }
 
+impl Default for Scorecard {
+    fn default() -> Self {
+        default_scorecard()
+    }
+}
+
 /// The scorecard every server starts with: the four RASA steps, the resolution, the outcome and
 /// the follow-up.
 pub fn default_scorecard() -> Scorecard {
@@ -217,14 +223,14 @@ impl Scorecard {
 }
 
 impl Answer {
-    /// The agent's answer to a review, checked: a dispute names a criterion of the scorecard
-    /// and says why; a review is answered once.
-    pub fn answered(&self, next: Answer, card: &Scorecard) -> Result<Answer, Invalid> {
+    /// The agent's answer to a review, checked: a dispute names a criterion the review scored
+    /// (`scored`; none given: any) and says why; a review is answered once.
+    pub fn answered(&self, next: Answer, scored: &[Score]) -> Result<Answer, Invalid> {
         if *self != Answer::Open {
             return Err(Invalid::general("this review was answered already"));
         }
         if let Answer::Disputed { criterion, reason } = &next {
-            if !card.criteria.iter().any(|c| c.id == *criterion) {
+            if !scored.is_empty() && !scored.iter().any(|c| c.criterion == *criterion) {
                 return Err(Invalid::field(
                     "criterion",
                     format!("`{}` is not a criterion of this review", criterion.escape_debug()),
@@ -306,7 +312,7 @@ mod tests {
 
     #[test]
     fn the_agent_acknowledges_or_disputes_once() {
-        let card = default_scorecard();
+        let card: Vec<Score> = default_scorecard().criteria.iter().map(|c| s(&c.id, c.scale)).collect();
         let ack = Answer::Open.answered(Answer::Acknowledged, &card).unwrap();
         assert!(ack.answered(Answer::Acknowledged, &card).is_err(), "once");
         let dispute =

@@ -18,7 +18,7 @@ use crate::domain::case::new_case;
 use crate::domain::case::{check_transition, validate_resolution, Case, Note, ResolutionInput, MAX_NOTE_CHARS};
 use crate::domain::followup::{FollowUp, MAX_FOLLOWUP_NOTE_CHARS};
 use crate::domain::rasa::{Checklist, RasaStep, RecordedEntry, MAX_STEP_NOTES_CHARS};
-use crate::domain::scorecard::{default_scorecard, Answer, MAX_COACHING_CHARS};
+use crate::domain::scorecard::{Answer, Score, Scorecard, MAX_COACHING_CHARS};
 use crate::domain::time::{now, to_micros};
 use crate::domain::{optional_text, required_text, Invalid};
 use crate::wire::requests::{
@@ -251,11 +251,10 @@ impl LocalStore {
         Ok(out)
     }
 
-    /// Records a lead's review of a case (checked against the scorecard here first); the
-    /// review's id, made here.
-    pub async fn add_review(&self, case_id: Uuid, fields: NewReviewRequest) -> Result<Uuid> {
+    /// Records a lead's review of a case (checked against `card`, the server's scorecard as
+    /// last read, here first); the review's id, made here.
+    pub async fn add_review(&self, case_id: Uuid, fields: NewReviewRequest, card: &Scorecard) -> Result<Uuid> {
         self.me_required().await?;
-        let card = default_scorecard();
         card.check_scores(&fields.scores)?;
         if let Some(c) = &fields.coaching {
             optional_text("coaching", c, MAX_COACHING_CHARS)?;
@@ -270,13 +269,14 @@ impl LocalStore {
     }
 
     /// Records the agent's answer to a review of theirs (the server checks it is theirs and
-    /// unanswered; the scorecard's rules are checked here first).
-    pub async fn answer_review(&self, review_id: Uuid, answer: Answer) -> Result<()> {
+    /// unanswered; a dispute names one of `scored`, the review's criteria — none given: the
+    /// server checks — and says why, checked here first).
+    pub async fn answer_review(&self, review_id: Uuid, answer: Answer, scored: &[Score]) -> Result<()> {
         self.me_required().await?;
         if answer == Answer::Open {
             return Err(Invalid::field("state", "answer `acknowledged` or `disputed`").into());
         }
-        let answer = Answer::Open.answered(answer, &default_scorecard())?;
+        let answer = Answer::Open.answered(answer, scored)?;
         let mut guard = self.begin().await?;
         let tx = &mut guard;
         let answered: bool = sqlx::query_scalar(

@@ -137,6 +137,7 @@ pub(crate) async fn insert_case_row(tx: &mut Tx, case: &Case) -> Result<()> {
     .bind(r.and_then(|r| crate::domain::reasons::root_cause(&r.root_cause)))
     .execute(&mut **tx)
     .await?;
+    super::report_days::track(tx, None, case).await?;
     Ok(())
 }
 
@@ -377,6 +378,7 @@ pub(crate) async fn update_case(tx: &mut Tx, read: &Case, changes: &CaseChanges,
     if updated.rows_affected() == 0 {
         return stale(tx, read.id).await;
     }
+    super::report_days::track(tx, Some(read), &next).await?;
     let mut activity = Vec::new();
     if next.status != read.status {
         super::schedules::record_status(tx, read.id, t, read.status, next.status).await?;
@@ -463,6 +465,7 @@ pub(crate) async fn set_due_times(
     .bind(read.revision)
     .execute(&mut **tx)
     .await?;
+    super::report_days::track(tx, Some(read), &next).await?;
     record_change(tx, Entity::Case, next.id, Some(next.id), Some(next.customer_id), &next).await?;
     Ok(next)
 }
@@ -508,6 +511,7 @@ pub(crate) async fn resolve_case(
     if updated.rows_affected() == 0 {
         return stale(tx, read.id).await;
     }
+    super::report_days::track(tx, Some(read), &next).await?;
     if status != read.status {
         super::schedules::record_status(tx, read.id, t, read.status, status).await?;
     }

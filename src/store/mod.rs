@@ -19,6 +19,7 @@ pub mod macros;
 pub mod merges;
 pub mod presence;
 pub mod queues;
+pub mod report_days;
 pub mod reports;
 pub mod reviews;
 mod rows;
@@ -118,6 +119,8 @@ pub struct Store {
     backend: Backend,
     /// Seals and opens the secrets kept in the database (hooks' signing secrets).
     secret_key: Option<std::sync::Arc<secrets::SecretKey>>,
+    /// What reviews are scored on (`casebook serve --scorecard FILE`; the built-in one else).
+    scorecard: Option<std::sync::Arc<crate::domain::scorecard::Scorecard>>,
 }
 
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -138,6 +141,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (15, "reasons", include_str!("migrations/sqlite_0015_reasons.sql")),
     (16, "reviews", include_str!("migrations/sqlite_0016_reviews.sql")),
     (17, "reason_keys_missing", include_str!("migrations/sqlite_0017_reason_keys_missing.sql")),
+    (18, "report_days", include_str!("migrations/sqlite_0018_report_days.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/postgres_0001_init.sql")),
@@ -157,6 +161,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (15, "reasons", include_str!("migrations/postgres_0015_reasons.sql")),
     (16, "reviews", include_str!("migrations/postgres_0016_reviews.sql")),
     (17, "reason_keys_missing", include_str!("migrations/postgres_0017_reason_keys_missing.sql")),
+    (18, "report_days", include_str!("migrations/postgres_0018_report_days.sql")),
 ];
 /// Every SQLite connection's settings. `temp_store = MEMORY` keeps statement journals (a
 /// multi-row insert with ON CONFLICT writes one) off the disk: they are thrown away at the
@@ -211,7 +216,7 @@ impl Store {
                 };
                 let write = pool(1).connect_with(connect.clone()).await.map_err(open_error(&url))?;
                 let read = pool(opts.max_connections.max(1)).connect_with(connect).await.map_err(open_error(&url))?;
-                Store { read, write, backend, secret_key: None }
+                Store { read, write, backend, secret_key: None, scorecard: None }
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -220,11 +225,12 @@ impl Store {
                     .connect_with(connect)
                     .await
                     .map_err(open_error(&url))?;
-                Store { read: pool.clone(), write: pool, backend, secret_key: None }
+                Store { read: pool.clone(), write: pool, backend, secret_key: None, scorecard: None }
             }
         };
         store.migrate().await.map_err(|e| read_only_said(e, &url))?;
         store.fill_reason_keys().await.map_err(|e| read_only_said(e, &url))?;
+        store.fill_report_days().await.map_err(|e| read_only_said(e, &url))?;
         Ok(store)
     }
 
@@ -237,6 +243,17 @@ impl Store {
     pub fn with_secret_key(mut self, key: secrets::SecretKey) -> Store {
         self.secret_key = Some(std::sync::Arc::new(key));
         self
+    }
+
+    /// The store, scoring reviews on `card` (checked by the caller).
+    pub fn with_scorecard(mut self, card: crate::domain::scorecard::Scorecard) -> Store {
+        self.scorecard = Some(std::sync::Arc::new(card));
+        self
+    }
+
+    /// What reviews are scored on: the one given at start, else the built-in RASA scorecard.
+    pub fn scorecard(&self) -> std::sync::Arc<crate::domain::scorecard::Scorecard> {
+        self.scorecard.clone().unwrap_or_else(|| std::sync::Arc::new(crate::domain::scorecard::default_scorecard()))
     }
 
     pub(crate) fn secret_key(&self) -> Result<&secrets::SecretKey> {

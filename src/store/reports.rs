@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 use super::queues::{breached_sql, ACTIVE};
+use super::report_days::DAY;
 use super::{col_i64, col_str, Result, Sql, Store};
 use crate::domain::case::{Case, Outcome};
 use crate::domain::time::{to_micros, Timestamp};
@@ -52,9 +53,10 @@ struct Tally {
     total: Figures,
     by_queue: BTreeMap<String, Figures>,
     by_agent: BTreeMap<String, Figures>,
-    handle_total: Vec<i64>,
-    handle_queue: BTreeMap<String, Vec<i64>>,
-    handle_agent: BTreeMap<String, Vec<i64>>,
+    /// Handle times in seconds → how many, for the medians.
+    handle_total: BTreeMap<i64, i64>,
+    handle_queue: BTreeMap<String, BTreeMap<i64, i64>>,
+    handle_agent: BTreeMap<String, BTreeMap<i64, i64>>,
     /// By day number (days since the epoch).
     days: BTreeMap<i64, Day>,
 }
@@ -68,19 +70,50 @@ impl Tally {
     }
 }
 
-fn median(v: &mut [i64]) -> Option<i64> {
-    if v.is_empty() {
+impl Tally {
+    /// Counts `n` handle times of `secs` for the queue, the agent and the total.
+    fn handled(&mut self, queue: &str, agent: &str, secs: i64, n: i64) {
+        *self.handle_total.entry(secs).or_default() += n;
+        *self.handle_queue.entry(queue.to_string()).or_default().entry(secs).or_default() += n;
+        *self.handle_agent.entry(agent.to_string()).or_default().entry(secs).or_default() += n;
+    }
+}
+
+/// The median of values given as value → how many (the mean of the middle two when even).
+fn median(counts: Option<&BTreeMap<i64, i64>>) -> Option<i64> {
+    let counts = counts?;
+    let n: i64 = counts.values().sum();
+    if n <= 0 {
         return None;
     }
-    v.sort_unstable();
-    let n = v.len();
-    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2 })
+    // The value at a position (0-based) of the sorted values.
+    let at = |pos: i64| {
+        let mut seen = 0;
+        counts.iter().find(|(_, c)| {
+            seen += **c;
+            seen > pos
+        })
+    };
+    let upper = *at(n / 2)?.0;
+    Some(if n % 2 == 1 { upper } else { (*at(n / 2 - 1)?.0 + upper) / 2 })
+}
+
+/// The whole days of `[f, u)` (as day numbers, `[first, end)`), and the parts before and after
+/// them; none whole: the period itself.
+fn split_days(f: i64, u: i64) -> (Option<(i64, i64)>, Vec<(i64, i64)>) {
+    let (first, end) = ((f + DAY - 1).div_euclid(DAY), u.div_euclid(DAY));
+    if first >= end {
+        return (None, vec![(f, u)]);
+    }
+    let edges = [(f, first * DAY), (end * DAY, u)].into_iter().filter(|(a, b)| a < b).collect();
+    (Some((first, end)), edges)
 }
 
 impl Store {
     /// The summary report of `[from, to)` for `teams` (all when empty), as it stands at `now`.
-    /// Each query groups by queue and agent once; the queue, agent and total figures are sums of
-    /// those rows (medians from the handle times themselves).
+    /// Its whole days are read from the daily rollups (`store::report_days`), the partial days
+    /// at its ends from the cases; each query groups by queue and agent once; the queue, agent
+    /// and total figures are sums of those rows (medians from the handle times themselves).
     pub async fn summary_report(
         &self,
         from: Timestamp,
@@ -88,66 +121,135 @@ impl Store {
         teams: &[String],
         at: Timestamp,
     ) -> Result<SummaryReport> {
+        self.report(from, to, teams, at, true).await
+    }
+
+    /// The same report counted from the cases alone, without the rollups: what they are
+    /// checked against (and what the report cost before them).
+    pub async fn summary_report_scanned(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        teams: &[String],
+        at: Timestamp,
+    ) -> Result<SummaryReport> {
+        self.report(from, to, teams, at, false).await
+    }
+
+    async fn report(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        teams: &[String],
+        at: Timestamp,
+        rollups: bool,
+    ) -> Result<SummaryReport> {
         let mut t = Tally {
             total: Figures::default(),
             by_queue: BTreeMap::new(),
             by_agent: BTreeMap::new(),
-            handle_total: vec![],
+            handle_total: BTreeMap::new(),
             handle_queue: BTreeMap::new(),
             handle_agent: BTreeMap::new(),
             days: BTreeMap::new(),
         };
         let (f, u, now) = (to_micros(from), to_micros(to), to_micros(at));
         const KEYS: &str = "queue AS q, COALESCE(assignee_id, '') AS a";
-        const DAY: i64 = 86_400_000_000;
+        // With the rollups: whole days from them, the rest from the cases.
+        let (whole, edges) = if rollups { split_days(f, u) } else { (None, vec![(f, u)]) };
 
-        // Opened in the period; of those, still waiting and past due now.
-        let mut sql = Sql::new(
-            self.backend(),
-            &format!("SELECT {KEYS}, created_at / {DAY} AS d, COUNT(*) AS n, SUM(CASE WHEN {ACTIVE} AND "),
-        );
-        breached_sql(&mut sql, now, "");
-        sql.push(" THEN 1 ELSE 0 END) AS breached FROM cases WHERE created_at >= ").bind(f);
-        sql.push(" AND created_at < ").bind(u);
-        team_filter(&mut sql, teams, "");
-        sql.push(&format!(" GROUP BY queue, assignee_id, created_at / {DAY}"));
-        for r in self.rows(sql).await? {
-            let (n, b) = (col_i64(&r, "n")?, col_i64(&r, "breached")?);
-            t.add(&col_str(&r, "q")?, &col_str(&r, "a")?, |x| {
-                x.opened += n;
-                x.sla_breaches += b;
-            });
-            t.days.entry(col_i64(&r, "d")?).or_default().opened += n;
+        if let Some((first, end)) = whole {
+            let mut sql = Sql::new(
+                self.backend(),
+                &format!("SELECT {} FROM report_days WHERE day >= ", super::report_days::COLUMNS),
+            );
+            sql.bind(first).push(" AND day < ").bind(end);
+            team_filter(&mut sql, teams, "");
+            for r in self.rows(sql).await? {
+                let ((day, _, q, a), x) = super::report_days::totals_from_row(&r)?;
+                if x.is_zero() {
+                    // A row whose cases all went elsewhere (reassigned, moved).
+                    continue;
+                }
+                t.add(&q, &a, |y| {
+                    y.opened += x.opened;
+                    y.resolved += x.resolved;
+                    y.rasa_complete += x.rasa_complete;
+                    y.sla_breaches += x.late;
+                    for (o, n) in Outcome::ALL.iter().zip(x.outcomes) {
+                        if n != 0 {
+                            *y.outcomes.entry(o.as_str().to_string()).or_default() += n;
+                        }
+                    }
+                });
+                let d = t.days.entry(day).or_default();
+                d.opened += x.opened;
+                d.resolved += x.resolved;
+                for (secs, n) in &x.handle {
+                    t.handled(&q, &a, *secs, *n);
+                }
+            }
+            // Of the period's openings, those still waiting and past due now: a figure of the
+            // moment, read from the waiting cases alone.
+            let mut sql =
+                Sql::new(self.backend(), &format!("SELECT {KEYS}, COUNT(*) AS n FROM cases WHERE {ACTIVE} AND "));
+            breached_sql(&mut sql, now, "");
+            sql.push(" AND created_at >= ").bind(f).push(" AND created_at < ").bind(u);
+            team_filter(&mut sql, teams, "");
+            sql.push(" GROUP BY queue, assignee_id");
+            for r in self.rows(sql).await? {
+                let n = col_i64(&r, "n")?;
+                t.add(&col_str(&r, "q")?, &col_str(&r, "a")?, |x| x.sla_breaches += n);
+            }
         }
 
-        // Resolved in the period, one row each (a period's resolutions are what a lead reads;
-        // the handle times give the medians).
-        let mut sql = Sql::new(
-            self.backend(),
-            &format!(
-                "SELECT {KEYS}, resolved_at / {DAY} AS d, resolved_at - created_at AS h, resolution_outcome AS o, \
-                 CASE WHEN resolution_rasa_incomplete_reason IS NULL THEN 1 ELSE 0 END AS rasa, \
-                 CASE WHEN resolved_at > resolution_due \
-                     OR COALESCE(first_response_at, resolved_at) > first_response_due THEN 1 ELSE 0 END AS late \
-                 FROM cases WHERE resolved_at >= "
-            ),
-        );
-        sql.bind(f).push(" AND resolved_at < ").bind(u);
-        team_filter(&mut sql, teams, "");
-        for r in self.rows(sql).await? {
-            let (q, a) = (col_str(&r, "q")?, col_str(&r, "a")?);
-            let (h, rasa, late) = (col_i64(&r, "h")? / 1_000_000, col_i64(&r, "rasa")?, col_i64(&r, "late")?);
-            let outcome = col_str(&r, "o")?;
-            t.add(&q, &a, |x| {
-                x.resolved += 1;
-                x.rasa_complete += rasa;
-                x.sla_breaches += late;
-                *x.outcomes.entry(outcome.clone()).or_default() += 1;
-            });
-            t.days.entry(col_i64(&r, "d")?).or_default().resolved += 1;
-            t.handle_total.push(h);
-            t.handle_queue.entry(q).or_default().push(h);
-            t.handle_agent.entry(a).or_default().push(h);
+        for (f, u) in edges {
+            // Opened in this part of the period; of those (when the rollups are not read),
+            // still waiting and past due now.
+            let mut sql = Sql::new(
+                self.backend(),
+                &format!("SELECT {KEYS}, created_at / {DAY} AS d, COUNT(*) AS n, SUM(CASE WHEN {ACTIVE} AND "),
+            );
+            breached_sql(&mut sql, now, "");
+            sql.push(" THEN 1 ELSE 0 END) AS breached FROM cases WHERE created_at >= ").bind(f);
+            sql.push(" AND created_at < ").bind(u);
+            team_filter(&mut sql, teams, "");
+            sql.push(&format!(" GROUP BY queue, assignee_id, created_at / {DAY}"));
+            for r in self.rows(sql).await? {
+                let (n, b) = (col_i64(&r, "n")?, if whole.is_some() { 0 } else { col_i64(&r, "breached")? });
+                t.add(&col_str(&r, "q")?, &col_str(&r, "a")?, |x| {
+                    x.opened += n;
+                    x.sla_breaches += b;
+                });
+                t.days.entry(col_i64(&r, "d")?).or_default().opened += n;
+            }
+
+            // Resolved in this part, one row each (the handle times give the medians).
+            let mut sql = Sql::new(
+                self.backend(),
+                &format!(
+                    "SELECT {KEYS}, resolved_at / {DAY} AS d, resolved_at - created_at AS h, resolution_outcome AS o, \
+                     CASE WHEN resolution_rasa_incomplete_reason IS NULL THEN 1 ELSE 0 END AS rasa, \
+                     CASE WHEN resolved_at > resolution_due \
+                         OR COALESCE(first_response_at, resolved_at) > first_response_due THEN 1 ELSE 0 END AS late \
+                     FROM cases WHERE resolved_at >= "
+                ),
+            );
+            sql.bind(f).push(" AND resolved_at < ").bind(u);
+            team_filter(&mut sql, teams, "");
+            for r in self.rows(sql).await? {
+                let (q, a) = (col_str(&r, "q")?, col_str(&r, "a")?);
+                let (h, rasa, late) = (col_i64(&r, "h")? / 1_000_000, col_i64(&r, "rasa")?, col_i64(&r, "late")?);
+                let outcome = col_str(&r, "o")?;
+                t.add(&q, &a, |x| {
+                    x.resolved += 1;
+                    x.rasa_complete += rasa;
+                    x.sla_breaches += late;
+                    *x.outcomes.entry(outcome.clone()).or_default() += 1;
+                });
+                t.days.entry(col_i64(&r, "d")?).or_default().resolved += 1;
+                t.handled(&q, &a, h, 1);
+            }
         }
 
         // Follow-ups on the cases, due in the period (per agent: the follow-up's assignee).
@@ -257,13 +359,13 @@ impl Store {
             .into_iter()
             .collect();
         let mut total = t.total;
-        total.median_handle_secs = median(&mut t.handle_total);
+        total.median_handle_secs = median(Some(&t.handle_total));
         total.finish();
         let by_queue = t
             .by_queue
             .into_iter()
             .map(|(queue, mut figures)| {
-                figures.median_handle_secs = t.handle_queue.get_mut(&queue).and_then(|v| median(v));
+                figures.median_handle_secs = median(t.handle_queue.get(&queue));
                 figures.finish();
                 QueueFigures { queue, figures }
             })
@@ -272,7 +374,7 @@ impl Store {
             .by_agent
             .into_iter()
             .map(|(id, mut figures)| {
-                figures.median_handle_secs = t.handle_agent.get_mut(&id).and_then(|v| median(v));
+                figures.median_handle_secs = median(t.handle_agent.get(&id));
                 figures.finish();
                 AgentFigures { agent_id: Uuid::parse_str(&id).ok(), name: names.get(&id).cloned(), figures }
             })

@@ -203,6 +203,8 @@ pub async fn run(args: LeadsBenchArgs) -> anyhow::Result<()> {
         ("report, 7 days, both teams", 7, ""),
         ("report, 30 days, one team", 30, "&team=support"),
         ("report, 30 days, both teams", 30, ""),
+        ("report, 90 days, one team", 90, "&team=support"),
+        ("report, 90 days, both teams", 90, ""),
     ] {
         let to = Utc::now();
         let from = (to - chrono::Duration::days(days)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -242,6 +244,29 @@ pub async fn run(args: LeadsBenchArgs) -> anyhow::Result<()> {
             "",
             stats.pct(50.0) / floor
         );
+        // In process, no HTTP: the report from the daily rollups, and counted from the cases
+        // alone (what it cost before the rollups), same period, same run.
+        let teams: Vec<String> = if team.is_empty() { vec![] } else { vec!["support".into()] };
+        let (from_t, to_t) = (to - chrono::Duration::days(days), to);
+        let mut rolled = Vec::new();
+        let mut scanned = Vec::new();
+        for _ in 0..args.reports.min(10) {
+            let t = Instant::now();
+            store.summary_report(from_t, to_t, &teams, to_t).await?;
+            rolled.push(t.elapsed().as_secs_f64() * 1000.0);
+            let t = Instant::now();
+            store.summary_report_scanned(from_t, to_t, &teams, to_t).await?;
+            scanned.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        rolled.sort_by(f64::total_cmp);
+        scanned.sort_by(f64::total_cmp);
+        println!(
+            "{:<28}  in process: from the daily rollups p50 {:.2} ms ({:.1}× the floor); counted from the cases alone p50 {:.2} ms",
+            "",
+            rolled[rolled.len() / 2],
+            rolled[rolled.len() / 2] / floor,
+            scanned[scanned.len() / 2]
+        );
     }
 
     // A queue's first page under load.
@@ -250,7 +275,23 @@ pub async fn run(args: LeadsBenchArgs) -> anyhow::Result<()> {
         move |_i: usize| client.get(format!("{base}/api/v1/queues/general/cases?limit=50")).bearer_auth(&token)
     };
     load("warm-up", args.clients, 500.min(args.requests), page.clone()).await?;
-    load("queue first page (50)", args.clients, args.requests, page).await?.print(args.clients);
+    let one = load("queue first page (50)", 1, args.requests.min(2_000), page.clone()).await?;
+    one.print(1);
+    let many = load("queue first page (50)", args.clients, args.requests, page).await?;
+    many.print(args.clients);
+    // On this machine's cores, `clients` requests at once wait for each other: the least p50
+    // they can see is one request's time × clients / cores (Little's law), the floor here.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let queueing = one.pct(50.0) * args.clients as f64 / cores;
+    println!(
+        "queue first page: p99 at {} clients {:.1}× one client's p99; p50 {:.2} ms = {:.2}× the queueing floor ({:.2} ms: one request's p50 × {} clients / {cores} cores)",
+        args.clients,
+        many.pct(99.0) / one.pct(99.0),
+        many.pct(50.0),
+        many.pct(50.0) / queueing,
+        queueing,
+        args.clients
+    );
     let overview = {
         let (client, base, token) = (client.clone(), base.clone(), lead_token.clone());
         move |_i: usize| client.get(format!("{base}/api/v1/queues")).bearer_auth(&token)

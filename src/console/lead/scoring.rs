@@ -23,7 +23,7 @@ use crate::domain::agent::Agent;
 use crate::domain::case::Outcome;
 use crate::domain::followup::FollowUpStatus;
 use crate::domain::rasa::RasaStep;
-use crate::domain::scorecard::{default_scorecard, Criterion, Evidence, Score, Scorecard};
+use crate::domain::scorecard::{Criterion, Evidence, Score, Scorecard};
 use crate::local::view::LocalCase;
 
 /// What the empty coaching field says.
@@ -46,8 +46,7 @@ pub struct Scoring {
 }
 
 impl Scoring {
-    pub fn new(case_id: Uuid) -> Scoring {
-        let card = default_scorecard();
+    pub fn new(case_id: Uuid, card: Scorecard) -> Scoring {
         Scoring {
             case_id,
             values: vec![None; card.criteria.len()],
@@ -104,7 +103,7 @@ pub fn open(app: &mut App, case_id: Uuid) -> Vec<Cmd> {
     }
     // A review begun on this case and closed comes back as it was left.
     let kept = app.scoring_drafts.remove(&case_id);
-    app.scoring = Some(kept.unwrap_or_else(|| Scoring::new(case_id)));
+    app.scoring = Some(kept.unwrap_or_else(|| Scoring::new(case_id, app.scorecard.clone())));
     cmds
 }
 
@@ -390,6 +389,7 @@ mod tests {
     use crate::console::testing::{id, lead_scene, screen};
     use crate::domain::case::{CaseStatus, Resolution};
     use crate::domain::rasa::{fold, StepEntry};
+    use crate::domain::scorecard::default_scorecard;
     use crate::local::overlay::Synced;
 
     fn press(app: &mut App, code: KeyCode) -> Vec<Cmd> {
@@ -528,7 +528,7 @@ mod tests {
         assert!(app.scoring.is_none());
         assert!(app.work.as_ref().unwrap().message.as_ref().unwrap().1.contains("Not resolved yet"));
         // A review the local store refused stays open with the reason.
-        app.scoring = Some(Scoring::new(case_id));
+        app.scoring = Some(Scoring::new(case_id, default_scorecard()));
         app.scoring.as_mut().unwrap().values = vec![Some(1); 7];
         let write = Write::Review { case: case_id, scores: vec![], coaching: None };
         update(&mut app, Msg::Written { write, result: Err(crate::domain::Invalid::general("no case here")) });

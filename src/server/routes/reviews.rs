@@ -10,7 +10,7 @@ use utoipa::IntoParams;
 
 use crate::casework;
 use crate::domain::new_id;
-use crate::domain::scorecard::{default_scorecard, Answer, Scorecard};
+use crate::domain::scorecard::{Answer, Scorecard};
 use crate::server::extract::{parse_id, parse_id_list, parse_limit, AgentAuth, ApiJson, ApiQuery};
 use crate::server::problem::{ApiResult, Problem};
 use crate::server::{in_transaction, AppState};
@@ -22,8 +22,8 @@ pub use crate::domain::scorecard::MAX_COACHING_CHARS;
     responses(
         (status = 200, description = "The scorecard reviews are scored on: its criteria, weights, scales, auto-fail items", body = Scorecard),
         (status = "4XX", description = "A problem", body = Problem, content_type = "application/problem+json")))]
-pub async fn scorecard(AgentAuth(_agent): AgentAuth) -> ApiResult<Json<Scorecard>> {
-    Ok(Json(default_scorecard()))
+pub async fn scorecard(State(state): State<AppState>, AgentAuth(_agent): AgentAuth) -> ApiResult<Json<Scorecard>> {
+    Ok(Json((*state.store.scorecard()).clone()))
 }
 
 #[utoipa::path(post, path = "/api/v1/cases/{id}/reviews", tag = "reviews", request_body = NewReviewRequest,
@@ -38,7 +38,9 @@ pub async fn create(
     ApiJson(req): ApiJson<NewReviewRequest>,
 ) -> ApiResult<(StatusCode, Json<Review>)> {
     let id = parse_id("case", &raw_id)?;
-    let review = in_transaction!(state.store, tx => casework::reviews::add_review(&mut tx, &lead, new_id(), id, req));
+    let card = state.store.scorecard();
+    let review =
+        in_transaction!(state.store, tx => casework::reviews::add_review(&mut tx, &lead, &card, new_id(), id, req));
     Ok((StatusCode::CREATED, Json(review)))
 }
 
