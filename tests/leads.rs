@@ -274,6 +274,16 @@ async fn summary_report_figures(s: &TestServer) {
          "time": in_period, "casebookcase": ids[1], "data": {"score": 3}},
         {"specversion": "1.0", "id": "s5", "source": "survey", "type": "x.nps_response", "subject": "C-9",
          "time": in_period, "customername": "Nobody", "data": {"score": 8}},
+        // Scores that are not whole numbers within the scale are left out: 4.5, "5", 7 of 5,
+        // none at all.
+        {"specversion": "1.0", "id": "s6", "source": "survey", "type": "x.csat_response", "subject": "C-1",
+         "time": in_period, "casebookcase": ids[0], "data": {"score": 4.5}},
+        {"specversion": "1.0", "id": "s7", "source": "survey", "type": "x.csat_response", "subject": "C-1",
+         "time": in_period, "casebookcase": ids[0], "data": {"score": "5"}},
+        {"specversion": "1.0", "id": "s8", "source": "survey", "type": "x.csat_response", "subject": "C-1",
+         "time": in_period, "casebookcase": ids[0], "data": {"score": 7}},
+        {"specversion": "1.0", "id": "s9", "source": "survey", "type": "x.csat_response", "subject": "C-1",
+         "time": in_period, "casebookcase": ids[0], "data": {"rating": 5}},
     ]);
     let r = s.events(&survey, "application/cloudevents-batch+json", events).await;
     assert_eq!(r.status, 200, "{}", r.json);

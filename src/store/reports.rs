@@ -280,13 +280,32 @@ impl Store {
             });
         }
 
-        // Survey answers, each for its case: named, or the latest resolved shortly before.
+        // Survey answers, each for its case: named, or the latest resolved shortly before;
+        // summed in SQL by queue, agent, kind and day (a score is a whole number in the
+        // event's data: `{"score": 4}`; NPS 0–10, CSAT 1–5, anything else left out).
         let window = SURVEY_WINDOW_DAYS * 86_400_000_000;
+        let (kind_of, score) = match self.backend() {
+            super::Backend::Sqlite => (
+                "CASE WHEN instr(e.kind, 'nps') > 0 THEN 'nps' WHEN instr(e.kind, 'csat') > 0 THEN 'csat' END",
+                "CASE WHEN json_valid(e.data) AND json_type(e.data, '$.score') = 'integer' \
+                 THEN json_extract(e.data, '$.score') END",
+            ),
+            super::Backend::Postgres => (
+                "CASE WHEN strpos(e.kind, 'nps') > 0 THEN 'nps' WHEN strpos(e.kind, 'csat') > 0 THEN 'csat' END",
+                "CASE WHEN (e.data::jsonb ->> 'score') ~ '^-?[0-9]{1,18}$' \
+                 AND jsonb_typeof(e.data::jsonb -> 'score') = 'number' THEN (e.data::jsonb ->> 'score')::bigint END",
+            ),
+        };
         let mut sql = Sql::new(
             self.backend(),
             &format!(
-                "SELECT c.queue AS q, COALESCE(c.assignee_id, '') AS a, s.kind, s.data, s.d FROM (SELECT e.kind, e.data, \
-                 e.occurred_at / {DAY} AS d, \
+                "SELECT c.queue AS q, COALESCE(c.assignee_id, '') AS a, s.d, \
+                 SUM(CASE WHEN s.k = 'nps' AND s.v BETWEEN 0 AND 10 THEN 1 ELSE 0 END) AS nps_n, \
+                 SUM(CASE WHEN s.k = 'nps' AND s.v BETWEEN 9 AND 10 THEN 1 ELSE 0 END) AS promoters, \
+                 SUM(CASE WHEN s.k = 'nps' AND s.v BETWEEN 0 AND 6 THEN 1 ELSE 0 END) AS detractors, \
+                 SUM(CASE WHEN s.k = 'csat' AND s.v BETWEEN 1 AND 5 THEN 1 ELSE 0 END) AS csat_n, \
+                 CAST(SUM(CASE WHEN s.k = 'csat' AND s.v BETWEEN 1 AND 5 THEN s.v ELSE 0 END) AS BIGINT) AS csat_sum \
+                 FROM (SELECT {kind_of} AS k, {score} AS v, e.occurred_at / {DAY} AS d, \
                  COALESCE(e.case_id, (SELECT c2.id FROM cases c2 WHERE c2.customer_id = e.customer_id \
                  AND c2.resolved_at <= e.occurred_at AND c2.resolved_at > e.occurred_at - {window} \
                  ORDER BY c2.resolved_at DESC LIMIT 1)) AS cid \
@@ -294,29 +313,25 @@ impl Store {
             ),
         );
         sql.bind(f).push(" AND e.occurred_at < ").bind(u);
-        sql.push(") s JOIN cases c ON c.id = s.cid WHERE 1 = 1");
+        sql.push(") s JOIN cases c ON c.id = s.cid WHERE s.k IS NOT NULL AND s.v IS NOT NULL");
         team_filter(&mut sql, teams, "c.");
+        sql.push(" GROUP BY c.queue, c.assignee_id, s.d");
         for r in self.rows(sql).await? {
-            let kind = col_str(&r, "kind")?;
-            let score = serde_json::from_str::<serde_json::Value>(&col_str(&r, "data")?)
-                .ok()
-                .and_then(|d| d.get("score").and_then(|s| s.as_i64()));
-            let Some(score) = score else { continue };
             let (q, a) = (col_str(&r, "q")?, col_str(&r, "a")?);
-            if kind.contains("nps") && (0..=10).contains(&score) {
-                t.add(&q, &a, |x| {
-                    x.nps_responses += 1;
-                    x.promoters += i64::from(score >= 9);
-                    x.detractors += i64::from(score <= 6);
-                });
-            } else if kind.contains("csat") && (1..=5).contains(&score) {
-                t.add(&q, &a, |x| {
-                    x.csat_responses += 1;
-                    x.csat_sum += score;
-                });
+            let (nps_n, promoters, detractors) =
+                (col_i64(&r, "nps_n")?, col_i64(&r, "promoters")?, col_i64(&r, "detractors")?);
+            let (csat_n, csat_sum) = (col_i64(&r, "csat_n")?, col_i64(&r, "csat_sum")?);
+            t.add(&q, &a, |x| {
+                x.nps_responses += nps_n;
+                x.promoters += promoters;
+                x.detractors += detractors;
+                x.csat_responses += csat_n;
+                x.csat_sum += csat_sum;
+            });
+            if csat_n > 0 {
                 let day = t.days.entry(col_i64(&r, "d")?).or_default();
-                day.csat_responses += 1;
-                day.csat_sum += score;
+                day.csat_responses += csat_n;
+                day.csat_sum += csat_sum;
             }
         }
 
