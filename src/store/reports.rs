@@ -98,9 +98,12 @@ fn median(counts: Option<&BTreeMap<i64, i64>>) -> Option<i64> {
     Some(if n % 2 == 1 { upper } else { (*at(n / 2 - 1)?.0 + upper) / 2 })
 }
 
+/// `[start, end)`: microseconds, or day numbers.
+type Span = (i64, i64);
+
 /// The whole days of `[f, u)` (as day numbers, `[first, end)`), and the parts before and after
 /// them; none whole: the period itself.
-fn split_days(f: i64, u: i64) -> (Option<(i64, i64)>, Vec<(i64, i64)>) {
+fn split_days(f: i64, u: i64) -> (Option<Span>, Vec<Span>) {
     let (first, end) = ((f + DAY - 1).div_euclid(DAY), u.div_euclid(DAY));
     if first >= end {
         return (None, vec![(f, u)]);
