@@ -791,7 +791,19 @@ pub async fn seed(store: &Store, opts: &SeedOptions, mut progress: impl FnMut(us
         progress(end);
         start = end;
     }
+    // The billing team's office hours: its waiting cases' clocks count only them from now on.
+    let hours = demo_schedule();
+    store.put_schedule(&hours).await.map_err(|e| StoreError::Corrupt(format!("demo schedule: {e}")))?;
+    store
+        .assign_schedule(crate::store::schedules::Scope::Team, "billing", Some(&hours.name))
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("demo schedule: {e}")))?;
     Ok(report)
+}
+
+/// The billing team's office hours (`billing-hours.toml`).
+fn demo_schedule() -> crate::domain::schedule::ScheduleSpec {
+    toml::from_str(include_str!("billing-hours.toml")).expect("the demo's schedule reads (a test checks)")
 }
 
 /// The default anchor: now, to the minute.
@@ -811,6 +823,13 @@ mod tests {
             seed: 7,
             anchor: crate::domain::time::parse_rfc3339("2026-01-15T12:00:00Z").unwrap(),
         }
+    }
+
+    #[test]
+    fn the_demo_schedule_reads() {
+        let spec = demo_schedule();
+        let hours = spec.schedule().unwrap();
+        assert_eq!(hours.name, "billing-hours");
     }
 
     #[test]
