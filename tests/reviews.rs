@@ -131,14 +131,6 @@ async fn reviews_scored_acknowledged_disputed(s: &TestServer) {
 
 both_backends!(reviews_scored_acknowledged_disputed);
 
-/// A port nothing listens on: the server "down".
-async fn dead_server() -> String {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", l.local_addr().unwrap());
-    drop(l);
-    url
-}
-
 /// Reviews go through the outbox like all case work: a lead scores offline, the agent answers
 /// offline; each reaches the server once (a replay is a duplicate), and what the server refuses
 /// stays in the outbox for the console to show.
@@ -166,7 +158,7 @@ async fn reviews_sync_through_the_outbox(s: &TestServer) {
     assert_eq!(r.status, 200, "{}", r.json);
 
     let dir = tempfile::tempdir().unwrap();
-    let offline_url = dead_server().await;
+    let offline_url = common::dead_server().await;
     let lead_store = LocalStore::open(&dir.path().join("lena.db")).await.unwrap();
     let lead_online = ApiClient::new(&s.base, &lena).unwrap();
     let lead_offline = ApiClient::new(&offline_url, &lena).unwrap();

@@ -94,14 +94,6 @@ fn note(body: &str) -> NewNoteRequest {
     NewNoteRequest { body: body.into(), visibility: None }
 }
 
-/// A port nothing listens on: the server "down".
-async fn dead_server() -> String {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", l.local_addr().unwrap());
-    drop(l);
-    url
-}
-
 async fn offline_work_reaches_the_server_once(s: &TestServer) {
     let (_, admin) = s.agent("root", Role::Admin, &[]).await;
     let (anna, token) = s.agent("anna", Role::Agent, &["support"]).await;
@@ -117,7 +109,7 @@ async fn offline_work_reaches_the_server_once(s: &TestServer) {
     assert!(first.is_clean());
 
     // Offline: the whole case.
-    let offline = ApiClient::new(&dead_server().await, &token).unwrap();
+    let offline = ApiClient::new(&common::dead_server().await, &token).unwrap();
     let case = store.open_case(case_request(&customer, "Parcel lost")).await.unwrap();
     assert_eq!(case.assignee_id, Some(anna.id));
     store.add_note(case.id, note("Customer called, upset")).await.unwrap();
@@ -418,7 +410,7 @@ async fn the_engine_reports_offline_and_catches_up() {
     let case = store.open_case(case_request(&customer, "Engine")).await.unwrap();
 
     // The proxy leads nowhere: the server is "down".
-    let dead: std::net::SocketAddr = dead_server().await.trim_start_matches("http://").parse().unwrap();
+    let dead: std::net::SocketAddr = common::dead_server().await.trim_start_matches("http://").parse().unwrap();
     let proxy = FaultProxy::start(dead).await;
     let opts = EngineOptions {
         poll: Duration::from_secs(30),

@@ -397,7 +397,11 @@ mod tests {
                     agent_id: Some(id(9)),
                     reviewer_id: id(2),
                     scorecard: "rasa".into(),
-                    scores: vec![],
+                    scores: crate::domain::scorecard::default_scorecard()
+                        .criteria
+                        .iter()
+                        .map(|c| crate::domain::scorecard::Score { criterion: c.id.clone(), value: 1, comment: None })
+                        .collect(),
                     coaching: Some("More questions".into()),
                     percent: 80.0,
                     failed: false,

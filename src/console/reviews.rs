@@ -237,7 +237,11 @@ mod tests {
             agent_id: Some(id(9)),
             reviewer_id: id(2),
             scorecard: "rasa".into(),
-            scores: vec![Score { criterion: "receive".into(), value: 4, comment: None }],
+            scores: crate::domain::scorecard::default_scorecard()
+                .criteria
+                .iter()
+                .map(|c| Score { criterion: c.id.clone(), value: c.scale, comment: None })
+                .collect(),
             coaching: Some(coaching.into()),
             percent,
             failed: percent == 0.0,

@@ -283,6 +283,14 @@ impl TestServer {
     }
 }
 
+/// A port nothing listens on: the server "down".
+pub async fn dead_server() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    drop(l);
+    url
+}
+
 /// A pushed operation with a fresh id.
 pub fn op(seq: i64, kind: &str, payload: Value) -> Value {
     serde_json::json!({"id": uuid::Uuid::now_v7(), "seq": seq, "kind": kind, "payload": payload})
