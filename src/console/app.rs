@@ -237,7 +237,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             vec![]
         }
         Msg::Scorecard(card) => {
-            app.scorecard = *card;
+            // A card that does not check (none of the server's do) leaves the one in use.
+            if card.check().is_ok() {
+                app.scorecard = *card;
+            }
             vec![]
         }
         Msg::Article { result, offline } => {

@@ -71,11 +71,15 @@ impl Tally {
 }
 
 impl Tally {
-    /// Counts `n` handle times of `secs` for the queue, the agent and the total.
-    fn handled(&mut self, queue: &str, agent: &str, secs: i64, n: i64) {
-        *self.handle_total.entry(secs).or_default() += n;
-        *self.handle_queue.entry(queue.to_string()).or_default().entry(secs).or_default() += n;
-        *self.handle_agent.entry(agent.to_string()).or_default().entry(secs).or_default() += n;
+    /// Counts handle times (seconds → how many) for the queue, the agent and the total.
+    fn handled(&mut self, queue: &str, agent: &str, times: &BTreeMap<i64, i64>) {
+        let by_queue = self.handle_queue.entry(queue.to_string()).or_default();
+        let by_agent = self.handle_agent.entry(agent.to_string()).or_default();
+        for (secs, n) in times {
+            *self.handle_total.entry(*secs).or_default() += n;
+            *by_queue.entry(*secs).or_default() += n;
+            *by_agent.entry(*secs).or_default() += n;
+        }
     }
 }
 
@@ -188,9 +192,7 @@ impl Store {
                 let d = t.days.entry(day).or_default();
                 d.opened += x.opened;
                 d.resolved += x.resolved;
-                for (secs, n) in &x.handle {
-                    t.handled(&q, &a, *secs, *n);
-                }
+                t.handled(&q, &a, &x.handle);
             }
             // Of the period's openings, those still waiting and past due now: a figure of the
             // moment, read from the waiting cases alone.
@@ -251,7 +253,7 @@ impl Store {
                     *x.outcomes.entry(outcome.clone()).or_default() += 1;
                 });
                 t.days.entry(col_i64(&r, "d")?).or_default().resolved += 1;
-                t.handled(&q, &a, h, 1);
+                t.handled(&q, &a, &BTreeMap::from([(h, 1)]));
             }
         }
 

@@ -535,5 +535,10 @@ mod tests {
         let s = app.scoring.as_ref().unwrap();
         assert_eq!(s.message, Some((true, "no case here".to_string())));
         assert_eq!(s.values, vec![Some(1); 7]);
+        // A scorecard from the server that does not check is not taken (no criteria: nothing
+        // to score, and nothing to draw).
+        let empty = Scorecard { criteria: vec![], ..default_scorecard() };
+        update(&mut app, Msg::Scorecard(Box::new(empty)));
+        assert_eq!(app.scorecard.criteria.len(), 7);
     }
 }
