@@ -737,6 +737,7 @@ async fn a_lead_scores_a_case_and_the_agent_sees_and_acknowledges_it() {
     login(&anna_env, &s.base, &anna_t);
     let mut c = Console::start(&[], &anna_env, 24, 100);
     c.wait_for("● online");
+    c.wait_for("1 review to answer (V)");
     c.keys("V");
     let text = c.wait_for("Summarise before refunding");
     assert!(text.contains("100 %") && text.contains("to answer"), "{text}");

@@ -93,6 +93,8 @@ pub struct App {
     pub knowledge: Option<super::knowledge::KnowledgeState>,
     /// The agent's quality reviews, when open.
     pub reviews: Option<super::reviews::ReviewsState>,
+    /// The agent's reviews not answered yet, as last read (the status bar says so).
+    pub reviews_to_answer: usize,
     /// A lead's review being scored, when open.
     pub scoring: Option<super::lead::scoring::Scoring>,
     /// Reviews begun and closed before recording, by case: `S` brings them back.
@@ -144,6 +146,7 @@ impl App {
             scorecard: Default::default(),
             reviews: None,
             scoring: None,
+            reviews_to_answer: 0,
             scoring_drafts: Default::default(),
             knowledge: None,
             language: "en".into(),
@@ -229,6 +232,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             vec![]
         }
         Msg::Reviews { result, offline } => {
+            if let Ok(list) = &result {
+                app.reviews_to_answer =
+                    list.iter().filter(|r| r.answer == crate::domain::scorecard::Answer::Open).count();
+            }
             super::reviews::loaded(app, result, offline);
             vec![]
         }

@@ -85,6 +85,12 @@ fn status_bar(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         spans.push(Span::styled("│", bar));
         spans.push(Span::styled(text, bar.fg(theme.color(Slot::Warn)).add_modifier(Modifier::BOLD)));
     }
+    if app.reviews_to_answer > 0 {
+        let n = app.reviews_to_answer;
+        let text = if n == 1 { " 1 review to answer (V) ".to_string() } else { format!(" {n} reviews to answer (V) ") };
+        spans.push(Span::styled("│", bar));
+        spans.push(Span::styled(text, bar.fg(theme.color(Slot::Info)).add_modifier(Modifier::BOLD)));
+    }
     spans.push(Span::styled(" ? help ", bar.add_modifier(Modifier::DIM)));
     frame.render_widget(Paragraph::new(Line::from(spans)).style(bar), area);
 }

@@ -64,6 +64,7 @@ pub fn answered(app: &mut App, review: Uuid, answer: Answer, result: Result<(), 
             if let Some(x) = r.reviews.iter_mut().find(|x| x.id == review) {
                 x.answer = answer;
             }
+            app.reviews_to_answer = r.reviews.iter().filter(|x| x.answer == Answer::Open).count();
         }
         Err(e) => r.message = Some((true, e)),
     }
@@ -274,6 +275,7 @@ mod tests {
         for (w, h) in [(80u16, 24u16), (160, 48)] {
             insta::assert_snapshot!(format!("my_reviews_{w}x{h}"), screen(&app, &theme, w, h));
         }
+        assert_eq!(app.reviews_to_answer, 2, "the status bar says two wait");
         assert_eq!(press(&mut app, KeyCode::Char('a')), answer(id(501), Answer::Acknowledged));
         // The second: disputed on the follow-up, with a reason typed at full speed.
         press(&mut app, KeyCode::Char('j'));
@@ -292,6 +294,10 @@ mod tests {
         let write = crate::console::msg::Write::ReviewAnswer { review: id(502), answer: dispute };
         update(&mut app, Msg::Written { write, result: Ok(None) });
         assert!(app.reviews.as_ref().unwrap().reviews[1].answer != Answer::Open, "shown answered, to send");
+        assert_eq!(
+            app.reviews_to_answer, 1,
+            "the first is still open here (its acknowledgement was not recorded in this test)"
+        );
         assert!(press(&mut app, KeyCode::Char('a')).is_empty(), "answered once");
         press(&mut app, KeyCode::Esc);
         assert!(app.reviews.is_none());

@@ -164,7 +164,14 @@ pub async fn run(opts: ConsoleOptions) -> anyhow::Result<()> {
     terminal.clear()?;
     let result: anyhow::Result<()> = async {
         run_cmds(
-            vec![Cmd::LoadHome, Cmd::LoadAgents, Cmd::LoadMacros, Cmd::LoadSchedules, Cmd::LoadScorecard],
+            vec![
+                Cmd::LoadHome,
+                Cmd::LoadAgents,
+                Cmd::LoadMacros,
+                Cmd::LoadSchedules,
+                Cmd::LoadScorecard,
+                Cmd::LoadMyReviews,
+            ],
             &store,
             &client,
             &engine,
