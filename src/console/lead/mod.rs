@@ -54,6 +54,9 @@ pub struct LeadState {
     pub closed_customers: std::collections::HashMap<Uuid, String>,
     /// The listed cases' quality scores, as their reviews give them.
     pub closed_quality: std::collections::HashMap<Uuid, Quality>,
+    /// The listed cases' reviews as the server gave them, oldest first (the scoring view shows
+    /// them, with the agent's answers).
+    pub closed_reviews: std::collections::HashMap<Uuid, Vec<crate::wire::reviews::Review>>,
 }
 
 /// A case's quality: the average of its reviews' scores, how many, whether one failed, and
@@ -64,6 +67,8 @@ pub struct Quality {
     pub reviews: usize,
     pub failed: bool,
     pub waiting: bool,
+    /// The agent disputed one of them.
+    pub disputed: bool,
 }
 
 impl Quality {
@@ -82,6 +87,9 @@ impl Quality {
         }
         if self.reviews > 1 {
             s.push_str(&format!(" ×{}", self.reviews));
+        }
+        if self.disputed {
+            s.push_str(" ⚑");
         }
         if self.waiting {
             s.push_str(" ⇡");
@@ -235,8 +243,14 @@ mod tests {
                 created_at: now,
                 answered_at: None,
             };
-            update(&mut app, Msg::CaseReviews(vec![review(1, 90.0), review(2, 80.0)]));
-            assert_eq!(app.lead.closed_quality[&case_id].label(), "85 % ×2");
+            let mut disputed = review(2, 80.0);
+            disputed.answer = crate::domain::scorecard::Answer::Disputed {
+                criterion: "ask".into(),
+                reason: "I asked three questions".into(),
+            };
+            update(&mut app, Msg::CaseReviews(vec![review(1, 90.0), disputed]));
+            assert_eq!(app.lead.closed_quality[&case_id].label(), "85 % ×2 ⚑");
+            assert_eq!(app.lead.closed_reviews[&case_id].len(), 2);
             app.agents = vec![crate::domain::agent::Agent {
                 id: app.lead.cases[0].case.assignee_id.unwrap_or(id(1)),
                 name: "anna".into(),

@@ -61,12 +61,18 @@ pub fn loaded(app: &mut App, r: Result<Vec<Case>, String>) -> Vec<Cmd> {
 /// The listed cases' reviews: each case's quality (reviews recorded here and not synced yet
 /// stay counted until the server has them).
 pub fn scored(app: &mut App, reviews: Vec<crate::wire::reviews::Review>) -> Vec<Cmd> {
-    let q = &mut app.lead.closed_quality;
-    q.retain(|_, v| v.waiting);
+    app.lead.closed_quality.retain(|_, v| v.waiting);
     let mut fresh: std::collections::HashMap<uuid::Uuid, super::Quality> = Default::default();
     for r in &reviews {
-        fresh.entry(r.case_id).or_default().add(r.percent, r.failed);
+        let q = fresh.entry(r.case_id).or_default();
+        q.add(r.percent, r.failed);
+        q.disputed |= matches!(r.answer, crate::domain::scorecard::Answer::Disputed { .. });
     }
+    app.lead.closed_reviews.clear();
+    for r in reviews {
+        app.lead.closed_reviews.entry(r.case_id).or_default().push(r);
+    }
+    let q = &mut app.lead.closed_quality;
     for (case, quality) in fresh {
         // The server has at least what was recorded here once it lists as many.
         if q.get(&case).is_none_or(|w| w.reviews <= quality.reviews) {

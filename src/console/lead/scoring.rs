@@ -363,9 +363,32 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         lines.push(Line::from(spans));
     }
     frame.render_widget(Paragraph::new(lines), crit);
-    // The criterion in view: all the case holds for it.
+    // Earlier reviews of the case, with the agent's answers (a dispute's reason to read before
+    // scoring again), then the criterion in view: all the case holds for it.
+    let mut lines = Vec::new();
+    for r in app.lead.closed_reviews.get(&s.case_id).into_iter().flatten() {
+        let by = app.agents.iter().find(|a| a.id == r.reviewer_id).map_or("someone", |a| a.name.as_str());
+        let score = if r.failed { "failed".to_string() } else { format!("{:.0} %", r.percent) };
+        let answer = match &r.answer {
+            crate::domain::scorecard::Answer::Open => "not answered yet".to_string(),
+            crate::domain::scorecard::Answer::Acknowledged => "acknowledged".to_string(),
+            crate::domain::scorecard::Answer::Disputed { criterion, reason } => {
+                format!("disputed {criterion}: “{reason}”")
+            }
+        };
+        let slot = if matches!(r.answer, crate::domain::scorecard::Answer::Disputed { .. }) {
+            Slot::Warn
+        } else {
+            Slot::TextMuted
+        };
+        // Whole (wrapped): the agent's reason is what the lead must read.
+        lines.push(Line::styled(
+            format!("Reviewed before: {score} by {by}, {} — {answer}", relative(app.now, r.created_at)),
+            theme.fg(slot),
+        ));
+    }
     let c = &s.card.criteria[s.selected.min(s.card.criteria.len() - 1)];
-    let mut lines = vec![Line::styled(fit(&format!("── {} ", c.title), iw), theme.fg(Slot::Title))];
+    lines.push(Line::styled(fit(&format!("── {} ", c.title), iw), theme.fg(Slot::Title)));
     match data {
         Some(d) => lines
             .extend(evidence(c, d, app.now, &app.agents).into_iter().map(|l| Line::styled(l, theme.fg(Slot::Text)))),
@@ -411,14 +434,37 @@ mod tests {
             resolved_by: id(1),
             resolved_at: now - Duration::hours(3),
         });
-        app.agents = vec![crate::domain::agent::Agent {
-            id: id(1),
-            name: "anna".into(),
-            role: crate::domain::agent::Role::Agent,
+        let agent = |n: u128, name: &str, role| crate::domain::agent::Agent {
+            id: id(n),
+            name: name.into(),
+            role,
             teams: vec!["billing".into()],
             created_at: now,
-        }];
+        };
+        app.agents = vec![
+            agent(1, "anna", crate::domain::agent::Role::Agent),
+            agent(2, "mia", crate::domain::agent::Role::Lead),
+        ];
         update(&mut app, Msg::Closed(Ok(vec![closed.clone()])));
+        // Reviewed once before, and the agent disputed it.
+        let earlier = crate::wire::reviews::Review {
+            id: id(601),
+            case_id: closed.id,
+            agent_id: Some(id(1)),
+            reviewer_id: id(2),
+            scorecard: "rasa".into(),
+            scores: vec![],
+            coaching: Some("Ask more".into()),
+            percent: 72.5,
+            failed: false,
+            answer: crate::domain::scorecard::Answer::Disputed {
+                criterion: "ask".into(),
+                reason: "I asked which card and which day".into(),
+            },
+            created_at: now - Duration::hours(1),
+            answered_at: Some(now - Duration::minutes(30)),
+        };
+        update(&mut app, Msg::CaseReviews(vec![earlier]));
         app.stack.push(View::Closed);
         let entry = |step, notes: &str, mins| StepEntry {
             step,
@@ -483,6 +529,7 @@ mod tests {
         }
         press(&mut app, KeyCode::Esc);
         app.scoring.as_mut().unwrap().selected = 3;
+        assert_eq!(app.lead.closed_reviews.get(&case_id).map(Vec::len), Some(1), "the earlier review is kept");
         for (w, h) in [(80u16, 24u16), (160, 48)] {
             insta::assert_snapshot!(format!("lead_scoring_{w}x{h}"), screen(&app, &theme, w, h));
         }
