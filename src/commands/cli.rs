@@ -216,6 +216,12 @@ enum AdminCommand {
         #[command(flatten)]
         db: DatabaseArg,
     },
+    /// Count the report's daily rollups afresh from the cases (after cases were written around
+    /// casebook, or by an older version beside this one); safe at any time
+    RecountReport {
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
 }
 
 #[derive(Subcommand)]
@@ -535,6 +541,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let store = db.open().await?;
                 let dropped = store.compact_changes(i64::MAX).await?;
                 println!("Dropped {dropped} superseded changes from the feed.");
+            }
+            AdminCommand::RecountReport { db } => {
+                let store = db.open().await?;
+                let t = std::time::Instant::now();
+                store.rebuild_report_days().await?;
+                println!(
+                    "Counted the report's daily rollups afresh from the cases in {:.1} s.",
+                    t.elapsed().as_secs_f64()
+                );
             }
         },
         Command::Seed { customers, events_per_customer, seed, anchor, db } => {
