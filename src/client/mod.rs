@@ -207,15 +207,6 @@ impl ApiClient {
         Ok(list.reviews)
     }
 
-    /// Acknowledges or disputes a review.
-    pub async fn answer_review(
-        &self,
-        id: Uuid,
-        answer: &crate::domain::scorecard::Answer,
-    ) -> Result<crate::wire::reviews::Review, ClientError> {
-        self.send(self.http.put(format!("{}/api/v1/reviews/{id}/answer", self.base)).json(answer)).await
-    }
-
     /// The team's macros.
     pub async fn macros(&self) -> Result<Vec<crate::domain::macros::Macro>, ClientError> {
         #[derive(serde::Deserialize)]

@@ -391,24 +391,8 @@ mod tests {
                 app.scoring = Some(s);
             }
             Mode::Reviews | Mode::Dispute => {
-                let review = crate::wire::reviews::Review {
-                    id: id(500),
-                    case_id: id(10),
-                    agent_id: Some(id(9)),
-                    reviewer_id: id(2),
-                    scorecard: "rasa".into(),
-                    scores: crate::domain::scorecard::default_scorecard()
-                        .criteria
-                        .iter()
-                        .map(|c| crate::domain::scorecard::Score { criterion: c.id.clone(), value: 1, comment: None })
-                        .collect(),
-                    coaching: Some("More questions".into()),
-                    percent: 80.0,
-                    failed: false,
-                    answer: crate::domain::scorecard::Answer::Open,
-                    created_at: app.now,
-                    answered_at: None,
-                };
+                let mut review = crate::console::testing::review(500, id(10), 80.0, app.now);
+                review.coaching = Some("More questions".into());
                 app.reviews = Some(crate::console::reviews::ReviewsState {
                     reviews: vec![review],
                     disputing: (mode == Mode::Dispute).then(|| (0, "x".to_string())),

@@ -229,27 +229,12 @@ mod tests {
     use crate::console::msg::Msg;
     use crate::console::testing::{agent_scene, id, screen};
     use crate::console::theme::Theme;
-    use crate::domain::scorecard::Score;
 
     fn review(now: chrono::DateTime<chrono::Utc>, n: u128, percent: f64, coaching: &str) -> Review {
-        Review {
-            id: id(500 + n),
-            case_id: id(10),
-            agent_id: Some(id(9)),
-            reviewer_id: id(2),
-            scorecard: "rasa".into(),
-            scores: crate::domain::scorecard::default_scorecard()
-                .criteria
-                .iter()
-                .map(|c| Score { criterion: c.id.clone(), value: c.scale, comment: None })
-                .collect(),
-            coaching: Some(coaching.into()),
-            percent,
-            failed: percent == 0.0,
-            answer: Answer::Open,
-            created_at: now - chrono::Duration::hours(n as i64 + 1),
-            answered_at: None,
-        }
+        let mut r =
+            crate::console::testing::review(500 + n, id(10), percent, now - chrono::Duration::hours(n as i64 + 1));
+        r.coaching = Some(coaching.into());
+        r
     }
 
     fn press(app: &mut App, code: KeyCode) -> Vec<Cmd> {

@@ -319,6 +319,30 @@ pub fn lead_scene() -> App {
     app
 }
 
+/// A review of `case` for the tests: every criterion of the built-in card at full marks, by
+/// reviewer `id(2)` of agent `id(9)`, open, made at `at`; `percent` as given (0: failed).
+pub fn review(n: u128, case: Uuid, percent: f64, at: DateTime<Utc>) -> crate::wire::reviews::Review {
+    use crate::domain::scorecard::{default_scorecard, Answer, Score};
+    crate::wire::reviews::Review {
+        id: id(n),
+        case_id: case,
+        agent_id: Some(id(9)),
+        reviewer_id: id(2),
+        scorecard: "rasa".into(),
+        scores: default_scorecard()
+            .criteria
+            .iter()
+            .map(|c| Score { criterion: c.id.clone(), value: c.scale, comment: None })
+            .collect(),
+        coaching: None,
+        percent,
+        failed: percent == 0.0,
+        answer: Answer::Open,
+        created_at: at,
+        answered_at: None,
+    }
+}
+
 /// The agent's scene with the first case open in the case view, loaded, a RASA step done.
 pub fn case_scene() -> App {
     let mut app = agent_scene();

@@ -307,19 +307,6 @@ impl LocalStore {
             .collect())
     }
 
-    /// The reviews of a case recorded here and not sent yet.
-    pub async fn pending_reviews(&self, case_id: Uuid) -> Result<Vec<(Uuid, NewReviewRequest)>> {
-        let mut conn = self.reader().acquire().await?;
-        let ops = ops_where(&mut conn, "state = 'pending' AND case_id = ?", &case_id.to_string()).await?;
-        Ok(ops
-            .into_iter()
-            .filter_map(|o| match o.body {
-                OpBody::AddReview(p) => Some((p.review_id, p.fields)),
-                _ => None,
-            })
-            .collect())
-    }
-
     /// The next pending operations to push, in order, numbered for the device.
     pub async fn pending_batch(&self, limit: u32) -> Result<(Uuid, Vec<Operation>)> {
         let mut conn = self.reader().acquire().await?;

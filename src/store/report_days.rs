@@ -51,7 +51,7 @@ impl Totals {
         self.handle.retain(|_, n| *n != 0);
     }
 
-    pub fn is_zero(&self) -> bool {
+    fn is_zero(&self) -> bool {
         *self == Totals::default()
     }
 }
@@ -146,6 +146,20 @@ async fn add(tx: &mut Tx, diff: &BTreeMap<Key, Totals>) -> Result<()> {
         .bind(serde_json::to_string(&first).expect("a map of numbers serialises"))
         .execute(&mut **tx)
         .await?;
+        // A fact that left the row (the case reassigned, moved, resolved again) may leave it
+        // empty: then it goes (its handle times are all zero then too).
+        if t.opened < 0 || t.resolved < 0 {
+            sqlx::query(
+                "DELETE FROM report_days WHERE day = $1 AND team = $2 AND queue = $3 AND agent = $4 \
+                 AND opened = 0 AND resolved = 0",
+            )
+            .bind(*day)
+            .bind(team.clone())
+            .bind(queue.clone())
+            .bind(agent.clone())
+            .execute(&mut **tx)
+            .await?;
+        }
     }
     Ok(())
 }

@@ -174,10 +174,6 @@ impl Store {
             team_filter(&mut sql, teams, "");
             for r in self.rows(sql).await? {
                 let ((day, _, q, a), x) = super::report_days::totals_from_row(&r)?;
-                if x.is_zero() {
-                    // A row whose cases all went elsewhere (reassigned, moved).
-                    continue;
-                }
                 t.add(&q, &a, |y| {
                     y.opened += x.opened;
                     y.resolved += x.resolved;

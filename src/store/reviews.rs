@@ -4,7 +4,7 @@ use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
-use super::{col_json, col_opt_str, col_opt_ts, col_str, col_ts, col_uuid, to_json, Result, Store, Tx};
+use super::{col_json, col_opt_str, col_opt_ts, col_str, col_ts, col_uuid, to_json, Result, Sql, Store, Tx};
 use crate::domain::scorecard::Answer;
 use crate::domain::time::{now, to_micros};
 pub use crate::wire::reviews::Review;
@@ -72,14 +72,6 @@ pub async fn set_answer(tx: &mut Tx, id: Uuid, answer: &Answer) -> Result<bool> 
 }
 
 impl Store {
-    /// Keeps a review (checked by the caller), in a transaction of its own.
-    pub async fn add_review(&self, review: &Review) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        insert_review(&mut tx, review).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// A case's reviews, oldest first.
     pub async fn reviews_of(&self, case_id: Uuid) -> Result<Vec<Review>> {
         let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM reviews WHERE case_id = $1 ORDER BY created_at, id"))
@@ -95,14 +87,10 @@ impl Store {
         if case_ids.is_empty() {
             return Ok(vec![]);
         }
-        let marks: Vec<String> = (1..=case_ids.len()).map(|i| format!("${i}")).collect();
-        let sql =
-            format!("SELECT {COLUMNS} FROM reviews WHERE case_id IN ({}) ORDER BY created_at, id", marks.join(", "));
-        let mut q = sqlx::query(&sql);
-        for id in case_ids {
-            q = q.bind(id.to_string());
-        }
-        let rows = q.fetch_all(self.reader()).await?;
+        let mut sql = Sql::new(self.backend(), &format!("SELECT {COLUMNS} FROM reviews WHERE case_id IN ("));
+        sql.bind_list(case_ids.iter().map(Uuid::to_string)).push(") ORDER BY created_at, id");
+        let (text, args) = sql.finish();
+        let rows = sqlx::query_with(&text, args).fetch_all(self.reader()).await?;
         rows.iter().map(review_from_row).collect()
     }
 
@@ -116,11 +104,5 @@ impl Store {
         .fetch_all(self.reader())
         .await?;
         rows.iter().map(review_from_row).collect()
-    }
-
-    /// One review.
-    pub async fn review(&self, id: Uuid) -> Result<Option<Review>> {
-        let mut conn = self.reader().acquire().await?;
-        fetch_review(&mut conn, id).await
     }
 }

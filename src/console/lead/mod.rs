@@ -229,20 +229,7 @@ mod tests {
             let zoe = crate::domain::customer::Customer::named(customer, "Zoë Müller", app.now);
             update(&mut app, Msg::CustomerNames(vec![zoe]));
             let now = app.now;
-            let review = |n: u128, percent: f64| crate::wire::reviews::Review {
-                id: id(600 + n),
-                case_id,
-                agent_id: Some(id(1)),
-                reviewer_id: id(2),
-                scorecard: "rasa".into(),
-                scores: vec![],
-                coaching: None,
-                percent,
-                failed: false,
-                answer: crate::domain::scorecard::Answer::Open,
-                created_at: now,
-                answered_at: None,
-            };
+            let review = |n: u128, percent: f64| crate::console::testing::review(600 + n, case_id, percent, now);
             let mut disputed = review(2, 80.0);
             disputed.answer = crate::domain::scorecard::Answer::Disputed {
                 criterion: "ask".into(),

@@ -447,23 +447,12 @@ mod tests {
         ];
         update(&mut app, Msg::Closed(Ok(vec![closed.clone()])));
         // Reviewed once before, and the agent disputed it.
-        let earlier = crate::wire::reviews::Review {
-            id: id(601),
-            case_id: closed.id,
-            agent_id: Some(id(1)),
-            reviewer_id: id(2),
-            scorecard: "rasa".into(),
-            scores: vec![],
-            coaching: Some("Ask more".into()),
-            percent: 72.5,
-            failed: false,
-            answer: crate::domain::scorecard::Answer::Disputed {
-                criterion: "ask".into(),
-                reason: "I asked which card and which day".into(),
-            },
-            created_at: now - Duration::hours(1),
-            answered_at: Some(now - Duration::minutes(30)),
+        let mut earlier = crate::console::testing::review(601, closed.id, 72.5, now - Duration::hours(1));
+        earlier.answer = crate::domain::scorecard::Answer::Disputed {
+            criterion: "ask".into(),
+            reason: "I asked which card and which day".into(),
         };
+        earlier.answered_at = Some(now - Duration::minutes(30));
         update(&mut app, Msg::CaseReviews(vec![earlier]));
         app.stack.push(View::Closed);
         let entry = |step, notes: &str, mins| StepEntry {
