@@ -98,38 +98,46 @@ pub fn difference(before: Option<&Case>, after: Option<&Case>) -> BTreeMap<Key, 
 /// new case), `after` as it is now.
 pub(crate) async fn track(tx: &mut Tx, before: Option<&Case>, after: &Case) -> Result<()> {
     let diff = difference(before, Some(after));
-    add(tx, &diff).await
+    add(tx, &diff, false).await
 }
 
 /// Adds to the rows, in key order (two transactions touching the same rows lock them in the
-/// same order).
-async fn add(tx: &mut Tx, diff: &BTreeMap<Key, Totals>) -> Result<()> {
+/// same order); `fresh`: the table is empty (being filled), the rows are written as they are.
+async fn add(tx: &mut Tx, diff: &BTreeMap<Key, Totals>, fresh: bool) -> Result<()> {
     let backend = backend_of(tx);
     for ((day, team, queue, agent), t) in diff {
         // The handle times: added to the stored JSON by the database itself (keys and counts
-        // are numbers made here, written into the statement).
+        // are numbers made here, written into the statement). A case's change brings one or two;
+        // each one's old count is read from the row as stored, so the expression grows by one
+        // call per time, not twice.
         let mut handle = "report_days.handle".to_string();
         for (secs, n) in &t.handle {
             handle = match backend {
                 Backend::Sqlite => format!(
-                    "json_set({handle}, '$.\"{secs}\"', COALESCE(json_extract({handle}, '$.\"{secs}\"'), 0) + {n})"
+                    "json_set({handle}, '$.\"{secs}\"', COALESCE(json_extract(report_days.handle, '$.\"{secs}\"'), 0) + {n})"
                 ),
                 Backend::Postgres => format!(
-                    "(jsonb_set(({handle})::jsonb, '{{{secs}}}', to_jsonb(COALESCE((({handle})::jsonb ->> '{secs}')::bigint, 0) + {n})))::text"
+                    "(jsonb_set(({handle})::jsonb, '{{{secs}}}', to_jsonb(COALESCE((report_days.handle::jsonb ->> '{secs}')::bigint, 0) + {n})))::text"
                 ),
             };
         }
         let first: BTreeMap<String, i64> = t.handle.iter().map(|(s, n)| (s.to_string(), *n)).collect();
+        let on_conflict = if fresh {
+            String::new()
+        } else {
+            format!(
+                " ON CONFLICT (day, team, queue, agent) DO UPDATE SET \
+                 opened = report_days.opened + excluded.opened, resolved = report_days.resolved + excluded.resolved, \
+                 rasa_complete = report_days.rasa_complete + excluded.rasa_complete, late = report_days.late + excluded.late, \
+                 memorable = report_days.memorable + excluded.memorable, positive = report_days.positive + excluded.positive, \
+                 negative = report_days.negative + excluded.negative, \
+                 forgettable = report_days.forgettable + excluded.forgettable, handle = {handle}"
+            )
+        };
         sqlx::query(&format!(
             "INSERT INTO report_days (day, team, queue, agent, opened, resolved, rasa_complete, late, \
              memorable, positive, negative, forgettable, handle) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-             ON CONFLICT (day, team, queue, agent) DO UPDATE SET \
-             opened = report_days.opened + excluded.opened, resolved = report_days.resolved + excluded.resolved, \
-             rasa_complete = report_days.rasa_complete + excluded.rasa_complete, late = report_days.late + excluded.late, \
-             memorable = report_days.memorable + excluded.memorable, positive = report_days.positive + excluded.positive, \
-             negative = report_days.negative + excluded.negative, \
-             forgettable = report_days.forgettable + excluded.forgettable, handle = {handle}"
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13){on_conflict}"
         ))
         .bind(*day)
         .bind(team.clone())
@@ -247,7 +255,7 @@ impl Store {
                 }
             }
         }
-        add(&mut tx, &all).await?;
+        add(&mut tx, &all, true).await?;
         tx.commit().await?;
         tracing::info!(rows = all.len(), "the report's daily rollups were filled from the cases");
         Ok(())
